@@ -1,0 +1,344 @@
+"""The archive's write side: captures, URL state, articles and versions, crawl runs.
+
+Deduplication is done by the database: unique constraints plus ``INSERT … ON CONFLICT``, never a
+lookup followed by an insert, so two writers cannot create the same article twice. One call of
+``record_page`` is one transaction: URL state, article, version and capture link land together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from archive.errors import DatabaseError
+from archive.models import Article, ArticleVersion, Capture, CrawlRun, Outlet, UrlState, utcnow
+from archive.urls import canonicalize, same_site
+
+
+class ExtractionLike(Protocol):
+    is_article: bool
+    reason: str | None
+    title: str | None
+    authors: list[str]
+    published: str | None
+    modified: str | None
+    language: str | None
+    canonical_url: str | None
+    description: str | None
+    site_name: str | None
+    text: str
+    content_hash: str
+    extractor: str
+
+
+@dataclass(frozen=True)
+class CaptureRecord:
+    """An archived response as the crawler saw it, with its WARC pointer."""
+
+    url: str
+    fetched_at: datetime
+    status: int
+    mime: str | None
+    payload_digest: str
+    warc_file: str
+    warc_offset: int
+    warc_length: int
+    warc_record_id: str
+    outlet: str | None = None
+    run_id: int | None = None
+    kind: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class UrlSighting:
+    url: str
+    via: str  # news-sitemap | sitemap | feed | link | start
+    discovery: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PageResult:
+    """What a fetched page turned out to be, ready to store in one transaction."""
+
+    outlet: str
+    warc_record_id: str
+    requested_url: str
+    final_url: str
+    fetched_at: datetime
+    status: int
+    extraction: ExtractionLike
+    redirect_urls: Sequence[str] = ()
+    etag: str | None = None
+    last_modified: str | None = None
+    discovered_via: str | None = None
+    discovery: dict[str, Any] = field(default_factory=dict)
+
+
+OUTCOMES = ("new", "updated", "unchanged", "not-article")
+
+
+def article_key(final_url: str, canonical_url: str | None, domains: Iterable[str]) -> str:
+    """The URL an article is known by: its own ``rel=canonical`` when that stays on the outlet
+    (AMP and tracking variants point there), else the fetched URL; always canonicalised.
+    A canonical pointing at another outlet (syndication) is not trusted as identity."""
+    if canonical_url and same_site(canonical_url, domains):
+        return canonicalize(canonical_url)
+    return canonicalize(final_url)
+
+
+def _parse_iso(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else None
+
+
+class Store:
+    """Write access to one archive database. Thread-safe per call; use one writer thread for SQLite."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._dialect = engine.dialect.name
+        self._outlet_ids: dict[str, int] = {}
+        self._outlet_domains: dict[str, tuple[str, ...]] = {}
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _insert(self, table: Any) -> Any:
+        if self._dialect == "postgresql":
+            return postgresql.insert(table)
+        if self._dialect == "sqlite":
+            return sqlite.insert(table)
+        raise DatabaseError(f"unsupported database dialect {self._dialect!r}", hint="use SQLite or PostgreSQL")
+
+    def _session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    def _run(self, what: str, fn: Any, *args: Any) -> Any:
+        try:
+            with self._session() as session, session.begin():
+                return fn(session, *args)
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", exc)).strip().splitlines()
+            raise DatabaseError(f"{what} failed: {reason[0] if reason else type(exc).__name__}") from exc
+
+    # -- outlets and runs ----------------------------------------------------------------------
+    def ensure_outlets(self, outlets: Iterable[tuple[str, str, Sequence[str]]]) -> dict[str, int]:
+        """Upsert (name, homepage, domains) rows; returns name → id."""
+
+        def work(session: Session, rows: list[tuple[str, str, Sequence[str]]]) -> dict[str, int]:
+            for name, homepage, domains in rows:
+                stmt = self._insert(Outlet).values(name=name, homepage=homepage, domains=list(domains),
+                                                   created_at=utcnow())
+                stmt = stmt.on_conflict_do_update(index_elements=[Outlet.name],
+                                                  set_={"homepage": homepage, "domains": list(domains)})
+                session.execute(stmt)
+            return dict(session.execute(select(Outlet.name, Outlet.id)).tuples().all())
+
+        rows = list(outlets)
+        ids = self._run("saving outlets", work, rows)
+        self._outlet_ids.update(ids)
+        for name, _home, domains in rows:
+            self._outlet_domains[name] = tuple(domains)
+        return ids
+
+    def outlet_id(self, name: str | None) -> int | None:
+        if name is None:
+            return None
+        if name not in self._outlet_ids:
+            self._outlet_ids.update(self._run("reading outlets", lambda s: dict(
+                s.execute(select(Outlet.name, Outlet.id)).tuples().all())))
+        return self._outlet_ids.get(name)
+
+    def outlet_domains(self, name: str) -> tuple[str, ...]:
+        if name not in self._outlet_domains:
+            domains = self._run("reading outlets", lambda s: s.scalar(select(Outlet.domains).where(Outlet.name == name)))
+            self._outlet_domains[name] = tuple(domains or ())
+        return self._outlet_domains[name]
+
+    def start_run(self, outlets_file: str | None = None) -> int:
+        def work(session: Session) -> int:
+            run = CrawlRun(started_at=utcnow(), status="running", outlets_file=outlets_file,
+                           warc_files=[], stats={})
+            session.add(run)
+            session.flush()
+            return run.id
+
+        return self._run("starting the crawl run", work)
+
+    def finish_run(self, run_id: int, *, status: str, finish_reason: str | None, counts: dict[str, int],
+                   warc_files: list[str], stats: dict[str, Any]) -> None:
+        allowed = {"pages_fetched", "articles_new", "articles_updated", "articles_unchanged", "not_articles",
+                   "errors", "bytes"}
+        values = {k: int(v) for k, v in counts.items() if k in allowed}
+
+        def work(session: Session) -> None:
+            session.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(
+                finished_at=utcnow(), status=status, finish_reason=finish_reason, warc_files=warc_files,
+                stats=stats, **values))
+
+        self._run("finishing the crawl run", work)
+
+    # -- captures and URLs ---------------------------------------------------------------------
+    def add_capture(self, rec: CaptureRecord) -> None:
+        """Insert a capture row; re-adding the same WARC record is a no-op."""
+
+        def work(session: Session) -> None:
+            stmt = self._insert(Capture).values(
+                url=rec.url, outlet_id=self.outlet_id(rec.outlet), run_id=rec.run_id, fetched_at=rec.fetched_at,
+                status=rec.status, mime=rec.mime, payload_digest=rec.payload_digest, warc_file=rec.warc_file,
+                warc_offset=rec.warc_offset, warc_length=rec.warc_length, warc_record_id=rec.warc_record_id,
+                kind=rec.kind, reason=rec.reason,
+            ).on_conflict_do_nothing(index_elements=[Capture.warc_record_id])
+            session.execute(stmt)
+
+        self._run("saving a capture", work)
+
+    def set_capture_kind(self, warc_record_id: str, kind: str, reason: str | None = None) -> None:
+        self._run("updating a capture", lambda s: s.execute(
+            update(Capture).where(Capture.warc_record_id == warc_record_id).values(kind=kind, reason=reason)))
+
+    def record_urls(self, outlet: str, sightings: Sequence[UrlSighting], seen_at: datetime | None = None) -> None:
+        """Remember discovered URLs (the frontier); the first discovery's metadata is kept."""
+        if not sightings:
+            return
+        now = seen_at or utcnow()
+        outlet_id = self.outlet_id(outlet)
+
+        def work(session: Session) -> None:
+            for s in sightings:
+                stmt = self._insert(UrlState).values(
+                    url=s.url, canonical_url=canonicalize(s.url), outlet_id=outlet_id, first_seen=now, last_seen=now,
+                    discovered_via=s.via, discovery=s.discovery)
+                stmt = stmt.on_conflict_do_update(index_elements=[UrlState.url], set_={"last_seen": now})
+                session.execute(stmt)
+
+        self._run("saving discovered URLs", work)
+
+    # -- pages ---------------------------------------------------------------------------------
+    def record_page(self, page: PageResult) -> str:
+        """Store a fetched page; returns one of ``OUTCOMES``."""
+        return self._run(f"saving {page.final_url}", self._record_page, page)
+
+    def _record_page(self, session: Session, page: PageResult) -> str:
+        now = page.fetched_at
+        outlet_id = self.outlet_id(page.outlet)
+        capture_id = session.scalar(select(Capture.id).where(Capture.warc_record_id == page.warc_record_id))
+        fetched = list(dict.fromkeys([page.requested_url, *page.redirect_urls, page.final_url]))
+        for url in fetched:
+            is_final = url == page.final_url
+            values: dict[str, Any] = {"last_seen": now, "last_fetched_at": now}
+            if is_final:
+                values.update(last_status=page.status, etag=page.etag, last_modified=page.last_modified,
+                              last_capture_id=capture_id)
+            stmt = self._insert(UrlState).values(
+                url=url, canonical_url=canonicalize(url), outlet_id=outlet_id, first_seen=now,
+                discovered_via=page.discovered_via if url == page.requested_url else "redirect",
+                discovery=page.discovery if url == page.requested_url else {}, **values)
+            session.execute(stmt.on_conflict_do_update(index_elements=[UrlState.url], set_=values))
+
+        ext = page.extraction
+        if not ext.is_article:
+            if capture_id is not None:
+                session.execute(update(Capture).where(Capture.id == capture_id).values(
+                    kind="not-article", reason=ext.reason))
+            return "not-article"
+
+        key = article_key(page.final_url, ext.canonical_url, self.outlet_domains(page.outlet))
+        article_id = session.scalar(
+            self._insert(Article).values(canonical_url=key, outlet_id=outlet_id, first_seen=now, last_seen=now)
+            .on_conflict_do_nothing(index_elements=[Article.canonical_url]).returning(Article.id))
+        is_new_article = article_id is not None
+        if article_id is None:
+            article_id = session.scalar(select(Article.id).where(Article.canonical_url == key))
+
+        version_id = session.scalar(
+            self._insert(ArticleVersion).values(
+                article_id=article_id, content_hash=ext.content_hash, title=ext.title, authors=list(ext.authors),
+                published_at=_parse_iso(ext.published), published_raw=ext.published,
+                modified_at=_parse_iso(ext.modified), language=ext.language, canonical_url=ext.canonical_url,
+                description=ext.description, site_name=ext.site_name, text=ext.text, extractor=ext.extractor,
+                capture_id=capture_id, first_seen=now, last_seen=now,
+            ).on_conflict_do_nothing(index_elements=[ArticleVersion.article_id, ArticleVersion.content_hash])
+            .returning(ArticleVersion.id))
+        is_new_version = version_id is not None
+        if version_id is None:
+            version_id = session.scalar(select(ArticleVersion.id).where(
+                ArticleVersion.article_id == article_id, ArticleVersion.content_hash == ext.content_hash))
+            session.execute(update(ArticleVersion).where(ArticleVersion.id == version_id).values(
+                last_seen=func.max(ArticleVersion.last_seen, now) if self._dialect == "sqlite"
+                else func.greatest(ArticleVersion.last_seen, now)))
+
+        greatest = func.max if self._dialect == "sqlite" else func.greatest
+        least = func.min if self._dialect == "sqlite" else func.least
+        session.execute(update(Article).where(Article.id == article_id).values(
+            last_seen=greatest(Article.last_seen, now), first_seen=least(Article.first_seen, now),
+            current_version_id=version_id, gone=False,
+            outlet_id=func.coalesce(Article.outlet_id, outlet_id)))
+
+        # Every URL variant that led here belongs to the article: the fetched chain, the canonical
+        # link, and any discovered variant with the same canonical form (utm_*, #fragment, slash).
+        canon = {canonicalize(u) for u in fetched} | {key}
+        session.execute(update(UrlState).where(UrlState.canonical_url.in_(canon)).values(article_id=article_id))
+        if capture_id is not None:
+            session.execute(update(Capture).where(Capture.id == capture_id).values(
+                kind="article", reason=None, article_id=article_id, version_id=version_id))
+        if is_new_article:
+            return "new"
+        return "updated" if is_new_version else "unchanged"
+
+    # -- re-extraction -------------------------------------------------------------------------
+    def reextract_capture(self, capture_id: int, extraction: ExtractionLike) -> str:
+        """Apply a fresh extraction of an archived capture; returns refreshed|changed|new|not-article.
+
+        The version that capture produced is updated in place (a better extractor is not an
+        edit). When the new text equals another version of the same article, the capture is
+        pointed at that version instead. Nothing archived is ever deleted.
+        """
+        return self._run(f"re-extracting capture {capture_id}", self._reextract, capture_id, extraction)
+
+    def _reextract(self, session: Session, capture_id: int, ext: ExtractionLike) -> str:
+        capture = session.get(Capture, capture_id)
+        if capture is None:
+            raise DatabaseError(f"capture {capture_id} does not exist")
+        if capture.version_id is None:
+            if not ext.is_article:
+                capture.reason = ext.reason
+                return "not-article"
+            outlet = session.scalar(select(Outlet.name).where(Outlet.id == capture.outlet_id)) or ""
+            page = PageResult(outlet=outlet, warc_record_id=capture.warc_record_id, requested_url=capture.url,
+                              final_url=capture.url, fetched_at=capture.fetched_at, status=capture.status,
+                              extraction=ext)
+            return "new" if self._record_page(session, page) == "new" else "changed"
+        if not ext.is_article:
+            return "not-article"
+        version = session.get(ArticleVersion, capture.version_id)
+        assert version is not None
+        fields = dict(title=ext.title, authors=list(ext.authors), published_at=_parse_iso(ext.published),
+                      published_raw=ext.published, modified_at=_parse_iso(ext.modified), language=ext.language,
+                      canonical_url=ext.canonical_url, description=ext.description, site_name=ext.site_name,
+                      text=ext.text, extractor=ext.extractor)
+        if version.content_hash == ext.content_hash:
+            session.execute(update(ArticleVersion).where(ArticleVersion.id == version.id).values(**fields))
+            return "refreshed"
+        twin = session.scalar(select(ArticleVersion.id).where(
+            ArticleVersion.article_id == version.article_id, ArticleVersion.content_hash == ext.content_hash))
+        if twin is None:
+            session.execute(update(ArticleVersion).where(ArticleVersion.id == version.id).values(
+                content_hash=ext.content_hash, **fields))
+        else:
+            session.execute(update(Capture).where(Capture.id == capture_id).values(version_id=twin))
+            session.execute(update(Article).where(
+                Article.id == version.article_id, Article.current_version_id == version.id)
+                .values(current_version_id=twin))
+        return "changed"

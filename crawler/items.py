@@ -1,0 +1,42 @@
+"""Items the press spider hands to the archive pipeline (plain dataclasses, no Scrapy Item)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from archive.store import UrlSighting
+
+
+@dataclass
+class PageItem:
+    """A fetched page to extract and store; ``body`` is the decoded (not content-encoded) body."""
+
+    outlet: str
+    requested_url: str
+    final_url: str
+    status: int
+    content_type: str | None
+    body: bytes
+    warc_record_id: str
+    fetched_at: datetime
+    redirect_urls: list[str] = field(default_factory=list)
+    etag: str | None = None
+    last_modified: str | None = None
+    discovered_via: str | None = None
+    discovery: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:  # keep the body out of Scrapy's item logs
+        return f"PageItem({self.final_url!r}, status={self.status}, {len(self.body)} bytes)"
+
+
+@dataclass
+class UrlBatchItem:
+    """URLs discovered on one sitemap, feed or listing page: the frontier record."""
+
+    outlet: str
+    sightings: list[UrlSighting]
+
+    def __repr__(self) -> str:
+        return f"UrlBatchItem({self.outlet!r}, {len(self.sightings)} urls)"

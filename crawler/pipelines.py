@@ -1,0 +1,80 @@
+"""Hand pages to extraction (process pool) and then to the store (writer thread).
+
+Neither step runs on the reactor thread, so a slow page never stalls downloads (DESIGN §4).
+Outcomes are counted in namespaced stats (``pressclips/articles_new`` …) that the run
+extension copies into the ``crawl_runs`` row.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy.crawler import Crawler
+from scrapy.utils.defer import maybe_deferred_to_future
+
+from archive.errors import PressclipsError
+from archive.extract import Extraction, extract_page
+from archive.store import PageResult
+from crawler.items import PageItem, UrlBatchItem
+from crawler.runtime import ArchiveRuntime
+
+logger = logging.getLogger(__name__)
+
+
+def not_article(reason: str) -> Extraction:
+    """A page archived as a capture that never becomes article text (HTTP error, listing page)."""
+    return Extraction(is_article=False, reason=reason, title=None, authors=[], published=None,
+                      modified=None, language=None, canonical_url=None, description=None, site_name=None,
+                      text="", content_hash="", extractor="")
+
+
+class ArchivePipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.runtime = ArchiveRuntime.of(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "ArchivePipeline":
+        return cls(crawler)
+
+    async def process_item(self, item: Any) -> Any:
+        if isinstance(item, UrlBatchItem):
+            await self._call_store(self.runtime.store.record_urls, item.outlet, item.sightings,
+                                   what=f"{len(item.sightings)} URLs of {item.outlet}")
+            return item
+        if not isinstance(item, PageItem):
+            return item
+        stats = self.crawler.stats
+        if not 200 <= item.status < 300:
+            extraction = not_article(f"http-{item.status}")
+        elif item.discovery.get("kind") == "listing":
+            # Homepages and section pages are followed for links, never stored as articles.
+            extraction = not_article("listing")
+        else:
+            hints = dict(item.discovery)
+            extraction = await maybe_deferred_to_future(self.runtime.extract(
+                extract_page, item.body, item.final_url, item.content_type, hints))
+        item.body = b""  # the WARC holds it; keep memory flat while the store call is queued
+        page = PageResult(
+            outlet=item.outlet, warc_record_id=item.warc_record_id, requested_url=item.requested_url,
+            final_url=item.final_url, fetched_at=item.fetched_at, status=item.status, extraction=extraction,
+            redirect_urls=item.redirect_urls, etag=item.etag, last_modified=item.last_modified,
+            discovered_via=item.discovered_via, discovery=item.discovery,
+        )
+        outcome = await self._call_store(self.runtime.store.record_page, page, what=item.final_url)
+        if outcome is not None:
+            stats.inc_value(f"pressclips/{outcome.replace('-', '_')}")
+            if outcome == "not-article":
+                stats.inc_value(f"pressclips/not_article/{(extraction.reason or 'unknown').split(':')[0]}")
+            logger.debug("%s: %s (%s)", outcome, item.final_url, extraction.reason or extraction.title)
+        return item
+
+    async def _call_store(self, fn: Any, *args: Any, what: str) -> Any:
+        try:
+            return await maybe_deferred_to_future(self.runtime.db(fn, *args))
+        except PressclipsError as exc:
+            # Never log-and-continue silently: the failure is counted and fails the run.
+            self.crawler.stats.inc_value("pressclips/store_errors")
+            self.runtime.note_failure(f"archive write failed for {what}: {exc}")
+            return None

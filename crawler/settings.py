@@ -1,0 +1,69 @@
+"""Scrapy settings for pressclips: polite by default, every default overridable with ``-s NAME=VALUE``.
+
+Our own settings are prefixed ``PRESSCLIPS_``:
+
+- ``PRESSCLIPS_OUTLETS``       outlets TOML file (default: the bundled starter file)
+- ``PRESSCLIPS_ARCHIVE``       archive directory (default: ``$PRESSCLIPS_ARCHIVE`` or the XDG data dir)
+- ``PRESSCLIPS_DATABASE_URL``  SQLAlchemy URL (default: SQLite inside the archive directory)
+- ``PRESSCLIPS_WARC_MAX_SIZE`` rotate WARC files past this many bytes
+- ``PRESSCLIPS_WARC_ENABLED``  record WARCs (default True)
+- ``PRESSCLIPS_EXTRACT_WORKERS`` extraction processes (default: CPU count)
+- ``PRESSCLIPS_CONTACT``       contact (URL or e-mail) put in the User-Agent
+"""
+
+from __future__ import annotations
+
+from archive import __version__
+
+BOT_NAME = "pressclips"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+PRESSCLIPS_CONTACT = ""
+# Built by the spider from PRESSCLIPS_CONTACT unless USER_AGENT is set explicitly.
+USER_AGENT = f"pressclips/{__version__} (press archive crawler; contact not configured)"
+
+# Politeness.
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+RETRY_TIMES = 2
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 15 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
+COOKIES_ENABLED = False
+
+# Only encodings warcio and pywb can replay (DESIGN §4): no br, no zstd.
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "en",
+    "Accept-Encoding": "gzip, deflate",
+}
+
+# The asyncio reactor was measured not to hold CONCURRENT_REQUESTS_PER_DOMAIN; epoll does (DESIGN §4).
+TWISTED_REACTOR = "twisted.internet.epollreactor.EPollReactor"
+
+# No listening ports: telnet console and remote control off.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+
+# Non-2xx pages reach the spider so their URL state is stored (a 404/410 is news too).
+HTTPERROR_ALLOW_ALL = True
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.warc.WarcRecorderMiddleware": 950,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.ArchivePipeline": 300,
+}
+EXTENSIONS = {
+    "crawler.extensions.RunRecorder": 500,
+}
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,305 @@
+"""The generic press spider: one spider for every outlet, driven by the outlets file.
+
+Discovery per outlet: robots.txt ``Sitemap:`` lines → sitemap indexes, (gzipped) sitemaps and
+Google News sitemaps; RSS/Atom feeds announced on the homepage or listed in the outlets file;
+link following from the homepage and section pages, classifying links as article or listing.
+Discovery metadata (news:publication_date, feed pubDate, lastmod, titles) travels in
+``request.meta["pc_discovery"]`` and reaches the stored article as extraction evidence.
+
+Crawling is bounded per outlet: listing pages are followed to ``max_depth``, and at most
+``max_pages`` distinct (canonical) URLs are scheduled, which caps calendars, endless pagination
+and faceted URLs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+
+from archive.outlets import Outlet
+from archive.store import UrlSighting
+from archive.urls import canonicalize, strip_tracking
+from crawler.discovery import (
+    DiscoveryParseError,
+    classify_url,
+    extract_links,
+    find_feed_links,
+    parse_feed,
+    parse_robots_sitemaps,
+    parse_sitemap,
+    sniff,
+)
+from crawler.items import PageItem, UrlBatchItem
+from crawler.runtime import ArchiveRuntime
+
+# Discovery requests outrank pages so a run finds articles early; article pages outrank listings.
+PRIORITY = {"robots": 30, "sitemap": 20, "feed": 20, "page": 10, "listing": 0}
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+@dataclass
+class OutletState:
+    """Per-outlet crawl bounds. ``scheduled`` holds at most ``max_pages`` canonical URLs."""
+
+    outlet: Outlet
+    scheduled: set[str] = field(default_factory=set)
+    discovery_seen: set[str] = field(default_factory=set)
+    budget_exhausted: bool = False
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _is_amp(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.path.rstrip("/").endswith("/amp") or "amp=1" in parts.query or "outputType=amp" in parts.query
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+class PressSpider(scrapy.Spider):
+    name = "press"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.runtime: ArchiveRuntime
+        self.states: dict[str, OutletState] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "PressSpider":
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.runtime = ArchiveRuntime.of(crawler)
+        only = {n.strip().lower() for n in str(kwargs.get("outlet", "")).split(",") if n.strip()}
+        spider.states = {o.name: OutletState(o) for o in spider.runtime.outlets
+                         if not only or o.name.lower() in only}
+        return spider
+
+    @classmethod
+    def update_settings(cls, settings: Any) -> None:
+        super().update_settings(settings)
+        contact = settings.get("PRESSCLIPS_CONTACT")
+        if contact and settings.getpriority("USER_AGENT") <= settings.getpriority("PRESSCLIPS_CONTACT"):
+            from archive import __version__
+
+            settings.set("USER_AGENT", f"pressclips/{__version__} (press archive crawler; +{contact})",
+                         priority=settings.getpriority("PRESSCLIPS_CONTACT"))
+
+    # -- request helpers -----------------------------------------------------------------------
+    def _request(self, url: str, state: OutletState, kind: str, callback: Any, *, depth: int = 0,
+                 via: str | None = None, discovery: dict[str, Any] | None = None) -> scrapy.Request:
+        outlet = state.outlet
+        meta: dict[str, Any] = {
+            "pc_outlet": outlet.name, "pc_kind": kind, "pc_depth": depth, "pc_via": via,
+            "pc_discovery": discovery or {},
+            # One download slot per outlet host:port, so per-outlet politeness applies (and
+            # outlets on one IP with different ports are not throttled as one host).
+            "download_slot": urlsplit(url).netloc.lower(),
+        }
+        if outlet.politeness.download_delay is not None:
+            meta["download_delay"] = outlet.politeness.download_delay
+        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta,
+                              priority=PRIORITY.get(kind, 0), dont_filter=kind in ("robots",))
+
+    def _discovery_request(self, url: str, state: OutletState, kind: str, callback: Any) -> scrapy.Request | None:
+        key = canonicalize(url)
+        if key in state.discovery_seen:
+            return None
+        state.discovery_seen.add(key)
+        return self._request(url, state, kind, callback)
+
+    def _page_request(self, url: str, state: OutletState, kind: str, *, depth: int, via: str,
+                      discovery: dict[str, Any] | None = None) -> scrapy.Request | None:
+        """Schedule a page once per canonical URL, within the outlet's allow rules and budget."""
+        outlet = state.outlet
+        if not outlet.allows(url):
+            self.crawler.stats.inc_value("pressclips/offsite_or_denied")
+            return None
+        key = canonicalize(url)
+        if key in state.scheduled:
+            return None
+        if len(state.scheduled) >= outlet.max_pages:
+            if not state.budget_exhausted:
+                state.budget_exhausted = True
+                self.logger.info("outlet %s: page budget of %d reached", outlet.name, outlet.max_pages)
+            self.crawler.stats.inc_value(f"pressclips/budget_dropped/{outlet.name}")
+            return None
+        state.scheduled.add(key)
+        callback = self.parse_page if kind == "page" else self.parse_listing
+        return self._request(strip_tracking(url), state, kind, callback, depth=depth, via=via, discovery=discovery)
+
+    # -- start ---------------------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[Any]:
+        for request in self._start_requests():
+            yield request
+
+    def _start_requests(self) -> Iterator[scrapy.Request]:
+        for state in self.states.values():
+            o = state.outlet
+            if o.discover:
+                robots = f"{urlsplit(o.homepage).scheme}://{urlsplit(o.homepage).netloc}/robots.txt"
+                yield self._request(robots, state, "robots", self.parse_robots)
+            for url in (*o.sitemaps, *o.news_sitemaps):
+                req = self._discovery_request(url, state, "sitemap", self.parse_sitemap)
+                if req:
+                    yield req
+            for url in o.feeds:
+                req = self._discovery_request(url, state, "feed", self.parse_feed)
+                if req:
+                    yield req
+            for url in (o.homepage, *o.start_urls):
+                req = self._page_request(url, state, "listing", depth=0, via="start")
+                if req:
+                    yield req
+
+    # -- callbacks -----------------------------------------------------------------------------
+    def _state(self, response: Response) -> OutletState:
+        return self.states[response.meta["pc_outlet"]]
+
+    def parse_robots(self, response: Response) -> Iterator[Any]:
+        if response.status != 200:
+            return
+        state = self._state(response)
+        for url in parse_robots_sitemaps(response.body, response.url):
+            req = self._discovery_request(url, state, "sitemap", self.parse_sitemap)
+            if req:
+                yield req
+
+    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        if response.status != 200:
+            return
+        state = self._state(response)
+        try:
+            sitemap = parse_sitemap(response.body, base_url=response.url)
+        except DiscoveryParseError as exc:
+            self.logger.warning("not a sitemap: %s (%s)", response.url, exc)
+            self.crawler.stats.inc_value("pressclips/bad_sitemaps")
+            return
+        if sitemap.kind == "index":
+            for entry in sitemap.entries:
+                req = self._discovery_request(entry.loc, state, "sitemap", self.parse_sitemap)
+                if req:
+                    yield req
+            return
+        sightings: list[UrlSighting] = []
+        for entry in sitemap.entries:
+            news = entry.news_publication_date is not None or entry.news_title is not None
+            via = "news-sitemap" if news else "sitemap"
+            discovery = {k: v for k, v in {
+                "source": via, "title": entry.news_title, "published": _iso(entry.news_publication_date),
+                "lastmod": _iso(entry.lastmod), "sitemap": response.url}.items() if v}
+            sightings.append(UrlSighting(entry.loc, via, discovery))
+            req = self._page_request(entry.loc, state, "page", depth=0, via=via, discovery=discovery)
+            if req:
+                yield req
+        yield from self._sightings(state, sightings)
+
+    def parse_feed(self, response: Response) -> Iterator[Any]:
+        if response.status != 200:
+            return
+        state = self._state(response)
+        try:
+            entries = parse_feed(response.body, response.url)
+        except DiscoveryParseError as exc:
+            self.logger.warning("not a feed: %s (%s)", response.url, exc)
+            self.crawler.stats.inc_value("pressclips/bad_feeds")
+            return
+        sightings: list[UrlSighting] = []
+        for entry in entries:
+            discovery = {k: v for k, v in {
+                "source": "feed", "title": entry.title, "published": _iso(entry.published),
+                "updated": _iso(entry.updated), "authors": entry.authors or None, "feed": response.url}.items() if v}
+            sightings.append(UrlSighting(entry.url, "feed", discovery))
+            req = self._page_request(entry.url, state, "page", depth=0, via="feed", discovery=discovery)
+            if req:
+                yield req
+        yield from self._sightings(state, sightings)
+
+    def parse_listing(self, response: Response) -> Iterator[Any]:
+        """Homepage and section pages: archived, followed for links, never articles."""
+        state = self._state(response)
+        yield self._page_item(response)
+        if response.status != 200 or not self._is_html(response):
+            return
+        if response.meta.get("pc_via") == "start" and state.outlet.discover:
+            for url in find_feed_links(response.body, response.url):
+                req = self._discovery_request(url, state, "feed", self.parse_feed)
+                if req:
+                    yield req
+        yield from self._follow_links(response, state)
+
+    def parse_page(self, response: Response) -> Iterator[Any]:
+        """Article candidates: extracted and stored; their article links are followed too."""
+        state = self._state(response)
+        yield self._page_item(response)
+        if response.status == 200 and self._is_html(response):
+            yield from self._follow_links(response, state, articles_only=True)
+
+    def on_error(self, failure: Any) -> None:
+        request = failure.request
+        self.logger.warning("fetch failed: %s (%s)", request.url, failure.getErrorMessage())
+        self.crawler.stats.inc_value("pressclips/fetch_errors")
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _follow_links(self, response: Response, state: OutletState, *,
+                      articles_only: bool = False) -> Iterator[Any]:
+        depth = int(response.meta.get("pc_depth", 0)) + 1
+        if depth > state.outlet.max_depth:
+            return
+        sightings: list[UrlSighting] = []
+        for url in extract_links(response.body, response.url):
+            if not state.outlet.allows(url):
+                continue
+            kind = "article" if _is_amp(url) else classify_url(url)
+            if kind == "article":
+                sightings.append(UrlSighting(url, "link", {"source": "link", "referrer": response.url}))
+                req = self._page_request(url, state, "page", depth=depth, via="link",
+                                         discovery={"source": "link"})
+            elif kind == "listing" and not articles_only:
+                req = self._page_request(url, state, "listing", depth=depth, via="link")
+            else:
+                req = None
+            if req:
+                yield req
+        yield from self._sightings(state, sightings)
+
+    def _sightings(self, state: OutletState, sightings: list[UrlSighting]) -> Iterable[Any]:
+        if sightings:
+            yield UrlBatchItem(state.outlet.name, sightings)
+
+    @staticmethod
+    def _is_html(response: Response) -> bool:
+        ctype = (_header(response, "Content-Type") or "").split(";")[0].strip().lower()
+        return ctype in HTML_TYPES or (not ctype and b"<html" in response.body[:2048].lower())
+
+    def _page_item(self, response: Response) -> PageItem:
+        meta = response.meta
+        pointer = meta.get("warc_pointer")
+        discovery = dict(meta.get("pc_discovery") or {})
+        if meta.get("pc_kind") == "listing":
+            discovery["kind"] = "listing"
+        return PageItem(
+            outlet=meta["pc_outlet"],
+            requested_url=(meta.get("redirect_urls") or [response.url])[0],
+            final_url=response.url,
+            status=response.status,
+            content_type=_header(response, "Content-Type"),
+            body=response.body,
+            warc_record_id=pointer.record_id if pointer else "",
+            fetched_at=meta.get("fetched_at") or datetime.now(timezone.utc),
+            redirect_urls=list(meta.get("redirect_urls") or [])[1:],
+            etag=_header(response, "ETag"),
+            last_modified=_header(response, "Last-Modified"),
+            discovered_via=meta.get("pc_via"),
+            discovery=discovery,
+        )
