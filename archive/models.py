@@ -2,7 +2,7 @@
 
 Every timestamp is stored as naive UTC and read back as an aware UTC datetime (``UTCDateTime``),
 so SQLite and PostgreSQL agree. Deduplication lives in unique constraints:
-``articles.canonical_url``, ``(article_versions.article_id, content_hash)``, ``urls.url``,
+``articles.url_key``, ``(article_versions.article_id, content_hash)``, ``urls.url``,
 ``captures.warc_record_id``.
 """
 
@@ -138,7 +138,10 @@ class UrlState(Base):
 class Article(Base):
     __tablename__ = "articles"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    canonical_url: Mapped[str] = mapped_column(Text, unique=True)
+    # url_key is the identity (canonicalised: no tracking, no fragment, no trailing slash);
+    # canonical_url is the article's own canonical link as the site writes it, for people.
+    url_key: Mapped[str] = mapped_column(Text, unique=True)
+    canonical_url: Mapped[str] = mapped_column(Text)
     outlet_id: Mapped[int | None] = mapped_column(ForeignKey("outlets.id"), index=True)
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -90,17 +90,17 @@ def _latest_capture_by_article(session: Session, ids: list[int]) -> dict[int, Ca
 def outlet_stats(engine: Engine) -> list[dict[str, Any]]:
     """Per outlet: articles, versions, captures, non-article captures, last capture time."""
     with Session(engine) as session:
-        names = dict(session.execute(select(Outlet.id, Outlet.name)).tuples().all())
-        articles = dict(session.execute(select(Article.outlet_id, func.count()).group_by(Article.outlet_id)).tuples().all())
+        names = dict(session.execute(select(Outlet.id, Outlet.name)).all())
+        articles = dict(session.execute(select(Article.outlet_id, func.count()).group_by(Article.outlet_id)).all())
         versions = dict(session.execute(
             select(Article.outlet_id, func.count()).join(ArticleVersion, ArticleVersion.article_id == Article.id)
-            .group_by(Article.outlet_id)).tuples().all())
-        captures = dict(session.execute(select(Capture.outlet_id, func.count()).group_by(Capture.outlet_id)).tuples().all())
+            .group_by(Article.outlet_id)).all())
+        captures = dict(session.execute(select(Capture.outlet_id, func.count()).group_by(Capture.outlet_id)).all())
         non_articles = dict(session.execute(
             select(Capture.outlet_id, func.count()).where(Capture.kind == "not-article")
-            .group_by(Capture.outlet_id)).tuples().all())
+            .group_by(Capture.outlet_id)).all())
         last = dict(session.execute(select(Capture.outlet_id, func.max(Capture.fetched_at))
-                                    .group_by(Capture.outlet_id)).tuples().all())
+                                    .group_by(Capture.outlet_id)).all())
     rows = []
     for oid, name in sorted(names.items(), key=lambda kv: kv[1]):
         rows.append({"outlet": name, "articles": articles.get(oid, 0), "versions": versions.get(oid, 0),

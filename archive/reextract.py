@@ -13,7 +13,7 @@ from collections import Counter
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, and_, or_, select
 from sqlalchemy.orm import Session
 
 from archive.errors import WarcError
@@ -29,7 +29,10 @@ WINDOW = 64  # extraction jobs in flight; bounds memory whatever the archive siz
 
 def _candidates(engine: Engine, outlet: str | None) -> list[tuple[int, str, str, int, int]]:
     stmt = (select(Capture.id, Capture.url, Capture.warc_file, Capture.warc_offset, Capture.warc_length)
-            .where(Capture.status >= 200, Capture.status < 300, Capture.kind.in_(("article", "not-article")))
+            .where(Capture.status >= 200, Capture.status < 300,
+                   # listing pages (homepage, sections) were never candidates for article text
+                   or_(Capture.kind == "article",
+                       and_(Capture.kind == "not-article", Capture.reason != "listing")))
             .order_by(Capture.id))
     if outlet:
         stmt = stmt.join(Outlet, Outlet.id == Capture.outlet_id).where(Outlet.name == outlet)

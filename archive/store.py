@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from archive.errors import DatabaseError
 from archive.models import Article, ArticleVersion, Capture, CrawlRun, Outlet, UrlState, utcnow
-from archive.urls import canonicalize, same_site
+from archive.urls import canonicalize, same_site, strip_tracking
 
 
 class ExtractionLike(Protocol):
@@ -85,13 +85,13 @@ class PageResult:
 OUTCOMES = ("new", "updated", "unchanged", "not-article")
 
 
-def article_key(final_url: str, canonical_url: str | None, domains: Iterable[str]) -> str:
-    """The URL an article is known by: its own ``rel=canonical`` when that stays on the outlet
-    (AMP and tracking variants point there), else the fetched URL; always canonicalised.
-    A canonical pointing at another outlet (syndication) is not trusted as identity."""
-    if canonical_url and same_site(canonical_url, domains):
-        return canonicalize(canonical_url)
-    return canonicalize(final_url)
+def article_url(final_url: str, canonical_url: str | None, domains: Iterable[str]) -> tuple[str, str]:
+    """(identity key, display URL) of an article: its own ``rel=canonical`` when that stays on
+    the outlet (AMP and tracking variants point there), else the fetched URL. The key is
+    canonicalised; the display URL only loses tracking parameters and the fragment. A canonical
+    pointing at another outlet (syndication) is not trusted as identity."""
+    url = canonical_url if canonical_url and same_site(canonical_url, domains) else final_url
+    return canonicalize(url), strip_tracking(url)
 
 
 def _parse_iso(value: str | None) -> datetime | None:
@@ -143,7 +143,7 @@ class Store:
                 stmt = stmt.on_conflict_do_update(index_elements=[Outlet.name],
                                                   set_={"homepage": homepage, "domains": list(domains)})
                 session.execute(stmt)
-            return dict(session.execute(select(Outlet.name, Outlet.id)).tuples().all())
+            return dict(session.execute(select(Outlet.name, Outlet.id)).all())
 
         rows = list(outlets)
         ids = self._run("saving outlets", work, rows)
@@ -157,7 +157,7 @@ class Store:
             return None
         if name not in self._outlet_ids:
             self._outlet_ids.update(self._run("reading outlets", lambda s: dict(
-                s.execute(select(Outlet.name, Outlet.id)).tuples().all())))
+                s.execute(select(Outlet.name, Outlet.id)).all())))
         return self._outlet_ids.get(name)
 
     def outlet_domains(self, name: str) -> tuple[str, ...]:
@@ -254,13 +254,14 @@ class Store:
                     kind="not-article", reason=ext.reason))
             return "not-article"
 
-        key = article_key(page.final_url, ext.canonical_url, self.outlet_domains(page.outlet))
+        key, display_url = article_url(page.final_url, ext.canonical_url, self.outlet_domains(page.outlet))
         article_id = session.scalar(
-            self._insert(Article).values(canonical_url=key, outlet_id=outlet_id, first_seen=now, last_seen=now)
-            .on_conflict_do_nothing(index_elements=[Article.canonical_url]).returning(Article.id))
+            self._insert(Article).values(url_key=key, canonical_url=display_url, outlet_id=outlet_id,
+                                         first_seen=now, last_seen=now)
+            .on_conflict_do_nothing(index_elements=[Article.url_key]).returning(Article.id))
         is_new_article = article_id is not None
         if article_id is None:
-            article_id = session.scalar(select(Article.id).where(Article.canonical_url == key))
+            article_id = session.scalar(select(Article.id).where(Article.url_key == key))
 
         version_id = session.scalar(
             self._insert(ArticleVersion).values(

@@ -21,7 +21,9 @@ logger = logging.getLogger(__name__)
 
 def run_counts(stats: dict[str, Any]) -> dict[str, int]:
     """The summary figures of a run, from Scrapy stats."""
-    fetch_errors = sum(v for k, v in stats.items() if k.startswith("downloader/exception_type_count/"))
+    # Requests refused by robots.txt or the offsite filter are politeness, not errors.
+    fetch_errors = sum(v for k, v in stats.items() if k.startswith("downloader/exception_type_count/")
+                       and not k.endswith("IgnoreRequest"))
     return {
         "pages_fetched": int(stats.get("downloader/response_count", 0)),
         "articles_new": int(stats.get("pressclips/new", 0)),

@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--outlet", default="", help="comma-separated outlet names (default: all)")
     args = parser.parse_args(argv)
     settings = build_settings(args.set)
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(PressSpider)
     process.crawl(crawler, outlet=args.outlet)
     process.start()

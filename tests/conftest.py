@@ -18,3 +18,48 @@ def local_site() -> Iterator[LocalSite]:
         yield site
     finally:
         site.stop()
+
+
+# --- databases ---
+import os  # noqa: E402
+import uuid  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+PG_URL = os.environ.get("PRESSCLIPS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _pg_reason() -> str | None:
+    """None when the test PostgreSQL answers, else why it is skipped."""
+    try:
+        import psycopg
+    except ImportError:
+        return "psycopg not installed (pip install 'pressclips[test]')"
+    try:
+        with psycopg.connect(PG_URL.replace("postgresql+psycopg", "postgresql"), connect_timeout=3):
+            return None
+    except Exception as exc:  # noqa: BLE001 - any failure means: not available here
+        return f"PostgreSQL not reachable at {PG_URL}: {str(exc).strip().splitlines()[0]}"
+
+
+_PG_SKIP = _pg_reason()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: an SQLite file, and a private schema on the test PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+        return
+    if _PG_SKIP:
+        pytest.skip(_PG_SKIP)
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    plain = PG_URL.replace("postgresql+psycopg", "postgresql")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from archive.outlets import Outlet
@@ -239,20 +240,21 @@ class PressSpider(scrapy.Spider):
         yield from self._follow_links(response, state)
 
     def parse_page(self, response: Response) -> Iterator[Any]:
-        """Article candidates: extracted and stored; their article links are followed too."""
-        state = self._state(response)
+        """Article candidates: extracted and stored. Their links are not followed: discovery
+        comes from sitemaps, feeds, the homepage and section pages, which keeps the crawl
+        bounded and avoids fetching every related-story and navigation link of every article."""
         yield self._page_item(response)
-        if response.status == 200 and self._is_html(response):
-            yield from self._follow_links(response, state, articles_only=True)
 
     def on_error(self, failure: Any) -> None:
         request = failure.request
+        if failure.check(IgnoreRequest):  # robots.txt said no: expected, not an error
+            self.logger.debug("not fetched: %s (%s)", request.url, failure.getErrorMessage())
+            return
         self.logger.warning("fetch failed: %s (%s)", request.url, failure.getErrorMessage())
         self.crawler.stats.inc_value("pressclips/fetch_errors")
 
     # -- helpers -------------------------------------------------------------------------------
-    def _follow_links(self, response: Response, state: OutletState, *,
-                      articles_only: bool = False) -> Iterator[Any]:
+    def _follow_links(self, response: Response, state: OutletState) -> Iterator[Any]:
         depth = int(response.meta.get("pc_depth", 0)) + 1
         if depth > state.outlet.max_depth:
             return
@@ -265,7 +267,7 @@ class PressSpider(scrapy.Spider):
                 sightings.append(UrlSighting(url, "link", {"source": "link", "referrer": response.url}))
                 req = self._page_request(url, state, "page", depth=depth, via="link",
                                          discovery={"source": "link"})
-            elif kind == "listing" and not articles_only:
+            elif kind == "listing":
                 req = self._page_request(url, state, "listing", depth=depth, via="link")
             else:
                 req = None
