@@ -149,6 +149,44 @@ def crawl(outlets: str, only: str, archive_dir: Path | None, database_url: str |
         sys.exit(1)
 
 
+# -- demo ----------------------------------------------------------------------------------------
+@main.command()
+@click.option("--outlets", "count", type=click.IntRange(1, 8), default=2, show_default=True,
+              help="How many local outlets to serve.")
+@archive_option
+@click.pass_context
+@friendly
+def demo(ctx: click.Context, count: int, archive_dir: Path | None) -> None:
+    """Offline demo: serve the checkout's local test site on 127.0.0.1 and crawl it.
+
+    Run it from a pressclips checkout (it uses tests/localsite.py and tests/data/corpus).
+    The archive defaults to ./demo-archive so it never mixes with a real one.
+    """
+    checkout = Path.cwd()
+    if not (checkout / "tests" / "localsite.py").is_file():
+        raise ConfigError("the demo needs the local test site: run it from a pressclips checkout",
+                          hint="cd into the cloned repository first")
+    archive = archive_dir or checkout / "demo-archive"
+    server = subprocess.Popen([sys.executable, "-m", "tests.localsite", "--outlets", str(count)], cwd=checkout,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert server.stdout is not None
+        lines = [server.stdout.readline().split() for _ in range(count)]
+        if server.poll() is not None or any(len(line) != 2 for line in lines):
+            raise ConfigError("the local test site did not start")
+        outlets = archive.parent / f"{archive.name}-outlets.toml"
+        archive.parent.mkdir(parents=True, exist_ok=True)
+        outlets.write_text("".join(f'[[outlets]]\nname = "{name}"\nhomepage = "{url}"\n\n' for name, url in lines))
+        click.echo(f"serving {count} local outlets: " + ", ".join(url for _name, url in lines))
+        click.echo(f"crawling into {archive} (outlets file {outlets})")
+        ctx.invoke(crawl, outlets=str(outlets), only="", archive_dir=archive, database_url=None,
+                   settings=("AUTOTHROTTLE_ENABLED=False", "DOWNLOAD_DELAY=0"), verbose=0)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    click.echo(f"next: pressclips stats --archive {archive}; pressclips export --archive {archive}")
+
+
 # -- export --------------------------------------------------------------------------------------
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)

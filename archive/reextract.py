@@ -8,9 +8,8 @@ in the log; the rest of the archive is still processed.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 from collections import Counter
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from pathlib import Path
 
 from sqlalchemy import Engine, and_, or_, select
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from archive.errors import WarcError
 from archive.extract import Extraction, extract_page
+from archive.extract_pool import extraction_pool
 from archive.models import Capture, Outlet, UrlState
 from archive.store import Store
 from archive.warc import read_record
@@ -56,7 +56,7 @@ def reextract_archive(engine: Engine, warc_root: Path, *, outlet: str | None = N
             capture_id, future = pending.pop(0)
             counts[store.reextract_capture(capture_id, future.result())] += 1
 
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with extraction_pool(workers) as pool:
         for capture_id, url, file, offset, length in _candidates(engine, outlet):
             try:
                 record = read_record(warc_root, file, offset, length)

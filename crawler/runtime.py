@@ -10,11 +10,9 @@ trafilatura runs in a process pool (it holds the GIL; DESIGN §4).
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import os
 import socket
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -26,6 +24,8 @@ from twisted.python.failure import Failure
 from archive import __version__
 from archive.config import ArchiveConfig
 from archive.db import make_engine
+from archive.errors import ConfigError
+from archive.extract_pool import extraction_pool
 from archive.outlets import Outlet, load_outlets
 from archive.store import Store
 from archive.urls import netloc_of
@@ -45,9 +45,10 @@ def archive_config_from_settings(settings: BaseSettings) -> ArchiveConfig:
 
 
 def outlets_from_settings(settings: BaseSettings) -> list[Outlet]:
-    from archive.outlets import bundled_outlets_path
-
-    path = settings.get("PRESSCLIPS_OUTLETS") or str(bundled_outlets_path())
+    """The outlets file is required: no default may send the crawler to the internet."""
+    path = settings.get("PRESSCLIPS_OUTLETS")
+    if not path:
+        raise ConfigError("no outlets file: set PRESSCLIPS_OUTLETS (scrapy crawl press -s PRESSCLIPS_OUTLETS=FILE)")
     return load_outlets(path)
 
 
@@ -92,10 +93,7 @@ class ArchiveRuntime:
         )
         self._by_netloc = {d: o for o in self.outlets for d in o.domains}
         self._db: Executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pressclips-db")
-        workers = settings.getint("PRESSCLIPS_EXTRACT_WORKERS") or (os.cpu_count() or 1)
-        # spawn, not fork: the crawler process already runs threads (DB writer, DNS resolver).
-        self._pool: Executor = ProcessPoolExecutor(max_workers=workers,
-                                                   mp_context=multiprocessing.get_context("spawn"))
+        self._pool: Executor = extraction_pool(settings.getint("PRESSCLIPS_EXTRACT_WORKERS") or None)
         self.run_id: int | None = None
         self.failures: list[str] = []
         self.closed = False
