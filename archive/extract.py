@@ -37,10 +37,13 @@ from typing import Any, Iterable
 from urllib.parse import urljoin, urlsplit
 
 import trafilatura
+
+from archive.extraction import EXTRACTOR_VERSION, Extraction  # noqa: F401 - re-exported
+from htmldate import find_date
+from trafilatura import metadata as tmeta
 from dateutil import parser as dateparser
 from lxml.html import HtmlElement
 
-EXTRACTOR_VERSION = f"trafilatura/{trafilatura.__version__}"
 
 # Non-article rules. Thresholds were checked against tests/data/corpus and shared/corpus.
 MIN_TEXT_CHARS = 300  # less main text than this: "too-short" (briefs, galleries, video stubs)
@@ -131,25 +134,6 @@ _MONTHS = frozenset(
     "january february march april may june july august september october november december "
     "jan feb mar apr jun jul aug sep sept oct nov dec".split()
 )
-
-
-@dataclass(frozen=True)
-class Extraction:
-    """What one page yielded. Plain picklable data; ``reason`` says why it is not an article."""
-
-    is_article: bool
-    reason: str | None
-    title: str | None = None
-    authors: list[str] = field(default_factory=list)
-    published: str | None = None
-    modified: str | None = None
-    language: str | None = None
-    canonical_url: str | None = None
-    description: str | None = None
-    site_name: str | None = None
-    text: str = ""
-    content_hash: str = ""
-    extractor: str = EXTRACTOR_VERSION
 
 
 # --------------------------------------------------------------------------- text and hashing
@@ -529,24 +513,35 @@ def _teaser_share(tree: HtmlElement, text: str, url: str) -> tuple[float, int]:
 
     Each line of trafilatura's text is traced back to the page element with the same text.
     """
+    lines = [_clean(line.removeprefix("- ")) or "" for line in text.split("\n")]
+    total = sum(len(line) for line in lines)
+    # A line longer than a whole teaser card is never in one: when such lines alone already
+    # exceed the listing limits, skip the (costly) tracing. Same verdict, a fraction of the time.
+    long_chars = sum(len(line) for line in lines if len(line) > TEASER_MAX_CHARS)
+    if not total or long_chars >= LISTING_MAX_OWN_PROSE or 1 - long_chars / total < LISTING_MIN_TEASER_SHARE:
+        return 1 - long_chars / total if total else 0.0, 0
+    wanted = {"".join(line.split()) for line in lines if 0 < len(line) <= TEASER_MAX_CHARS}
     index: dict[str, HtmlElement] = {}
     for el in tree.iter(*_TRACE_TAGS):
+        raw = el.text_content()
+        if len(raw) > 20 * TEASER_MAX_CHARS:
+            continue  # page-wide containers: far longer than any line
         # Keys without whitespace: trafilatura puts spaces between inline blocks, lxml not.
-        key = _WS.sub("", el.text_content())
-        if key and len(key) <= 2000:
+        key = "".join(raw.split())
+        if key in wanted:
             index[key] = el  # document order: the innermost element with this text wins
     site = _site(urlsplit(url).hostname or "")
-    total = teaser = 0
+    teaser = 0
     cards: set[int] = set()
-    for line in text.split("\n"):
-        line = _clean(line.removeprefix("- ")) or ""
-        el = index.get(_WS.sub("", line))
+    for line in lines:
+        if len(line) > TEASER_MAX_CHARS:
+            continue
+        el = index.get("".join(line.split()))
         card = _teaser_card(el, site) if el is not None else None
-        total += len(line)
         if card is not None:
             teaser += len(line)
             cards.add(id(card))
-    return (teaser / total if total else 0.0), len(cards)
+    return teaser / total, len(cards)
 
 
 def _not_article_reason(text: str, titles: list[str | None], tree: HtmlElement, url: str) -> str | None:
@@ -593,20 +588,14 @@ def extract_page(body: bytes, url: str, content_type: str | None = None, hints: 
 
 
 def _run_trafilatura(tree: HtmlElement, url: str) -> Any:
-    """trafilatura's Document, or None when it found no text.
+    """trafilatura's Document (text only), or None when it found no text.
 
     Precision mode first: on the corpus it drops captions, kickers and teaser blocks from the
     text (full-text similarity 91% → 94% of pages). When it keeps too little (short pieces,
     CJK pages) the default balanced mode runs again and the longer text wins.
+    Metadata is not asked for here: ``_TrafilaturaMeta`` computes only what the page lacks.
     """
-    options = {
-        "url": url, "with_metadata": True, "include_comments": False,
-        # htmldate's defaults as trafilatura sets them, but asking for the time of day too.
-        "date_extraction_params": {
-            "original_date": True, "extensive_search": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z",
-            "max_date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
-        },
-    }
+    options = {"url": url, "with_metadata": False, "include_comments": False}
     doc = trafilatura.bare_extraction(tree, favor_precision=True, **options)
     if doc is not None and _text_size(doc.text or "") >= MIN_TEXT_CHARS:
         return doc
@@ -616,6 +605,40 @@ def _run_trafilatura(tree: HtmlElement, url: str) -> Any:
     return doc
 
 
+class _TrafilaturaMeta:
+    """trafilatura's metadata steps, each run only when asked for.
+
+    Its one-shot ``extract_metadata`` always runs htmldate's date search and a deep copy of the
+    page for bylines; those were half of the extraction time, and both are fallbacks here
+    (page markup and JSON-LD come first), so they run only for pages that need them.
+    """
+
+    def __init__(self, tree: HtmlElement, url: str) -> None:
+        self.tree, self.url = tree, url
+        self.doc = tmeta.examine_meta(tree)
+        if self.doc.author and " " not in self.doc.author:
+            self.doc.author = None  # as trafilatura does: single tokens are handles, not names
+        try:
+            self.doc = tmeta.extract_meta_json(tree, self.doc)
+        except Exception:  # noqa: BLE001 - trafilatura's JSON-LD reader has known bugs; ours covers it
+            pass
+
+    def title(self) -> str | None:
+        return self.doc.title or tmeta.extract_title(self.tree)
+
+    def author(self) -> str | None:
+        return self.doc.author or tmeta.extract_author(self.tree)
+
+    def sitename(self) -> str | None:
+        return self.doc.sitename or tmeta.extract_sitename(self.tree)
+
+    def date(self) -> str | None:
+        # htmldate's defaults as trafilatura sets them, but asking for the time of day too.
+        return find_date(self.tree, url=self.url, original_date=True, extensive_search=True,
+                         outputformat="%Y-%m-%dT%H:%M:%S%z",
+                         max_date=datetime.now(timezone.utc).strftime("%Y-%m-%d"))
+
+
 def _extract(body: bytes, url: str, content_type: str | None, hints: dict[str, Any]) -> Extraction:
     html = _XML_DECL.sub("", decode_html(body, content_type), count=1)
     if not html.strip():
@@ -623,24 +646,25 @@ def _extract(body: bytes, url: str, content_type: str | None, hints: dict[str, A
     tree = trafilatura.load_html(html)
     if tree is None:
         return Extraction(False, "unparseable")
-    doc = _run_trafilatura(tree, url)  # works on a copy: ``tree`` stays as parsed
     meta = _meta_values(tree)
     ld = _json_ld_objects(tree)
-    get = (lambda name: getattr(doc, name, None)) if doc is not None else (lambda name: None)
+    page_published = _page_dates(tree, meta, ld, PUBLISHED_KEYS, "datePublished")
+    doc = _run_trafilatura(tree, url)  # works on a copy of ``tree``
+    tmd = _TrafilaturaMeta(tree, url)
 
-    text = (get("text") or "").strip()
+    text = ((doc.text if doc is not None else "") or "").strip()
     # og:site_name first: trafilatura falls back to the host name when a page has none.
-    site_name = next(iter(meta.get("og:site_name", ())), None) or _clean(get("sitename"))
-    title = _pick_title(tree, meta, ld, _clean(get("title")), _site_keys(url, [site_name]), hints)
+    site_name = next(iter(meta.get("og:site_name", ())), None) or _clean(tmd.sitename())
+    title = _pick_title(tree, meta, ld, _clean(tmd.title()), _site_keys(url, [site_name]), hints)
     authors = _clean_authors(_ld_author_names(ld))
     if not authors:
         authors = _clean_authors(v for key in AUTHOR_META_KEYS for v in meta.get(key, ()))
     if not authors:  # trafilatura also reads bylines in the page body
-        authors = _clean_authors((get("author") or "").split(";"))
+        authors = _clean_authors((tmd.author() or "").split(";"))
     first, _, rest = text.partition("\n")
     if title and rest and normalise_text(first) == normalise_text(title):
         text = rest.strip()  # the headline is stored as the title, not as the first paragraph
-    published = _pick_published(_page_dates(tree, meta, ld, PUBLISHED_KEYS, "datePublished"), get("date"), hints)
+    published = _pick_published(page_published, None if page_published else tmd.date(), hints)
     modified = _page_dates(tree, meta, ld, MODIFIED_KEYS, "dateModified")
     title_el = tree.find(".//title")
     reason = _not_article_reason(text, [title, title_el.text_content() if title_el is not None else None], tree, url)
@@ -651,9 +675,9 @@ def _extract(body: bytes, url: str, content_type: str | None, hints: dict[str, A
         authors=authors,
         published=published,
         modified=modified[0][0].isoformat() if modified else None,
-        language=_language(tree, meta, get("language")),
+        language=_language(tree, meta, tmd.doc.language),
         canonical_url=_canonical(tree, meta, url),
-        description=_clean(get("description")) or next(iter(meta.get("og:description", ())), None),
+        description=_clean(tmd.doc.description) or next(iter(meta.get("og:description", ())), None),
         site_name=site_name,
         text=text,
         content_hash=content_hash(text),

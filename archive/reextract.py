@@ -16,8 +16,8 @@ from sqlalchemy import Engine, and_, or_, select
 from sqlalchemy.orm import Session
 
 from archive.errors import WarcError
-from archive.extract import Extraction, extract_page
-from archive.extract_pool import extraction_pool
+from archive.extract_pool import extraction_pool, run_extraction
+from archive.extraction import Extraction
 from archive.models import Capture, Outlet, UrlState
 from archive.store import Store
 from archive.warc import read_record
@@ -65,7 +65,7 @@ def reextract_archive(engine: Engine, warc_root: Path, *, outlet: str | None = N
                 logger.error("capture %s: %s", capture_id, exc)
                 counts["errors"] += 1
                 continue
-            pending.append((capture_id, pool.submit(extract_page, body, url, record.http_header("Content-Type"),
+            pending.append((capture_id, pool.submit(run_extraction, body, url, record.http_header("Content-Type"),
                                                     _hints(engine, url))))
             drain(WINDOW)
         drain(0)

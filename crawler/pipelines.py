@@ -14,7 +14,8 @@ from scrapy.crawler import Crawler
 from scrapy.utils.defer import maybe_deferred_to_future
 
 from archive.errors import PressclipsError
-from archive.extract import Extraction, extract_page
+from archive.extract_pool import run_extraction
+from archive.extraction import Extraction
 from archive.store import PageResult
 from crawler.items import PageItem, UrlBatchItem
 from crawler.runtime import ArchiveRuntime
@@ -54,7 +55,7 @@ class ArchivePipeline:
         else:
             hints = dict(item.discovery)
             extraction = await maybe_deferred_to_future(self.runtime.extract(
-                extract_page, item.body, item.final_url, item.content_type, hints))
+                run_extraction, item.body, item.final_url, item.content_type, hints))
         item.body = b""  # the WARC holds it; keep memory flat while the store call is queued
         page = PageResult(
             outlet=item.outlet, warc_record_id=item.warc_record_id, requested_url=item.requested_url,

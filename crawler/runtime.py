@@ -10,6 +10,7 @@ trafilatura runs in a process pool (it holds the GIL; DESIGN §4).
 from __future__ import annotations
 
 import logging
+import os
 import socket
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -18,7 +19,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 from twisted.internet import reactor
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, DeferredSemaphore
 from twisted.python.failure import Failure
 
 from archive import __version__
@@ -93,7 +94,11 @@ class ArchiveRuntime:
         )
         self._by_netloc = {d: o for o in self.outlets for d in o.domains}
         self._db: Executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pressclips-db")
-        self._pool: Executor = extraction_pool(settings.getint("PRESSCLIPS_EXTRACT_WORKERS") or None)
+        workers = settings.getint("PRESSCLIPS_EXTRACT_WORKERS") or os.cpu_count() or 1
+        self._pool: Executor = extraction_pool(workers)
+        # Pages wait here, not as pickled copies in the pool's queue: memory stays bounded
+        # by a few pages per worker however far downloads run ahead of extraction.
+        self._extract_slots = DeferredSemaphore(2 * workers + 2)
         self.run_id: int | None = None
         self.failures: list[str] = []
         self.closed = False
@@ -121,7 +126,7 @@ class ArchiveRuntime:
 
     def extract(self, fn: Callable[..., Any], *args: Any) -> Deferred[Any]:
         """Run a picklable extraction function in the process pool."""
-        return deferred_from_future(self._pool.submit(fn, *args))
+        return self._extract_slots.run(lambda: deferred_from_future(self._pool.submit(fn, *args)))
 
     def note_failure(self, message: str) -> None:
         logger.error(message)

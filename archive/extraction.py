@@ -1,0 +1,34 @@
+"""The result of extracting one page: plain, picklable data.
+
+Kept apart from ``archive.extract`` so the crawler's main process can receive results from the
+extraction pool without importing trafilatura (tens of MB it would never use).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    EXTRACTOR_VERSION = f"trafilatura/{version('trafilatura')}"
+except PackageNotFoundError:  # pragma: no cover - trafilatura is a hard dependency
+    EXTRACTOR_VERSION = "trafilatura/unknown"
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """What one page yielded; ``reason`` says why it is not an article."""
+
+    is_article: bool
+    reason: str | None
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: str | None = None
+    modified: str | None = None
+    language: str | None = None
+    canonical_url: str | None = None
+    description: str | None = None
+    site_name: str | None = None
+    text: str = ""
+    content_hash: str = ""
+    extractor: str = EXTRACTOR_VERSION
