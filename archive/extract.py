@@ -508,18 +508,23 @@ _TRACE_TAGS = (
 )
 
 
-def _teaser_share(tree: HtmlElement, text: str, url: str) -> tuple[float, int]:
-    """(share of the main text that sits in teaser cards, number of distinct cards).
+def _is_listing(tree: HtmlElement, text: str, url: str) -> bool:
+    """A listing page: at least LISTING_MIN_CARDS teaser cards make up at least
+    LISTING_MIN_TEASER_SHARE of the main text, and less than LISTING_MAX_OWN_PROSE
+    characters of it are outside them.
 
     Each line of trafilatura's text is traced back to the page element with the same text.
+    Tracing stops as soon as the prose outside cards rules a listing out, so an article costs
+    a few paragraphs of tracing, not the whole page.
     """
     lines = [_clean(line.removeprefix("- ")) or "" for line in text.split("\n")]
     total = sum(len(line) for line in lines)
-    # A line longer than a whole teaser card is never in one: when such lines alone already
-    # exceed the listing limits, skip the (costly) tracing. Same verdict, a fraction of the time.
-    long_chars = sum(len(line) for line in lines if len(line) > TEASER_MAX_CHARS)
-    if not total or long_chars >= LISTING_MAX_OWN_PROSE or 1 - long_chars / total < LISTING_MIN_TEASER_SHARE:
-        return 1 - long_chars / total if total else 0.0, 0
+    if not total:
+        return False
+    # A line longer than a whole teaser card is never in one.
+    prose = sum(len(line) for line in lines if len(line) > TEASER_MAX_CHARS)
+    if prose >= LISTING_MAX_OWN_PROSE or prose > (1 - LISTING_MIN_TEASER_SHARE) * total:
+        return False
     wanted = {"".join(line.split()) for line in lines if 0 < len(line) <= TEASER_MAX_CHARS}
     index: dict[str, HtmlElement] = {}
     for el in tree.iter(*_TRACE_TAGS):
@@ -531,17 +536,21 @@ def _teaser_share(tree: HtmlElement, text: str, url: str) -> tuple[float, int]:
         if key in wanted:
             index[key] = el  # document order: the innermost element with this text wins
     site = _site(urlsplit(url).hostname or "")
-    teaser = 0
-    cards: set[int] = set()
+    # The elements themselves, not id(): lxml proxies die with their last reference and a
+    # recycled id() would merge distinct cards.
+    cards: set[HtmlElement] = set()
     for line in lines:
-        if len(line) > TEASER_MAX_CHARS:
+        if len(line) > TEASER_MAX_CHARS or not line:
             continue
         el = index.get("".join(line.split()))
         card = _teaser_card(el, site) if el is not None else None
-        if card is not None:
-            teaser += len(line)
-            cards.add(id(card))
-    return teaser / total, len(cards)
+        if card is None:
+            prose += len(line)
+            if prose >= LISTING_MAX_OWN_PROSE or prose > (1 - LISTING_MIN_TEASER_SHARE) * total:
+                return False
+        else:
+            cards.add(card)
+    return len(cards) >= LISTING_MIN_CARDS
 
 
 def _not_article_reason(text: str, titles: list[str | None], tree: HtmlElement, url: str) -> str | None:
@@ -550,8 +559,7 @@ def _not_article_reason(text: str, titles: list[str | None], tree: HtmlElement, 
         return "soft-404"
     if not text:
         return "no-text"
-    share, cards = _teaser_share(tree, text, url)
-    if cards >= LISTING_MIN_CARDS and share >= LISTING_MIN_TEASER_SHARE and len(text) * (1 - share) < LISTING_MAX_OWN_PROSE:
+    if _is_listing(tree, text, url):
         return "listing"
     if len(_GARBLED.findall(text)) > GARBLED_MAX_SHARE * len(text):
         return "decode-error"  # binary or wrongly decoded bytes: replacement/control characters

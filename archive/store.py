@@ -215,13 +215,19 @@ class Store:
         now = seen_at or utcnow()
         outlet_id = self.outlet_id(outlet)
 
+        rows = [{"url": s.url, "canonical_url": canonicalize(s.url), "outlet_id": outlet_id, "first_seen": now,
+                 "last_seen": now, "discovered_via": s.via, "discovery": s.discovery}
+                for s in {s.url: s for s in reversed(sightings)}.values()]  # first sighting wins
+
         def work(session: Session) -> None:
-            for s in sightings:
-                stmt = self._insert(UrlState).values(
-                    url=s.url, canonical_url=canonicalize(s.url), outlet_id=outlet_id, first_seen=now, last_seen=now,
-                    discovered_via=s.via, discovery=s.discovery)
-                stmt = stmt.on_conflict_do_update(index_elements=[UrlState.url], set_={"last_seen": now})
-                session.execute(stmt)
+            # One executemany: a listing page yields dozens of URLs, one statement each was slow.
+            stmt = self._insert(UrlState)
+            session.execute(stmt.on_conflict_do_update(index_elements=[UrlState.url], set_={"last_seen": now}), rows)
+            # A variant seen after its article was stored joins that article now.
+            article = select(Article.id).where(Article.url_key == UrlState.canonical_url).scalar_subquery()
+            session.execute(update(UrlState).where(
+                UrlState.url.in_([r["url"] for r in rows]), UrlState.article_id.is_(None))
+                .values(article_id=article).execution_options(synchronize_session=False))
 
         self._run("saving discovered URLs", work)
 

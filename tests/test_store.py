@@ -116,6 +116,17 @@ def test_sightings_then_page_link_every_variant(store: Store) -> None:
         assert [s.discovery for s in states if s.url == url] == [{"source": "feed", "title": "Found"}]
 
 
+def test_variant_seen_after_the_article_joins_it(store: Store) -> None:
+    url = HOME + "/news/2026/11/03/late-variant/"
+    page(store, 1, url, article("Text of the story with a late variant. " * 20))
+    store.record_urls("outlet", [UrlSighting(url + "?utm_source=newsletter#top", "link"),
+                                 UrlSighting(HOME + "/news/unrelated/", "link")])
+    with Session(store.engine) as session:
+        linked = dict(session.execute(select(UrlState.url, UrlState.article_id)).all())
+    assert linked[url + "?utm_source=newsletter#top"] == linked[url] is not None
+    assert linked[HOME + "/news/unrelated/"] is None
+
+
 def test_concurrent_writers_never_duplicate(store: Store) -> None:
     url = HOME + "/news/race/"
     text = "Race condition text. " * 30
