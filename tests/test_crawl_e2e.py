@@ -139,6 +139,29 @@ def test_warc_records_read_back_byte_exact(crawled: Crawled) -> None:
     assert checked_gzip and checked_chunked
 
 
+def test_repeated_headers_and_request_line_kept(crawled: Crawled) -> None:
+    warcs = crawled.archive / "warcs"
+    for outlet in crawled.site.outlets:
+        [(file, offset, length)] = crawled.rows(
+            "SELECT warc_file, warc_offset, warc_length FROM captures WHERE url = :u", u=outlet.base_url + "/")
+        record = read_record(warcs, file, offset, length)
+        assert [v for k, v in record.http_headers if k.lower() == "set-cookie"].__len__() == 2
+    # the request record keeps the query string of a faceted listing URL
+    from warcio.archiveiterator import ArchiveIterator
+
+    faceted = {u for (u,) in crawled.rows("SELECT url FROM captures WHERE url LIKE '%/section/%?%'")}
+    assert faceted
+    request_lines = {}
+    for path in warcs.glob("*.warc.gz"):
+        with open(path, "rb") as fh:
+            for rec in ArchiveIterator(fh):
+                if rec.rec_type == "request":
+                    request_lines[rec.rec_headers.get_header("WARC-Target-URI")] = rec.http_headers.statusline
+    for url in faceted:
+        query = url.split("?", 1)[1]
+        assert request_lines[url].split(" ")[0].endswith("?" + query)
+
+
 def test_every_capture_pointer_resolves_and_warcs_pass_warcio_check(crawled: Crawled) -> None:
     warcs = crawled.archive / "warcs"
     captures = crawled.rows("SELECT warc_file, warc_offset, warc_length, warc_record_id, url FROM captures")
@@ -235,3 +258,30 @@ def test_second_crawl_finds_nothing_new_and_reextract_is_stable(crawled: Crawled
     assert re.returncode == 0, re.stderr
     assert "changed" not in re.stdout and "new" not in re.stdout
     assert crawled.rows("SELECT COUNT(*) FROM article_versions")[0][0] == len(crawled.site.articles)
+
+
+def test_page_budget_caps_endless_link_spaces(tmp_path: Path) -> None:
+    """Calendars and faceted URLs go on forever; max_pages stops them (and depth is generous)."""
+    site = LocalSite(outlets=1, article_delay=0.0).start()
+    try:
+        outlets = tmp_path / "outlets.toml"
+        outlets.write_text(site.outlets_toml() + "max_pages = 12\nmax_depth = 50\n")
+        result = run_cli("crawl", "--outlets", str(outlets), "--archive", str(tmp_path / "a"), *FAST)
+        assert result.returncode == 0, result.stderr[-2000:]
+        pages = [p for p in site.paths_requested()
+                 if not p.startswith(("/robots.txt", "/sitemap", "/news-sitemap", "/feed."))]
+        assert len(pages) <= 12
+        assert any(p.startswith("/calendar/") for p in site.paths_requested()) or len(pages) == 12
+    finally:
+        site.stop()
+
+
+def test_unwritable_warc_directory_fails_the_run(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    (archive / "warcs").write_text("a file where the WARC directory should be")
+    outlets = tmp_path / "outlets.toml"
+    outlets.write_text('[[outlets]]\nname = "x"\nhomepage = "http://127.0.0.1:9/"\n')
+    result = run_cli("crawl", "--outlets", str(outlets), "--archive", str(archive))
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1 and "warcs" in result.stderr
