@@ -599,12 +599,15 @@ def _run_trafilatura(tree: HtmlElement, url: str) -> Any:
     """trafilatura's Document (text only), or None when it found no text.
 
     Precision mode first: on the corpus it drops captions, kickers and teaser blocks from the
-    text (full-text similarity 91% → 94% of pages). When it keeps too little (short pieces,
-    CJK pages) the default balanced mode runs again and the longer text wins.
+    text (full-text similarity 91% → 94% of pages). It runs without trafilatura's fallback
+    extractors (``fast``): they cost 40% of the time, and with the re-run below the shared
+    corpus kept all 394 articles and lost body similarity on 1 of 374 checked pages.
+    When precision keeps too little (short pieces, CJK pages, markup only the fallbacks read)
+    the balanced mode runs with the fallbacks and the longer text wins.
     Metadata is not asked for here: ``_TrafilaturaMeta`` computes only what the page lacks.
     """
     options = {"url": url, "with_metadata": False, "include_comments": False}
-    doc = trafilatura.bare_extraction(tree, favor_precision=True, **options)
+    doc = trafilatura.bare_extraction(tree, favor_precision=True, fast=True, **options)
     if doc is not None and _text_size(doc.text or "") >= MIN_TEXT_CHARS:
         return doc
     balanced = trafilatura.bare_extraction(tree, **options)
