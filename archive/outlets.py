@@ -54,7 +54,9 @@ _OUTLET_KEYS = (
 # name/homepage identify one outlet; a shared domains list would make every outlet the same site.
 _PER_OUTLET_ONLY = ("name", "homepage", "domains")
 _DEFAULTS_KEYS = tuple(key for key in _OUTLET_KEYS if key not in _PER_OUTLET_ONLY)
-_POLITENESS_KEYS = ("download_delay", "concurrency", "autothrottle_target")
+# No per-outlet AutoThrottle target: Scrapy's AutoThrottle has one global target, and a key
+# that is accepted but ignored would mislead.
+_POLITENESS_KEYS = ("download_delay", "concurrency")
 _TOP_LEVEL_KEYS = ("outlets", "defaults")
 
 
@@ -72,7 +74,6 @@ class Politeness:
 
     download_delay: float | None = None
     concurrency: int | None = None
-    autothrottle_target: float | None = None
 
 
 @dataclass(frozen=True)
@@ -288,7 +289,6 @@ def _durations(where: _Where, key: str, value: Any) -> tuple[str, ...]:
 _POLITENESS_CONVERTERS: dict[str, Callable[[_Where, str, Any], Any]] = {
     "download_delay": _number(allow_zero=True),  # 0 = no fixed delay, AutoThrottle still applies
     "concurrency": _integer(1),
-    "autothrottle_target": _number(allow_zero=False),
 }
 
 

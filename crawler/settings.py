@@ -63,6 +63,8 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.extensions.RunRecorder": 500,
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "crawler.throttle.OutletAutoThrottle": 0,
 }
 
 # Scrapy starts CONCURRENT_ITEMS cooperative tasks per response; our callbacks yield one page

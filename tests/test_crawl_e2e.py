@@ -285,3 +285,20 @@ def test_unwritable_warc_directory_fails_the_run(tmp_path: Path) -> None:
     result = run_cli("crawl", "--outlets", str(outlets), "--archive", str(archive))
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1 and "warcs" in result.stderr
+
+
+def test_per_outlet_concurrency_is_honoured(tmp_path: Path) -> None:
+    site = LocalSite(outlets=2, article_delay=0.05).start()
+    try:
+        a, b = site.outlets
+        outlets = tmp_path / "outlets.toml"
+        outlets.write_text(f'[[outlets]]\nname = "{a.name}"\nhomepage = "{a.base_url}/"\n'
+                           f'[outlets.politeness]\nconcurrency = 1\n\n'
+                           f'[[outlets]]\nname = "{b.name}"\nhomepage = "{b.base_url}/"\n')
+        result = run_cli("crawl", "--outlets", str(outlets), "--archive", str(tmp_path / "a"), *FAST,
+                         "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=4")
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert site.max_in_flight[a.name] == 1
+        assert 1 < site.max_in_flight[b.name] <= 4
+    finally:
+        site.stop()

@@ -247,16 +247,16 @@ MALFORMED = [
         id="politeness-negative-delay",
     ),
     pytest.param(
-        VARIETY + "[outlets.politeness]\nautothrottle_target = 0\n",
+        VARIETY + "[outlets.politeness]\ndownload_delay = nan\n",
         'outlet "variety" (#1)',
-        ['key "politeness.autothrottle_target"', "greater than zero"],
-        id="politeness-zero-target",
+        ['key "politeness.download_delay"', "finite"],
+        id="politeness-nan",
     ),
     pytest.param(
-        VARIETY + "[outlets.politeness]\nautothrottle_target = nan\n",
+        VARIETY + "[outlets.politeness]\nautothrottle_target = 2.0\n",
         'outlet "variety" (#1)',
-        ['key "politeness.autothrottle_target"', "finite"],
-        id="politeness-nan",
+        ['politeness', 'autothrottle_target'],
+        id="politeness-unsupported-autothrottle-target",
     ),
     pytest.param(
         VARIETY + "politeness = 2\n",
@@ -360,7 +360,6 @@ recrawl = ["1h", "1d", "2w"]
 
 [outlets.politeness]
 download_delay = 0
-autothrottle_target = 1.5
 
 [[outlets]]
 name = "deadline"
@@ -384,7 +383,7 @@ def test_valid_full_example(tmp_path: Path) -> None:
         max_pages=50,
         discover=False,
         # own delay wins (0 is allowed: no fixed delay), concurrency comes from [defaults]
-        politeness=Politeness(download_delay=0.0, concurrency=4, autothrottle_target=1.5),
+        politeness=Politeness(download_delay=0.0, concurrency=4),
         recrawl=("1h", "1d", "2w"),
     )
     assert variety.recrawl_delays == (timedelta(hours=1), timedelta(days=1), timedelta(weeks=2))

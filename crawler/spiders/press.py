@@ -38,7 +38,7 @@ from crawler.discovery import (
     sniff,
 )
 from crawler.items import PageItem, UrlBatchItem
-from crawler.runtime import ArchiveRuntime
+from crawler.runtime import ArchiveRuntime, outlets_from_settings
 
 # Discovery requests outrank pages so a run finds articles early; article pages outrank listings.
 PRIORITY = {"robots": 30, "sitemap": 20, "feed": 20, "page": 10, "listing": 0}
@@ -53,6 +53,20 @@ class OutletState:
     scheduled: set[str] = field(default_factory=set)
     discovery_seen: set[str] = field(default_factory=set)
     budget_exhausted: bool = False
+
+
+def slot_name(outlet: Outlet) -> str:
+    return f"outlet:{outlet.name}"
+
+
+def outlet_slot_settings(outlet: Outlet, settings: Any) -> dict[str, Any]:
+    """Scrapy download-slot settings for one outlet: its own politeness, else the global one."""
+    p = outlet.politeness
+    return {
+        "concurrency": p.concurrency or settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
+        "delay": p.download_delay if p.download_delay is not None else settings.getfloat("DOWNLOAD_DELAY"),
+        "randomize_delay": settings.getbool("RANDOMIZE_DOWNLOAD_DELAY", True),
+    }
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -89,6 +103,11 @@ class PressSpider(scrapy.Spider):
     @classmethod
     def update_settings(cls, settings: Any) -> None:
         super().update_settings(settings)
+        if settings.get("PRESSCLIPS_OUTLETS"):
+            slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
+            for outlet in outlets_from_settings(settings):
+                slots.setdefault(slot_name(outlet), outlet_slot_settings(outlet, settings))
+            settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
         contact = settings.get("PRESSCLIPS_CONTACT")
         if contact and settings.getpriority("USER_AGENT") <= settings.getpriority("PRESSCLIPS_CONTACT"):
             from archive import __version__
@@ -103,12 +122,11 @@ class PressSpider(scrapy.Spider):
         meta: dict[str, Any] = {
             "pc_outlet": outlet.name, "pc_kind": kind, "pc_depth": depth, "pc_via": via,
             "pc_discovery": discovery or {},
-            # One download slot per outlet host:port, so per-outlet politeness applies (and
-            # outlets on one IP with different ports are not throttled as one host).
-            "download_slot": urlsplit(url).netloc.lower(),
+            # One download slot per outlet: its politeness (DOWNLOAD_SLOTS, see update_settings)
+            # covers all its hosts, and outlets sharing an IP (tests: ports on 127.0.0.1) are
+            # not throttled as one.
+            "download_slot": slot_name(outlet),
         }
-        if outlet.politeness.download_delay is not None:
-            meta["download_delay"] = outlet.politeness.download_delay
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta,
                               priority=PRIORITY.get(kind, 0), dont_filter=kind in ("robots",))
 
