@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterable
@@ -93,6 +94,27 @@ def resolve_outlets_path(outlets: str) -> Path:
     return bundled_outlets_path() if outlets == STARTER else Path(outlets)
 
 
+def run_child(command: list[str]) -> int:
+    """Run the Scrapy child to completion. Ctrl-C reaches it through the terminal's process
+    group and SIGTERM is forwarded, so Scrapy finishes in-flight work and records its run;
+    we keep waiting instead of killing it (subprocess.run would kill it after 0.25 s)."""
+    proc = subprocess.Popen(command)
+
+    def forward(signum: int, _frame: Any) -> None:
+        proc.send_signal(signum)
+
+    previous = signal.signal(signal.SIGTERM, forward)
+    try:
+        while True:
+            try:
+                return proc.wait()
+            except KeyboardInterrupt:
+                click.echo("pressclips: interrupted; the crawl is finishing in-flight requests "
+                           "(Ctrl-C again to stop at once)", err=True)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 @main.command()
 @click.option("--outlets", "outlets", required=True, metavar="FILE",
               help=f"Outlets TOML file, or '{STARTER}' for the bundled starter list of entertainment outlets.")
@@ -131,21 +153,21 @@ def crawl(outlets: str, only: str, archive_dir: Path | None, database_url: str |
              "-s", f"LOG_LEVEL={['WARNING', 'INFO', 'DEBUG'][min(verbose, 2)]}"]
     for item in settings:
         child += ["-s", item]
-    proc = subprocess.run(child, check=False)
+    returncode = run_child(child)
     run = None
     after = last_run_id(engine)
     if after > before:
         run = get_run(engine, after)
     engine.dispose()
     if run is None:
-        fail(f"the crawl process exited with status {proc.returncode} before recording a run", 1,
+        fail(f"the crawl process exited with status {returncode} before recording a run", 1,
              "run again with -v to see Scrapy's log")
         return
     click.echo(
         f"run {run['id']}: {run['status']} ({run['finish_reason']}) — pages fetched {run['pages_fetched']}, "
         f"articles new {run['articles_new']}, updated {run['articles_updated']}, "
         f"unchanged {run['articles_unchanged']}, not articles {run['not_articles']}, errors {run['errors']}")
-    if run["status"] != "ok" or proc.returncode != 0:
+    if run["status"] != "ok" or returncode != 0:
         sys.exit(1)
 
 

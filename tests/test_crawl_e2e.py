@@ -302,3 +302,34 @@ def test_per_outlet_concurrency_is_honoured(tmp_path: Path) -> None:
         assert 1 < site.max_in_flight[b.name] <= 4
     finally:
         site.stop()
+
+
+def test_sigterm_stops_cleanly_and_records_the_run(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    site = LocalSite(outlets=1, article_delay=0.4).start()
+    try:
+        outlets = tmp_path / "outlets.toml"
+        outlets.write_text(site.outlets_toml())
+        archive = tmp_path / "a"
+        proc = subprocess.Popen([sys.executable, "-m", "archive.cli", "crawl", "--outlets", str(outlets),
+                                 "--archive", str(archive), *FAST], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while not any(p.startswith("/news/") for p in site.paths_requested()):
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 1, err[-2000:]  # a shut-down run is not a complete run
+        assert "run 1: failed (shutdown)" in out
+        assert not list((archive / "warcs").glob("*.open"))
+        engine = create_engine(f"sqlite:///{archive / 'pressclips.sqlite3'}")
+        with engine.connect() as conn:
+            captures = list(conn.execute(text("SELECT warc_file, warc_offset, warc_length FROM captures")))
+        assert captures
+        for file, offset, length in captures:
+            read_record(archive / "warcs", file, offset, length)
+    finally:
+        site.stop()
