@@ -23,6 +23,7 @@ def local_site() -> Iterator[LocalSite]:
 # --- databases ---
 import os  # noqa: E402
 import uuid  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 PG_URL = os.environ.get("PRESSCLIPS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -44,12 +45,9 @@ def _pg_reason() -> str | None:
 _PG_SKIP = _pg_reason()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database: an SQLite file, and a private schema on the test PostgreSQL."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'archive.sqlite3'}"
-        return
+@contextmanager
+def _pg_schema() -> Iterator[str]:
+    """A private, empty schema on the test PostgreSQL, dropped afterwards; skips when absent."""
     if _PG_SKIP:
         pytest.skip(_PG_SKIP)
     import psycopg
@@ -63,3 +61,20 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     finally:
         with psycopg.connect(plain, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: an SQLite file, and a private schema on the test PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+        return
+    with _pg_schema() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A private schema on the test PostgreSQL (skipped, with the reason, when unreachable)."""
+    with _pg_schema() as url:
+        yield url

@@ -333,3 +333,25 @@ def test_sigterm_stops_cleanly_and_records_the_run(tmp_path: Path) -> None:
             read_record(archive / "warcs", file, offset, length)
     finally:
         site.stop()
+
+
+def test_crawl_into_postgresql(postgres_url: str, tmp_path: Path) -> None:
+    database_url = postgres_url
+    site = LocalSite(outlets=1, article_delay=0.0).start()
+    try:
+        outlets = tmp_path / "outlets.toml"
+        outlets.write_text(site.outlets_toml())
+        result = run_cli("crawl", "--outlets", str(outlets), "--archive", str(tmp_path / "a"),
+                         "--database-url", database_url, *FAST)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert not (tmp_path / "a" / "pressclips.sqlite3").exists()
+        engine = create_engine(database_url)
+        with engine.connect() as conn:
+            articles = conn.execute(text("SELECT COUNT(*) FROM articles")).scalar()
+            versions = conn.execute(text("SELECT COUNT(*) FROM article_versions")).scalar()
+        engine.dispose()
+        assert articles == versions == len(site.articles)
+        exported = run_cli("export", "--archive", str(tmp_path / "a"), "--database-url", database_url)
+        assert len(exported.stdout.splitlines()) == len(site.articles)
+    finally:
+        site.stop()
