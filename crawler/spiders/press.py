@@ -29,15 +29,13 @@ from archive.store import UrlSighting
 from archive.urls import canonicalize, strip_tracking
 from crawler.discovery import (
     DiscoveryParseError,
-    classify_url,
-    extract_links,
-    find_feed_links,
     parse_feed,
     parse_robots_sitemaps,
     parse_sitemap,
     sniff,
 )
 from crawler.items import PageItem, UrlBatchItem
+from crawler.links import classify_url, extract_links, find_feed_links
 from crawler.runtime import ArchiveRuntime, outlets_from_settings
 
 # Discovery requests outrank pages so a run finds articles early; article pages outrank listings.

@@ -1,0 +1,172 @@
+"""HTML link work: feed links announced in a page, its anchors, and URL classification.
+
+This module owns reading an HTML page for URLs worth crawling: ``find_feed_links`` (the
+RSS/Atom ``<link rel="alternate">`` hrefs), ``extract_links`` (every ``<a href>``) and
+``classify_url`` (the article/listing/other hint that steers link following). Robots.txt,
+sitemaps and feeds are parsed in ``crawler.discovery``. It is pure: no Scrapy, no Twisted,
+no I/O, so the spider stays a thin adapter and everything here is unit-testable.
+
+Hostile-input stance: pages come from the open web. HTML is parsed in recover mode without
+network access, and a page that cannot be parsed yields no links rather than an exception.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from lxml import etree
+
+# One definition of "a usable absolute http(s) URL" for sitemaps, feeds and pages alike.
+from crawler.discovery import _absolute
+
+
+# --------------------------------------------------------------------------- HTML links
+
+
+_META_CHARSET = re.compile(rb"<meta[^>]+charset", re.I)
+_FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml"})
+
+
+def _html_root(html: bytes | str) -> etree._Element | None:
+    if isinstance(html, str):
+        html = html.encode("utf-8")
+    encoding = None
+    if not _META_CHARSET.search(html[:8192]):
+        # libxml2 assumes Latin-1 without a declared charset; modern pages are UTF-8.
+        try:
+            html.decode("utf-8")
+            encoding = "utf-8"
+        except UnicodeDecodeError:
+            pass
+    parser = etree.HTMLParser(encoding=encoding, recover=True, no_network=True,
+                              remove_comments=True, remove_pis=True)
+    try:
+        root = etree.fromstring(html, parser)
+    except (etree.LxmlError, ValueError, LookupError, UnicodeError):
+        return None
+    return root if root is not None and isinstance(root.tag, str) else None
+
+
+def _document_base(root: etree._Element, base_url: str) -> str:
+    for base in root.iter("base"):
+        href = base.get("href")
+        if href and href.strip():
+            return _absolute(href, base_url) or base_url
+    return base_url
+
+
+def find_feed_links(html: bytes, base_url: str) -> list[str]:
+    """``<link rel="alternate" type="application/rss+xml|atom+xml">`` hrefs, absolute, unique."""
+    root = _html_root(html)
+    if root is None:
+        return []
+    base = _document_base(root, base_url)
+    found: dict[str, None] = {}
+    for link in root.iter("link"):
+        rels = (link.get("rel") or "").lower().split()
+        mime = (link.get("type") or "").split(";")[0].strip().lower()
+        if "alternate" in rels and mime in _FEED_TYPES:
+            url = _absolute(link.get("href"), base)
+            if url:
+                found.setdefault(url, None)
+    return list(found)
+
+
+def extract_links(html: bytes, base_url: str) -> list[str]:
+    """Every ``<a href>`` as an absolute http(s) URL without fragment, in order, deduplicated.
+
+    rel=nofollow links are kept on purpose: whether to follow is decided by crawl policy.
+    """
+    root = _html_root(html)
+    if root is None:
+        return []
+    base = _document_base(root, base_url)
+    found: dict[str, None] = {}
+    for anchor in root.iter("a"):
+        href = (anchor.get("href") or "").strip()
+        if href.startswith("#"):  # same-page anchor, never a new page
+            continue
+        url = _absolute(href, base)
+        if url:
+            found.setdefault(url, None)
+    return list(found)
+
+
+# --------------------------------------------------------------------------- URL classification
+
+
+_ASSET_EXT = frozenset(
+    "css js mjs json map png jpg jpeg gif svg webp avif ico bmp tif tiff pdf xml rss atom rdf "
+    "txt csv zip gz mp3 mp4 m4a m3u8 webm mov avi woff woff2 ttf otf eot".split()
+)
+_FEED_SEGMENTS = frozenset({"feed", "feeds", "rss", "rss2", "atom"})
+_OTHER_FIRST = frozenset(
+    "login signin sign-in logout register signup sign-up account my-account subscribe subscription "
+    "subscriptions privacy privacy-policy terms terms-of-use terms-of-service tos about about-us "
+    "contact contact-us newsletter newsletters video videos cookie-policy cookies accessibility "
+    "careers jobs advertise advertising wp-admin wp-login.php wp-json cart checkout help faq legal "
+    "sitemap".split()
+)
+_LISTING_SEGMENTS = frozenset(
+    "tag tags category categories topic topics author authors section sections search latest "
+    "archive archives page".split()
+)
+# Penske Media sites (Variety, Deadline, THR, Rolling Stone) use /t/ tags, /c/ categories, /v/ verticals.
+_LISTING_FIRST = frozenset({"t", "c", "v"})
+_PAGE_PARAMS = frozenset({"page", "paged", "pg", "s", "q", "query", "search"})
+_PAGE_EXT = re.compile(r"\.(?:html?|shtml|php|aspx?)$")
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+_MONTH_OR_DAY = re.compile(r"^\d{1,2}$")
+_LONG_ID = re.compile(r"(?:^|-)\d{5,}(?:$|-)")
+
+
+def _words(segment: str) -> list[str]:
+    return [w for w in re.split(r"[-_]+", _PAGE_EXT.sub("", segment)) if w]
+
+
+def _is_slug(segment: str, min_words: int) -> bool:
+    words = _words(segment)
+    return len(words) >= min_words and sum(any(c.isalpha() for c in w) for w in words) >= 2
+
+
+def classify_url(url: str) -> str:
+    """Heuristic "article" | "listing" | "other" from the URL path: a link-following hint only."""
+    try:
+        parts = urlsplit(url)
+        segments = [s for s in unquote(parts.path).lower().split("/") if s]
+        query = {k.lower() for k, _ in parse_qsl(parts.query)}
+    except ValueError:
+        return "other"
+    if not segments:
+        return "listing"
+    last = segments[-1]
+    ext = last.rsplit(".", 1)[-1] if "." in last else ""
+    if ext in _ASSET_EXT or last in _FEED_SEGMENTS or segments[0] in _OTHER_FIRST:
+        return "other"
+    if segments[0] in _LISTING_FIRST or any(s in _LISTING_SEGMENTS for s in segments):
+        return "listing"
+    # Date archives: /2024/, /2024/05/, /2024/05/17/ — a date followed by a slug is an article.
+    for i, seg in enumerate(segments):
+        if _YEAR.match(seg):
+            rest = segments[i + 1 :]
+            while rest and _MONTH_OR_DAY.match(rest[0]):
+                rest = rest[1:]
+            if not rest:
+                return "listing"
+            if any(re.search(r"[a-z]", s) or _LONG_ID.search(s) for s in rest):
+                return "article"
+            break
+    if _is_slug(last, 3):
+        return "article"
+    has_id = any(_LONG_ID.search(s) for s in segments)
+    if has_id and any(_is_slug(s, 2) for s in segments):
+        return "article"
+    if _PAGE_EXT.search(last) and _is_slug(last, 2):
+        return "article"
+    if query & _PAGE_PARAMS:
+        return "listing"
+    # Short section paths (/film/, /tv/, /reviews/albums/) are section fronts.
+    if len(segments) <= 3 and all(re.fullmatch(r"[a-z][a-z&+-]*", s) for s in segments):
+        return "listing"
+    return "other"
