@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
@@ -96,6 +97,11 @@ class PressSpider(scrapy.Spider):
         only = {n.strip().lower() for n in str(kwargs.get("outlet", "")).split(",") if n.strip()}
         spider.states = {o.name: OutletState(o) for o in spider.runtime.outlets
                          if not only or o.name.lower() in only}
+        # With ROBOTSTXT_OBEY, Scrapy's RobotsTxtMiddleware fetches each host's robots.txt anyway:
+        # read its Sitemap lines from that response instead of fetching robots.txt a second time.
+        spider.robots_from_middleware = crawler.settings.getbool("ROBOTSTXT_OBEY")
+        if spider.robots_from_middleware:
+            crawler.signals.connect(spider.robots_seen, signal=signals.response_received)
         return spider
 
     @classmethod
@@ -163,7 +169,7 @@ class PressSpider(scrapy.Spider):
     def _start_requests(self) -> Iterator[scrapy.Request]:
         for state in self.states.values():
             o = state.outlet
-            if o.discover:
+            if o.discover and not self.robots_from_middleware:
                 robots = f"{urlsplit(o.homepage).scheme}://{urlsplit(o.homepage).netloc}/robots.txt"
                 yield self._request(robots, state, "robots", self.parse_robots)
             for url in (*o.sitemaps, *o.news_sitemaps):
@@ -184,9 +190,21 @@ class PressSpider(scrapy.Spider):
         return self.states[response.meta["pc_outlet"]]
 
     def parse_robots(self, response: Response) -> Iterator[Any]:
-        if response.status != 200:
+        if response.status == 200:
+            yield from self._robots_sitemaps(self._state(response), response)
+
+    def robots_seen(self, response: Response, request: scrapy.Request, spider: scrapy.Spider) -> None:
+        """``response_received`` handler: robots.txt fetched by RobotsTxtMiddleware."""
+        if request.meta.get("pc_kind") or urlsplit(request.url).path != "/robots.txt" or response.status != 200:
             return
-        state = self._state(response)
+        outlet = self.runtime.outlet_for_url(request.url)
+        state = self.states.get(outlet.name) if outlet else None
+        if state is None or not state.outlet.discover:
+            return
+        for req in self._robots_sitemaps(state, response):
+            self.crawler.engine.crawl(req)
+
+    def _robots_sitemaps(self, state: OutletState, response: Response) -> Iterator[scrapy.Request]:
         for url in parse_robots_sitemaps(response.body, response.url):
             req = self._discovery_request(url, state, "sitemap", self.parse_sitemap)
             if req:
