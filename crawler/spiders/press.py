@@ -113,7 +113,7 @@ class PressSpider(scrapy.Spider):
                 slots.setdefault(slot_name(outlet), outlet_slot_settings(outlet, settings))
             settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
         contact = settings.get("PRESSCLIPS_CONTACT")
-        if contact and settings.getpriority("USER_AGENT") <= settings.getpriority("PRESSCLIPS_CONTACT"):
+        if contact and settings.getpriority("USER_AGENT") < settings.getpriority("PRESSCLIPS_CONTACT"):
             from archive import __version__
 
             settings.set("USER_AGENT", f"pressclips/{__version__} (press archive crawler; +{contact})",
@@ -136,8 +136,8 @@ class PressSpider(scrapy.Spider):
 
     def _discovery_request(self, url: str, state: OutletState, kind: str, callback: Any) -> scrapy.Request | None:
         key = canonicalize(url)
-        if key in state.discovery_seen:
-            return None
+        if key in state.discovery_seen or state.budget_exhausted:
+            return None  # seen, or no page budget left for what it would list
         state.discovery_seen.add(key)
         return self._request(url, state, kind, callback)
 
