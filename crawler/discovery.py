@@ -2,14 +2,16 @@
 
 This module owns turning a fetched robots.txt, sitemap or feed body into URLs worth crawling plus
 the discovery metadata that travels with them (lastmod, news:publication_date, feed dates/authors),
-guessing a body's document kind (``sniff``), lenient date parsing (``parse_date``) and the safe
-XML/gzip plumbing underneath. HTML link work (feed links, anchors, URL classification) lives in
-``crawler.links``. It is pure: no Scrapy, no Twisted, no I/O, so the spider stays a thin adapter
-and everything here is unit-testable.
+guessing a body's document kind (``sniff``) and lenient date parsing (``parse_date``). The safe
+XML/gzip plumbing underneath (bounded inflate, hardened parser, entity-safe text, URL
+absolutising) lives in ``crawler.safexml``; HTML link work (feed links, anchors, URL
+classification) lives in ``crawler.links``. It is pure: no Scrapy, no Twisted, no I/O, so the
+spider stays a thin adapter and everything here is unit-testable.
 
-Hostile-input stance: bodies come from the open web. XML is parsed without entity expansion,
-DTD loading or network access; gzip is inflated incrementally under a hard size cap; every
-parse failure surfaces as ``DiscoveryParseError`` (a ``ValueError``) and nothing else.
+Hostile-input stance: bodies come from the open web. They reach lxml only through
+``crawler.safexml`` (no entity expansion, DTD loading or network access; gzip inflated
+incrementally under a hard size cap); every parse failure surfaces as ``DiscoveryParseError``
+(a ``ValueError``) and nothing else.
 """
 
 from __future__ import annotations
@@ -17,22 +19,28 @@ from __future__ import annotations
 import html as html_lib
 import re
 import warnings
-import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from urllib.parse import urldefrag, urljoin, urlsplit
 
 from dateutil import parser as dateutil_parser
 from lxml import etree
 
-MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # sitemap protocol limit for the uncompressed file
-_GZIP_MAGIC = b"\x1f\x8b"
-_INFLATE_STEP = 1024 * 1024
-
-
-class DiscoveryParseError(ValueError):
-    """The body is not the document kind the caller asked for, or is unsafe to process."""
+# DiscoveryParseError and MAX_SITEMAP_BYTES are defined next to the code that raises/applies
+# them and re-exported here, where callers have always imported them from.
+from crawler.safexml import DiscoveryParseError as DiscoveryParseError
+from crawler.safexml import MAX_SITEMAP_BYTES as MAX_SITEMAP_BYTES
+from crawler.safexml import (
+    GZIP_MAGIC,
+    absolute_url,
+    child_named,
+    children_named,
+    element_base,
+    element_text,
+    gunzip,
+    local_name,
+    parse_xml,
+)
 
 
 @dataclass(frozen=True)
@@ -59,174 +67,6 @@ class FeedEntry:
     published: datetime | None
     updated: datetime | None
     authors: list[str] = field(default_factory=list)
-
-
-# --------------------------------------------------------------------------- bytes & XML plumbing
-
-
-def _gunzip(body: bytes, cap: int, *, partial: bool = False) -> bytes:
-    """Inflate gzip ``body`` without ever holding more than ``cap + 1`` output bytes.
-
-    ``max_length`` bounds each step, so a bomb is detected after producing cap bytes rather
-    than after allocating all of them. ``partial`` returns the first ``cap`` bytes (for sniffing).
-    """
-    out = bytearray()
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    data = body
-    try:
-        while True:
-            # Small steps: one huge chunk plus the buffer it is appended to would double the peak.
-            chunk = inflater.decompress(data, min(_INFLATE_STEP, cap + 1 - len(out)))
-            out += chunk
-            if len(out) > cap:
-                if partial:
-                    return bytes(out[:cap])
-                raise DiscoveryParseError(f"gzip body inflates beyond {cap} bytes")
-            data = inflater.unconsumed_tail
-            if inflater.eof:
-                rest = inflater.unused_data
-                if not rest.startswith(_GZIP_MAGIC):  # concatenated members are legal gzip
-                    break
-                inflater, data = zlib.decompressobj(16 + zlib.MAX_WBITS), rest
-            elif not chunk and not data:
-                break  # truncated stream: keep what we have, recover-mode XML copes
-    except zlib.error as exc:
-        if partial:
-            return bytes(out)
-        raise DiscoveryParseError(f"corrupt gzip body: {exc}") from None
-    return bytes(out)
-
-
-def _maybe_gunzip(body: bytes, cap: int = MAX_SITEMAP_BYTES) -> bytes:
-    # Decide by magic bytes: servers label .xml.gz as text/xml, application/x-gzip or anything.
-    return _gunzip(body, cap) if body[:2] == _GZIP_MAGIC else body
-
-
-# A named reference, a numeric one, or a bare "&" (e.g. an unescaped "?a=1&b=2" in a link).
-_AMPERSAND = re.compile(rb"&(?:([A-Za-z][A-Za-z0-9]{1,31});|#[0-9]{1,8};|#x[0-9A-Fa-f]{1,8};)?")
-
-
-def _entity_to_numeric(match: re.Match[bytes]) -> bytes:
-    if match.group(1) is None:
-        return match.group(0) if len(match.group(0)) > 1 else b"&#38;"
-    chars = html_lib.entities.html5.get(match.group(1).decode("ascii") + ";")
-    if chars is None:  # not HTML's: the document's own entity, left unexpanded by the parser
-        return match.group(0)
-    return "".join(f"&#{ord(c)};" for c in chars).encode("ascii")
-
-
-def _numeric_references(body: bytes) -> bytes:
-    """Rewrite ``&amp;``, ``&eacute;`` and bare ``&`` as numeric references, outside CDATA.
-
-    Measured with libxml2 2.14: once a document has any error (an HTML entity like
-    ``&eacute;``, a bare ``&``), recover mode silently drops every later ``&amp;``/``&lt;``,
-    while numeric references survive. HTML entities themselves are common in feeds made by
-    HTML templates. The scan is forward-only so unterminated CDATA cannot make it quadratic.
-    """
-    if b"&" not in body:
-        return body
-    out, pos = [], 0
-    while pos < len(body):
-        start = body.find(b"<![CDATA[", pos)
-        stop = len(body) if start < 0 else start
-        out.append(_AMPERSAND.sub(_entity_to_numeric, body[pos:stop]))
-        if start < 0:
-            break
-        end = body.find(b"]]>", start)
-        end = len(body) if end < 0 else end + 3
-        out.append(body[start:end])  # CDATA is literal text: references inside are not references
-        pos = end
-    return b"".join(out)
-
-
-def _xml_parser() -> etree.XMLParser:
-    # A fresh parser per call: lxml parsers are not thread-safe and keep an error log.
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-        recover=True, remove_comments=True, remove_pis=True,
-    )
-
-
-def _parse_xml(body: bytes, base_url: str | None = None) -> etree._Element:
-    body = _maybe_gunzip(body)
-    if body.startswith(b"\xef\xbb\xbf"):
-        body = body[3:]
-    # Leading blank lines before <?xml are a classic CMS-plugin bug; strict libxml2 rejects them.
-    body = _numeric_references(body.lstrip(b" \t\r\n"))
-    try:
-        root = etree.fromstring(body, _xml_parser(), base_url=base_url)
-    except (etree.LxmlError, ValueError, LookupError, UnicodeError) as exc:
-        raise DiscoveryParseError(f"not parseable as XML: {exc}") from None
-    if root is None or not isinstance(root.tag, str):
-        raise DiscoveryParseError("no XML root element")
-    return root
-
-
-def _local(tag: object) -> str:
-    """Namespace-free tag name; '' for comments, entities and processing instructions.
-
-    A prefix is dropped too: with an undeclared prefix (``dc:`` without ``xmlns:dc``, common)
-    recover mode keeps ``dc:creator`` as a plain name.
-    """
-    if not isinstance(tag, str):
-        return ""
-    return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
-
-
-def _children(el: etree._Element, *names: str) -> list[etree._Element]:
-    return [child for child in el if _local(child.tag) in names]
-
-
-def _child(el: etree._Element, *names: str) -> etree._Element | None:
-    for child in el:
-        if _local(child.tag) in names:
-            return child
-    return None
-
-
-def _text(el: etree._Element | None) -> str | None:
-    """Element text without expanding entity references (``xpath('string()')`` would expand)."""
-    if el is None:
-        return None
-    parts: list[str] = []
-
-    def walk(node: etree._Element) -> None:
-        if node.text and isinstance(node.tag, str):
-            parts.append(node.text)
-        for child in node:
-            if isinstance(child.tag, str):
-                walk(child)
-            if child.tail:
-                parts.append(child.tail)
-
-    walk(el)
-    text = " ".join("".join(parts).split())
-    return text or None
-
-
-def _absolute(href: str | None, base: str | None) -> str | None:
-    """Absolute http(s) URL without fragment, or None when unusable."""
-    if not href:
-        return None
-    href = re.sub(r"[\t\r\n]", "", href).strip()  # as browsers do (WHATWG URL parsing)
-    if not href:
-        return None
-    try:
-        url = urldefrag(urljoin(base, href) if base else href).url
-        parts = urlsplit(url)
-    except ValueError:  # e.g. malformed IPv6 literal
-        return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    return url
-
-
-def _element_base(el: etree._Element, fallback: str) -> str:
-    # lxml resolves nested xml:base against the document URL given at parse time.
-    try:
-        return el.base or fallback
-    except (ValueError, UnicodeError):
-        return fallback
 
 
 # --------------------------------------------------------------------------- dates
@@ -291,22 +131,26 @@ def parse_robots_sitemaps(robots_txt: bytes | str, base_url: str) -> list[str]:
     found: dict[str, None] = {}
     for line in robots_txt.lstrip("\ufeff").splitlines():
         match = _ROBOTS_SITEMAP.match(line)
-        url = _absolute(match.group(1), base_url) if match else None
+        url = absolute_url(match.group(1), base_url) if match else None
         if url:
             found.setdefault(url, None)
     return list(found)
 
 
 def _news_fields(url_el: etree._Element) -> dict[str, object] | None:
-    news = _child(url_el, "news")
+    news = child_named(url_el, "news")
     if news is None:
         return None
-    publication = _child(news, "publication")
+    publication = child_named(news, "publication")
     return {
-        "news_title": _text(_child(news, "title")),
-        "news_publication_date": parse_date(_text(_child(news, "publication_date"))),
-        "news_publication_name": _text(_child(publication, "name")) if publication is not None else None,
-        "news_language": _text(_child(publication, "language")) if publication is not None else None,
+        "news_title": element_text(child_named(news, "title")),
+        "news_publication_date": parse_date(element_text(child_named(news, "publication_date"))),
+        "news_publication_name": (
+            element_text(child_named(publication, "name")) if publication is not None else None
+        ),
+        "news_language": (
+            element_text(child_named(publication, "language")) if publication is not None else None
+        ),
     }
 
 
@@ -318,8 +162,8 @@ def parse_sitemap(
     Namespaces are ignored (sites use 0.9, Google's 0.84 or none). Entries without an http(s)
     loc are skipped, duplicates dropped, and at most ``max_entries`` are returned.
     """
-    root = _parse_xml(body)
-    root_name = _local(root.tag).lower()
+    root = parse_xml(body)
+    root_name = local_name(root.tag).lower()
     if root_name == "sitemapindex":
         kind, item_name = "index", "sitemap"
     elif root_name == "urlset":
@@ -331,14 +175,14 @@ def parse_sitemap(
     for item in root:
         if len(entries) >= max_entries:
             break
-        if _local(item.tag) != item_name:
+        if local_name(item.tag) != item_name:
             continue
-        loc = _absolute(_text(_child(item, "loc")), base_url)
+        loc = absolute_url(element_text(child_named(item, "loc")), base_url)
         news = _news_fields(item) if kind == "urlset" else None
         is_news = is_news or news is not None
         if loc is None or loc in entries:
             continue
-        lastmod = parse_date(_text(_child(item, "lastmod")))
+        lastmod = parse_date(element_text(child_named(item, "lastmod")))
         entries[loc] = SitemapEntry(loc, lastmod, **(news or {}))  # type: ignore[arg-type]
     return Sitemap(kind=kind, entries=list(entries.values()), is_news=is_news)
 
@@ -351,7 +195,7 @@ _EMAIL_WITH_NAME = re.compile(r"^\S+@\S+\s*\((.+)\)$")
 
 
 def _clean_title(el: etree._Element | None) -> str | None:
-    raw = _text(el)
+    raw = element_text(el)
     if raw is None:
         return None
     # Titles often carry escaped markup or double-escaped entities (&amp;amp;) from CMSes.
@@ -362,7 +206,8 @@ def _clean_title(el: etree._Element | None) -> str | None:
 def _clean_authors(elements: list[etree._Element]) -> list[str]:
     names: dict[str, None] = {}
     for el in elements:
-        name = _text(_child(el, "name")) if _local(el.tag) == "author" and len(el) else _text(el)
+        is_atom_person = local_name(el.tag) == "author" and len(el)
+        name = element_text(child_named(el, "name")) if is_atom_person else element_text(el)
         if name:
             match = _EMAIL_WITH_NAME.match(name)  # RSS <author>jane@x.com (Jane Doe)</author>
             names.setdefault(match.group(1).strip() if match else name, None)
@@ -371,64 +216,64 @@ def _clean_authors(elements: list[etree._Element]) -> list[str]:
 
 def _atom_link(entry: etree._Element, base_url: str) -> str | None:
     candidates = []
-    for link in _children(entry, "link"):
+    for link in children_named(entry, "link"):
         rel = (link.get("rel") or "alternate").strip().lower()
         if rel == "alternate" and link.get("href"):
             candidates.append(link)
     # Among alternates prefer the HTML one (some feeds also list a JSON/AMP alternate).
     candidates.sort(key=lambda link: (link.get("type") or "text/html").lower() != "text/html")
     for link in candidates:
-        url = _absolute(link.get("href"), _element_base(link, base_url))
+        url = absolute_url(link.get("href"), element_base(link, base_url))
         if url:
             return url
     return None
 
 
 def _rss_link(item: etree._Element, base_url: str) -> str | None:
-    for link in _children(item, "link"):
-        href = _text(link) or (link.get("href") if link.get("rel") in (None, "alternate") else None)
-        url = _absolute(href, base_url)
+    for link in children_named(item, "link"):
+        href = element_text(link) or (link.get("href") if link.get("rel") in (None, "alternate") else None)
+        url = absolute_url(href, base_url)
         if url:
             return url
-    for guid in _children(item, "guid"):
+    for guid in children_named(item, "guid"):
         # isPermaLink defaults to true, but only an already-absolute guid is trusted: Drupal-style
         # "123 at https://..." guids would otherwise be resolved into nonsense URLs.
         if (guid.get("isPermaLink") or "true").strip().lower() == "true":
-            url = _absolute(_text(guid), None)
+            url = absolute_url(element_text(guid), None)
             if url:
                 return url
     about = item.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about")
-    return _absolute(about, None)
+    return absolute_url(about, None)
 
 
 def parse_feed(body: bytes, base_url: str, *, max_entries: int = 10_000) -> list[FeedEntry]:
     """Entries of an RSS 2.0/0.9x, RSS 1.0 (RDF) or Atom 1.0 feed; URLs absolute and unique."""
-    root = _parse_xml(body, base_url)
-    root_name = _local(root.tag).lower()
+    root = parse_xml(body, base_url)
+    root_name = local_name(root.tag).lower()
     item_name = {"rss": "item", "rdf": "item", "feed": "entry"}.get(root_name)
     if item_name is None:
         raise DiscoveryParseError(f"not a feed: root element <{root_name}>")
     # Descendants, not children: after an unclosed tag, recover mode nests later items inside
     # earlier ones, and some feeds put items straight under <rss>.
-    items = [el for el in root.iter() if _local(el.tag) == item_name]
-    feed_authors = _clean_authors(_children(root, "author")) if root_name == "feed" else []
+    items = [el for el in root.iter() if local_name(el.tag) == item_name]
+    feed_authors = _clean_authors(children_named(root, "author")) if root_name == "feed" else []
     entries: dict[str, FeedEntry] = {}
     for item in items:
         if len(entries) >= max_entries:
             break
         if root_name == "feed":
             url = _atom_link(item, base_url)
-            published = parse_date(_text(_child(item, "published", "issued")))
-            updated = parse_date(_text(_child(item, "updated", "modified")))
-            authors = _clean_authors(_children(item, "author")) or feed_authors
+            published = parse_date(element_text(child_named(item, "published", "issued")))
+            updated = parse_date(element_text(child_named(item, "updated", "modified")))
+            authors = _clean_authors(children_named(item, "author")) or feed_authors
         else:
             url = _rss_link(item, base_url)
-            published = parse_date(_text(_child(item, "pubDate", "date")))
-            updated = parse_date(_text(_child(item, "updated", "modified")))
-            authors = _clean_authors(_children(item, "author", "creator"))
+            published = parse_date(element_text(child_named(item, "pubDate", "date")))
+            updated = parse_date(element_text(child_named(item, "updated", "modified")))
+            authors = _clean_authors(children_named(item, "author", "creator"))
         if url is None or url in entries:
             continue
-        entries[url] = FeedEntry(url, _clean_title(_child(item, "title")), published, updated, authors)
+        entries[url] = FeedEntry(url, _clean_title(child_named(item, "title")), published, updated, authors)
     return list(entries.values())
 
 
@@ -477,8 +322,8 @@ def _first_element_name(text: str) -> str | None:
 
 def sniff(body: bytes) -> str:
     """Guess the document kind from its first element, reading at most 64 KiB (gzip-aware)."""
-    if body[:2] == _GZIP_MAGIC:
-        head = _gunzip(body[: _SNIFF_BYTES * 4], _SNIFF_BYTES, partial=True)
+    if body[:2] == GZIP_MAGIC:
+        head = gunzip(body[: _SNIFF_BYTES * 4], _SNIFF_BYTES, partial=True)
     else:
         head = body[:_SNIFF_BYTES]
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):

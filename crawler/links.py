@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from lxml import etree
 
 # One definition of "a usable absolute http(s) URL" for sitemaps, feeds and pages alike.
-from crawler.discovery import _absolute
+from crawler.safexml import absolute_url
 
 
 # --------------------------------------------------------------------------- HTML links
@@ -52,7 +52,7 @@ def _document_base(root: etree._Element, base_url: str) -> str:
     for base in root.iter("base"):
         href = base.get("href")
         if href and href.strip():
-            return _absolute(href, base_url) or base_url
+            return absolute_url(href, base_url) or base_url
     return base_url
 
 
@@ -67,7 +67,7 @@ def find_feed_links(html: bytes, base_url: str) -> list[str]:
         rels = (link.get("rel") or "").lower().split()
         mime = (link.get("type") or "").split(";")[0].strip().lower()
         if "alternate" in rels and mime in _FEED_TYPES:
-            url = _absolute(link.get("href"), base)
+            url = absolute_url(link.get("href"), base)
             if url:
                 found.setdefault(url, None)
     return list(found)
@@ -87,7 +87,7 @@ def extract_links(html: bytes, base_url: str) -> list[str]:
         href = (anchor.get("href") or "").strip()
         if href.startswith("#"):  # same-page anchor, never a new page
             continue
-        url = _absolute(href, base)
+        url = absolute_url(href, base)
         if url:
             found.setdefault(url, None)
     return list(found)

@@ -485,9 +485,10 @@ def test_parse_date(value: str | None, expected: datetime | None) -> None:
         assert result.tzinfo is not None
 
 
-def test_module_imports_without_scrapy_or_twisted() -> None:
+@pytest.mark.parametrize("module", ["crawler.discovery", "crawler.safexml"])
+def test_module_imports_without_scrapy_or_twisted(module: str) -> None:
     # The spider adapts these parsers; the parsers themselves must stay reactor-free.
-    code = "import sys, crawler.discovery; print(sorted(m for m in sys.modules if m.split('.')[0] in ('scrapy', 'twisted')))"
+    code = f"import sys, {module}; print(sorted(m for m in sys.modules if m.split('.')[0] in ('scrapy', 'twisted')))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             cwd=Path(__file__).parent.parent)
     assert result.stdout.strip() == "[]"
