@@ -20,7 +20,7 @@ from archive.extract_pool import extraction_pool, run_extraction
 from archive.extraction import Extraction
 from archive.models import Capture, Outlet, UrlState
 from archive.store import Store
-from archive.warc import read_record
+from archive.warcread import read_record
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from archive.warc import read_record
+from archive.warcread import read_record
 from tests.localsite import LocalSite
 
 # Fast but still polite where it matters: robots.txt obeyed, 2 requests per host.

@@ -17,11 +17,10 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.errors import WarcError
-from archive.warc import (
-    HttpExchange,
+from archive.warc import HttpExchange, WarcWriter
+from archive.warcread import (
     StoredRecord,
     WarcPointer,
-    WarcWriter,
     finalise_open_files,
     iter_records,
     read_record,
