@@ -181,11 +181,11 @@ def crawl(outlets: str, only: str, archive_dir: Path | None, database_url: str |
 def demo(ctx: click.Context, count: int, archive_dir: Path | None) -> None:
     """Offline demo: serve the checkout's local test site on 127.0.0.1 and crawl it.
 
-    Run it from a pressclips checkout (it uses tests/localsite.py and tests/data/corpus).
+    Run it from a pressclips checkout (it uses tests/localsite/ and tests/data/corpus).
     The archive defaults to ./demo-archive so it never mixes with a real one.
     """
     checkout = Path.cwd()
-    if not (checkout / "tests" / "localsite.py").is_file():
+    if not (checkout / "tests" / "localsite" / "__init__.py").is_file():
         raise ConfigError("the demo needs the local test site: run it from a pressclips checkout",
                           hint="cd into the cloned repository first")
     archive = archive_dir or checkout / "demo-archive"

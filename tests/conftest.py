@@ -12,7 +12,7 @@ from tests.localsite import LocalSite
 # --- local site ---
 @pytest.fixture
 def local_site() -> Iterator[LocalSite]:
-    """A started two-outlet news site on 127.0.0.1 (see tests/localsite.py), stopped afterwards."""
+    """A started two-outlet news site on 127.0.0.1 (see tests/localsite/), stopped afterwards."""
     site = LocalSite(outlets=2).start()
     try:
         yield site

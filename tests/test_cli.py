@@ -85,3 +85,11 @@ def test_bad_since_date(tmp_path: Path) -> None:
 
 def test_demo_outside_a_checkout(tmp_path: Path) -> None:
     assert_one_line_error(cli("demo", cwd=tmp_path), 2, "checkout")
+
+
+def test_demo_runs_from_the_checkout(tmp_path: Path) -> None:
+    checkout = Path(__file__).resolve().parents[1]
+    result = cli("demo", "--outlets", "1", "--archive", str(tmp_path / "demo"), cwd=checkout)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "run 1: ok (finished)" in result.stdout and "errors 0" in result.stdout
+    assert (tmp_path / "demo" / "pressclips.sqlite3").exists()

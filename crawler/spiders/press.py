@@ -59,12 +59,13 @@ def slot_name(outlet: Outlet) -> str:
 
 
 def outlet_slot_settings(outlet: Outlet, settings: Any) -> dict[str, Any]:
-    """Scrapy download-slot settings for one outlet: its own politeness, else the global one."""
+    """Scrapy download-slot settings for one outlet: its own politeness, else the global one.
+    Delay randomisation is left to the downloader's global setting (its key was renamed across
+    Scrapy versions)."""
     p = outlet.politeness
     return {
         "concurrency": p.concurrency or settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
         "delay": p.download_delay if p.download_delay is not None else settings.getfloat("DOWNLOAD_DELAY"),
-        "randomize_delay": settings.getbool("RANDOMIZE_DOWNLOAD_DELAY", True),
     }
 
 
