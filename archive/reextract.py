@@ -27,8 +27,11 @@ logger = logging.getLogger(__name__)
 WINDOW = 64  # extraction jobs in flight; bounds memory whatever the archive size
 
 
-def _candidates(engine: Engine, outlet: str | None) -> list[tuple[int, str, str, int, int]]:
-    stmt = (select(Capture.id, Capture.url, Capture.warc_file, Capture.warc_offset, Capture.warc_length)
+def _candidates(engine: Engine, outlet: str | None) -> list[tuple[int, str, str, int, int, dict | None]]:
+    """Captures to re-extract, each with the discovery metadata of its URL (extraction hints)."""
+    stmt = (select(Capture.id, Capture.url, Capture.warc_file, Capture.warc_offset, Capture.warc_length,
+                   UrlState.discovery)
+            .outerjoin(UrlState, UrlState.url == Capture.url)
             .where(Capture.status >= 200, Capture.status < 300,
                    # listing pages (homepage, sections) were never candidates for article text
                    or_(Capture.kind == "article",
@@ -38,11 +41,6 @@ def _candidates(engine: Engine, outlet: str | None) -> list[tuple[int, str, str,
         stmt = stmt.join(Outlet, Outlet.id == Capture.outlet_id).where(Outlet.name == outlet)
     with Session(engine) as session:
         return [tuple(row) for row in session.execute(stmt)]  # type: ignore[misc]
-
-
-def _hints(engine: Engine, url: str) -> dict:
-    with Session(engine) as session:
-        return dict(session.scalar(select(UrlState.discovery).where(UrlState.url == url)) or {})
 
 
 def reextract_archive(engine: Engine, warc_root: Path, *, outlet: str | None = None,
@@ -57,7 +55,7 @@ def reextract_archive(engine: Engine, warc_root: Path, *, outlet: str | None = N
             counts[store.reextract_capture(capture_id, future.result())] += 1
 
     with extraction_pool(workers) as pool:
-        for capture_id, url, file, offset, length in _candidates(engine, outlet):
+        for capture_id, url, file, offset, length, discovery in _candidates(engine, outlet):
             try:
                 record = read_record(warc_root, file, offset, length)
                 body = record.decoded_payload()
@@ -66,7 +64,7 @@ def reextract_archive(engine: Engine, warc_root: Path, *, outlet: str | None = N
                 counts["errors"] += 1
                 continue
             pending.append((capture_id, pool.submit(run_extraction, body, url, record.http_header("Content-Type"),
-                                                    _hints(engine, url))))
+                                                    dict(discovery or {}))))
             drain(WINDOW)
         drain(0)
     return {"captures": sum(counts.values()), **dict(sorted(counts.items()))}

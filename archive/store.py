@@ -110,6 +110,9 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._dialect = engine.dialect.name
+        # Two-argument max/min: SQLite spells them max()/min(), PostgreSQL greatest()/least().
+        self._greatest = func.max if self._dialect == "sqlite" else func.greatest
+        self._least = func.min if self._dialect == "sqlite" else func.least
         self._outlet_ids: dict[str, int] = {}
         self._outlet_domains: dict[str, tuple[str, ...]] = {}
 
@@ -283,13 +286,10 @@ class Store:
             version_id = session.scalar(select(ArticleVersion.id).where(
                 ArticleVersion.article_id == article_id, ArticleVersion.content_hash == ext.content_hash))
             session.execute(update(ArticleVersion).where(ArticleVersion.id == version_id).values(
-                last_seen=func.max(ArticleVersion.last_seen, now) if self._dialect == "sqlite"
-                else func.greatest(ArticleVersion.last_seen, now)))
+                last_seen=self._greatest(ArticleVersion.last_seen, now)))
 
-        greatest = func.max if self._dialect == "sqlite" else func.greatest
-        least = func.min if self._dialect == "sqlite" else func.least
         session.execute(update(Article).where(Article.id == article_id).values(
-            last_seen=greatest(Article.last_seen, now), first_seen=least(Article.first_seen, now),
+            last_seen=self._greatest(Article.last_seen, now), first_seen=self._least(Article.first_seen, now),
             current_version_id=version_id, gone=False,
             outlet_id=func.coalesce(Article.outlet_id, outlet_id)))
 

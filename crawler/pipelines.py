@@ -25,9 +25,7 @@ logger = logging.getLogger(__name__)
 
 def not_article(reason: str) -> Extraction:
     """A page archived as a capture that never becomes article text (HTTP error, listing page)."""
-    return Extraction(is_article=False, reason=reason, title=None, authors=[], published=None,
-                      modified=None, language=None, canonical_url=None, description=None, site_name=None,
-                      text="", content_hash="", extractor="")
+    return Extraction(is_article=False, reason=reason, extractor="")  # no extractor ran
 
 
 class ArchivePipeline:
