@@ -26,10 +26,6 @@ from email.utils import parsedate_to_datetime
 from dateutil import parser as dateutil_parser
 from lxml import etree
 
-# DiscoveryParseError and MAX_SITEMAP_BYTES are defined next to the code that raises/applies
-# them and re-exported here, where callers have always imported them from.
-from crawler.safexml import DiscoveryParseError as DiscoveryParseError
-from crawler.safexml import MAX_SITEMAP_BYTES as MAX_SITEMAP_BYTES
 from crawler.safexml import (
     GZIP_MAGIC,
     absolute_url,
@@ -41,6 +37,11 @@ from crawler.safexml import (
     local_name,
     parse_xml,
 )
+from crawler.safexml import MAX_SITEMAP_BYTES as MAX_SITEMAP_BYTES
+
+# DiscoveryParseError and MAX_SITEMAP_BYTES are defined next to the code that raises/applies
+# them and re-exported here, where callers have always imported them from.
+from crawler.safexml import DiscoveryParseError as DiscoveryParseError
 
 
 @dataclass(frozen=True)

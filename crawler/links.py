@@ -20,7 +20,6 @@ from lxml import etree
 # One definition of "a usable absolute http(s) URL" for sitemaps, feeds and pages alike.
 from crawler.safexml import absolute_url
 
-
 # --------------------------------------------------------------------------- HTML links
 
 

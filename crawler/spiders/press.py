@@ -33,7 +33,6 @@ from crawler.discovery import (
     parse_feed,
     parse_robots_sitemaps,
     parse_sitemap,
-    sniff,
 )
 from crawler.items import PageItem, UrlBatchItem
 from crawler.links import classify_url, extract_links, find_feed_links
