@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select, text
+from sqlalchemy import Engine, create_engine, event, inspect, select, text
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -59,14 +59,36 @@ def make_engine(url: str, *, create: bool = True) -> Engine:
 
 
 def init_schema(engine: Engine) -> None:
+    """Create missing tables, bring an older archive up to date, and record the schema version."""
+    with Session(engine) as session:
+        found = session.scalar(select(Meta.value).where(Meta.key == "schema_version")) \
+            if inspect(engine).has_table("meta") else None
+    if found is not None and int(found) > SCHEMA_VERSION:
+        raise DatabaseError(f"archive schema version {found} is newer than this pressclips ({SCHEMA_VERSION})",
+                            hint="upgrade pressclips")
     Base.metadata.create_all(engine)
+    if found is not None and int(found) < SCHEMA_VERSION:
+        _add_missing_columns(engine)
     with Session(engine) as session, session.begin():
         row = session.scalar(select(Meta).where(Meta.key == "schema_version"))
         if row is None:
             session.add(Meta(key="schema_version", value=str(SCHEMA_VERSION)))
-        elif int(row.value) > SCHEMA_VERSION:
-            raise DatabaseError(f"archive schema version {row.value} is newer than this pressclips ({SCHEMA_VERSION})",
-                                hint="upgrade pressclips")
+        else:
+            row.value = str(SCHEMA_VERSION)
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Schema changes so far only add nullable columns and indexes: apply exactly those, in one transaction."""
+    inspector = inspect(engine)
+    with engine.begin() as conn:
+        for table in Base.metadata.sorted_tables:
+            present = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in present:
+                    kind = column.type.compile(dialect=engine.dialect)
+                    conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+            for index in table.indexes:
+                index.create(conn, checkfirst=True)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -85,6 +85,10 @@ class CrawlRun(Base):
     articles_new: Mapped[int] = mapped_column(Integer, default=0)
     articles_updated: Mapped[int] = mapped_column(Integer, default=0)
     articles_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    articles_gone: Mapped[int | None] = mapped_column(Integer, default=0)
+    revisits: Mapped[int | None] = mapped_column(Integer, default=0)
+    requests: Mapped[int | None] = mapped_column(Integer, default=0)
+    pid: Mapped[int | None] = mapped_column(Integer)
     not_articles: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     bytes: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -108,8 +112,11 @@ class Capture(Base):
     warc_offset: Mapped[int] = mapped_column(BigInteger)
     warc_length: Mapped[int] = mapped_column(BigInteger)
     warc_record_id: Mapped[str] = mapped_column(String(100), unique=True)
-    # What the capture turned out to be: article | not-article | listing | sitemap | feed | robots | redirect | error
+    # What the capture turned out to be: article | not-article | listing | sitemap | feed | robots | redirect |
+    # error | revisit | gone | blocked. A revisit capture's WARC record is a `revisit` (304 or same payload
+    # digest); refers_to_id is the capture holding the payload, so replay resolves it in one step.
     kind: Mapped[str | None] = mapped_column(String(30))
+    refers_to_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id"))
     reason: Mapped[str | None] = mapped_column(String(200))
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), index=True)
     version_id: Mapped[int | None] = mapped_column(ForeignKey("article_versions.id"))
@@ -133,6 +140,11 @@ class UrlState(Base):
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)
     last_capture_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id"))
+    # The frontier: NULL next_due_at with NULL last_fetched_at means "seen, never fetched" (a killed run
+    # left it); NULL next_due_at after a fetch means "done, no recrawl planned".
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    fetch_count: Mapped[int | None] = mapped_column(Integer, default=0)
+    failures: Mapped[int | None] = mapped_column(Integer, default=0)
 
 
 class Article(Base):
@@ -150,6 +162,7 @@ class Article(Base):
     )
     story_id: Mapped[int | None] = mapped_column(Integer, index=True)
     gone: Mapped[bool] = mapped_column(Boolean, default=False)
+    gone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ArticleVersion(Base):
@@ -174,6 +187,8 @@ class ArticleVersion(Base):
     capture_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id"))
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What differs from the previous current version: any of "title", "byline", "text", "date".
+    changes: Mapped[list[str] | None] = mapped_column(JSON, default=list)
 
 
 Index("ix_captures_warc", Capture.warc_file, Capture.warc_offset)
