@@ -18,7 +18,7 @@ def test_older_archive_gains_new_columns_and_keeps_rows(tmp_path: Path) -> None:
     with engine.begin() as conn:
         conn.execute(text("DROP INDEX ix_urls_next_due_at"))
         conn.execute(text("ALTER TABLE urls DROP COLUMN next_due_at"))
-        conn.execute(text("ALTER TABLE captures DROP COLUMN refers_to_id"))
+        conn.execute(text("ALTER TABLE crawl_runs DROP COLUMN articles_gone"))
         conn.execute(text("UPDATE meta SET value = '1' WHERE key = 'schema_version'"))
         conn.execute(text("INSERT INTO urls (url, canonical_url, first_seen, last_seen, discovery) "
                           "VALUES ('http://127.0.0.1/a', 'http://127.0.0.1/a', '2026-01-01', '2026-01-01', '{}')"))
@@ -26,7 +26,7 @@ def test_older_archive_gains_new_columns_and_keeps_rows(tmp_path: Path) -> None:
     engine = make_engine(url)
     columns = {c["name"] for c in inspect(engine).get_columns("urls")}
     assert "next_due_at" in columns
-    assert "refers_to_id" in {c["name"] for c in inspect(engine).get_columns("captures")}
+    assert "articles_gone" in {c["name"] for c in inspect(engine).get_columns("crawl_runs")}
     assert "ix_urls_next_due_at" in {i["name"] for i in inspect(engine).get_indexes("urls")}
     with engine.connect() as conn:
         assert conn.execute(text("SELECT url FROM urls")).scalars().all() == ["http://127.0.0.1/a"]
