@@ -67,6 +67,7 @@ def init_schema(engine: Engine) -> None:
         raise DatabaseError(f"archive schema version {found} is newer than this pressclips ({SCHEMA_VERSION})",
                             hint="upgrade pressclips")
     Base.metadata.create_all(engine)
+    __import__("archive.fts", fromlist=["install"]).install(engine)  # full-text index: FTS5 or tsvector+GIN
     if found is not None and int(found) < SCHEMA_VERSION:
         _add_missing_columns(engine)
     with Session(engine) as session, session.begin():
@@ -81,7 +82,7 @@ def _add_missing_columns(engine: Engine) -> None:
     """Schema changes so far only add nullable columns and indexes: apply exactly those, in one transaction."""
     inspector = inspect(engine)
     with engine.begin() as conn:
-        for table in Base.metadata.sorted_tables:
+        for table in Base.metadata.tables.values():  # order is irrelevant for ADD COLUMN
             present = {c["name"] for c in inspector.get_columns(table.name)}
             for column in table.columns:
                 if column.name not in present:

@@ -6,6 +6,7 @@ extraction pool without importing trafilatura (tens of MB it would never use).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 
@@ -32,3 +33,20 @@ class Extraction:
     text: str = ""
     content_hash: str = ""
     extractor: str = EXTRACTOR_VERSION
+
+
+def provenance_json(extraction: Extraction) -> bytes:
+    """The body of the WARC ``metadata`` record written for an extracted article."""
+    return json.dumps({
+        "type": "pressclips/extraction",
+        "extractor": extraction.extractor,
+        "content_hash": extraction.content_hash,
+        "title": extraction.title,
+        "authors": list(extraction.authors),
+        "published": extraction.published,
+        "modified": extraction.modified,
+        "language": extraction.language,
+        "canonical_url": extraction.canonical_url,
+        "site_name": extraction.site_name,
+        "text": extraction.text,
+    }, ensure_ascii=False, sort_keys=True).encode("utf-8")

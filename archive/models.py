@@ -145,6 +145,8 @@ class UrlState(Base):
     next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     fetch_count: Mapped[int | None] = mapped_column(Integer, default=0)
     failures: Mapped[int | None] = mapped_column(Integer, default=0)
+    # The run that took this URL off the frontier; a killed run's claims lapse with its run id.
+    claimed_run_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Article(Base):

@@ -7,9 +7,10 @@ lookup followed by an insert, so two writers cannot create the same article twic
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import Engine, func, select, update
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from archive.errors import DatabaseError
 from archive.models import Article, ArticleVersion, Capture, CrawlRun, Outlet, UrlState, utcnow
+from archive.frontier import UrlSighting, backoff, next_due
 from archive.urls import canonicalize, same_site, strip_tracking
 
 
@@ -55,13 +57,7 @@ class CaptureRecord:
     run_id: int | None = None
     kind: str | None = None
     reason: str | None = None
-
-
-@dataclass(frozen=True)
-class UrlSighting:
-    url: str
-    via: str  # news-sitemap | sitemap | feed | link | start
-    discovery: dict[str, Any] = field(default_factory=dict)
+    refers_to_id: int | None = None  # revisit records: the capture holding the payload
 
 
 @dataclass(frozen=True)
@@ -80,9 +76,15 @@ class PageResult:
     last_modified: str | None = None
     discovered_via: str | None = None
     discovery: dict[str, Any] = field(default_factory=dict)
+    # The outlet's recrawl delays after publication; empty = never revisit.
+    recrawl: Sequence[timedelta] = ()
+    # Set when the WARC holds a revisit record (304, or the same payload as this capture).
+    revisit_of: int | None = None
 
 
-OUTCOMES = ("new", "updated", "unchanged", "not-article")
+OUTCOMES = ("new", "updated", "unchanged", "not-article", "gone")
+GONE_STATUSES = (404, 410)
+__all__ = ["CaptureRecord", "PageResult", "Store", "UrlSighting", "article_url"]
 
 
 def article_url(final_url: str, canonical_url: str | None, domains: Iterable[str]) -> tuple[str, str]:
@@ -123,6 +125,14 @@ class Store:
         if self._dialect == "sqlite":
             return sqlite.insert(table)
         raise DatabaseError(f"unsupported database dialect {self._dialect!r}", hint="use SQLite or PostgreSQL")
+
+    def insert(self, table: Any) -> Any:
+        """This dialect's INSERT, with ``on_conflict_do_*`` (for modules sharing the store's engine)."""
+        return self._insert(table)
+
+    def transaction(self, what: str, fn: Any, *args: Any) -> Any:
+        """Run ``fn(session, *args)`` in one transaction; database errors become DatabaseError."""
+        return self._run(what, fn, *args)
 
     def _session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -172,7 +182,7 @@ class Store:
     def start_run(self, outlets_file: str | None = None) -> int:
         def work(session: Session) -> int:
             run = CrawlRun(started_at=utcnow(), status="running", outlets_file=outlets_file,
-                           warc_files=[], stats={})
+                           warc_files=[], stats={}, pid=os.getpid())
             session.add(run)
             session.flush()
             return run.id
@@ -182,7 +192,7 @@ class Store:
     def finish_run(self, run_id: int, *, status: str, finish_reason: str | None, counts: dict[str, int],
                    warc_files: list[str], stats: dict[str, Any]) -> None:
         allowed = {"pages_fetched", "articles_new", "articles_updated", "articles_unchanged", "not_articles",
-                   "errors", "bytes"}
+                   "errors", "bytes", "articles_gone", "revisits", "requests"}
         values = {k: int(v) for k, v in counts.items() if k in allowed}
 
         def work(session: Session) -> None:
@@ -201,7 +211,7 @@ class Store:
                 url=rec.url, outlet_id=self.outlet_id(rec.outlet), run_id=rec.run_id, fetched_at=rec.fetched_at,
                 status=rec.status, mime=rec.mime, payload_digest=rec.payload_digest, warc_file=rec.warc_file,
                 warc_offset=rec.warc_offset, warc_length=rec.warc_length, warc_record_id=rec.warc_record_id,
-                kind=rec.kind, reason=rec.reason,
+                kind=rec.kind, reason=rec.reason, refers_to_id=rec.refers_to_id,
             ).on_conflict_do_nothing(index_elements=[Capture.warc_record_id])
             session.execute(stmt)
 
@@ -211,28 +221,11 @@ class Store:
         self._run("updating a capture", lambda s: s.execute(
             update(Capture).where(Capture.warc_record_id == warc_record_id).values(kind=kind, reason=reason)))
 
-    def record_urls(self, outlet: str, sightings: Sequence[UrlSighting], seen_at: datetime | None = None) -> None:
-        """Remember discovered URLs (the frontier); the first discovery's metadata is kept."""
-        if not sightings:
-            return
-        now = seen_at or utcnow()
-        outlet_id = self.outlet_id(outlet)
+    def record_urls(self, outlet: str, sightings: Sequence[UrlSighting], seen_at: datetime | None = None) -> int:
+        """Remember discovered URLs on the frontier (see ``archive.frontier``); returns how many became due."""
+        from archive.frontier import Frontier
 
-        rows = [{"url": s.url, "canonical_url": canonicalize(s.url), "outlet_id": outlet_id, "first_seen": now,
-                 "last_seen": now, "discovered_via": s.via, "discovery": s.discovery}
-                for s in {s.url: s for s in reversed(sightings)}.values()]  # first sighting wins
-
-        def work(session: Session) -> None:
-            # One executemany: a listing page yields dozens of URLs, one statement each was slow.
-            stmt = self._insert(UrlState)
-            session.execute(stmt.on_conflict_do_update(index_elements=[UrlState.url], set_={"last_seen": now}), rows)
-            # A variant seen after its article was stored joins that article now.
-            article = select(Article.id).where(Article.url_key == UrlState.canonical_url).scalar_subquery()
-            session.execute(update(UrlState).where(
-                UrlState.url.in_([r["url"] for r in rows]), UrlState.article_id.is_(None))
-                .values(article_id=article).execution_options(synchronize_session=False))
-
-        self._run("saving discovered URLs", work)
+        return Frontier(self).add(outlet, sightings, seen_at)
 
     # -- pages ---------------------------------------------------------------------------------
     def record_page(self, page: PageResult) -> str:
@@ -244,23 +237,19 @@ class Store:
         outlet_id = self.outlet_id(page.outlet)
         capture_id = session.scalar(select(Capture.id).where(Capture.warc_record_id == page.warc_record_id))
         fetched = list(dict.fromkeys([page.requested_url, *page.redirect_urls, page.final_url]))
-        for url in fetched:
-            is_final = url == page.final_url
-            values: dict[str, Any] = {"last_seen": now, "last_fetched_at": now}
-            if is_final:
-                values.update(last_status=page.status, etag=page.etag, last_modified=page.last_modified,
-                              last_capture_id=capture_id)
-            stmt = self._insert(UrlState).values(
-                url=url, canonical_url=canonicalize(url), outlet_id=outlet_id, first_seen=now,
-                discovered_via=page.discovered_via if url == page.requested_url else "redirect",
-                discovery=page.discovery if url == page.requested_url else {}, **values)
-            session.execute(stmt.on_conflict_do_update(index_elements=[UrlState.url], set_=values))
+        self._record_fetched_urls(session, page, fetched, outlet_id, capture_id)
 
+        if page.revisit_of is not None:
+            return self._record_revisit(session, page, fetched, capture_id)
         ext = page.extraction
         if not ext.is_article:
+            if page.status in GONE_STATUSES and self._mark_gone(session, fetched, capture_id, now):
+                return "gone"
             if capture_id is not None:
                 session.execute(update(Capture).where(Capture.id == capture_id).values(
                     kind="not-article", reason=ext.reason))
+            if page.status >= 500 or (ext.reason or "").startswith("blocked"):
+                self._back_off(session, page.requested_url, now)  # worth another try later
             return "not-article"
 
         key, display_url = article_url(page.final_url, ext.canonical_url, self.outlet_domains(page.outlet))
@@ -271,6 +260,8 @@ class Store:
         is_new_article = article_id is not None
         if article_id is None:
             article_id = session.scalar(select(Article.id).where(Article.url_key == key))
+        previous = session.scalar(select(ArticleVersion).join(Article, Article.current_version_id == ArticleVersion.id)
+                                  .where(Article.id == article_id))
 
         version_id = session.scalar(
             self._insert(ArticleVersion).values(
@@ -279,6 +270,7 @@ class Store:
                 modified_at=_parse_iso(ext.modified), language=ext.language, canonical_url=ext.canonical_url,
                 description=ext.description, site_name=ext.site_name, text=ext.text, extractor=ext.extractor,
                 capture_id=capture_id, first_seen=now, last_seen=now,
+                changes=_changes(previous, ext) if previous is not None else [],
             ).on_conflict_do_nothing(index_elements=[ArticleVersion.article_id, ArticleVersion.content_hash])
             .returning(ArticleVersion.id))
         is_new_version = version_id is not None
@@ -290,19 +282,94 @@ class Store:
 
         session.execute(update(Article).where(Article.id == article_id).values(
             last_seen=self._greatest(Article.last_seen, now), first_seen=self._least(Article.first_seen, now),
-            current_version_id=version_id, gone=False,
+            current_version_id=version_id, gone=False, gone_at=None,
             outlet_id=func.coalesce(Article.outlet_id, outlet_id)))
 
         # Every URL variant that led here belongs to the article: the fetched chain, the canonical
         # link, and any discovered variant with the same canonical form (utm_*, #fragment, slash).
         canon = {canonicalize(u) for u in fetched} | {key}
         session.execute(update(UrlState).where(UrlState.canonical_url.in_(canon)).values(article_id=article_id))
+        self._schedule_recrawl(session, page, article_id)
         if capture_id is not None:
             session.execute(update(Capture).where(Capture.id == capture_id).values(
                 kind="article", reason=None, article_id=article_id, version_id=version_id))
         if is_new_article:
             return "new"
         return "updated" if is_new_version else "unchanged"
+
+    def _record_fetched_urls(self, session: Session, page: PageResult, fetched: list[str], outlet_id: int | None,
+                             capture_id: int | None) -> None:
+        """URL state of every URL of the fetch. Only the requested URL (the frontier's row) keeps a
+        schedule; the other hops of a redirect chain were fetched now and are not due on their own."""
+        now = page.fetched_at
+        for url in fetched:
+            values: dict[str, Any] = {"last_seen": now, "last_fetched_at": now}
+            if url == page.final_url:
+                values.update(last_status=page.status, last_capture_id=capture_id)
+                if page.revisit_of is None or page.etag or page.last_modified:
+                    values.update(etag=page.etag, last_modified=page.last_modified)
+            if url == page.requested_url:
+                values.update(fetch_count=func.coalesce(UrlState.fetch_count, 0) + 1, next_due_at=None)
+                if page.status < 500:
+                    values["failures"] = 0
+            else:
+                values["next_due_at"] = None
+            insert_values = {k: v for k, v in values.items() if k not in ("fetch_count",)}
+            stmt = self._insert(UrlState).values(
+                url=url, canonical_url=canonicalize(url), outlet_id=outlet_id, first_seen=now,
+                discovered_via=page.discovered_via if url == page.requested_url else "redirect",
+                discovery=page.discovery if url == page.requested_url else {},
+                fetch_count=1 if url == page.requested_url else 0, **insert_values)
+            session.execute(stmt.on_conflict_do_update(index_elements=[UrlState.url], set_=values))
+
+    def _schedule_recrawl(self, session: Session, page: PageResult, article_id: int) -> None:
+        """Next visit from the decaying schedule, counted from publication (else first sight)."""
+        if not page.recrawl:
+            return
+        published, first_seen = session.execute(
+            select(ArticleVersion.published_at, Article.first_seen)
+            .join(ArticleVersion, ArticleVersion.id == Article.current_version_id, isouter=True)
+            .where(Article.id == article_id)).one()
+        due = next_due(published or first_seen, page.fetched_at, page.recrawl)
+        session.execute(update(UrlState).where(UrlState.url == page.requested_url).values(next_due_at=due))
+
+    def _back_off(self, session: Session, url: str, now: datetime) -> None:
+        failures = (session.scalar(select(UrlState.failures).where(UrlState.url == url)) or 0) + 1
+        session.execute(update(UrlState).where(UrlState.url == url).values(
+            failures=failures, next_due_at=backoff(failures, now)))
+
+    def _record_revisit(self, session: Session, page: PageResult, fetched: list[str], capture_id: int | None) -> str:
+        """A 304 or an identical payload: the capture stands for the one it refers to; no new version."""
+        now = page.fetched_at
+        original = session.get(Capture, page.revisit_of)
+        if original is None:
+            raise DatabaseError(f"revisit of {page.final_url} refers to capture {page.revisit_of}, which is missing")
+        if capture_id is not None:
+            session.execute(update(Capture).where(Capture.id == capture_id).values(
+                kind="revisit", reason=None, refers_to_id=original.id, article_id=original.article_id,
+                version_id=original.version_id))
+        if original.article_id is None:
+            return "not-article"
+        if original.version_id is not None:
+            session.execute(update(ArticleVersion).where(ArticleVersion.id == original.version_id).values(
+                last_seen=self._greatest(ArticleVersion.last_seen, now)))
+        session.execute(update(Article).where(Article.id == original.article_id).values(
+            last_seen=self._greatest(Article.last_seen, now), gone=False, gone_at=None))
+        self._schedule_recrawl(session, page, original.article_id)
+        return "unchanged"
+
+    def _mark_gone(self, session: Session, fetched: list[str], capture_id: int | None, now: datetime) -> bool:
+        """A known article now answering 404/410 is marked gone; nothing of it is deleted."""
+        article_id = session.scalar(select(UrlState.article_id).where(
+            UrlState.canonical_url.in_({canonicalize(u) for u in fetched}), UrlState.article_id.is_not(None)).limit(1))
+        if article_id is None:
+            return False
+        session.execute(update(Article).where(Article.id == article_id, Article.gone.is_(False))
+                        .values(gone=True, gone_at=now))
+        if capture_id is not None:
+            session.execute(update(Capture).where(Capture.id == capture_id).values(
+                kind="gone", reason="http-gone", article_id=article_id))
+        return True
 
     # -- re-extraction -------------------------------------------------------------------------
     def reextract_capture(self, capture_id: int, extraction: ExtractionLike) -> str:
@@ -349,3 +416,17 @@ class Store:
                 Article.id == version.article_id, Article.current_version_id == version.id)
                 .values(current_version_id=twin))
         return "changed"
+
+
+def _changes(previous: ArticleVersion, ext: ExtractionLike) -> list[str]:
+    """What an edit changed, in the terms users ask about: title, byline, text, date."""
+    changed = []
+    if (previous.title or "") != (ext.title or ""):
+        changed.append("title")
+    if list(previous.authors or []) != list(ext.authors):
+        changed.append("byline")
+    if previous.text != ext.text:
+        changed.append("text")
+    if previous.published_at != _parse_iso(ext.published):
+        changed.append("date")
+    return changed

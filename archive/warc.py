@@ -47,7 +47,7 @@ from archive.warcread import (  # the writer shares these; the public ones are r
 )
 
 __all__ = [
-    "GZIP_LEVEL", "MAX_DECODED_PAYLOAD", "OPEN_SUFFIX", "REVISIT_PROFILES", "HttpExchange",
+    "GZIP_LEVEL", "MAX_DECODED_PAYLOAD", "OPEN_SUFFIX", "REVISIT_PROFILES", "HttpExchange", "payload_digest",
     "StoredRecord", "WarcPointer", "WarcWriter", "finalise_open_files", "iter_records",
     "read_record",
 ]
@@ -85,6 +85,11 @@ class _Latin1Head(StatusAndHeaders):
             return text.encode("latin-1") + b"\r\n"
         except UnicodeEncodeError:  # not from the wire; keep it readable rather than fail
             return text.encode("utf-8") + b"\r\n"
+
+
+def payload_digest(body: bytes) -> str:
+    """The WARC-Payload-Digest a response record with this entity body would carry."""
+    return _digest(body)
 
 
 def _check_fields(fields: list[tuple[str, str]] | dict[str, str], what: str) -> None:

@@ -33,11 +33,19 @@ def run_counts(stats: dict[str, Any]) -> dict[str, int]:
         "errors": int(stats.get("spider_exceptions/count", 0)) + int(stats.get("pressclips/store_errors", 0))
         + int(fetch_errors),
         "bytes": int(stats.get("downloader/response_bytes", 0)),
+        "articles_gone": int(stats.get("pressclips/gone", 0)),
+        "revisits": sum(int(v) for k, v in stats.items() if k.startswith("warc/revisits/")),
+        "requests": int(stats.get("downloader/request_count", 0)),
     }
 
 
+# A run stopped by its time limit (--max-runtime) did its job: the frontier keeps the rest.
+COMPLETE_REASONS = ("finished", "closespider_timeout")
+
+
 def run_failed(stats: dict[str, Any], finish_reason: str, failures: list[str]) -> bool:
-    return bool(failures) or finish_reason != "finished" or int(stats.get("spider_exceptions/count", 0)) > 0
+    return bool(failures) or finish_reason not in COMPLETE_REASONS \
+        or int(stats.get("spider_exceptions/count", 0)) > 0
 
 
 class RunRecorder:

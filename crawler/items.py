@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from archive.store import UrlSighting
+from archive.frontier import UrlSighting
+from archive.warcread import WarcPointer
 
 
 @dataclass
@@ -26,6 +28,9 @@ class PageItem:
     last_modified: str | None = None
     discovered_via: str | None = None
     discovery: dict[str, Any] = field(default_factory=dict)
+    revisit_of: int | None = None  # capture id: the WARC holds a revisit record for this fetch
+    warc_pointer: WarcPointer | None = None
+    recrawl: Sequence[timedelta] = ()
 
     def __repr__(self) -> str:  # keep the body out of Scrapy's item logs
         return f"PageItem({self.final_url!r}, status={self.status}, {len(self.body)} bytes)"

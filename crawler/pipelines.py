@@ -13,9 +13,9 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.utils.defer import maybe_deferred_to_future
 
-from archive.errors import PressclipsError
+from archive.errors import PressclipsError, WarcError
 from archive.extract_pool import run_extraction
-from archive.extraction import Extraction
+from archive.extraction import Extraction, provenance_json
 from archive.store import PageResult
 from crawler.items import PageItem, UrlBatchItem
 from crawler.runtime import ArchiveRuntime
@@ -45,7 +45,9 @@ class ArchivePipeline:
         if not isinstance(item, PageItem):
             return item
         stats = self.crawler.stats
-        if not 200 <= item.status < 300:
+        if item.revisit_of is not None:
+            extraction = not_article("revisit")  # the same payload as before: nothing to extract
+        elif not 200 <= item.status < 300:
             extraction = not_article(f"http-{item.status}")
         elif item.discovery.get("kind") == "listing":
             # Homepages and section pages are followed for links, never stored as articles.
@@ -54,12 +56,15 @@ class ArchivePipeline:
             hints = dict(item.discovery)
             extraction = await maybe_deferred_to_future(self.runtime.extract(
                 run_extraction, item.body, item.final_url, item.content_type, hints))
+            if extraction.is_article and item.warc_pointer is not None:
+                self._write_provenance(item, extraction)
         item.body = b""  # the WARC holds it; keep memory flat while the store call is queued
         page = PageResult(
             outlet=item.outlet, warc_record_id=item.warc_record_id, requested_url=item.requested_url,
             final_url=item.final_url, fetched_at=item.fetched_at, status=item.status, extraction=extraction,
             redirect_urls=item.redirect_urls, etag=item.etag, last_modified=item.last_modified,
-            discovered_via=item.discovered_via, discovery=item.discovery,
+            discovered_via=item.discovered_via, discovery=item.discovery, recrawl=item.recrawl,
+            revisit_of=item.revisit_of,
         )
         outcome = await self._call_store(self.runtime.store.record_page, page, what=item.final_url)
         if outcome is not None:
@@ -68,6 +73,18 @@ class ArchivePipeline:
                 stats.inc_value(f"pressclips/not_article/{(extraction.reason or 'unknown').split(':')[0]}")
             logger.debug("%s: %s (%s)", outcome, item.final_url, extraction.reason or extraction.title)
         return item
+
+    def _write_provenance(self, item: PageItem, extraction: Extraction) -> None:
+        """A WARC metadata record with the extraction, referring to the response record, so the
+        WARC files alone still carry what was extracted from them."""
+        assert item.warc_pointer is not None
+        try:
+            self.runtime.warc.write_metadata(target_uri=item.final_url, refers_to=item.warc_pointer,
+                                             payload=provenance_json(extraction))
+        except WarcError as exc:
+            self.runtime.note_failure(f"WARC metadata record for {item.final_url} not written: {exc}")
+            return
+        self.crawler.stats.inc_value("warc/metadata_records")
 
     async def _call_store(self, fn: Any, *args: Any, what: str) -> Any:
         try:

@@ -73,3 +73,8 @@ CONCURRENT_ITEMS = 8
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
+
+# Outlets share the scheduler fairly: requests are handed out per download slot (one per outlet).
+SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
+# The frontier in the database deduplicates pages; Scrapy's fingerprint set would grow with the crawl.
+DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"

@@ -11,10 +11,13 @@ def test_counts_come_from_stats_and_robots_refusals_are_not_errors() -> None:
         "pressclips/not_article": 20, "downloader/response_bytes": 12345,
         "downloader/exception_type_count/scrapy.exceptions.IgnoreRequest": 5,
         "downloader/exception_type_count/twisted.internet.error.TimeoutError": 2,
-        "spider_exceptions/count": 1, "pressclips/store_errors": 1,
+        "spider_exceptions/count": 1, "pressclips/store_errors": 1, "pressclips/gone": 2,
+        "warc/revisits/server-not-modified": 5, "warc/revisits/identical-payload-digest": 1,
+        "downloader/request_count": 47,
     }
     assert run_counts(stats) == {"pages_fetched": 40, "articles_new": 7, "articles_updated": 2,
-                                 "articles_unchanged": 3, "not_articles": 20, "errors": 4, "bytes": 12345}
+                                 "articles_unchanged": 3, "not_articles": 20, "errors": 4, "bytes": 12345,
+                                 "articles_gone": 2, "revisits": 6, "requests": 47}
 
 
 def test_failed_runs() -> None:
@@ -22,4 +25,5 @@ def test_failed_runs() -> None:
     assert run_failed({"spider_exceptions/count": 1}, "finished", [])
     assert run_failed({}, "warc_error", [])
     assert run_failed({}, "shutdown", [])
+    assert not run_failed({}, "closespider_timeout", [])  # --max-runtime: the frontier keeps the rest
     assert run_failed({}, "finished", ["archive write failed for x"])

@@ -20,8 +20,10 @@ from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro
 
 from archive.errors import WarcError
+from archive.frontier import PreviousCapture
 from archive.store import CaptureRecord
-from archive.warc import HttpExchange
+from archive.warc import HttpExchange, payload_digest
+from archive.warcread import WarcPointer
 from crawler.runtime import ArchiveRuntime
 
 logger = logging.getLogger(__name__)
@@ -51,6 +53,18 @@ def exchange_from(request: Request, response: Response, fetched_at: datetime) ->
     )
 
 
+def revisit_profile(response: Response, previous: PreviousCapture | None) -> str | None:
+    """Which revisit record a re-fetch deserves: a 304 is server-not-modified; a 200 whose
+    payload digest equals the previous capture's is identical-payload-digest; else none."""
+    if previous is None:
+        return None
+    if response.status == 304:
+        return "server-not-modified"
+    if response.status == 200 and payload_digest(response.body) == previous.payload_digest:
+        return "identical-payload-digest"
+    return None
+
+
 class WarcRecorderMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         if not crawler.settings.getbool("PRESSCLIPS_WARC_ENABLED", True):
@@ -67,8 +81,19 @@ class WarcRecorderMiddleware:
             return response
         stats = self.crawler.stats
         fetched_at = datetime.now(timezone.utc)
+        previous: PreviousCapture | None = request.meta.get("pc_previous")
+        exchange = exchange_from(request, response, fetched_at)
+        profile = revisit_profile(response, previous)
         try:
-            pointer = self.runtime.warc.write_exchange(exchange_from(request, response, fetched_at))
+            if profile and previous is not None:
+                pointer = self.runtime.warc.write_revisit(
+                    exchange, refers_to=WarcPointer(previous.warc_file, previous.warc_offset, previous.warc_length,
+                                                    previous.record_id, previous.payload_digest),
+                    refers_to_uri=previous.url, refers_to_date=previous.fetched_at, profile=profile)
+                request.meta["pc_revisit_of"] = previous.capture_id
+                stats.inc_value(f"warc/revisits/{profile}")
+            else:
+                pointer = self.runtime.warc.write_exchange(exchange)
         except WarcError as exc:
             # A WARC we cannot write means nothing more can be archived faithfully: stop the run.
             self.runtime.note_failure(f"WARC write failed: {exc}")
@@ -85,12 +110,15 @@ class WarcRecorderMiddleware:
         kind = request.meta.get("pc_kind") or ("robots" if request.url.endswith("/robots.txt") else None)
         if 300 <= response.status < 400 and "Location" in response.headers:
             kind = "redirect"
+        if profile:
+            kind = "revisit"
         record = CaptureRecord(
             url=request.url, fetched_at=fetched_at, status=response.status,
             mime=(response.headers.get("Content-Type") or b"").decode("latin-1").split(";")[0].strip() or None,
             payload_digest=pointer.payload_digest, warc_file=pointer.file, warc_offset=pointer.offset,
             warc_length=pointer.length, warc_record_id=pointer.record_id, outlet=outlet,
             run_id=self.runtime.run_id, kind=kind,
+            refers_to_id=previous.capture_id if profile and previous is not None else None,
         )
         d = self.runtime.db(self.runtime.store.add_capture, record)
         d.addErrback(lambda f: self.runtime.note_failure(f"capture row for {request.url} not saved: {f.value}"))

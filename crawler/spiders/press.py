@@ -6,9 +6,15 @@ link following from the homepage and section pages, classifying links as article
 Discovery metadata (news:publication_date, feed pubDate, lastmod, titles) travels in
 ``request.meta["pc_discovery"]`` and reaches the stored article as extraction evidence.
 
+Article candidates are never requested straight from discovery: they are recorded on the
+database frontier (``archive.frontier``) and fetched when ``crawler.feeder`` claims them, so a
+run fetches only what is new or due, asks conditionally for what it has seen, and a killed run
+leaves nothing behind but due rows. Sitemaps and feeds are re-read every run, conditionally, and
+a sitemap index child whose ``lastmod`` has not moved since the last read is skipped.
+
 Crawling is bounded per outlet: listing pages are followed to ``max_depth``, and at most
-``max_pages`` distinct (canonical) URLs are scheduled, which caps calendars, endless pagination
-and faceted URLs.
+``max_pages`` pages are fetched per run, which caps calendars, endless pagination and faceted
+URLs.
 """
 
 from __future__ import annotations
@@ -24,9 +30,10 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
 
+from archive.frontier import DocumentState, DueUrl, Frontier, UrlSighting, Window
 from archive.outlets import Outlet
-from archive.store import UrlSighting
 from archive.urls import canonicalize, strip_tracking
 from crawler.discovery import (
     DiscoveryParseError,
@@ -34,6 +41,7 @@ from crawler.discovery import (
     parse_robots_sitemaps,
     parse_sitemap,
 )
+from crawler.feeder import FrontierFeeder
 from crawler.items import PageItem, UrlBatchItem
 from crawler.links import classify_url, extract_links, find_feed_links
 from crawler.runtime import ArchiveRuntime, outlets_from_settings
@@ -45,12 +53,18 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 @dataclass
 class OutletState:
-    """Per-outlet crawl bounds. ``scheduled`` holds at most ``max_pages`` canonical URLs."""
+    """Per-outlet crawl bounds. ``listings`` holds at most ``max_pages`` canonical listing URLs;
+    article pages are deduplicated by the frontier's claims, not in memory."""
 
     outlet: Outlet
-    scheduled: set[str] = field(default_factory=set)
+    listings: set[str] = field(default_factory=set)
     discovery_seen: set[str] = field(default_factory=set)
+    documents: dict[str, DocumentState] = field(default_factory=dict)
+    fetched: int = 0
     budget_exhausted: bool = False
+
+    def remaining(self) -> int:
+        return max(0, self.outlet.max_pages - self.fetched)
 
 
 def slot_name(outlet: Outlet) -> str:
@@ -77,6 +91,16 @@ def _is_amp(url: str) -> bool:
     return parts.path.rstrip("/").endswith("/amp") or "amp=1" in parts.query or "outputType=amp" in parts.query
 
 
+def _when(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
 def _header(response: Response, name: str) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
@@ -89,6 +113,8 @@ class PressSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.runtime: ArchiveRuntime
         self.states: dict[str, OutletState] = {}
+        self.window = Window()
+        self.feeder: FrontierFeeder
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "PressSpider":
@@ -97,6 +123,10 @@ class PressSpider(scrapy.Spider):
         only = {n.strip().lower() for n in str(kwargs.get("outlet", "")).split(",") if n.strip()}
         spider.states = {o.name: OutletState(o) for o in spider.runtime.outlets
                          if not only or o.name.lower() in only}
+        settings = crawler.settings
+        spider.window = Window(_when(settings.get("PRESSCLIPS_SINCE")), _when(settings.get("PRESSCLIPS_UNTIL")))
+        spider.feeder = FrontierFeeder(crawler, {name: st.remaining for name, st in spider.states.items()},
+                                       spider._due_request)
         # With ROBOTSTXT_OBEY, Scrapy's RobotsTxtMiddleware fetches each host's robots.txt anyway:
         # read its Sitemap lines from that response instead of fetching robots.txt a second time.
         spider.robots_from_middleware = crawler.settings.getbool("ROBOTSTXT_OBEY")
@@ -121,7 +151,8 @@ class PressSpider(scrapy.Spider):
 
     # -- request helpers -----------------------------------------------------------------------
     def _request(self, url: str, state: OutletState, kind: str, callback: Any, *, depth: int = 0,
-                 via: str | None = None, discovery: dict[str, Any] | None = None) -> scrapy.Request:
+                 via: str | None = None, discovery: dict[str, Any] | None = None,
+                 headers: dict[str, str] | None = None, extra_meta: dict[str, Any] | None = None) -> scrapy.Request:
         outlet = state.outlet
         meta: dict[str, Any] = {
             "pc_outlet": outlet.name, "pc_kind": kind, "pc_depth": depth, "pc_via": via,
@@ -130,40 +161,92 @@ class PressSpider(scrapy.Spider):
             # covers all its hosts, and outlets sharing an IP (tests: ports on 127.0.0.1) are
             # not throttled as one.
             "download_slot": slot_name(outlet),
+            **(extra_meta or {}),
         }
-        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta,
-                              priority=PRIORITY.get(kind, 0), dont_filter=kind in ("robots",))
+        # Deduplication is ours (frontier claims, the listing and discovery sets), not Scrapy's
+        # in-memory fingerprint set, which would grow with the crawl.
+        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, headers=headers,
+                              priority=PRIORITY.get(kind, 0), dont_filter=True)
 
-    def _discovery_request(self, url: str, state: OutletState, kind: str, callback: Any) -> scrapy.Request | None:
+    def _discovery_request(self, url: str, state: OutletState, kind: str, callback: Any,
+                           lastmod: datetime | None = None) -> scrapy.Request | None:
+        """Sitemaps and feeds: once per run, conditionally when we have validators, and not at all
+        when a sitemap index says the child has not changed since we last read it in full."""
         key = canonicalize(url)
         if key in state.discovery_seen or state.budget_exhausted:
             return None  # seen, or no page budget left for what it would list
         state.discovery_seen.add(key)
-        return self._request(url, state, kind, callback)
+        known = state.documents.get(url)
+        if known and lastmod and known.lastmod and lastmod <= known.lastmod \
+                and not (known.windowed and not self.window.active):
+            self.crawler.stats.inc_value("pressclips/sitemaps_unchanged")
+            return None
+        headers = {}
+        if known and not (known.windowed and not self.window.active):
+            if known.etag:
+                headers["If-None-Match"] = known.etag
+            if known.last_modified:
+                headers["If-Modified-Since"] = known.last_modified
+        return self._request(url, state, kind, callback, headers=headers or None,
+                             extra_meta={"pc_lastmod": lastmod.isoformat() if lastmod else None})
 
-    def _page_request(self, url: str, state: OutletState, kind: str, *, depth: int, via: str,
-                      discovery: dict[str, Any] | None = None) -> scrapy.Request | None:
-        """Schedule a page once per canonical URL, within the outlet's allow rules and budget."""
+    def _document_read(self, response: Response, state: OutletState) -> None:
+        lastmod = _when(response.meta.get("pc_lastmod"))
+        self.feeder.frontier_call(
+            lambda: Frontier(self.runtime.store).record_document(
+                state.outlet.name, response.url, status=response.status, etag=_header(response, "ETag"),
+                last_modified=_header(response, "Last-Modified"), lastmod=lastmod, windowed=self.window.active))
+
+    def _listing_request(self, url: str, state: OutletState, *, depth: int, via: str) -> scrapy.Request | None:
+        """Schedule a listing page once per canonical URL, within the outlet's allow rules and budget."""
         outlet = state.outlet
         if not outlet.allows(url):
             self.crawler.stats.inc_value("pressclips/offsite_or_denied")
             return None
         key = canonicalize(url)
-        if key in state.scheduled:
+        if key in state.listings:
             return None
-        if len(state.scheduled) >= outlet.max_pages:
+        if not self._spend(state):
+            return None
+        state.listings.add(key)
+        return self._request(strip_tracking(url), state, "listing", self.parse_listing, depth=depth, via=via)
+
+    def _spend(self, state: OutletState) -> bool:
+        if state.remaining() <= 0:
             if not state.budget_exhausted:
                 state.budget_exhausted = True
-                self.logger.info("outlet %s: page budget of %d reached", outlet.name, outlet.max_pages)
-            self.crawler.stats.inc_value(f"pressclips/budget_dropped/{outlet.name}")
+                self.logger.info("outlet %s: page budget of %d reached", state.outlet.name, state.outlet.max_pages)
+            self.crawler.stats.inc_value(f"pressclips/budget_dropped/{state.outlet.name}")
+            return False
+        state.fetched += 1
+        return True
+
+    def _due_request(self, outlet: str, due: DueUrl) -> scrapy.Request | None:
+        """A URL claimed from the frontier: conditional when we hold a good earlier capture."""
+        state = self.states[outlet]
+        if not state.outlet.allows(due.url) or not self._spend(state):
+            self.feeder.frontier_call(Frontier(self.runtime.store).fetch_failed, due.url, None, True)
             return None
-        state.scheduled.add(key)
-        callback = self.parse_page if kind == "page" else self.parse_listing
-        return self._request(strip_tracking(url), state, kind, callback, depth=depth, via=via, discovery=discovery)
+        headers = {}
+        if due.etag:
+            headers["If-None-Match"] = due.etag
+        if due.last_modified:
+            headers["If-Modified-Since"] = due.last_modified
+        if due.previous is not None:
+            self.crawler.stats.inc_value("pressclips/recrawls")
+        return self._request(strip_tracking(due.url), state, "page", self.parse_page, via=due.via or "frontier",
+                             discovery=due.discovery, headers=headers or None,
+                             extra_meta={"pc_previous": due.previous, "pc_frontier_url": due.url})
 
     # -- start ---------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
+        frontier = Frontier(self.runtime.store)
+        for state in self.states.values():
+            state.documents = await maybe_deferred_to_future(
+                self.runtime.db(frontier.document_states, state.outlet.name))
         for request in self._start_requests():
+            yield request
+        async for request in self.feeder.requests():
             yield request
 
     def _start_requests(self) -> Iterator[scrapy.Request]:
@@ -181,7 +264,7 @@ class PressSpider(scrapy.Spider):
                 if req:
                     yield req
             for url in (o.homepage, *o.start_urls):
-                req = self._page_request(url, state, "listing", depth=0, via="start")
+                req = self._listing_request(url, state, depth=0, via="start")
                 if req:
                     yield req
 
@@ -211,18 +294,22 @@ class PressSpider(scrapy.Spider):
                 yield req
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        state = self._state(response)
+        if response.status == 304:
+            self._document_read(response, state)
+            return
         if response.status != 200:
             return
-        state = self._state(response)
         try:
             sitemap = parse_sitemap(response.body, base_url=response.url)
         except DiscoveryParseError as exc:
             self.logger.warning("not a sitemap: %s (%s)", response.url, exc)
             self.crawler.stats.inc_value("pressclips/bad_sitemaps")
             return
+        self._document_read(response, state)
         if sitemap.kind == "index":
             for entry in sitemap.entries:
-                req = self._discovery_request(entry.loc, state, "sitemap", self.parse_sitemap)
+                req = self._discovery_request(entry.loc, state, "sitemap", self.parse_sitemap, entry.lastmod)
                 if req:
                     yield req
             return
@@ -233,32 +320,41 @@ class PressSpider(scrapy.Spider):
             discovery = {k: v for k, v in {
                 "source": via, "title": entry.news_title, "published": _iso(entry.news_publication_date),
                 "lastmod": _iso(entry.lastmod), "sitemap": response.url}.items() if v}
-            sightings.append(UrlSighting(entry.loc, via, discovery))
-            req = self._page_request(entry.loc, state, "page", depth=0, via=via, discovery=discovery)
-            if req:
-                yield req
+            self._sight(state, sightings, UrlSighting(entry.loc, via, discovery),
+                        entry.news_publication_date or entry.lastmod)
         yield from self._sightings(state, sightings)
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
+        state = self._state(response)
+        if response.status == 304:
+            self._document_read(response, state)
+            return
         if response.status != 200:
             return
-        state = self._state(response)
         try:
             entries = parse_feed(response.body, response.url)
         except DiscoveryParseError as exc:
             self.logger.warning("not a feed: %s (%s)", response.url, exc)
             self.crawler.stats.inc_value("pressclips/bad_feeds")
             return
+        self._document_read(response, state)
         sightings: list[UrlSighting] = []
         for entry in entries:
             discovery = {k: v for k, v in {
                 "source": "feed", "title": entry.title, "published": _iso(entry.published),
                 "updated": _iso(entry.updated), "authors": entry.authors or None, "feed": response.url}.items() if v}
-            sightings.append(UrlSighting(entry.url, "feed", discovery))
-            req = self._page_request(entry.url, state, "page", depth=0, via="feed", discovery=discovery)
-            if req:
-                yield req
+            self._sight(state, sightings, UrlSighting(entry.url, "feed", discovery), entry.published or entry.updated)
         yield from self._sightings(state, sightings)
+
+    def _sight(self, state: OutletState, sightings: list[UrlSighting], sighting: UrlSighting,
+               dated: datetime | None) -> None:
+        """Keep an entry for the frontier if the outlet allows it and it falls in --since/--until."""
+        if not state.outlet.allows(sighting.url):
+            self.crawler.stats.inc_value("pressclips/offsite_or_denied")
+        elif not self.window.admits(dated):
+            self.crawler.stats.inc_value("pressclips/outside_window")
+        else:
+            sightings.append(sighting)
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
         """Homepage and section pages: archived, followed for links, never articles."""
@@ -281,7 +377,11 @@ class PressSpider(scrapy.Spider):
 
     def on_error(self, failure: Any) -> None:
         request = failure.request
-        if failure.check(IgnoreRequest):  # robots.txt said no: expected, not an error
+        frontier_url = request.meta.get("pc_frontier_url")
+        refused = bool(failure.check(IgnoreRequest))
+        if frontier_url:  # back off (or give up on a URL robots.txt forbids) on the frontier
+            self.feeder.frontier_call(Frontier(self.runtime.store).fetch_failed, frontier_url, None, refused)
+        if refused:  # robots.txt said no: expected, not an error
             self.logger.debug("not fetched: %s (%s)", request.url, failure.getErrorMessage())
             return
         self.logger.warning("fetch failed: %s (%s)", request.url, failure.getErrorMessage())
@@ -297,14 +397,11 @@ class PressSpider(scrapy.Spider):
             if not state.outlet.allows(url):
                 continue
             kind = "article" if _is_amp(url) else classify_url(url)
+            req = None
             if kind == "article":
                 sightings.append(UrlSighting(url, "link", {"source": "link", "referrer": response.url}))
-                req = self._page_request(url, state, "page", depth=depth, via="link",
-                                         discovery={"source": "link"})
             elif kind == "listing":
-                req = self._page_request(url, state, "listing", depth=depth, via="link")
-            else:
-                req = None
+                req = self._listing_request(url, state, depth=depth, via="link")
             if req:
                 yield req
         yield from self._sightings(state, sightings)
@@ -326,7 +423,7 @@ class PressSpider(scrapy.Spider):
             discovery["kind"] = "listing"
         return PageItem(
             outlet=meta["pc_outlet"],
-            requested_url=(meta.get("redirect_urls") or [response.url])[0],
+            requested_url=meta.get("pc_frontier_url") or (meta.get("redirect_urls") or [response.url])[0],
             final_url=response.url,
             status=response.status,
             content_type=_header(response, "Content-Type"),
@@ -338,4 +435,7 @@ class PressSpider(scrapy.Spider):
             last_modified=_header(response, "Last-Modified"),
             discovered_via=meta.get("pc_via"),
             discovery=discovery,
+            revisit_of=meta.get("pc_revisit_of"),
+            warc_pointer=pointer,
+            recrawl=self.states[meta["pc_outlet"]].outlet.recrawl_delays if meta.get("pc_kind") == "page" else (),
         )
