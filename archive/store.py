@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from archive.blockpage import BLOCK_REASONS
 from archive.errors import DatabaseError
 from archive.models import Article, ArticleVersion, Capture, CrawlRun, Outlet, UrlState, utcnow
 from archive.frontier import UrlSighting, backoff, next_due
@@ -245,10 +246,11 @@ class Store:
         if not ext.is_article:
             if page.status in GONE_STATUSES and self._mark_gone(session, fetched, capture_id, now):
                 return "gone"
+            blocked = ext.reason in BLOCK_REASONS  # challenge, captcha, consent, paywall (archive.blockpage)
             if capture_id is not None:
                 session.execute(update(Capture).where(Capture.id == capture_id).values(
-                    kind="not-article", reason=ext.reason))
-            if page.status >= 500 or (ext.reason or "").startswith("blocked"):
+                    kind="blocked" if blocked else "not-article", reason=ext.reason))
+            if page.status >= 500 or blocked:
                 self._back_off(session, page.requested_url, now)  # worth another try later
             return "not-article"
 
@@ -304,7 +306,7 @@ class Store:
         now = page.fetched_at
         for url in fetched:
             values: dict[str, Any] = {"last_seen": now, "last_fetched_at": now}
-            if url == page.final_url:
+            if url in (page.final_url, page.requested_url):  # the frontier row needs the validators too
                 values.update(last_status=page.status, last_capture_id=capture_id)
                 if page.revisit_of is None or page.etag or page.last_modified:
                     values.update(etag=page.etag, last_modified=page.last_modified)
