@@ -157,16 +157,23 @@ class Frontier:
         stmt = self.store.insert(UrlState)
         session.execute(stmt.on_conflict_do_update(index_elements=[UrlState.url], set_={"last_seen": now}), rows)
         became_due = sum(1 for r in rows if r["next_due_at"] is not None and r["canonical_url"] not in known_canon)
-        # Changed upstream since our last fetch: due again (one statement per dated sighting).
-        for url, s in first.items():
-            dated = s.dated()
-            if dated is None:
-                continue
-            result = session.execute(update(UrlState).where(
-                UrlState.url == url, UrlState.last_fetched_at < dated,
-                or_(UrlState.next_due_at.is_(None), UrlState.next_due_at > now))
-                .values(next_due_at=now).execution_options(synchronize_session=False))
-            became_due += result.rowcount or 0
+        # Changed upstream: the source now dates the URL later than it did when we last read it
+        # (sitemap lastmod, feed updated). Compared with the source's own earlier date, not our
+        # fetch time, so a site whose clock or dates lag still has its edits found.
+        dated = {url: d for url, s in first.items() if (d := s.dated()) is not None}
+        if dated:
+            known = session.execute(select(UrlState.id, UrlState.url, UrlState.discovery, UrlState.fetch_count,
+                                           UrlState.next_due_at).where(UrlState.url.in_(list(dated)))).all()
+            for row_id, url, discovery, fetch_count, due_at in known:
+                before = UrlSighting(url, "", dict(discovery or {})).dated()
+                if before is not None and dated[url] <= before:
+                    continue
+                values: dict[str, Any] = {"discovery": {**(discovery or {}), "lastmod": dated[url].isoformat()}}
+                if fetch_count and before is not None and (due_at is None or due_at > now):
+                    values["next_due_at"] = now
+                    became_due += 1
+                session.execute(update(UrlState).where(UrlState.id == row_id).values(**values)
+                                .execution_options(synchronize_session=False))
         # A variant seen after its article was stored joins that article now.
         article = select(Article.id).where(Article.url_key == UrlState.canonical_url).scalar_subquery()
         session.execute(update(UrlState).where(UrlState.url.in_(list(first)), UrlState.article_id.is_(None))
