@@ -3,6 +3,7 @@ new, edited or due, asks conditionally, writes revisit records, creates versions
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -134,8 +135,10 @@ def test_third_run_fetches_no_article_when_nothing_is_due_or_changed(two_runs: d
     assert third.result.returncode == 0, third.result.stderr[-3000:]
     site: LocalSite = two_runs["site"]
     assert article_requests(site, two_runs["log2"]) == []
-    run = third.rows("SELECT articles_new, articles_updated, pages_fetched FROM crawl_runs WHERE id = 3")[0]
+    run = third.rows("SELECT articles_new, articles_updated, pages_fetched, stats FROM crawl_runs WHERE id = 3")[0]
     assert (run.articles_new, run.articles_updated) == (0, 0)
+    # the watermark: a sitemap index child whose lastmod has not moved is not fetched again
+    assert json.loads(run.stats).get("pressclips/sitemaps_unchanged", 0) >= 1
 
 
 def test_since_skips_old_sitemap_entries_without_fetching_them(tmp_path: Path) -> None:
@@ -154,7 +157,27 @@ def test_since_skips_old_sitemap_entries_without_fetching_them(tmp_path: Path) -
         assert old and new
         assert not {a.path for a in old} & fetched
         assert {a.path for a in new} <= fetched
-        skipped = crawled.rows("SELECT stats FROM crawl_runs")[0].stats
-        assert '"pressclips/outside_window"' in skipped
+        skipped = json.loads(crawled.rows("SELECT stats FROM crawl_runs")[0].stats)
+        assert skipped["pressclips/outside_window"] >= len(old)
+    finally:
+        site.stop()
+
+
+def test_time_limit_stops_gracefully_and_the_next_run_continues(tmp_path: Path) -> None:
+    site = LocalSite(outlets=1, article_delay=0.3).start()
+    try:
+        runs = TwoRuns(site, tmp_path)
+        log = tmp_path / "logs" / "crawl.log"
+        first = runs.crawl("--max-runtime", "3s", "--log-file", str(log), "--quiet")
+        assert first.result.returncode == 0, first.result.stderr[-3000:]
+        assert first.result.stdout == "" and first.result.stderr == ""  # quiet under cron
+        run = first.rows("SELECT finish_reason, status, articles_new FROM crawl_runs")[0]
+        assert (run.finish_reason, run.status) == ("closespider_timeout", "ok")
+        assert 0 < run.articles_new < len(site.articles)
+        logged = log.read_text()
+        assert "INFO" in logged and "run 1: ok (closespider_timeout)" in logged
+        second = runs.crawl()
+        assert second.result.returncode == 0, second.result.stderr[-3000:]
+        assert len(second.rows("SELECT id FROM articles")) == len(site.articles)
     finally:
         site.stop()
