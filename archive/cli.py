@@ -1,14 +1,15 @@
 """The ``pressclips`` command. The only place where errors become one-line user messages.
 
-Exit codes: 0 ok, 1 the run or command failed, 2 usage or configuration error.
+Exit codes: 0 ok, 1 the run or command failed, 2 usage or configuration error, 75 another run
+holds the archive lock (cron: try again later).
 ``crawl`` runs Scrapy in a child process (``python -m crawler.run``) so this package never
 imports Scrapy; the child's outcome is read back from the ``crawl_runs`` row it wrote.
 """
 
 from __future__ import annotations
 
-import csv
 import json
+import logging
 import signal
 import subprocess
 import sys
@@ -27,12 +28,32 @@ from archive.clikit import (
     print_table,
 )
 from archive.config import ArchiveConfig
-from archive.errors import ConfigError
+from archive.errors import ArchiveLockedError, ConfigError
 
 STARTER = "starter"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class OneLineErrorsGroup(click.Group):
+    """Click's usage errors are three lines with a usage banner; ours are one line with a hint."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as exc:  # bare `pressclips`: help, as usual
+            click.echo(exc.ctx.get_help() if exc.ctx else exc.format_message())
+            sys.exit(0)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx else "pressclips"
+            fail(exc.format_message(), 2, f"see '{where} --help'")
+        except click.ClickException as exc:
+            fail(exc.format_message(), exc.exit_code)
+        except click.Abort:
+            fail("aborted", 1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+@click.group(cls=OneLineErrorsGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="pressclips")
 def main() -> None:
     """pressclips: crawl press coverage into a deduplicated, searchable archive with WARC snapshots."""
@@ -45,11 +66,11 @@ def resolve_outlets_path(outlets: str) -> Path:
     return bundled_outlets_path() if outlets == STARTER else Path(outlets)
 
 
-def run_child(command: list[str]) -> int:
+def run_child(command: list[str], *, pass_fds: tuple[int, ...] = (), env: dict[str, str] | None = None) -> int:
     """Run the Scrapy child to completion. Ctrl-C reaches it through the terminal's process
     group and SIGTERM is forwarded, so Scrapy finishes in-flight work and records its run;
     we keep waiting instead of killing it (subprocess.run would kill it after 0.25 s)."""
-    proc = subprocess.Popen(command)
+    proc = subprocess.Popen(command, pass_fds=pass_fds, env=env)
 
     def forward(signum: int, _frame: Any) -> None:
         proc.send_signal(signum)
@@ -66,20 +87,65 @@ def run_child(command: list[str]) -> int:
         signal.signal(signal.SIGTERM, previous)
 
 
+def parse_runtime(value: str | None) -> int | None:
+    from archive.outlets import parse_duration
+
+    if value is None:
+        return None
+    try:
+        seconds = int(parse_duration(value).total_seconds())
+    except ValueError:
+        raise ConfigError(f"--max-runtime: not a duration: {value!r}", hint="e.g. 25m, 2h") from None
+    if seconds <= 0:
+        raise ConfigError("--max-runtime must be positive")
+    return seconds
+
+
+def log_to_file(path: Path | None, message: str) -> None:
+    """Append the run summary to the log file the child wrote (same rotation settings)."""
+    if path is None:
+        return
+    from archive.logfile import rotating_handler
+
+    handler = rotating_handler(path)
+    try:
+        handler.emit(logging.LogRecord("pressclips", logging.INFO, __file__, 0, message, None, None))
+    finally:
+        handler.close()
+
+
 @main.command()
 @click.option("--outlets", "outlets", required=True, metavar="FILE",
               help=f"Outlets TOML file, or '{STARTER}' for the bundled starter list of entertainment outlets.")
 @click.option("--outlet", "only", default="", help="Crawl only these outlets (comma-separated names).")
 @archive_option
 @database_option
+@click.option("--since", default=None, metavar="DATE",
+              help="Skip sitemap and feed entries dated before DATE (ISO 8601) without fetching them.")
+@click.option("--until", default=None, metavar="DATE", help="Skip sitemap and feed entries dated after DATE.")
+@click.option("--max-runtime", default=None, metavar="DURATION",
+              help="Stop gracefully after this long (e.g. 25m); the rest stays due for the next run.")
+@click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the crawl log (INFO) here, rotated at 10 MB, 5 files kept.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Print nothing unless the run fails (for cron). Progress is shown only on a terminal.")
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
               help="Scrapy setting override, as with 'scrapy crawl -s' (repeatable).")
 @click.option("-v", "--verbose", count=True, help="Show Scrapy's log (-v info, -vv debug).")
 @friendly
-def crawl(outlets: str, only: str, archive_dir: Path | None, database_url: str | None,
+def crawl(outlets: str, only: str, archive_dir: Path | None, database_url: str | None, since: str | None,
+          until: str | None, max_runtime: str | None, log_file: Path | None, quiet: bool,
           settings: tuple[str, ...], verbose: int) -> None:
-    """Discover, fetch, archive (WARC) and extract articles of the listed outlets."""
+    """Discover, fetch, archive (WARC) and extract articles of the listed outlets.
+
+    Incremental: only new URLs and URLs due for a recrawl are fetched, conditionally when seen
+    before. One run at a time per archive. Exit codes: 0 ok, 1 the run failed or was
+    interrupted, 2 usage or configuration error, 75 another run holds the archive lock.
+    """
+    import os
+
     from archive.db import make_engine
+    from archive.lock import ArchiveLock
     from archive.outlets import load_outlets
     from archive.query import get_run, last_run_id
 
@@ -92,34 +158,74 @@ def crawl(outlets: str, only: str, archive_dir: Path | None, database_url: str |
     for item in settings:
         if "=" not in item or not item.partition("=")[0].strip():
             raise ConfigError(f"-s {item!r}: expected NAME=VALUE")
+    window = [(opt, parse_when(value, opt)) for opt, value in (("--since", since), ("--until", until))]
+    if window[0][1] and window[1][1] and window[0][1] > window[1][1]:
+        raise ConfigError("--since is after --until")
+    runtime = parse_runtime(max_runtime)
+    if log_file is not None:
+        from archive.logfile import rotating_handler
+
+        rotating_handler(log_file).close()  # unwritable → one line now, not a child traceback
+    interactive = sys.stderr.isatty() and not quiet
     config = ArchiveConfig.build(archive_dir, database_url)
     config.ensure_dirs()
-    engine = make_engine(config.database_url)  # fail fast, with one line, before Scrapy starts
-    before = last_run_id(engine)
-
-    child = [sys.executable, "-m", "crawler.run", "--outlet", only,
-             "-s", f"PRESSCLIPS_OUTLETS={outlets_path.absolute()}",
-             "-s", f"PRESSCLIPS_ARCHIVE={config.root}",
-             "-s", f"PRESSCLIPS_DATABASE_URL={config.database_url}",
-             "-s", f"LOG_LEVEL={['WARNING', 'INFO', 'DEBUG'][min(verbose, 2)]}"]
-    for item in settings:
-        child += ["-s", item]
-    returncode = run_child(child)
-    run = None
-    after = last_run_id(engine)
-    if after > before:
-        run = get_run(engine, after)
-    engine.dispose()
+    try:
+        lock = ArchiveLock(config.root).acquire()
+    except ArchiveLockedError:
+        if quiet:  # cron: the previous run is still going; skipping is normal, so say nothing
+            sys.exit(ArchiveLockedError.exit_code)
+        raise
+    with lock:
+        engine = make_engine(config.database_url)  # fail fast, with one line, before Scrapy starts
+        repaired = repair_before_run(engine, config, lock)
+        if repaired and interactive:
+            click.echo(f"pressclips: repaired after an interrupted run: {repaired}", err=True)
+        before = last_run_id(engine)
+        child = [sys.executable, "-m", "crawler.run", "--outlet", only,
+                 "-s", f"PRESSCLIPS_OUTLETS={outlets_path.absolute()}",
+                 "-s", f"PRESSCLIPS_ARCHIVE={config.root}",
+                 "-s", f"PRESSCLIPS_DATABASE_URL={config.database_url}",
+                 "-s", f"LOG_LEVEL={['WARNING', 'INFO', 'DEBUG'][min(verbose, 2)]}",
+                 "-s", f"PRESSCLIPS_PROGRESS={'1' if interactive else '0'}"]
+        for opt, when in window:
+            if when is not None:
+                child += ["-s", f"PRESSCLIPS_{opt[2:].upper()}={when.isoformat()}"]
+        if runtime:
+            child += ["-s", f"CLOSESPIDER_TIMEOUT={runtime}"]
+        if log_file is not None:
+            child += ["-s", f"PRESSCLIPS_LOG_FILE={log_file.absolute()}"]
+        for item in settings:
+            child += ["-s", item]
+        returncode = run_child(child, pass_fds=(lock.fileno(),), env={**os.environ, **lock.child_env()})
+        run = None
+        after = last_run_id(engine)
+        if after > before:
+            run = get_run(engine, after)
+        engine.dispose()
     if run is None:
         fail(f"the crawl process exited with status {returncode} before recording a run", 1,
              "run again with -v to see Scrapy's log")
         return
-    click.echo(
-        f"run {run['id']}: {run['status']} ({run['finish_reason']}) — pages fetched {run['pages_fetched']}, "
-        f"articles new {run['articles_new']}, updated {run['articles_updated']}, "
-        f"unchanged {run['articles_unchanged']}, not articles {run['not_articles']}, errors {run['errors']}")
-    if run["status"] != "ok" or returncode != 0:
+    summary = (
+        f"run {run['id']}: {run['status']} ({run['finish_reason']}) — requests {run['requests']}, "
+        f"pages fetched {run['pages_fetched']}, articles new {run['articles_new']}, updated {run['articles_updated']}, "
+        f"unchanged {run['articles_unchanged']}, gone {run['articles_gone']}, revisits {run['revisits']}, "
+        f"not articles {run['not_articles']}, errors {run['errors']}")
+    log_to_file(log_file, summary)
+    failed = run["status"] != "ok" or returncode != 0
+    if failed:
+        click.echo(f"pressclips: {summary}", err=True)
         sys.exit(1)
+    if not quiet:
+        click.echo(summary)
+
+
+def repair_before_run(engine: Any, config: ArchiveConfig, lock: Any) -> str:
+    """Finalise what a killed run left (``.open`` WARCs, pointers, a 'running' run row)."""
+    from archive.repair import repair_on_start
+
+    report = repair_on_start(engine, config.warc_dir, lock=lock)
+    return str(report) if report else ""
 
 
 # -- demo ----------------------------------------------------------------------------------------
@@ -158,44 +264,6 @@ def demo(ctx: click.Context, count: int, archive_dir: Path | None) -> None:
         server.terminate()
         server.wait(timeout=10)
     click.echo(f"next: pressclips stats --archive {archive}; pressclips export --archive {archive}")
-
-
-# -- export --------------------------------------------------------------------------------------
-@main.command()
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
-@click.option("--outlet", default=None, help="Only this outlet.")
-@click.option("--since", default=None, help="Only articles first seen at or after this date (ISO 8601).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to this file instead of stdout.")
-@archive_option
-@database_option
-@friendly
-def export(fmt: str, outlet: str | None, since: str | None, output: Path | None, archive_dir: Path | None,
-           database_url: str | None) -> None:
-    """Export articles (current version) as JSON lines or CSV, streamed."""
-    from archive.query import EXPORT_FIELDS, ArticleFilter, iter_articles
-
-    flt = ArticleFilter(outlet=outlet, since=parse_when(since, "--since"))
-    _config, engine = open_archive(archive_dir, database_url)
-    rows = iter_articles(engine, flt)
-    out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
-    try:
-        if fmt == "jsonl":
-            for row in rows:
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
-        else:
-            writer = csv.DictWriter(out, fieldnames=[*EXPORT_FIELDS, "gone"])
-            writer.writeheader()
-            for row in rows:
-                flat = dict(row)
-                flat["urls"] = " ".join(row["urls"])
-                flat["authors"] = "; ".join(row["authors"])
-                flat["warc"] = "" if not row["warc"] else f"{row['warc']['file']}:{row['warc']['offset']}:{row['warc']['length']}"
-                writer.writerow(flat)
-    finally:
-        if output:
-            out.close()
-        engine.dispose()
 
 
 # -- reextract -----------------------------------------------------------------------------------
@@ -239,7 +307,8 @@ def stats(as_json: bool, archive_dir: Path | None, database_url: str | None) -> 
         return
     click.echo(" ".join(f"{k}: {v}" for k, v in data["totals"].items()))
     click.echo()
-    print_table(data["outlets"], ["outlet", "articles", "versions", "captures", "not_articles", "last_capture"])
+    print_table(data["outlets"], ["outlet", "articles", "versions", "captures", "not_articles", "blocked",
+                                 "last_capture"])
     click.echo()
     print_table(data["runs"], ["id", "started_at", "status", "pages_fetched", "articles_new", "articles_updated",
                                "errors"])
@@ -267,6 +336,8 @@ def runs(as_json: bool, limit: int, archive_dir: Path | None, database_url: str 
 
 
 # Command groups that live in their own modules register here, one line each.
+from archive import cli_ops  # noqa: E402  (verify, versions, diff, cron)
+cli_ops.register(main)
 
 
 if __name__ == "__main__":

@@ -2,9 +2,11 @@
 
     PressclipsError            base; ``exit_code`` and ``hint`` are what the CLI shows
     ├── ConfigError            malformed outlets file, bad option value (exit 2)
+    │   └── QuerySyntaxError   a search query with nothing to look for
     ├── ArchiveError           archive directory missing/unwritable, database unreachable
     │   ├── DatabaseError
-    │   └── WarcError          WARC file unwritable, corrupt, or a pointer that does not resolve
+    │   ├── WarcError          WARC file unwritable, corrupt, or a pointer that does not resolve
+    │   └── ArchiveLockedError another run holds the archive lock (exit 75, EX_TEMPFAIL)
     └── CrawlError             the crawl itself failed (spider errors, aborted run)
 
 Only ``archive.cli`` turns these into one-line messages; everything below raises.
@@ -41,5 +43,20 @@ class WarcError(ArchiveError):
     """A WARC file cannot be written or read back."""
 
 
+class ArchiveLockedError(ArchiveError):
+    """Another pressclips run holds the archive lock; cron should treat exit 75 as "skipped"."""
+
+    exit_code = 75  # EX_TEMPFAIL from sysexits.h: try again later
+
+    def __init__(self, holder: str = "holder unknown") -> None:
+        super().__init__(f"another pressclips run holds the archive lock ({holder})",
+                         hint="wait for it to finish; this run was skipped, nothing was changed")
+        self.holder = holder
+
+
 class CrawlError(PressclipsError):
     """The crawl ran but failed (spider errors, unexpected finish)."""
+
+
+class QuerySyntaxError(ConfigError):
+    """A search query with nothing to look for (only exclusions, no words) or over the size limits."""

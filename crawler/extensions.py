@@ -8,11 +8,13 @@ finish reason other than ``finished`` make it ``failed``.
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.task import LoopingCall
 
 from crawler.runtime import ArchiveRuntime
 
@@ -39,6 +41,8 @@ def run_counts(stats: dict[str, Any]) -> dict[str, int]:
     }
 
 
+PROGRESS_SECONDS = 10.0
+
 # A run stopped by its time limit (--max-runtime) did its job: the frontier keeps the rest.
 COMPLETE_REASONS = ("finished", "closespider_timeout")
 
@@ -52,6 +56,7 @@ class RunRecorder:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.runtime = ArchiveRuntime.of(crawler)
+        self.progress: LoopingCall | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -63,8 +68,20 @@ class RunRecorder:
         # Synchronous on purpose: the run id must exist before the first capture row is queued.
         self.runtime.run_id = self.runtime.store.start_run(self.runtime.outlets_file)
         self.crawler.stats.set_value("pressclips/run_id", self.runtime.run_id)
+        if self.crawler.settings.getbool("PRESSCLIPS_PROGRESS"):
+            self.progress = LoopingCall(self.show_progress)
+            self.progress.start(PROGRESS_SECONDS, now=False)
+
+    def show_progress(self) -> None:
+        """One line on stderr, only when ``pressclips crawl`` runs on a terminal (never under cron)."""
+        c = run_counts(self.crawler.stats.get_stats())
+        print(f"pressclips: {c['requests']} requests, {c['pages_fetched']} pages, {c['articles_new']} new, "
+              f"{c['articles_updated']} updated, {c['articles_unchanged']} unchanged, {c['errors']} errors",
+              file=sys.stderr, flush=True)
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.progress is not None and self.progress.running:
+            self.progress.stop()
         runtime = self.runtime
         stats = self.crawler.stats.get_stats()
         failed = run_failed(stats, reason, runtime.failures)

@@ -324,7 +324,7 @@ def test_sigterm_stops_cleanly_and_records_the_run(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == 1, err[-2000:]  # a shut-down run is not a complete run
-        assert "run 1: failed (shutdown)" in out
+        assert "pressclips: run 1: failed (shutdown)" in err  # failures go to stderr: cron mails them
         assert not list((archive / "warcs").glob("*.open"))
         engine = create_engine(f"sqlite:///{archive / 'pressclips.sqlite3'}")
         with engine.connect() as conn:
