@@ -78,7 +78,7 @@ class CrawlRun(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(20), default="running")  # running|ok|failed
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running|ok|failed|killed
     finish_reason: Mapped[str | None] = mapped_column(String(100))
     outlets_file: Mapped[str | None] = mapped_column(Text)
     pages_fetched: Mapped[int] = mapped_column(Integer, default=0)

@@ -70,7 +70,8 @@ class RunRecorder:
         self.crawler.stats.set_value("pressclips/run_id", self.runtime.run_id)
         if self.crawler.settings.getbool("PRESSCLIPS_PROGRESS"):
             self.progress = LoopingCall(self.show_progress)
-            self.progress.start(PROGRESS_SECONDS, now=False)
+            every = self.crawler.settings.getfloat("PRESSCLIPS_PROGRESS_INTERVAL", PROGRESS_SECONDS)
+            self.progress.start(every, now=False)
 
     def show_progress(self) -> None:
         """One line on stderr, only when ``pressclips crawl`` runs on a terminal (never under cron)."""

@@ -181,3 +181,34 @@ def test_time_limit_stops_gracefully_and_the_next_run_continues(tmp_path: Path) 
         assert len(second.rows("SELECT id FROM articles")) == len(site.articles)
     finally:
         site.stop()
+
+
+def test_progress_lines_only_on_a_terminal(tmp_path: Path) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    site = LocalSite(outlets=1, article_delay=0.1).start()
+    try:
+        runs = TwoRuns(site, tmp_path)
+        master, slave = pty.openpty()
+        proc = subprocess.run([sys.executable, "-m", "archive.cli", "crawl", "--outlets", str(runs.outlets),
+                               "--archive", str(runs.archive), *FAST, "-s", "PRESSCLIPS_PROGRESS_INTERVAL=0.5"],
+                              stderr=slave, stdout=subprocess.PIPE, text=True, timeout=300)
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO once the pty is drained and closed
+                break
+            if not data:
+                break
+            chunks.append(data)
+        os.close(master)
+        assert proc.returncode == 0
+        shown = b"".join(chunks).decode()
+        assert "pressclips: " in shown and " requests, " in shown and " new, " in shown
+    finally:
+        site.stop()
