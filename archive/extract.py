@@ -21,7 +21,8 @@ Where trafilatura is weak the page's own markup is read with lxml (cheap, same t
   text       trafilatura's plain text (precision mode, balanced as a fallback), without a
              first line that only repeats the title.
 Not-an-article rules (``reason``), first match wins: not-html, empty, too-large, unparseable,
-soft-404, no-text, listing, decode-error, too-short; a crash is "extract-error: <Type>".
+challenge/captcha/consent/paywall (``archive.blockpage``), soft-404, no-text, listing,
+decode-error, too-short; a crash is "extract-error: <Type>".
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ from archive.pagekind import (  # noqa: F401 - re-exported
     TEASER_MAX_CHARS,
 )
 from archive.pagekind import _looks_like_html, _not_article_reason, _text_size
+from archive.blockpage import block_reason
 
 # lxml refuses a str that still carries an XML encoding declaration.
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
@@ -177,7 +179,8 @@ def _extract(body: bytes, url: str, content_type: str | None, hints: dict[str, A
     modified = _page_dates(tree, meta, ld, MODIFIED_KEYS, "dateModified")
     title_el = tree.find(".//title")
     titles = [title, title_el.text_content() if title_el is not None else None]
-    reason = _not_article_reason(text, titles, tree, url, MIN_TEXT_CHARS)  # this module's, read per call
+    # Challenge/CAPTCHA/consent/paywall pages first: their few words would otherwise pass as a short page.
+    reason = block_reason(html, tree, text) or _not_article_reason(text, titles, tree, url, MIN_TEXT_CHARS)
     return Extraction(
         is_article=reason is None,
         reason=reason,

@@ -158,7 +158,13 @@ def _pid_alive(pid: int | None) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    # A SIGKILLed crawl whose parent died too is re-parented; where nothing reaps it (pid 1 in a
+    # container) it lingers as a zombie, which answers kill(0) but runs nothing.
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True
 
 
 def stale_runs(conn: Connection, *, current_run_id: int | None = None) -> list[int]:

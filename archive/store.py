@@ -250,7 +250,7 @@ class Store:
             if capture_id is not None:
                 session.execute(update(Capture).where(Capture.id == capture_id).values(
                     kind="blocked" if blocked else "not-article", reason=ext.reason))
-            if page.status >= 500 or blocked:
+            if page.status >= 500 or blocked or ext.reason == "truncated":
                 self._back_off(session, page.requested_url, now)  # worth another try later
             return "not-article"
 

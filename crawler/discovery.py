@@ -16,12 +16,16 @@ incrementally under a hard size cap); every parse failure surfaces as ``Discover
 
 from __future__ import annotations
 
+import functools
 import html as html_lib
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+
+from typing import ParamSpec, TypeVar
 
 from dateutil import parser as dateutil_parser
 from lxml import etree
@@ -42,6 +46,9 @@ from crawler.safexml import MAX_SITEMAP_BYTES as MAX_SITEMAP_BYTES
 # DiscoveryParseError and MAX_SITEMAP_BYTES are defined next to the code that raises/applies
 # them and re-exported here, where callers have always imported them from.
 from crawler.safexml import DiscoveryParseError as DiscoveryParseError
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -155,6 +162,23 @@ def _news_fields(url_el: etree._Element) -> dict[str, object] | None:
     }
 
 
+def _contained(parse: Callable[P, R]) -> Callable[P, R]:
+    """Let only DiscoveryParseError out of a parser. Found by fuzzing: a UTF-16 document can
+    still give lxml a character reference to a surrogate (the byte-level rewrite in
+    ``crawler.safexml`` sees only ASCII-compatible encodings), and lxml then raises
+    UnicodeDecodeError when the element's tag, attribute or text is read."""
+
+    @functools.wraps(parse)
+    def contained(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return parse(*args, **kwargs)
+        except UnicodeError as exc:
+            raise DiscoveryParseError(f"undecodable text in XML: {exc}") from None
+
+    return contained
+
+
+@_contained
 def parse_sitemap(
     body: bytes, *, max_entries: int = 50_000, base_url: str | None = None
 ) -> Sitemap:
@@ -247,6 +271,7 @@ def _rss_link(item: etree._Element, base_url: str) -> str | None:
     return absolute_url(about, None)
 
 
+@_contained
 def parse_feed(body: bytes, base_url: str, *, max_entries: int = 10_000) -> list[FeedEntry]:
     """Entries of an RSS 2.0/0.9x, RSS 1.0 (RDF) or Atom 1.0 feed; URLs absolute and unique."""
     root = parse_xml(body, base_url)

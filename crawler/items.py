@@ -31,6 +31,7 @@ class PageItem:
     revisit_of: int | None = None  # capture id: the WARC holds a revisit record for this fetch
     warc_pointer: WarcPointer | None = None
     recrawl: Sequence[timedelta] = ()
+    truncated: bool = False  # the connection closed before Content-Length bytes arrived
 
     def __repr__(self) -> str:  # keep the body out of Scrapy's item logs
         return f"PageItem({self.final_url!r}, status={self.status}, {len(self.body)} bytes)"

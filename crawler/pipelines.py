@@ -13,6 +13,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.utils.defer import maybe_deferred_to_future
 
+from archive.blockpage import error_page_block_reason
 from archive.errors import PressclipsError, WarcError
 from archive.extract_pool import run_extraction
 from archive.extraction import Extraction, provenance_json
@@ -48,7 +49,11 @@ class ArchivePipeline:
         if item.revisit_of is not None:
             extraction = not_article("revisit")  # the same payload as before: nothing to extract
         elif not 200 <= item.status < 300:
-            extraction = not_article(f"http-{item.status}")
+            # A 403/503 may be a bot challenge: kept as kind "blocked" so it is tried again later.
+            blocked = error_page_block_reason(item.status, item.body, item.content_type)
+            extraction = not_article(blocked or f"http-{item.status}")
+        elif item.truncated:
+            extraction = not_article("truncated")  # never store a partial body as the article
         elif item.discovery.get("kind") == "listing":
             # Homepages and section pages are followed for links, never stored as articles.
             extraction = not_article("listing")

@@ -26,6 +26,8 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from lxml import etree
 
+from archive.urls import is_http_url
+
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # sitemap protocol limit for the uncompressed file
 GZIP_MAGIC = b"\x1f\x8b"
 _INFLATE_STEP = 1024 * 1024
@@ -83,9 +85,19 @@ def maybe_gunzip(body: bytes, cap: int = MAX_SITEMAP_BYTES) -> bytes:
 _AMPERSAND = re.compile(rb"&(?:([A-Za-z][A-Za-z0-9]{1,31});|#[0-9]{1,8};|#x[0-9A-Fa-f]{1,8};)?")
 
 
+def _is_xml_char(code: int) -> bool:
+    return code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF
+
+
 def _entity_to_numeric(match: re.Match[bytes]) -> bytes:
     if match.group(1) is None:
-        return match.group(0) if len(match.group(0)) > 1 else b"&#38;"
+        ref = match.group(0)
+        if len(ref) == 1:
+            return b"&#38;"
+        # Found by fuzzing: recover mode turns "&#xD800;" into invalid UTF-8 inside lxml, and
+        # reading that element's tag, attribute or text then raises UnicodeDecodeError.
+        code = int(ref[3:-1], 16) if ref[:3] == b"&#x" else int(ref[2:-1])
+        return ref if _is_xml_char(code) else b"&#xFFFD;"
     chars = html_lib.entities.html5.get(match.group(1).decode("ascii") + ";")
     if chars is None:  # not HTML's: the document's own entity, left unexpanded by the parser
         return match.group(0)
@@ -200,7 +212,9 @@ def absolute_url(href: str | None, base: str | None) -> str | None:
         parts = urlsplit(url)
     except ValueError:  # e.g. malformed IPv6 literal
         return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    # urlsplit accepts hosts such as "lastmod>" and ports such as ":99999"; archive.urls is the
+    # one judge of a fetchable URL, so discovery never emits what the frontier would reject.
+    if parts.scheme not in ("http", "https") or not parts.hostname or not is_http_url(url):
         return None
     return url
 

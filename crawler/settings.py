@@ -57,7 +57,19 @@ HTTPERROR_ALLOW_ALL = True
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.warc.WarcRecorderMiddleware": 950,
+    # Same slots as Scrapy's own: retries wait (backoff, Retry-After); redirects detect loops.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.redirect.LoopAwareRedirectMiddleware": 600,
 }
+# Hostile responses (crawler/middlewares/retry.py, crawler/traps.py):
+PRESSCLIPS_RETRY_BACKOFF = 1.0  # seconds before the first retry, doubling each time
+PRESSCLIPS_RETRY_AFTER_MAX = 300  # a longer Retry-After is not waited for in this run
+PRESSCLIPS_MAX_QUERY_VARIANTS = 20  # distinct ?query variants per path from link following
+# A body shorter than its Content-Length is kept (flagged, archived, retried, stored as
+# "truncated") instead of vanishing as a download error.
+DOWNLOAD_FAIL_ON_DATALOSS = False
 ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 300,
 }

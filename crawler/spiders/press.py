@@ -41,10 +41,12 @@ from crawler.discovery import (
     parse_robots_sitemaps,
     parse_sitemap,
 )
+from crawler.faults import classify_failure, record_fault
 from crawler.feeder import FrontierFeeder
 from crawler.items import PageItem, UrlBatchItem
 from crawler.links import classify_url, extract_links, find_feed_links
 from crawler.runtime import ArchiveRuntime, outlets_from_settings
+from crawler.traps import DEFAULT_MAX_QUERY_VARIANTS, QueryVariantCap
 
 # Discovery requests outrank pages so a run finds articles early; article pages outrank listings.
 PRIORITY = {"robots": 30, "sitemap": 20, "feed": 20, "page": 10, "listing": 0}
@@ -62,6 +64,7 @@ class OutletState:
     documents: dict[str, DocumentState] = field(default_factory=dict)
     fetched: int = 0
     budget_exhausted: bool = False
+    query_cap: QueryVariantCap = field(default_factory=QueryVariantCap)
 
     def remaining(self) -> int:
         return max(0, self.outlet.max_pages - self.fetched)
@@ -121,8 +124,9 @@ class PressSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.runtime = ArchiveRuntime.of(crawler)
         only = {n.strip().lower() for n in str(kwargs.get("outlet", "")).split(",") if n.strip()}
-        spider.states = {o.name: OutletState(o) for o in spider.runtime.outlets
-                         if not only or o.name.lower() in only}
+        variants = crawler.settings.getint("PRESSCLIPS_MAX_QUERY_VARIANTS", DEFAULT_MAX_QUERY_VARIANTS)
+        spider.states = {o.name: OutletState(o, query_cap=QueryVariantCap(variants))
+                         for o in spider.runtime.outlets if not only or o.name.lower() in only}
         settings = crawler.settings
         spider.window = Window(_when(settings.get("PRESSCLIPS_SINCE")), _when(settings.get("PRESSCLIPS_UNTIL")))
         spider.feeder = FrontierFeeder(crawler, {name: st.remaining for name, st in spider.states.items()},
@@ -205,6 +209,9 @@ class PressSpider(scrapy.Spider):
             return None
         key = canonicalize(url)
         if key in state.listings:
+            return None
+        if via == "link" and not state.query_cap.allow(url):  # faceted/paginated trap (crawler.traps)
+            self.crawler.stats.inc_value("pressclips/trap_dropped")
             return None
         if not self._spend(state):
             return None
@@ -378,14 +385,16 @@ class PressSpider(scrapy.Spider):
     def on_error(self, failure: Any) -> None:
         request = failure.request
         frontier_url = request.meta.get("pc_frontier_url")
-        refused = bool(failure.check(IgnoreRequest))
-        if frontier_url:  # back off (or give up on a URL robots.txt forbids) on the frontier
-            self.feeder.frontier_call(Frontier(self.runtime.store).fetch_failed, frontier_url, None, refused)
-        if refused:  # robots.txt said no: expected, not an error
+        fault = classify_failure(failure)
+        # Back off, or give up on a URL robots.txt forbids, that loops, or that is over the size limit.
+        give_up = bool(failure.check(IgnoreRequest)) or (fault is not None and fault.reason == "too-large")
+        if frontier_url:
+            self.feeder.frontier_call(Frontier(self.runtime.store).fetch_failed, frontier_url, None, give_up)
+        if fault is None:  # robots.txt said no: expected, not an error
             self.logger.debug("not fetched: %s (%s)", request.url, failure.getErrorMessage())
             return
-        self.logger.warning("fetch failed: %s (%s)", request.url, failure.getErrorMessage())
-        self.crawler.stats.inc_value("pressclips/fetch_errors")
+        self.logger.warning("fetch failed: %s (%s: %s)", request.url, fault.reason, fault.detail)
+        record_fault(self.crawler, self.runtime, request, fault)
 
     # -- helpers -------------------------------------------------------------------------------
     def _follow_links(self, response: Response, state: OutletState) -> Iterator[Any]:
@@ -438,4 +447,5 @@ class PressSpider(scrapy.Spider):
             revisit_of=meta.get("pc_revisit_of"),
             warc_pointer=pointer,
             recrawl=self.states[meta["pc_outlet"]].outlet.recrawl_delays if meta.get("pc_kind") == "page" else (),
+            truncated="dataloss" in (response.flags or ()),  # body shorter than its Content-Length
         )

@@ -1,0 +1,98 @@
+"""Fetches that produced no page: what went wrong, and recording it.
+
+``classify_failure`` turns the Failure a request's errback receives into a ``FetchFault``
+(a short reason for stats and logs) or None when nothing went wrong from the archive's point
+of view (robots.txt refusals, offsite filtering). ``record_fault`` records it:
+
+- stats ``pressclips/fetch_errors`` and ``pressclips/fetch_errors/<reason>`` (the run row keeps them);
+- when the response itself was archived before being refused (a gzip bomb is refused while
+  decoding, after the WARC recorder kept its still-encoded body), that capture's kind becomes
+  ``not-article`` with the reason. A refusal before the body arrived (Content-Length over
+  DOWNLOAD_MAXSIZE, a timeout) has no body and so no capture.
+
+The URL's frontier row is updated by the spider (``Frontier.fetch_failed``: one more failure,
+then a backoff, or giving up on a refusal).
+
+Reasons: timeout, too-large, truncated, redirect-loop, too-many-redirects, dns, connection,
+cancelled, or "error: <ExceptionType>".
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
+from twisted.internet.error import ConnectError, ConnectionDone, ConnectionLost
+from twisted.python.failure import Failure
+
+from crawler.middlewares.redirect import RedirectLoop, TooManyRedirects
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FetchFault:
+    reason: str
+    detail: str
+    capture_kept: bool = False  # the refused response was archived (its capture gets the reason)
+
+
+def _decompression_refused(exc: BaseException) -> bool:
+    # HttpCompressionMiddleware raises IgnoreRequest from its private size-exceeded error.
+    cause = exc.__cause__
+    return (cause is not None and type(cause).__name__ == "_DecompressionMaxSizeExceeded") or \
+        "DOWNLOAD_MAXSIZE" in str(exc)
+
+
+def classify_failure(failure: Failure) -> FetchFault | None:
+    """What a failed request means for the archive; None for expected refusals."""
+    exc = failure.value
+    detail = failure.getErrorMessage()
+    if isinstance(exc, RedirectLoop):
+        return FetchFault("redirect-loop", detail)
+    if isinstance(exc, TooManyRedirects):
+        return FetchFault("too-many-redirects", detail)
+    if isinstance(exc, IgnoreRequest):
+        if _decompression_refused(exc):
+            return FetchFault("too-large", detail, capture_kept=True)
+        return None  # robots.txt, offsite: politeness, not a fault
+    if isinstance(exc, DownloadTimeoutError):
+        return FetchFault("timeout", detail)
+    if isinstance(exc, DownloadCancelledError):
+        # Scrapy cancels a download for one reason: DOWNLOAD_MAXSIZE. Announced by Content-Length
+        # the message says so; exceeded while streaming, the cancellation carries no message.
+        if "max size" in detail or not detail:
+            return FetchFault("too-large", detail or "body exceeded DOWNLOAD_MAXSIZE while streaming")
+        return FetchFault("cancelled", detail)
+    if isinstance(exc, ResponseDataLossError):
+        return FetchFault("truncated", detail)
+    if isinstance(exc, CannotResolveHostError):
+        return FetchFault("dns", detail)
+    if isinstance(exc, (DownloadConnectionRefusedError, DownloadFailedError, ConnectError, ConnectionLost,
+                        ConnectionDone)):
+        return FetchFault("connection", detail)
+    return FetchFault(f"error: {type(exc).__name__}", detail)
+
+
+def record_fault(crawler: Any, runtime: Any, request: Any, fault: FetchFault) -> None:
+    """Count the fault; when the refused response was archived, give its capture the reason.
+
+    The frontier row itself (failures, next due time) is the spider's errback's business
+    (``Frontier.fetch_failed``)."""
+    stats = crawler.stats
+    stats.inc_value("pressclips/fetch_errors")
+    stats.inc_value(f"pressclips/fetch_errors/{fault.reason.split(':')[0]}")
+    pointer = request.meta.get("warc_pointer")
+    if fault.capture_kept and pointer is not None:
+        d = runtime.db(runtime.store.set_capture_kind, pointer.record_id, "not-article", fault.reason)
+        d.addErrback(lambda f: runtime.note_failure(f"capture kind for {request.url} not saved: {f.value}"))

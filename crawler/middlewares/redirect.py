@@ -1,0 +1,56 @@
+"""Redirects: Scrapy's RedirectMiddleware with loop detection and a named give-up.
+
+Scrapy stops a redirect loop only by accident (the scheduler's duplicate filter drops the
+second visit silently) and ends a too-long chain with a bare ``IgnoreRequest`` that looks like a
+robots.txt refusal. Here a hop back to a URL already in the chain raises ``RedirectLoop`` and a
+chain longer than ``REDIRECT_MAX_TIMES`` raises ``TooManyRedirects``; the spider's errback
+counts them and records the failure on the URL (``crawler.faults``).
+
+Every hop bypasses the duplicate filter (loops are caught here instead): a moved URL whose
+target was already fetched must still reach its article, so the first URL of the chain is
+linked to it (DESIGN §2: every URL variant belongs to its article).
+
+URLs are compared exactly, not canonically: ``/story`` → ``/story/`` and ``?utm_source=x`` → ``/``
+redirects change the URL, not the page, and are not loops.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urldefrag
+
+from scrapy import Request
+from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
+from scrapy.exceptions import IgnoreRequest
+
+
+class RedirectLoop(IgnoreRequest):
+    """A redirect led back to a URL already in its chain."""
+
+
+class TooManyRedirects(IgnoreRequest):
+    """A redirect chain longer than REDIRECT_MAX_TIMES."""
+
+
+def is_redirect_loop(chain: list[str], target: str) -> bool:
+    """True when ``target`` (fragment ignored) is already one of the chain's URLs."""
+    return urldefrag(target).url in {urldefrag(url).url for url in chain}
+
+
+class LoopAwareRedirectMiddleware(RedirectMiddleware):
+    def _redirect(self, redirected: Request, request: Request, reason: Any) -> Request:
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        stats = self.crawler.stats
+        if is_redirect_loop(chain, redirected.url):
+            stats.inc_value("pressclips/redirect_loops")
+            raise RedirectLoop(f"redirect loop after {len(chain)} hops: {request.url} -> {redirected.url}")
+        try:
+            new = super()._redirect(redirected, request, reason)
+        except IgnoreRequest as exc:
+            stats.inc_value("pressclips/too_many_redirects")
+            raise TooManyRedirects(f"more than {self.max_redirect_times} redirects from {chain[0]}") from exc
+        new.dont_filter = True
+        # The WARC pointer on meta belongs to this 3xx response, not to whatever comes next.
+        new.meta.pop("warc_pointer", None)
+        new.meta.pop("fetched_at", None)
+        return new

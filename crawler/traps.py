@@ -1,0 +1,39 @@
+"""Crawler-trap caps that depth and the page budget apply too late: query-string variants per path.
+
+Faceted navigation (``?sort=…&filter=…&filter=…``) and endless ``?page=N`` links give one path
+unlimited URLs. The outlet's ``max_depth`` and ``max_pages`` bound them eventually, but late: a
+listing with 40 facet links fills a 2,000-page budget within two hops, crowding out articles.
+``QueryVariantCap`` lets each path have at most ``PRESSCLIPS_MAX_QUERY_VARIANTS`` distinct query
+strings among the URLs found by following links. Sitemap and feed URLs are the publisher's own
+list of pages and are not capped (older CMSes serve every article as ``/story.php?id=N``).
+
+Calendars (``/calendar/2024/05/17/`` → the next day, forever) change the path, not the query;
+they are bounded by ``max_depth`` (link following stops that many hops from the homepage).
+
+Memory: one counter per path that had a query string, so it is bounded by the page budget.
+"""
+
+from __future__ import annotations
+
+from archive.urls import canonicalize
+
+DEFAULT_MAX_QUERY_VARIANTS = 20
+
+
+class QueryVariantCap:
+    """Admit at most ``limit`` new query-string variants per path (``limit <= 0``: no cap)."""
+
+    def __init__(self, limit: int = DEFAULT_MAX_QUERY_VARIANTS) -> None:
+        self.limit = limit
+        self._counts: dict[str, int] = {}
+
+    def allow(self, url: str) -> bool:
+        """Call once per URL about to be scheduled for the first time."""
+        base, sep, query = canonicalize(url).partition("?")
+        if self.limit <= 0 or not sep or not query:
+            return True
+        count = self._counts.get(base, 0)
+        if count >= self.limit:
+            return False
+        self._counts[base] = count + 1
+        return True
