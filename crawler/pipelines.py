@@ -84,7 +84,11 @@ class ArchivePipeline:
         WARC files alone still carry what was extracted from them."""
         assert item.warc_pointer is not None
         try:
-            self.runtime.warc.write_metadata(target_uri=item.final_url, refers_to=item.warc_pointer,
+            # Not the page's own URL: replay tools index metadata records too, and one with the
+            # page's URL and second would shadow the page (pywb served the JSON). Same scheme as
+            # Browsertrix's urn:pageinfo: records; WARC-Refers-To names the response record.
+            self.runtime.warc.write_metadata(target_uri=f"urn:pressclips:extraction:{item.final_url}",
+                                             refers_to=item.warc_pointer,
                                              payload=provenance_json(extraction))
         except WarcError as exc:
             self.runtime.note_failure(f"WARC metadata record for {item.final_url} not written: {exc}")

@@ -371,3 +371,22 @@ def test_sitemaps_found_through_robots_without_robots_obedience(tmp_path: Path) 
         assert f"articles new {len(site.articles)}," in result.stdout
     finally:
         site.stop()
+
+
+def test_every_extracted_article_has_a_metadata_record_in_the_warc(crawled: Crawled) -> None:
+    """Someone holding only the WARC files still has the extraction (issue 4, item 6)."""
+    from archive.warcread import iter_records
+
+    metadata: dict[str, dict[str, Any]] = {}
+    for path in sorted((crawled.archive / "warcs").glob("*.warc.gz")):
+        for _offset, _length, record in iter_records(path):
+            if record.warc_header("WARC-Type") == "metadata":
+                assert record.warc_header("WARC-Target-URI").startswith("urn:pressclips:extraction:http://")
+                metadata[record.warc_header("WARC-Refers-To")] = json.loads(record.payload)
+    rows = crawled.rows("SELECT c.warc_record_id, v.title, v.content_hash, v.extractor, v.text FROM captures c "
+                        "JOIN article_versions v ON v.id = c.version_id WHERE c.kind = 'article'")
+    assert rows
+    for record_id, title, content_hash, extractor, body in rows:
+        meta = metadata[record_id]
+        assert (meta["title"], meta["content_hash"], meta["extractor"]) == (title, content_hash, extractor)
+        assert meta["text"] == body
