@@ -51,6 +51,7 @@ from crawler.traps import DEFAULT_MAX_QUERY_VARIANTS, QueryVariantCap
 # Discovery requests outrank pages so a run finds articles early; article pages outrank listings.
 PRIORITY = {"robots": 30, "sitemap": 20, "feed": 20, "page": 10, "listing": 0}
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+SIGHTINGS_PER_BATCH = 500
 
 
 @dataclass
@@ -416,8 +417,9 @@ class PressSpider(scrapy.Spider):
         yield from self._sightings(state, sightings)
 
     def _sightings(self, state: OutletState, sightings: list[UrlSighting]) -> Iterable[Any]:
-        if sightings:
-            yield UrlBatchItem(state.outlet.name, sightings)
+        # Bounded batches: a 50,000-URL sitemap becomes many short transactions, not one huge one.
+        for start in range(0, len(sightings), SIGHTINGS_PER_BATCH):
+            yield UrlBatchItem(state.outlet.name, sightings[start:start + SIGHTINGS_PER_BATCH])
 
     @staticmethod
     def _is_html(response: Response) -> bool:
