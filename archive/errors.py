@@ -2,6 +2,7 @@
 
     PressclipsError            base; ``exit_code`` and ``hint`` are what the CLI shows
     ├── ConfigError            malformed outlets file, bad option value (exit 2)
+    │   ├── NotFoundError      an ID, URL or version the archive does not hold
     │   └── QuerySyntaxError   a search query with nothing to look for
     ├── ArchiveError           archive directory missing/unwritable, database unreachable
     │   ├── DatabaseError
@@ -29,6 +30,10 @@ class ConfigError(PressclipsError):
     """Bad user input: outlets file, CLI option, setting."""
 
     exit_code = 2
+
+
+class NotFoundError(ConfigError):
+    """An article ID, capture, URL or version that the archive does not hold (exit 2, like any bad input)."""
 
 
 class ArchiveError(PressclipsError):

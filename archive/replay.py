@@ -25,7 +25,7 @@ from dateutil import parser as dateparser
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from archive.errors import ArchiveError, ConfigError, WarcError
+from archive.errors import ArchiveError, ConfigError, NotFoundError, WarcError
 from archive.models import Article, Capture, UrlState
 from archive.replay_input import parse_timestamp, timestamp14, url_variants
 from archive.urls import canonicalize
@@ -42,7 +42,7 @@ NOT_MODIFIED_PROFILE = "server-not-modified"
 _SECOND = timedelta(seconds=1)
 
 
-class CaptureNotFound(ArchiveError):
+class CaptureNotFound(NotFoundError):
     """No capture matches, or a revisit's payload is not in the archive (HTTP 404)."""
 
 

@@ -130,8 +130,8 @@ def test_replay_get_writes_the_body(shared_crawl: SharedCrawl) -> None:
     assert run_cli("replay", "get", schemeless, "--at", timestamp14(second), *archive).stdout == shared_crawl.second_home
     [(capture_id,)] = shared_crawl.rows("SELECT id FROM captures WHERE url = :u ORDER BY id LIMIT 1", u=shared_crawl.home)
     assert run_cli("replay", "get", f"capture:{capture_id}", *archive).stdout == shared_crawl.first_home
-    for args, code, needle in ((["999999"], 1, "no article 999999"), (["capture:999999"], 1, "no capture 999999"),
-                               (["http://nowhere.test/x"], 1, "no capture"), (["1", "--at", "soon"], 2, "timestamp"),
+    for args, code, needle in ((["999999"], 2, "no article 999999"), (["capture:999999"], 2, "no capture 999999"),
+                               (["http://nowhere.test/x"], 2, "no capture"), (["1", "--at", "soon"], 2, "timestamp"),
                                (["not-an-id"], 2, "not an ID or URL")):
         bad = run_cli("replay", "get", *args, *archive)
         lines = bad.stderr.decode().strip().splitlines()
