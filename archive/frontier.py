@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, func, or_, select, update
@@ -40,7 +40,7 @@ class UrlSighting:
 
     def dated(self) -> datetime | None:
         """The newest date the source gave (publication, lastmod, feed updated), if any."""
-        found = [_parse(self.discovery.get(k)) for k in ("published", "lastmod", "updated")]
+        found = [parse_aware(self.discovery.get(k)) for k in ("published", "lastmod", "updated")]
         dates = [d for d in found if d is not None]
         return max(dates) if dates else None
 
@@ -95,14 +95,18 @@ class DocumentState:
     windowed: bool  # last read with --since/--until, so entries may have been skipped
 
 
-def _parse(value: Any) -> datetime | None:
+def parse_aware(value: Any, *, assume_utc: bool = False) -> datetime | None:
+    """An ISO 8601 string as an aware datetime; None when missing, malformed, or naive (unless
+    ``assume_utc``: our own settings and CLI dates are UTC when no offset is given)."""
     if not value:
         return None
     try:
         parsed = datetime.fromisoformat(str(value))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=timezone.utc) if assume_utc else None
+    return parsed
 
 
 def next_due(anchor: datetime, fetched_at: datetime, delays: Sequence[timedelta]) -> datetime | None:
@@ -254,7 +258,7 @@ class Frontier:
             rows = session.execute(select(UrlState.url, UrlState.etag, UrlState.last_modified, UrlState.discovery)
                                    .where(and_(UrlState.outlet_id == self.store.outlet_id(outlet),
                                                UrlState.discovered_via == DOCUMENT_VIA)))
-            return {url: DocumentState(etag, lm, _parse((disc or {}).get("lastmod")),
+            return {url: DocumentState(etag, lm, parse_aware((disc or {}).get("lastmod")),
                                        bool((disc or {}).get("windowed")))
                     for url, etag, lm, disc in rows}
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from archive.blockpage import BLOCK_REASONS
 from archive.errors import DatabaseError
 from archive.models import Article, ArticleVersion, Capture, CrawlRun, Outlet, UrlState, utcnow
-from archive.frontier import UrlSighting, backoff, next_due
+from archive.frontier import UrlSighting, backoff, next_due, parse_aware
 from archive.urls import canonicalize, same_site, strip_tracking
 
 
@@ -95,16 +95,6 @@ def article_url(final_url: str, canonical_url: str | None, domains: Iterable[str
     pointing at another outlet (syndication) is not trusted as identity."""
     url = canonical_url if canonical_url and same_site(canonical_url, domains) else final_url
     return canonicalize(url), strip_tracking(url)
-
-
-def _parse_iso(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else None
 
 
 class Store:
@@ -268,8 +258,8 @@ class Store:
         version_id = session.scalar(
             self._insert(ArticleVersion).values(
                 article_id=article_id, content_hash=ext.content_hash, title=ext.title, authors=list(ext.authors),
-                published_at=_parse_iso(ext.published), published_raw=ext.published,
-                modified_at=_parse_iso(ext.modified), language=ext.language, canonical_url=ext.canonical_url,
+                published_at=parse_aware(ext.published), published_raw=ext.published,
+                modified_at=parse_aware(ext.modified), language=ext.language, canonical_url=ext.canonical_url,
                 description=ext.description, site_name=ext.site_name, text=ext.text, extractor=ext.extractor,
                 capture_id=capture_id, first_seen=now, last_seen=now,
                 changes=_changes(previous, ext) if previous is not None else [],
@@ -400,8 +390,8 @@ class Store:
             return "not-article"
         version = session.get(ArticleVersion, capture.version_id)
         assert version is not None
-        fields = dict(title=ext.title, authors=list(ext.authors), published_at=_parse_iso(ext.published),
-                      published_raw=ext.published, modified_at=_parse_iso(ext.modified), language=ext.language,
+        fields = dict(title=ext.title, authors=list(ext.authors), published_at=parse_aware(ext.published),
+                      published_raw=ext.published, modified_at=parse_aware(ext.modified), language=ext.language,
                       canonical_url=ext.canonical_url, description=ext.description, site_name=ext.site_name,
                       text=ext.text, extractor=ext.extractor)
         if version.content_hash == ext.content_hash:
@@ -429,6 +419,6 @@ def _changes(previous: ArticleVersion, ext: ExtractionLike) -> list[str]:
         changed.append("byline")
     if previous.text != ext.text:
         changed.append("text")
-    if previous.published_at != _parse_iso(ext.published):
+    if previous.published_at != parse_aware(ext.published):
         changed.append("date")
     return changed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -78,3 +79,16 @@ def postgres_url() -> Iterator[str]:
     """A private schema on the test PostgreSQL (skipped, with the reason, when unreachable)."""
     with _pg_schema() as url:
         yield url
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Any]:
+    """A store on a fresh database (SQLite and PostgreSQL) with the outlet ``outlet``."""
+    from archive.db import make_engine
+    from archive.store import Store
+
+    engine = make_engine(database_url)
+    s = Store(engine)
+    s.ensure_outlets([("outlet", "https://www.example-outlet.com/", ["www.example-outlet.com"])])
+    yield s
+    engine.dispose()

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive.db import make_engine
 from archive.extract import Extraction
 from archive.frontier import MAX_FAILURES, Frontier, UrlSighting, Window, backoff, next_due
 from archive.models import Article, ArticleVersion, Capture, UrlState
@@ -17,15 +15,6 @@ from archive.store import PageResult, Store
 from tests.test_store import HOME, T0, article, capture, page
 
 SCHEDULE = (timedelta(hours=1), timedelta(hours=6), timedelta(days=1), timedelta(days=3), timedelta(days=7))
-
-
-@pytest.fixture
-def store(database_url: str) -> Store:
-    engine = make_engine(database_url)
-    s = Store(engine)
-    s.ensure_outlets([("outlet", HOME + "/", ["www.example-outlet.com"])])
-    yield s
-    engine.dispose()
 
 
 def url_row(store: Store, url: str) -> UrlState:

@@ -40,15 +40,6 @@ def page(store: Store, n: int, url: str, ext: Extraction, when: datetime = T0, *
                                         fetched_at=when, status=200, extraction=ext, **kw))  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def store(database_url: str) -> Store:
-    engine = make_engine(database_url)
-    s = Store(engine)
-    s.ensure_outlets([("outlet", HOME + "/", ["www.example-outlet.com"])])
-    yield s
-    engine.dispose()
-
-
 def count(store: Store, model: type) -> int:
     with Session(store.engine) as session:
         return int(session.scalar(select(func.count()).select_from(model)) or 0)

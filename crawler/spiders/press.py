@@ -32,7 +32,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 
-from archive.frontier import DocumentState, DueUrl, Frontier, UrlSighting, Window
+from archive.frontier import DocumentState, DueUrl, Frontier, UrlSighting, Window, parse_aware
 from archive.outlets import Outlet
 from archive.urls import canonicalize, strip_tracking
 from crawler.discovery import (
@@ -96,13 +96,7 @@ def _is_amp(url: str) -> bool:
 
 
 def _when(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parse_aware(value, assume_utc=True)
 
 
 def _header(response: Response, name: str) -> str | None:
