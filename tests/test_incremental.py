@@ -212,3 +212,29 @@ def test_progress_lines_only_on_a_terminal(tmp_path: Path) -> None:
         assert "pressclips: " in shown and " requests, " in shown and " new, " in shown
     finally:
         site.stop()
+
+
+def test_server_ignoring_validators_gets_identical_payload_revisits(tmp_path: Path) -> None:
+    site = LocalSite(outlets=1, article_delay=0.0).start()
+    try:
+        runs = TwoRuns(site, tmp_path)
+        first = runs.crawl()
+        assert first.result.returncode == 0, first.result.stderr[-3000:]
+        site.conditional_get = False
+        with first.engine.begin() as conn:
+            conn.execute(text("UPDATE urls SET next_due_at = :now WHERE article_id IS NOT NULL AND fetch_count > 0"),
+                         {"now": datetime.now(timezone.utc).replace(tzinfo=None)})
+        second = runs.crawl()
+        assert second.result.returncode == 0, second.result.stderr[-3000:]
+        rows = second.rows("SELECT c.warc_file, c.warc_offset, c.warc_length, c.status FROM captures c "
+                           "WHERE c.kind = 'revisit' AND c.run_id = 2")
+        assert len(rows) >= len(site.articles) - 2  # every article, same bytes (gzip included: mtime=0)
+        for row in rows:
+            assert row.status == 200
+            record = read_record(second.archive / "warcs", row.warc_file, row.warc_offset, row.warc_length)
+            assert record.warc_header("WARC-Profile").endswith("identical-payload-digest")
+            assert record.payload == b""  # the body is not stored twice
+        assert second.rows("SELECT count(*) AS n FROM article_versions")[0].n == len(site.articles)
+        assert second.rows("SELECT articles_updated FROM crawl_runs WHERE id = 2")[0].articles_updated == 0
+    finally:
+        site.stop()

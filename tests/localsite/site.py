@@ -68,6 +68,7 @@ class LocalSite:
         self._in_flight: dict[str, int] = {}
         self.last_body_sent: dict[str, bytes] = {}  # by absolute URL
         self.private_paths = PRIVATE_PATHS
+        self.conditional_get = True  # False: answer If-None-Match/If-Modified-Since with a full 200
 
         pool = self._load_corpus(Path(corpus_dir))
         self._rng.shuffle(pool)
