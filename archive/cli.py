@@ -336,6 +336,8 @@ def runs(as_json: bool, limit: int, archive_dir: Path | None, database_url: str 
 
 
 # Command groups that live in their own modules register here, one line each.
+from archive import cli_query  # noqa: E402  (search, show, export, outlets)
+cli_query.register(main)
 from archive import cli_replay  # noqa: E402  (replay get/serve, export-cdxj, export-wacz)
 cli_replay.register(main)
 from archive import cli_ops  # noqa: E402  (verify, versions, diff, cron)

@@ -1,6 +1,8 @@
 """The archive's read side for export and reports: articles as plain dicts, per-outlet stats, runs.
 
-Queries stream (``yield_per``), so exporting a large archive keeps memory flat.
+Queries stream (``yield_per``), so exporting a large archive keeps memory flat. Full-text search
+lives in ``archive.search`` and one article's full record in ``archive.detail``; both are
+re-exported here so callers have one place to import the read side from.
 """
 
 from __future__ import annotations
@@ -10,10 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Engine, func, select
+from sqlalchemy.orm import Session, aliased
 
+from archive.detail import article_detail
 from archive.models import Article, ArticleVersion, Capture, CrawlRun, Outlet, UrlState
+from archive.search import HIGHLIGHT, SearchFilters, SearchHit, SearchResult, search
+
+__all__ = ["EXPORT_FIELDS", "HIGHLIGHT", "ArticleFilter", "SearchFilters", "SearchHit", "SearchResult",
+           "article_detail", "get_run", "iter_articles", "last_run_id", "list_runs", "outlet_stats", "search",
+           "totals"]
 
 EXPORT_FIELDS = ("id", "url", "urls", "outlet", "title", "authors", "published", "language", "text",
                  "versions", "first_seen", "last_seen", "warc")
@@ -30,15 +38,25 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def iter_articles(engine: Engine, flt: ArticleFilter = ArticleFilter(), *, batch: int = 500) -> Iterator[dict[str, Any]]:
-    """Articles with their current version, every URL seen, version count and latest capture."""
-    versions = (select(ArticleVersion.article_id, func.count().label("n"))
-                .group_by(ArticleVersion.article_id).subquery())
-    stmt = (select(Article, ArticleVersion, Outlet.name, versions.c.n)
-            .join(ArticleVersion, ArticleVersion.id == Article.current_version_id)
+def iter_articles(engine: Engine, flt: ArticleFilter = ArticleFilter(), *, batch: int = 500,
+                  where: ColumnElement[bool] | None = None) -> Iterator[dict[str, Any]]:
+    """Articles with their current version, every URL seen, version count and latest capture, by id.
+
+    ``where`` is an extra condition over ``Article`` and its current ``ArticleVersion``, e.g.
+    ``archive.search.article_condition`` for an export of a search."""
+    # A correlated count per row streams; a grouped subquery over all versions had to be built first.
+    every = aliased(ArticleVersion)
+    versions = (select(func.count()).select_from(every).where(every.article_id == Article.id)
+                .correlate(Article).scalar_subquery())
+    # Plain columns, not ORM entities: building two objects per row cost more than the query.
+    stmt = (select(Article.id, Article.canonical_url, Article.first_seen, Article.last_seen, Article.gone,
+                   ArticleVersion.title, ArticleVersion.authors, ArticleVersion.published_at, ArticleVersion.language,
+                   ArticleVersion.text, Outlet.name.label("outlet"), versions.label("n_versions"))
+            .select_from(Article).join(ArticleVersion, ArticleVersion.id == Article.current_version_id)
             .outerjoin(Outlet, Outlet.id == Article.outlet_id)
-            .join(versions, versions.c.article_id == Article.id)
             .order_by(Article.id))
+    if where is not None:
+        stmt = stmt.where(where)
     if flt.outlet:
         stmt = stmt.where(Outlet.name == flt.outlet)
     if flt.since:
@@ -48,27 +66,27 @@ def iter_articles(engine: Engine, flt: ArticleFilter = ArticleFilter(), *, batch
     with Session(engine) as session:
         rows = session.execute(stmt.execution_options(yield_per=batch))
         for chunk in rows.partitions():
-            ids = [article.id for article, *_ in chunk]
+            ids = [row.id for row in chunk]
             urls = _urls_by_article(session, ids)
             latest = _latest_capture_by_article(session, ids)
-            for article, version, outlet, n_versions in chunk:
-                capture = latest.get(article.id)
+            for row in chunk:
+                capture = latest.get(row.id)
                 yield {
-                    "id": article.id,
-                    "url": article.canonical_url,
-                    "urls": sorted(set(urls.get(article.id, [])) | {article.canonical_url}),
-                    "outlet": outlet,
-                    "title": version.title,
-                    "authors": list(version.authors or []),
-                    "published": _iso(version.published_at),
-                    "language": version.language,
-                    "text": version.text,
-                    "versions": int(n_versions),
-                    "first_seen": _iso(article.first_seen),
-                    "last_seen": _iso(article.last_seen),
+                    "id": row.id,
+                    "url": row.canonical_url,
+                    "urls": sorted(set(urls.get(row.id, [])) | {row.canonical_url}),
+                    "outlet": row.outlet,
+                    "title": row.title,
+                    "authors": list(row.authors or []),
+                    "published": _iso(row.published_at),
+                    "language": row.language,
+                    "text": row.text,
+                    "versions": int(row.n_versions),
+                    "first_seen": _iso(row.first_seen),
+                    "last_seen": _iso(row.last_seen),
                     "warc": None if capture is None else {
                         "file": capture.warc_file, "offset": capture.warc_offset, "length": capture.warc_length},
-                    "gone": article.gone,
+                    "gone": row.gone,
                 }
 
 
@@ -80,15 +98,16 @@ def _urls_by_article(session: Session, ids: list[int]) -> dict[int, list[str]]:
     return out
 
 
-def _latest_capture_by_article(session: Session, ids: list[int]) -> dict[int, Capture]:
+def _latest_capture_by_article(session: Session, ids: list[int]) -> dict[int, Any]:
     latest = (select(Capture.article_id, func.max(Capture.id).label("cid"))
               .where(Capture.article_id.in_(ids)).group_by(Capture.article_id).subquery())
-    rows = session.execute(select(Capture).join(latest, latest.c.cid == Capture.id)).scalars()
+    rows = session.execute(select(Capture.article_id, Capture.warc_file, Capture.warc_offset, Capture.warc_length)
+                           .join(latest, latest.c.cid == Capture.id))
     return {c.article_id: c for c in rows if c.article_id is not None}
 
 
 def outlet_stats(engine: Engine) -> list[dict[str, Any]]:
-    """Per outlet: articles, versions, captures, non-article captures, last capture time."""
+    """Per outlet: articles, versions, captures, non-article and blocked captures, last capture time."""
     with Session(engine) as session:
         names = dict(session.execute(select(Outlet.id, Outlet.name)).all())
         articles = dict(session.execute(select(Article.outlet_id, func.count()).group_by(Article.outlet_id)).all())
@@ -99,18 +118,23 @@ def outlet_stats(engine: Engine) -> list[dict[str, Any]]:
         non_articles = dict(session.execute(
             select(Capture.outlet_id, func.count()).where(Capture.kind == "not-article")
             .group_by(Capture.outlet_id)).all())
+        blocked = dict(session.execute(  # challenge/CAPTCHA/consent/paywall pages (archive.blockpage)
+            select(Capture.outlet_id, func.count()).where(Capture.kind == "blocked")
+            .group_by(Capture.outlet_id)).all())
         last = dict(session.execute(select(Capture.outlet_id, func.max(Capture.fetched_at))
                                     .group_by(Capture.outlet_id)).all())
     rows = []
     for oid, name in sorted(names.items(), key=lambda kv: kv[1]):
         rows.append({"outlet": name, "articles": articles.get(oid, 0), "versions": versions.get(oid, 0),
                      "captures": captures.get(oid, 0), "not_articles": non_articles.get(oid, 0),
+                     "blocked": blocked.get(oid, 0),
                      "last_capture": _iso(last[oid]) if last.get(oid) else None})
     return rows
 
 
-RUN_FIELDS = ("id", "started_at", "finished_at", "status", "finish_reason", "pages_fetched", "articles_new",
-              "articles_updated", "articles_unchanged", "not_articles", "errors", "bytes", "warc_files")
+RUN_FIELDS = ("id", "started_at", "finished_at", "status", "finish_reason", "requests", "pages_fetched",
+              "articles_new", "articles_updated", "articles_unchanged", "articles_gone", "revisits", "not_articles",
+              "errors", "bytes", "warc_files")
 
 
 def _run_row(run: CrawlRun) -> dict[str, Any]:

@@ -1,0 +1,175 @@
+"""The full-text index over ``article_versions``, one per dialect, created by ``install(engine)``.
+
+SQLite: an FTS5 *external-content* table ``article_search`` (columns title, authors, text; the
+rows live only in ``article_versions``), tokenizer ``unicode61 remove_diacritics 2`` so "café"
+matches "cafe". Triggers on INSERT, DELETE and UPDATE OF title/authors/text keep it in sync, so the
+store needs no search code. Authors are indexed as plain names: the JSON column holds ``\\u00e9``
+escapes that the tokenizer would split, so the triggers decode it with ``json_each``. Because the
+indexed authors differ from the raw column, never run FTS5's own ``'rebuild'`` on this table; use
+``rebuild()`` here, which indexes exactly what the triggers index (FTS5 needs the same values to
+delete a row that it was given to insert it).
+
+PostgreSQL: a stored generated column ``article_versions.search_vector`` (title weight A,
+authors B, text C) with a GIN index, built with the text search configuration
+``pressclips_search``: a copy of ``simple`` (no stemming, no stop words: press coverage is
+multilingual) that runs ``unaccent`` first when that extension is available or can be created.
+When it cannot, search still works, only accents then matter on PostgreSQL. Documents are
+indexed up to ``PG_MAX_CHARS`` characters (a tsvector is limited to 1 MB; an over-long article
+must not make its insert fail).
+
+Both: an index on ``articles.current_version_id`` (covering outlet and first_seen), because search
+reaches an article through its current version; on SQLite also one covering the version fields search
+filters and groups by (published_at, language), read per match instead of the multi-kB version row. ``install`` is idempotent and back-fills an index it creates on an archive that
+already has rows. Alembic autogenerate must skip these objects (``include_object``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import Connection, Engine, text
+
+log = logging.getLogger(__name__)
+
+FTS_TABLE = "article_search"
+PG_CONFIG = "pressclips_search"
+PG_COLUMN = "search_vector"
+PG_MAX_CHARS = 250_000
+_PG_LOCK = 0x7072_6573_7366_7473  # pg_advisory_xact_lock key: one installer at a time
+
+# Search reaches an article from its current version; outlet and first_seen ride along (a covering
+# index) so a match costs one index probe, not an index probe plus a table read.
+_CURRENT_INDEX = ("CREATE INDEX IF NOT EXISTS ix_articles_current_version "
+                  "ON articles (current_version_id, outlet_id, first_seen)")
+# Likewise the version fields search filters and groups by, so a match never reads a whole version row.
+VERSION_META_INDEX = "ix_article_versions_search_meta"
+_META_INDEX = f"CREATE INDEX IF NOT EXISTS {VERSION_META_INDEX} ON article_versions (id, published_at, language)"
+
+
+def _authors_sql(column: str) -> str:
+    """SQLite: the JSON authors list as 'Name, Name' (NULL or invalid JSON gives NULL, never an error)."""
+    return (f"(SELECT group_concat(value, ', ') FROM json_each("
+            f"CASE WHEN json_valid({column}) THEN {column} ELSE '[]' END))")
+
+
+def _sqlite_row(prefix: str) -> str:
+    return f"{prefix}.id, {prefix}.title, {_authors_sql(prefix + '.authors')}, {prefix}.text"
+
+
+_SQLITE_TRIGGERS = (
+    f"""CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ai AFTER INSERT ON article_versions BEGIN
+  INSERT INTO {FTS_TABLE}(rowid, title, authors, text) VALUES ({_sqlite_row('new')});
+END""",
+    f"""CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ad AFTER DELETE ON article_versions BEGIN
+  INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, title, authors, text) VALUES ('delete', {_sqlite_row('old')});
+END""",
+    f"""CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_au AFTER UPDATE OF title, authors, text ON article_versions BEGIN
+  INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, title, authors, text) VALUES ('delete', {_sqlite_row('old')});
+  INSERT INTO {FTS_TABLE}(rowid, title, authors, text) VALUES ({_sqlite_row('new')});
+END""",
+)
+
+
+def install(engine: Engine) -> None:
+    """Create the full-text index for this engine's dialect if missing (and fill it if it is new)."""
+    if engine.dialect.name == "sqlite":
+        with engine.begin() as conn:
+            _install_sqlite(conn)
+    elif engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            _install_postgresql(conn)
+    else:  # other dialects are refused by the store already; search then says so itself
+        log.warning("no full-text index for dialect %s", engine.dialect.name)
+
+
+def rebuild(engine: Engine) -> None:
+    """Re-index every version (SQLite; PostgreSQL's generated column cannot drift)."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.begin() as conn:
+        _fill_sqlite(conn)
+
+
+# -- SQLite --------------------------------------------------------------------------------------
+def _install_sqlite(conn: Connection) -> None:
+    exists = conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = :n"), {"n": FTS_TABLE}).first()
+    conn.execute(text(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(title, authors, text, "
+        "content='article_versions', content_rowid='id', tokenize='unicode61 remove_diacritics 2')"))
+    for ddl in _SQLITE_TRIGGERS:
+        conn.execute(text(ddl))
+    conn.execute(text(_CURRENT_INDEX))
+    conn.execute(text(_META_INDEX))
+    if not exists and conn.execute(text("SELECT 1 FROM article_versions LIMIT 1")).first():
+        _fill_sqlite(conn)
+
+
+def _fill_sqlite(conn: Connection) -> None:
+    conn.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('delete-all')"))
+    conn.execute(text(f"INSERT INTO {FTS_TABLE}(rowid, title, authors, text) "
+                      f"SELECT {_sqlite_row('v')} FROM article_versions AS v"))
+
+
+# -- PostgreSQL ----------------------------------------------------------------------------------
+def _install_postgresql(conn: Connection) -> None:
+    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK})
+    has_config = conn.execute(text(
+        "SELECT 1 FROM pg_ts_config WHERE cfgname = :n AND cfgnamespace = current_schema()::regnamespace"),
+        {"n": PG_CONFIG}).first()
+    if not has_config:
+        conn.execute(text(f"CREATE TEXT SEARCH CONFIGURATION {PG_CONFIG} (COPY = pg_catalog.simple)"))
+        unaccent = _unaccent_dictionary(conn)
+        if unaccent:
+            conn.execute(text(f"ALTER TEXT SEARCH CONFIGURATION {PG_CONFIG} "
+                              f"ALTER MAPPING FOR word, hword, hword_part WITH {unaccent}, pg_catalog.simple"))
+        else:
+            log.warning("PostgreSQL extension 'unaccent' unavailable: search will treat accents as distinct")
+    has_function = conn.execute(text(
+        "SELECT 1 FROM pg_proc WHERE proname = 'pressclips_authors_text' "
+        "AND pronamespace = current_schema()::regnamespace")).first()
+    if not has_function:  # IMMUTABLE so a generated column may use it; odd JSON values give ''
+        conn.execute(text(
+            "CREATE FUNCTION pressclips_authors_text(a json) RETURNS text "
+            "LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ "
+            "SELECT coalesce(string_agg(value, ', '), '') FROM json_array_elements_text("
+            "CASE WHEN json_typeof(a) = 'array' THEN a ELSE '[]'::json END) $$"))
+    has_column = conn.execute(text(
+        "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND table_name = 'article_versions' AND column_name = :c"), {"c": PG_COLUMN}).first()
+    if not has_column:  # adding a stored generated column computes it for existing rows too
+        cfg = f"'{PG_CONFIG}'::regconfig"
+        conn.execute(text(
+            f"ALTER TABLE article_versions ADD COLUMN {PG_COLUMN} tsvector GENERATED ALWAYS AS ("
+            f"setweight(to_tsvector({cfg}, coalesce(title, '')), 'A') || "
+            f"setweight(to_tsvector({cfg}, pressclips_authors_text(authors)), 'B') || "
+            f"setweight(to_tsvector({cfg}, left(coalesce(text, ''), {PG_MAX_CHARS})), 'C')) STORED"))
+    conn.execute(text(f"CREATE INDEX IF NOT EXISTS ix_article_versions_search ON article_versions "
+                      f"USING gin ({PG_COLUMN})"))
+    conn.execute(text(_CURRENT_INDEX))
+
+
+def _unaccent_dictionary(conn: Connection) -> str | None:
+    """Schema-qualified name of the unaccent dictionary, creating the extension if allowed."""
+    found = conn.execute(text(
+        "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+        "WHERE e.extname = 'unaccent'")).scalar()
+    if found is None:
+        available = conn.execute(text(
+            "SELECT 1 FROM pg_available_extensions WHERE name = 'unaccent'")).first()
+        if not available:
+            return None
+        # In public, not the current schema: dropping one archive's schema must not drop the
+        # extension out from under another archive that uses it.
+        savepoint = conn.begin_nested()
+        try:
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS unaccent WITH SCHEMA public"))
+            savepoint.commit()
+        except Exception as exc:  # noqa: BLE001 - no privilege or no contrib package: search without it
+            savepoint.rollback()
+            log.info("cannot create extension unaccent: %s", str(exc).splitlines()[0])
+        found = conn.execute(text(
+            "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+            "WHERE e.extname = 'unaccent'")).scalar()
+    if found is None:
+        return None
+    return f'"{found}".unaccent'
