@@ -270,13 +270,15 @@ WRAPPERS: dict[str, Callable[[str], str]] = {
 }
 
 _CHILD = r"""
-import resource, sys
+import sys
 sys.path.insert(0, {root!r})
 from tests.test_fuzz_parsers import run_all
 body = open({path!r}, "rb").read()
 out = run_all(body)
-print(len(out), "lollol" in out or "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" * 10 in out,
-      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the forking parent (pytest, which
+# may be large by now), while VmHWM belongs to this process image alone.
+hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(len(out), "lollol" in out or "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" * 10 in out, hwm)
 """
 
 
