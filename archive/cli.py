@@ -196,7 +196,10 @@ def crawl(outlets: str, only: str, archive_dir: Path | None, database_url: str |
             child += ["-s", f"PRESSCLIPS_LOG_FILE={log_file.absolute()}"]
         for item in settings:
             child += ["-s", item]
-        returncode = run_child(child, pass_fds=(lock.fileno(),), env={**os.environ, **lock.child_env()})
+        # Two malloc arenas instead of one per thread: the reactor, the database writer and
+        # Twisted's DNS threads otherwise each keep their own freed memory.
+        env = {"MALLOC_ARENA_MAX": "2", **os.environ, **lock.child_env()}
+        returncode = run_child(child, pass_fds=(lock.fileno(),), env=env)
         run = None
         after = last_run_id(engine)
         if after > before:
@@ -337,10 +340,13 @@ def runs(as_json: bool, limit: int, archive_dir: Path | None, database_url: str 
 
 # Command groups that live in their own modules register here, one line each.
 from archive import cli_query  # noqa: E402  (search, show, export, outlets)
+
 cli_query.register(main)
 from archive import cli_replay  # noqa: E402  (replay get/serve, export-cdxj, export-wacz)
+
 cli_replay.register(main)
 from archive import cli_ops  # noqa: E402  (verify, versions, diff, cron)
+
 cli_ops.register(main)
 
 

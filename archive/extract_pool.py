@@ -11,8 +11,6 @@ freed memory is handed back to the OS (measured: ~150 → ~110 MB, no measurable
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import functools
 import gc
 import multiprocessing
@@ -21,6 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from archive.extraction import Extraction
+from archive.memory import release_free_memory
 
 TRIM_EVERY = 50
 _CACHE_MODULES = ("trafilatura", "htmldate", "courlan", "justext")
@@ -50,12 +49,7 @@ def _trim() -> None:
                 getattr(obj, "__module__", "").startswith(_CACHE_MODULES):
             obj.cache_clear()
     gc.collect()
-    libc_name = ctypes.util.find_library("c")
-    if libc_name:
-        try:
-            ctypes.CDLL(libc_name).malloc_trim(0)
-        except (OSError, AttributeError):  # not glibc: nothing to hand back explicitly
-            pass
+    release_free_memory()
 
 
 def run_extraction(body: bytes, url: str, content_type: str | None, hints: dict[str, Any] | None) -> Extraction:

@@ -16,6 +16,7 @@ from scrapy.crawler import Crawler
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import LoopingCall
 
+from archive.memory import release_free_memory
 from crawler.runtime import ArchiveRuntime
 
 logger = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ def run_counts(stats: dict[str, Any]) -> dict[str, int]:
 
 
 PROGRESS_SECONDS = 10.0
+TRIM_SECONDS = 5.0  # malloc_trim takes well under a millisecond here
 
 # A run stopped by its time limit (--max-runtime) did its job: the frontier keeps the rest.
 COMPLETE_REASONS = ("finished", "closespider_timeout")
@@ -57,6 +59,7 @@ class RunRecorder:
         self.crawler = crawler
         self.runtime = ArchiveRuntime.of(crawler)
         self.progress: LoopingCall | None = None
+        self.trimmer: LoopingCall | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -68,6 +71,8 @@ class RunRecorder:
         # Synchronous on purpose: the run id must exist before the first capture row is queued.
         self.runtime.run_id = self.runtime.store.start_run(self.runtime.outlets_file)
         self.crawler.stats.set_value("pressclips/run_id", self.runtime.run_id)
+        self.trimmer = LoopingCall(release_free_memory)
+        self.trimmer.start(TRIM_SECONDS, now=False)
         if self.crawler.settings.getbool("PRESSCLIPS_PROGRESS"):
             self.progress = LoopingCall(self.show_progress)
             every = self.crawler.settings.getfloat("PRESSCLIPS_PROGRESS_INTERVAL", PROGRESS_SECONDS)
@@ -81,8 +86,9 @@ class RunRecorder:
               file=sys.stderr, flush=True)
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:
-        if self.progress is not None and self.progress.running:
-            self.progress.stop()
+        for loop in (self.progress, self.trimmer):
+            if loop is not None and loop.running:
+                loop.stop()
         runtime = self.runtime
         stats = self.crawler.stats.get_stats()
         failed = run_failed(stats, reason, runtime.failures)
