@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.server
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -92,3 +94,30 @@ def store(database_url: str) -> Iterator[Any]:
     s.ensure_outlets([("outlet", "https://www.example-outlet.com/", ["www.example-outlet.com"])])
     yield s
     engine.dispose()
+
+
+@pytest.fixture()
+def dtd_server():
+    """A 127.0.0.1 server that records every request: external entities must never reach it."""
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (stdlib name)
+            hits.append(self.path)
+            body = b'<!ENTITY leak "NETWORK-ENTITY-EXPANDED">'
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    finally:
+        server.shutdown()
+        server.server_close()

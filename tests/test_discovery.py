@@ -7,10 +7,8 @@ fetched body must contain it. The links module's own cases are in test_links.py.
 from __future__ import annotations
 
 import gzip
-import http.server
 import subprocess
 import sys
-import threading
 import tracemalloc
 import zlib
 from datetime import datetime, timedelta, timezone
@@ -309,33 +307,6 @@ def test_billion_laughs_is_not_expanded(kind: str, doc: bytes, entity: str) -> N
     out = _parse_or_error(kind, BILLION_LAUGHS + doc.replace(b"ENT", entity.encode()))
     assert "lollol" not in out
     assert len(out) < 1000
-
-
-@pytest.fixture()
-def dtd_server():
-    """A 127.0.0.1 server that records every request: external entities must never reach it."""
-    hits: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (stdlib name)
-            hits.append(self.path)
-            body = b'<!ENTITY leak "NETWORK-ENTITY-EXPANDED">'
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", hits
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.mark.parametrize("kind", ["sitemap", "feed"])

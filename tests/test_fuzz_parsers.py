@@ -16,12 +16,10 @@ process), external entities to a file and to a real 127.0.0.1 server that must s
 from __future__ import annotations
 
 import gzip
-import http.server
 import os
 import subprocess
 import sys
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -311,38 +309,11 @@ def test_entity_bombs_are_not_expanded(kind: str, attack: str, tmp_path: Path) -
     assert not expanded and size < 2 * len(body)
 
 
-@pytest.fixture()
-def listener() -> Iterator[tuple[str, list[str]]]:
-    """A real 127.0.0.1 HTTP server that records every request: it must see none."""
-    hits: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - stdlib name
-            hits.append(self.path)
-            body = b'<!ENTITY leak "NETWORK-ENTITY-EXPANDED">NETWORK-ENTITY-EXPANDED'
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", hits
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.mark.parametrize("gzipped", [False, True], ids=["plain", "gzip"])
 @pytest.mark.parametrize("kind", sorted(WRAPPERS))
 def test_external_entities_are_neither_read_nor_fetched(kind: str, gzipped: bool, tmp_path: Path,
-                                                        listener: tuple[str, list[str]]) -> None:
-    server, hits = listener
+                                                        dtd_server: tuple[str, list[str]]) -> None:
+    server, hits = dtd_server
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET-FILE-CONTENT")
     prolog = (
@@ -366,8 +337,8 @@ def test_external_entities_are_neither_read_nor_fetched(kind: str, gzipped: bool
     assert hits == []
 
 
-def test_html_link_parsers_do_not_resolve_entities_either(tmp_path: Path, listener: tuple[str, list[str]]) -> None:
-    server, hits = listener
+def test_html_link_parsers_do_not_resolve_entities_either(tmp_path: Path, dtd_server: tuple[str, list[str]]) -> None:
+    server, hits = dtd_server
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET-FILE-CONTENT")
     html = (f'<!DOCTYPE html [<!ENTITY s SYSTEM "file://{secret}"><!ENTITY n SYSTEM "{server}/x">]>'
