@@ -62,6 +62,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.middlewares.redirect.LoopAwareRedirectMiddleware": 600,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.redirect.HeadOnlyMetaRefreshMiddleware": 580,
 }
 # Hostile responses (crawler/middlewares/retry.py, crawler/traps.py):
 PRESSCLIPS_RETRY_BACKOFF = 1.0  # seconds before the first retry, doubling each time
