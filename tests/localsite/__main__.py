@@ -31,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     site = LocalSite(args.outlets, pages_per_outlet=args.pages_per_outlet, seed=args.seed,
                      article_delay=args.delay, port=args.port, verbose=args.verbose).start()
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C
+    # Python leaves SIGINT ignored when the parent started us with it ignored (as a test run or
+    # a shell's background job may): Ctrl-C must stop the server whatever we inherited.
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         for outlet in site.outlets:
             print(f"{outlet.name} {outlet.base_url}/", flush=True)
