@@ -156,10 +156,22 @@ def _consent_phrases(text: str) -> int:
     return len({m.lastgroup for m in _CONSENT.finditer(text)})
 
 
-def _text_outside_consent(text: str) -> int:
-    """Characters of ``text`` in sentences that say nothing about cookies, consent or privacy."""
-    sentences = re.split(r"(?<=[.!?])\s+|\n+", text)
-    return sum(len(s) for s in sentences if s.strip() and not _CONSENT_SENTENCE.search(s))
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def _text_outside_consent(text: str, enough: int | None = None) -> int:
+    """Characters of ``text`` in sentences that say nothing about cookies, consent or privacy;
+    counting stops once past ``enough`` (the caller only compares with it: on a long article
+    this runs on every page, and scanning all its sentences cost ~15% of extraction)."""
+    total, start = 0, 0
+    for cut in (*_SENTENCE_BREAK.finditer(text), None):
+        sentence = text[start:cut.start()] if cut else text[start:]
+        start = cut.end() if cut else len(text)
+        if sentence.strip() and not _CONSENT_SENTENCE.search(sentence):
+            total += len(sentence)
+            if enough is not None and total > enough:
+                return total
+    return total
 
 
 def block_reason(html: str, tree: HtmlElement, main_text: str) -> str | None:
@@ -170,7 +182,7 @@ def block_reason(html: str, tree: HtmlElement, main_text: str) -> str | None:
     """
     size = len(main_text.strip())
     if size > max(BLOCK_MAX_TEXT, PAYWALL_MAX_TEXT, CONSENT_MAX_OTHER_TEXT) and \
-            _text_outside_consent(main_text) > CONSENT_MAX_OTHER_TEXT:
+            _text_outside_consent(main_text, CONSENT_MAX_OTHER_TEXT) > CONSENT_MAX_OTHER_TEXT:
         return None
     title = _title(tree)
     page_text = visible_text(tree)
