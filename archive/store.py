@@ -252,8 +252,6 @@ class Store:
         is_new_article = article_id is not None
         if article_id is None:
             article_id = session.scalar(select(Article.id).where(Article.url_key == key))
-        previous = session.scalar(select(ArticleVersion).join(Article, Article.current_version_id == ArticleVersion.id)
-                                  .where(Article.id == article_id))
 
         version_id = session.scalar(
             self._insert(ArticleVersion).values(
@@ -262,10 +260,17 @@ class Store:
                 modified_at=parse_aware(ext.modified), language=ext.language, canonical_url=ext.canonical_url,
                 description=ext.description, site_name=ext.site_name, text=ext.text, extractor=ext.extractor,
                 capture_id=capture_id, first_seen=now, last_seen=now,
-                changes=_changes(previous, ext) if previous is not None else [],
+                changes=[],
             ).on_conflict_do_nothing(index_elements=[ArticleVersion.article_id, ArticleVersion.content_hash])
             .returning(ArticleVersion.id))
         is_new_version = version_id is not None
+        if is_new_version and not is_new_article:  # an edit: record what changed (the article
+            # still points at the version it had, so the comparison is with the text it replaces)
+            previous = session.scalar(select(ArticleVersion).join(
+                Article, Article.current_version_id == ArticleVersion.id).where(Article.id == article_id))
+            if previous is not None:
+                session.execute(update(ArticleVersion).where(ArticleVersion.id == version_id)
+                                .values(changes=_changes(previous, ext)))
         if version_id is None:
             version_id = session.scalar(select(ArticleVersion.id).where(
                 ArticleVersion.article_id == article_id, ArticleVersion.content_hash == ext.content_hash))
@@ -281,7 +286,10 @@ class Store:
         # link, and any discovered variant with the same canonical form (utm_*, #fragment, slash).
         canon = {canonicalize(u) for u in fetched} | {key}
         session.execute(update(UrlState).where(UrlState.canonical_url.in_(canon)).values(article_id=article_id))
-        self._schedule_recrawl(session, page, article_id)
+        if is_new_article:  # its first sight is now: no need to read the dates back
+            self._set_due(session, page, parse_aware(ext.published) or now)
+        else:
+            self._schedule_recrawl(session, page, article_id)
         if capture_id is not None:
             session.execute(update(Capture).where(Capture.id == capture_id).values(
                 kind="article", reason=None, article_id=article_id, version_id=version_id))
@@ -322,8 +330,13 @@ class Store:
             select(ArticleVersion.published_at, Article.first_seen)
             .join(ArticleVersion, ArticleVersion.id == Article.current_version_id, isouter=True)
             .where(Article.id == article_id)).one()
-        due = next_due(published or first_seen, page.fetched_at, page.recrawl)
-        session.execute(update(UrlState).where(UrlState.url == page.requested_url).values(next_due_at=due))
+        self._set_due(session, page, published or first_seen)
+
+    @staticmethod
+    def _set_due(session: Session, page: PageResult, anchor: datetime) -> None:
+        due = next_due(anchor, page.fetched_at, page.recrawl)
+        if due is not None:  # the fetch itself already cleared next_due_at
+            session.execute(update(UrlState).where(UrlState.url == page.requested_url).values(next_due_at=due))
 
     def _back_off(self, session: Session, url: str, now: datetime) -> None:
         failures = (session.scalar(select(UrlState.failures).where(UrlState.url == url)) or 0) + 1
