@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from archive.models import Article, Capture, UrlState, utcnow
@@ -109,6 +109,15 @@ def parse_aware(value: Any, *, assume_utc: bool = False) -> datetime | None:
     return parsed
 
 
+def _previous(capture: Capture | None) -> PreviousCapture | None:
+    """What a conditional request and a revisit record may refer to: a good (200) capture."""
+    if capture is None or capture.status != 200:
+        return None
+    return PreviousCapture(capture.id, capture.warc_record_id, capture.url, capture.fetched_at,
+                           capture.payload_digest, capture.warc_file, capture.warc_offset, capture.warc_length,
+                           capture.status)
+
+
 def next_due(anchor: datetime, fetched_at: datetime, delays: Sequence[timedelta]) -> datetime | None:
     """The first point of the schedule (``anchor`` + delay) after ``fetched_at``; None once past it."""
     for delay in sorted(delays):
@@ -123,6 +132,13 @@ def backoff(failures: int, now: datetime) -> datetime | None:
     if failures >= MAX_FAILURES:
         return None
     return now + min(BACKOFF_START * (2 ** max(failures - 1, 0)), BACKOFF_MAX)
+
+
+def record_failure(session: Session, url: str, now: datetime, give_up: bool = False) -> None:
+    """One more failure for ``url``: due again after the back-off, or never when giving up."""
+    failures = (session.scalar(select(UrlState.failures).where(UrlState.url == url)) or 0) + 1
+    session.execute(update(UrlState).where(UrlState.url == url).values(
+        failures=failures, next_due_at=None if give_up else backoff(failures, now), last_seen=now))
 
 
 class Frontier:
@@ -205,52 +221,26 @@ class Frontier:
                         .execution_options(synchronize_session=False))
         rows = session.execute(
             select(UrlState.url, UrlState.discovered_via, UrlState.discovery, UrlState.etag, UrlState.last_modified,
-                   Capture.id, Capture.warc_record_id, Capture.url, Capture.fetched_at, Capture.payload_digest,
-                   Capture.warc_file, Capture.warc_offset, Capture.warc_length, Capture.status, Capture.kind,
-                   Capture.refers_to_id)
+                   Capture)
             .outerjoin(Capture, Capture.id == UrlState.last_capture_id)
             .where(UrlState.id.in_(ids)).order_by(UrlState.next_due_at, UrlState.id)).all()
         out = []
-        for (url, via, discovery, etag, last_modified, cid, rid, curl, cat, digest, wfile, woff, wlen, status,
-             kind, refers_to) in rows:
+        for url, via, discovery, etag, last_modified, capture in rows:
             previous = None
-            if cid is not None and kind != "revisit" and status == 200:
-                previous = PreviousCapture(cid, rid, curl, cat, digest, wfile, woff, wlen, status)
-            elif refers_to is not None:  # the last capture was a revisit: refer to what it refers to
-                previous = self._capture(session, refers_to)
+            if capture is not None and capture.kind != "revisit":
+                previous = _previous(capture)
+            elif capture is not None and capture.refers_to_id is not None:
+                # the last capture was a revisit: refer to what it refers to
+                previous = _previous(session.get(Capture, capture.refers_to_id))
             out.append(DueUrl(url, via, dict(discovery or {}), etag if previous else None,
                               last_modified if previous else None, previous))
         return out
-
-    @staticmethod
-    def _capture(session: Session, capture_id: int) -> PreviousCapture | None:
-        c = session.get(Capture, capture_id)
-        if c is None or c.status != 200:
-            return None
-        return PreviousCapture(c.id, c.warc_record_id, c.url, c.fetched_at, c.payload_digest, c.warc_file,
-                               c.warc_offset, c.warc_length, c.status)
-
-    def due_count(self, outlet: str, run_id: int, now: datetime | None = None) -> int:
-        now = now or utcnow()
-
-        def work(session: Session) -> int:
-            return int(session.scalar(select(func.count()).select_from(UrlState).where(
-                UrlState.outlet_id == self.store.outlet_id(outlet), UrlState.next_due_at <= now,
-                or_(UrlState.claimed_run_id.is_(None), UrlState.claimed_run_id != run_id))) or 0)
-
-        return self.store.transaction("counting due URLs", work)
 
     def fetch_failed(self, url: str, now: datetime | None = None, give_up: bool = False) -> None:
         """A claimed URL could not be fetched (timeout, refused, robots): back off, or give up."""
         now = now or utcnow()
 
-        def work(session: Session) -> None:
-            failures = (session.scalar(select(UrlState.failures).where(UrlState.url == url)) or 0) + 1
-            due = None if give_up else backoff(failures, now)
-            session.execute(update(UrlState).where(UrlState.url == url).values(
-                failures=failures, next_due_at=due, last_seen=now))
-
-        self.store.transaction(f"recording a failed fetch of {url}", work)
+        self.store.transaction(f"recording a failed fetch of {url}", record_failure, url, now, give_up)
 
     # -- discovery documents -----------------------------------------------------------------
     def document_states(self, outlet: str) -> dict[str, DocumentState]:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from archive.blockpage import BLOCK_REASONS
 from archive.errors import DatabaseError
 from archive.models import Article, ArticleVersion, Capture, CrawlRun, Outlet, UrlState, utcnow
-from archive.frontier import UrlSighting, backoff, next_due, parse_aware
+from archive.frontier import UrlSighting, next_due, parse_aware, record_failure
 from archive.urls import canonicalize, same_site, strip_tracking
 
 
@@ -241,7 +241,7 @@ class Store:
                 session.execute(update(Capture).where(Capture.id == capture_id).values(
                     kind="blocked" if blocked else "not-article", reason=ext.reason))
             if page.status >= 500 or blocked or ext.reason == "truncated":
-                self._back_off(session, page.requested_url, now)  # worth another try later
+                record_failure(session, page.requested_url, now)  # worth another try later
             return "not-article"
 
         key, display_url = article_url(page.final_url, ext.canonical_url, self.outlet_domains(page.outlet))
@@ -337,11 +337,6 @@ class Store:
         due = next_due(anchor, page.fetched_at, page.recrawl)
         if due is not None:  # the fetch itself already cleared next_due_at
             session.execute(update(UrlState).where(UrlState.url == page.requested_url).values(next_due_at=due))
-
-    def _back_off(self, session: Session, url: str, now: datetime) -> None:
-        failures = (session.scalar(select(UrlState.failures).where(UrlState.url == url)) or 0) + 1
-        session.execute(update(UrlState).where(UrlState.url == url).values(
-            failures=failures, next_due_at=backoff(failures, now)))
 
     def _record_revisit(self, session: Session, page: PageResult, fetched: list[str], capture_id: int | None) -> str:
         """A 304 or an identical payload: the capture stands for the one it refers to; no new version."""

@@ -32,7 +32,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 
-from archive.frontier import DocumentState, DueUrl, Frontier, UrlSighting, Window, parse_aware
+from archive.frontier import DocumentState, DueUrl, UrlSighting, Window, parse_aware
 from archive.outlets import Outlet
 from archive.urls import canonicalize, strip_tracking
 from crawler.discovery import (
@@ -192,7 +192,7 @@ class PressSpider(scrapy.Spider):
     def _document_read(self, response: Response, state: OutletState) -> None:
         lastmod = _when(response.meta.get("pc_lastmod"))
         self.feeder.frontier_call(
-            lambda: Frontier(self.runtime.store).record_document(
+            lambda: self.feeder.frontier.record_document(
                 state.outlet.name, response.url, status=response.status, etag=_header(response, "ETag"),
                 last_modified=_header(response, "Last-Modified"), lastmod=lastmod, windowed=self.window.active))
 
@@ -227,7 +227,7 @@ class PressSpider(scrapy.Spider):
         """A URL claimed from the frontier: conditional when we hold a good earlier capture."""
         state = self.states[outlet]
         if not state.outlet.allows(due.url) or not self._spend(state):
-            self.feeder.frontier_call(Frontier(self.runtime.store).fetch_failed, due.url, None, True)
+            self.feeder.frontier_call(self.feeder.frontier.fetch_failed, due.url, None, True)
             return None
         headers = {}
         if due.etag:
@@ -242,7 +242,7 @@ class PressSpider(scrapy.Spider):
 
     # -- start ---------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
-        frontier = Frontier(self.runtime.store)
+        frontier = self.feeder.frontier
         for state in self.states.values():
             state.documents = await maybe_deferred_to_future(
                 self.runtime.db(frontier.document_states, state.outlet.name))
@@ -384,7 +384,7 @@ class PressSpider(scrapy.Spider):
         # Back off, or give up on a URL robots.txt forbids, that loops, or that is over the size limit.
         give_up = bool(failure.check(IgnoreRequest)) or (fault is not None and fault.reason == "too-large")
         if frontier_url:
-            self.feeder.frontier_call(Frontier(self.runtime.store).fetch_failed, frontier_url, None, give_up)
+            self.feeder.frontier_call(self.feeder.frontier.fetch_failed, frontier_url, None, give_up)
         if fault is None:  # robots.txt said no: expected, not an error
             self.logger.debug("not fetched: %s (%s)", request.url, failure.getErrorMessage())
             return
