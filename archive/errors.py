@@ -10,7 +10,7 @@
     │   └── ArchiveLockedError another run holds the archive lock (exit 75, EX_TEMPFAIL)
     └── CrawlError             the crawl itself failed (spider errors, aborted run)
 
-Only ``archive.cli`` turns these into one-line messages; everything below raises.
+Only ``archive.cli.main`` turns these into one-line messages; everything below raises.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ several languages) shuffled into new texts of 12–40 sentences, plus a named su
 Zipf law from 40,000 invented names (so some queries are selective and some broad, as in press
 coverage). Eight outlets, publication dates spread over two years, ~12% of articles edited once or
 twice (a new version each). Every version has a real WARC response record written by
-``archive.warc.WarcWriter`` and a capture row pointing at it; rows are bulk-inserted into the same
+``archive.warc.writer.WarcWriter`` and a capture row pointing at it; rows are bulk-inserted into the same
 tables, so the FTS triggers index them exactly as in a crawl.
 
 Prints: ingest rate, database size, search p50/p95 (selective, broad, phrase, with and without
@@ -43,10 +43,11 @@ from sqlalchemy import bindparam, event, insert, text, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from archive.db import make_engine
-from archive.models import Article, ArticleVersion, Capture, Outlet, UrlState
-from archive.search import COUNT_CAP, SearchFilters, search
-from archive.warc import HttpExchange, WarcWriter, read_record
+from archive.db.engine import make_engine
+from archive.db.models import Article, ArticleVersion, Capture, Outlet, UrlState
+from archive.query.search import COUNT_CAP, SearchFilters, search
+from archive.warc.writer import HttpExchange, WarcWriter
+from archive.warc.reader import read_record
 
 CORPUS = Path("/work/shared/corpus/pages")
 OUTLETS = ["Screen Daily Wire", "Premiere Post", "The Reel Report", "Stage & Screen", "Celebrity Ledger",
@@ -303,7 +304,7 @@ def main() -> None:
     peak = ("import atexit, runpy, sys\n"
             "atexit.register(lambda: sys.stderr.write(next(l for l in open('/proc/self/status') "
             "if l.startswith('VmHWM'))))\n"
-            "sys.argv = ['pressclips', *sys.argv[1:]]\nrunpy.run_module('archive.cli', run_name='__main__')")
+            "sys.argv = ['pressclips', *sys.argv[1:]]\nrunpy.run_module('archive.cli.main', run_name='__main__')")
     for fmt in ("jsonl", "csv", "json"):
         t = time.perf_counter()
         done = subprocess.run([sys.executable, "-c", peak, "export", "--format", fmt, "--archive", str(root),

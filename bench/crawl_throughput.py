@@ -63,7 +63,7 @@ def crawl(site: LocalSite, archive: Path, workers: int) -> tuple[float, int, int
     crawler process itself, peak RSS of all its processes together), RSS in bytes."""
     outlets = archive.parent / "outlets.toml"
     outlets.write_text(site.outlets_toml())
-    cmd = [sys.executable, "-m", "archive.cli", "crawl", "--outlets", str(outlets), "--archive", str(archive),
+    cmd = [sys.executable, "-m", "archive.cli.main", "crawl", "--outlets", str(outlets), "--archive", str(archive),
            "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16",
            "-s", f"PRESSCLIPS_EXTRACT_WORKERS={workers}"]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)

@@ -39,7 +39,7 @@ def crawl(site: LocalSite, work: Path, workers: int) -> dict[str, float]:
     archive = work / "archive"
     outlets = work / "outlets.toml"
     outlets.write_text(site.outlets_toml() + "\n[defaults]\nmax_pages = 1000000\n")
-    cmd = [sys.executable, "-m", "archive.cli", "crawl", "--outlets", str(outlets), "--archive", str(archive),
+    cmd = [sys.executable, "-m", "archive.cli.main", "crawl", "--outlets", str(outlets), "--archive", str(archive),
            "--quiet", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0",
            "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "-s", f"PRESSCLIPS_EXTRACT_WORKERS={workers}"]
     started = time.monotonic()

@@ -41,7 +41,7 @@ FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0", "-s", "CON
 
 
 def crawl(outlets: Path, archive: Path) -> dict:
-    result = subprocess.run([sys.executable, "-m", "archive.cli", "crawl", "--outlets", str(outlets),
+    result = subprocess.run([sys.executable, "-m", "archive.cli.main", "crawl", "--outlets", str(outlets),
                              "--archive", str(archive), "--quiet", *FAST], capture_output=True, text=True)
     if result.returncode != 0:
         raise SystemExit(f"crawl failed ({result.returncode}): {result.stderr[-2000:]}")

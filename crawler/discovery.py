@@ -19,18 +19,17 @@ from __future__ import annotations
 import functools
 import html as html_lib
 import re
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 
 from typing import ParamSpec, TypeVar
 
-from dateutil import parser as dateutil_parser
 from lxml import etree
 
+from archive.times import parse_date
 from crawler.safexml import (
+    DiscoveryParseError,
     GZIP_MAGIC,
     absolute_url,
     child_named,
@@ -41,11 +40,6 @@ from crawler.safexml import (
     local_name,
     parse_xml,
 )
-from crawler.safexml import MAX_SITEMAP_BYTES as MAX_SITEMAP_BYTES
-
-# DiscoveryParseError and MAX_SITEMAP_BYTES are defined next to the code that raises/applies
-# them and re-exported here, where callers have always imported them from.
-from crawler.safexml import DiscoveryParseError as DiscoveryParseError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -75,55 +69,6 @@ class FeedEntry:
     published: datetime | None
     updated: datetime | None
     authors: list[str] = field(default_factory=list)
-
-
-# --------------------------------------------------------------------------- dates
-
-
-_YEAR_MONTH = re.compile(r"^(\d{4})(?:-(\d{1,2}))?$")
-
-
-def parse_date(value: str | None) -> datetime | None:
-    """Parse W3C datetime, RFC 822 or date-only text; tz-aware (UTC when unzoned); never raises.
-
-    The original offset is kept (``+05:30`` stays ``+05:30``); years before 1900 are treated as
-    CMS placeholders and yield None.
-    """
-    if not value or not isinstance(value, str):
-        return None
-    value = " ".join(value.split())
-    if not value or len(value) > 100:
-        return None
-    result: datetime | None = None
-    try:
-        match = _YEAR_MONTH.match(value)
-        if match:  # W3C "YYYY" / "YYYY-MM", which fromisoformat rejects
-            result = datetime(int(match.group(1)), int(match.group(2) or 1), 1)
-        else:
-            result = datetime.fromisoformat(value)
-    except (ValueError, OverflowError):
-        try:
-            result = parsedate_to_datetime(value)
-        except (ValueError, TypeError, IndexError, OverflowError):
-            # Last resort for "May 17, 2024 10:00 AM" and friends; demand a 4-digit year so
-            # dateutil cannot turn "7" or "May" into today's date.
-            if re.search(r"\b\d{4}\b", value):
-                try:
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore")
-                        result = dateutil_parser.parse(value, default=datetime(2000, 1, 1))
-                except (ValueError, OverflowError, TypeError, LookupError):
-                    result = None
-    if result is None:
-        return None
-    try:
-        if result.tzinfo is None or result.utcoffset() is None:
-            result = result.replace(tzinfo=timezone.utc)
-        if result.astimezone(timezone.utc).year < 1900:
-            return None
-    except (ValueError, OverflowError):
-        return None
-    return result
 
 
 # --------------------------------------------------------------------------- robots & sitemaps

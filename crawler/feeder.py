@@ -19,7 +19,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
-from archive.frontier import DueUrl, Frontier
+from archive.db.frontier import DueUrl, Frontier
 from crawler.runtime import ArchiveRuntime
 
 logger = logging.getLogger(__name__)

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from archive.frontier import UrlSighting
-from archive.warcread import WarcPointer
+from archive.db.frontier import UrlSighting
+from archive.warc.reader import WarcPointer
 
 
 @dataclass

@@ -13,11 +13,11 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.utils.defer import maybe_deferred_to_future
 
-from archive.blockpage import error_page_block_reason
+from archive.extract.blockpage import error_page_block_reason
 from archive.errors import PressclipsError, WarcError
-from archive.extract_pool import run_extraction
-from archive.extraction import Extraction, provenance_json
-from archive.store import PageResult
+from archive.extract.pool import run_extraction
+from archive.extract.result import Extraction, provenance_json
+from archive.db.store import PageResult
 from crawler.items import PageItem, UrlBatchItem
 from crawler.runtime import ArchiveRuntime
 

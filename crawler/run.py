@@ -17,8 +17,8 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from archive.errors import PressclipsError
-from archive.lock import ArchiveLock
-from archive.logfile import rotating_handler
+from archive.ops.lock import ArchiveLock
+from archive.ops.logfile import rotating_handler
 from crawler.runtime import archive_config_from_settings
 from crawler.spiders.press import PressSpider
 

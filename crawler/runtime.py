@@ -24,13 +24,13 @@ from twisted.python.failure import Failure
 
 from archive import __version__
 from archive.config import ArchiveConfig
-from archive.db import make_engine
+from archive.db.engine import make_engine
 from archive.errors import ConfigError
-from archive.extract_pool import extraction_pool
+from archive.extract.pool import extraction_pool
 from archive.outlets import Outlet, load_outlets
-from archive.store import Store
+from archive.db.store import Store
 from archive.urls import netloc_of
-from archive.warc import WarcWriter
+from archive.warc.writer import WarcWriter
 
 logger = logging.getLogger(__name__)
 

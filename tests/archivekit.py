@@ -13,13 +13,13 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive.db import make_engine
-from archive.extraction import Extraction
-from archive.htmlpage import content_hash
-from archive.models import Capture
-from archive.store import CaptureRecord, PageResult, Store
-from archive.warc import HttpExchange, WarcWriter
-from archive.warcread import WarcPointer
+from archive.db.engine import make_engine
+from archive.extract.result import Extraction
+from archive.extract.markup import content_hash
+from archive.db.models import Capture
+from archive.db.store import CaptureRecord, PageResult, Store
+from archive.warc.writer import HttpExchange, WarcWriter
+from archive.warc.reader import WarcPointer
 
 REPO = Path(__file__).resolve().parents[1]
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -67,7 +67,7 @@ class ArchiveKit:
 
     def dead_run(self) -> int:
         """A run started by a crawl process that then died (killed before it could finish its row)."""
-        script = ("import sys; from archive.db import make_engine; from archive.store import Store; "
+        script = ("import sys; from archive.db.engine import make_engine; from archive.db.store import Store; "
                   "print(Store(make_engine(sys.argv[1])).start_run('outlets.toml'))")
         result = subprocess.run([sys.executable, "-c", script, self.database_url], cwd=REPO, capture_output=True,
                                 text=True, timeout=60, check=True)
@@ -103,7 +103,7 @@ KILLED_WRITER = textwrap.dedent("""
     import json, os, signal, sys
     from datetime import datetime, timezone
     from pathlib import Path
-    from archive.warc import HttpExchange, WarcWriter
+    from archive.warc.writer import HttpExchange, WarcWriter
 
     writer = WarcWriter(Path(sys.argv[1]), prefix=sys.argv[2])
     pointers = []

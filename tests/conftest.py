@@ -86,8 +86,8 @@ def postgres_url() -> Iterator[str]:
 @pytest.fixture
 def store(database_url: str) -> Iterator[Any]:
     """A store on a fresh database (SQLite and PostgreSQL) with the outlet ``outlet``."""
-    from archive.db import make_engine
-    from archive.store import Store
+    from archive.db.engine import make_engine
+    from archive.db.store import Store
 
     engine = make_engine(database_url)
     s = Store(engine)

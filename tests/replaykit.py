@@ -21,11 +21,12 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
 from archive.config import ArchiveConfig
-from archive.db import make_engine
-from archive.models import Capture
-from archive.store import CaptureRecord, Store
-from archive.warc import HttpExchange, WarcPointer, WarcWriter
-from archive.warcread import (
+from archive.db.engine import make_engine
+from archive.db.models import Capture
+from archive.db.store import CaptureRecord, Store
+from archive.warc.writer import HttpExchange, WarcWriter
+from archive.warc.reader import WarcPointer
+from archive.warc.reader import (
     _digest,  # a revisit must carry the digest of the body it stands for
 )
 from tests.localsite import LocalSite
@@ -35,7 +36,7 @@ TRACEBACK_MARKERS = ("Traceback (most recent call last)", 'File "/', "sqlalchemy
 
 
 def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "archive.cli", *args], capture_output=True, timeout=timeout,
+    return subprocess.run([sys.executable, "-m", "archive.cli.main", *args], capture_output=True, timeout=timeout,
                           env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
 
@@ -167,7 +168,7 @@ class Served:
     """``pressclips replay serve`` in a child process on a free port."""
 
     def __init__(self, archive: Path, *extra: str) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "archive.cli", "replay", "serve", "--archive", str(archive),
+        self.proc = subprocess.Popen([sys.executable, "-m", "archive.cli.main", "replay", "serve", "--archive", str(archive),
                                       "--port", "0", *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         assert self.proc.stdout is not None

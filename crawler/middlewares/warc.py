@@ -20,10 +20,10 @@ from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro
 
 from archive.errors import WarcError
-from archive.frontier import PreviousCapture
-from archive.store import CaptureRecord
-from archive.warc import HttpExchange, payload_digest
-from archive.warcread import WarcPointer
+from archive.db.frontier import PreviousCapture
+from archive.db.store import CaptureRecord
+from archive.warc.writer import HttpExchange, payload_digest
+from archive.warc.reader import WarcPointer
 from crawler.runtime import ArchiveRuntime
 
 logger = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ Discovery metadata (news:publication_date, feed pubDate, lastmod, titles) travel
 ``request.meta["pc_discovery"]`` and reaches the stored article as extraction evidence.
 
 Article candidates are never requested straight from discovery: they are recorded on the
-database frontier (``archive.frontier``) and fetched when ``crawler.feeder`` claims them, so a
+database frontier (``archive.db.frontier``) and fetched when ``crawler.feeder`` claims them, so a
 run fetches only what is new or due, asks conditionally for what it has seen, and a killed run
 leaves nothing behind but due rows. Sitemaps and feeds are re-read every run, conditionally, and
 a sitemap index child whose ``lastmod`` has not moved since the last read is skipped.
@@ -32,21 +32,18 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 
-from archive.frontier import DocumentState, DueUrl, UrlSighting, Window, parse_aware
+from archive.db.frontier import DocumentState, DueUrl, UrlSighting, Window
 from archive.outlets import Outlet
 from archive.urls import canonicalize, strip_tracking
-from crawler.discovery import (
-    DiscoveryParseError,
-    parse_feed,
-    parse_robots_sitemaps,
-    parse_sitemap,
-)
+from crawler.safexml import DiscoveryParseError
+from crawler.discovery import parse_feed, parse_robots_sitemaps, parse_sitemap
 from crawler.faults import classify_failure, record_fault
 from crawler.feeder import FrontierFeeder
 from crawler.items import PageItem, UrlBatchItem
 from crawler.links import classify_url, extract_links, find_feed_links
 from crawler.runtime import ArchiveRuntime, outlets_from_settings
 from crawler.traps import DEFAULT_MAX_QUERY_VARIANTS, QueryVariantCap
+from archive.times import iso, parse_aware
 
 # Discovery requests outrank pages so a run finds articles early; article pages outrank listings.
 PRIORITY = {"robots": 30, "sitemap": 20, "feed": 20, "page": 10, "listing": 0}
@@ -84,10 +81,6 @@ def outlet_slot_settings(outlet: Outlet, settings: Any) -> dict[str, Any]:
         "concurrency": p.concurrency or settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
         "delay": p.download_delay if p.download_delay is not None else settings.getfloat("DOWNLOAD_DELAY"),
     }
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 def _is_amp(url: str) -> bool:
@@ -320,8 +313,8 @@ class PressSpider(scrapy.Spider):
             news = entry.news_publication_date is not None or entry.news_title is not None
             via = "news-sitemap" if news else "sitemap"
             discovery = {k: v for k, v in {
-                "source": via, "title": entry.news_title, "published": _iso(entry.news_publication_date),
-                "lastmod": _iso(entry.lastmod), "sitemap": response.url}.items() if v}
+                "source": via, "title": entry.news_title, "published": iso(entry.news_publication_date),
+                "lastmod": iso(entry.lastmod), "sitemap": response.url}.items() if v}
             self._sight(state, sightings, UrlSighting(entry.loc, via, discovery),
                         entry.news_publication_date or entry.lastmod)
         yield from self._sightings(state, sightings)
@@ -343,8 +336,8 @@ class PressSpider(scrapy.Spider):
         sightings: list[UrlSighting] = []
         for entry in entries:
             discovery = {k: v for k, v in {
-                "source": "feed", "title": entry.title, "published": _iso(entry.published),
-                "updated": _iso(entry.updated), "authors": entry.authors or None, "feed": response.url}.items() if v}
+                "source": "feed", "title": entry.title, "published": iso(entry.published),
+                "updated": iso(entry.updated), "authors": entry.authors or None, "feed": response.url}.items() if v}
             self._sight(state, sightings, UrlSighting(entry.url, "feed", discovery), entry.published or entry.updated)
         yield from self._sightings(state, sightings)
 

@@ -1,0 +1,213 @@
+"""The operations commands: ``verify``, ``versions``, ``diff`` and ``cron`` (registered by ``register``).
+
+``verify`` exits 0 when the archive is consistent (or everything found was repaired), 1 when
+problems remain, 75 when ``--repair`` finds another run holding the archive lock. Each problem is
+one line, ``file:offset: what`` (or ``article N: …`` / ``run N: …``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import click
+
+from archive.cli.kit import (
+    archive_option,
+    database_option,
+    friendly,
+    open_archive,
+    print_table,
+)
+from archive.config import DATABASE_ENV, ArchiveConfig
+from archive.errors import ConfigError
+
+
+# -- verify --------------------------------------------------------------------------------------
+@click.command("verify")
+@click.option("--repair", is_flag=True,
+              help="Fix what is safe (finalise .open WARCs, cut torn tails, re-point captures, mark killed "
+                   "runs) under the archive lock; list the rest. Nothing archived is deleted.")
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+@archive_option
+@database_option
+@friendly
+def verify_command(repair: bool, as_json: bool, archive_dir: Path | None, database_url: str | None) -> None:
+    """Check every WARC record, capture pointer, digest and version link of the archive.
+
+    Exit codes: 0 consistent (or all repaired), 1 problems remain, 2 usage error, 75 another run
+    holds the archive lock (--repair only).
+    """
+    from archive.ops.verify import verify_archive
+
+    config, engine = open_archive(archive_dir, database_url)
+    logging.getLogger("archive").addHandler(logging.NullHandler())  # the report says what was repaired
+    try:
+        report = verify_archive(engine, config.warc_dir, repair=repair, root=config.root)
+    finally:
+        engine.dispose()
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2))
+    else:
+        c = report.counts
+        click.echo(f"checked {c['files']} WARC file(s) with {c['records']} records, {c['captures']} captures "
+                   f"({c['captures_ok']} ok), {c['articles']} articles, {c['versions']} versions, {c['runs']} runs")
+        if report.lock_holder:
+            click.echo(f"note: a run is in progress ({report.lock_holder}); "
+                       f"{c['captures_skipped']} capture(s) in files it is writing were skipped")
+        for line in report.repaired:
+            click.echo(f"repaired: {line}")
+        for problem in report.problems:
+            click.echo(problem.line + (" [--repair fixes this]" if problem.fixable else ""))
+        fixable = sum(p.fixable for p in report.problems)
+        if report.clean:
+            click.echo("ok: no problems remain" if report.repaired else "ok: no problems found")
+        else:
+            click.echo(f"{len(report.problems)} problem(s)" + (f", {fixable} fixable with --repair" if fixable else ""))
+    sys.exit(0 if report.clean else 1)
+
+
+# -- versions and diff ---------------------------------------------------------------------------
+@click.command("versions")
+@click.argument("article_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+@archive_option
+@database_option
+@friendly
+def versions_command(article_id: int, as_json: bool, archive_dir: Path | None, database_url: str | None) -> None:
+    """List the versions of article ARTICLE_ID (numbered 1..n, oldest first; * marks the current one)."""
+    from archive.query.versions import list_versions
+
+    _config, engine = open_archive(archive_dir, database_url)
+    try:
+        rows = list_versions(engine, article_id)
+    finally:
+        engine.dispose()
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    table = [{"#": f"{r['number']}{'*' if r['current'] else ''}", "id": r["id"], "first_seen": r["first_seen"],
+              "last_seen": r["last_seen"], "changes": ",".join(r["changes"]) or "-",
+              "title": _clip(r["title"] or "", 60),
+              "warc": "" if not r["capture"] else f"{r['capture']['file']}:{r['capture']['offset']}"}
+             for r in rows]
+    print_table(table, ["#", "id", "first_seen", "last_seen", "changes", "title", "warc"])
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@click.command("diff")
+@click.argument("article_id", type=int)
+@click.argument("a", type=int, required=False)
+@click.argument("b", type=int, required=False)
+@archive_option
+@database_option
+@friendly
+def diff_command(article_id: int, a: int | None, b: int | None, archive_dir: Path | None,
+                 database_url: str | None) -> None:
+    """Show what changed in article ARTICLE_ID between versions A and B.
+
+    Version numbers are those of 'pressclips versions'. Without B, B is the current version;
+    without A, A is the version shown before it.
+    """
+    from archive.query.versions import diff_versions
+
+    _config, engine = open_archive(archive_dir, database_url)
+    try:
+        text = diff_versions(engine, article_id, a, b)
+    finally:
+        engine.dispose()
+    click.echo(text, nl=False)
+
+
+# -- cron ----------------------------------------------------------------------------------------
+@click.command("cron")
+@click.option("--outlets", default=None, metavar="FILE",
+              help="Outlets file for the crawl (default: the one the archive's last run used; 'starter' works).")
+@click.option("--every", default="1h", show_default=True, metavar="INTERVAL",
+              help="How often: 5m, 10m, 15m, 20m, 30m, 1h, 2h, 3h, 4h, 6h, 8h, 12h or 1d.")
+@click.option("--max-runtime", default=None, metavar="DURATION",
+              help="Graceful time limit per run (default: 80% of the interval); a hard stop follows 10m later.")
+@click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Crawl log (default: ARCHIVE/logs/crawl.log).")
+@archive_option
+@database_option
+@friendly
+def cron_command(outlets: str | None, every: str, max_runtime: str | None, log_file: Path | None,
+                 archive_dir: Path | None, database_url: str | None) -> None:
+    """Print a ready crontab entry (with comments) that crawls this archive on a schedule.
+
+    Add it with 'crontab -e'. The crawl takes the archive lock itself, so runs never overlap;
+    a run that finds the lock held exits 75 and does nothing.
+    """
+    from archive.ops.cronline import crontab_lines, runtime_limit, schedule
+
+    config = ArchiveConfig.build(archive_dir, database_url)
+    runtime_limit(max_runtime, schedule(every, str(config.root)).interval)  # usage errors before lookups
+    url = database_url or os.environ.get(DATABASE_ENV)
+    outlets_arg = _outlets_for_cron(outlets, config, url)
+    lines = crontab_lines(every=every, archive_root=config.root, outlets=outlets_arg,
+                          log_file=(log_file or config.root / "logs" / "crawl.log").absolute(),
+                          max_runtime=max_runtime, database_url=url, timeout_bin=shutil.which("timeout"))
+    if url and _has_password(url):
+        click.echo("pressclips: note: the database URL holds a password; a ~/.pgpass file keeps it out "
+                   "of the crontab", err=True)
+    for line in lines:
+        click.echo(line)
+
+
+def _has_password(url: str) -> bool:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return bool(make_url(url).password)
+    except Exception:  # noqa: BLE001 - an invalid URL fails later, with its own message
+        return False
+
+
+def _outlets_for_cron(outlets: str | None, config: ArchiveConfig, url: str | None) -> str:
+    from archive.outlets import bundled_outlets_path
+
+    starter = "starter"
+    given = outlets is not None
+    if outlets is None:
+        outlets = _last_outlets(config, url)
+        if outlets is None:
+            raise ConfigError(f"no --outlets given and {config.root} has no crawl run to take it from",
+                              hint="pass --outlets FILE (or --outlets starter)")
+    if outlets == starter:
+        return starter
+    path = Path(outlets).expanduser().absolute()
+    if path == bundled_outlets_path().absolute():
+        return starter  # the packaged file moves with upgrades; the name does not
+    if not path.is_file():
+        if given:
+            raise ConfigError(f"--outlets: {path} does not exist", hint="pass an existing outlets TOML file")
+        raise ConfigError(f"the archive's last run used the outlets file {outlets}, which no longer exists",
+                          hint="pass --outlets FILE")
+    return str(path)
+
+
+def _last_outlets(config: ArchiveConfig, url: str | None) -> str | None:
+    from archive.ops.cronline import last_outlets_file
+    from archive.db.engine import make_engine
+
+    if url is None and not (config.root / "pressclips.sqlite3").exists():
+        return None  # no archive yet: nothing to look up, and nothing to create by accident
+    engine = make_engine(config.database_url, create=False)
+    try:
+        found = last_outlets_file(engine)
+    finally:
+        engine.dispose()
+    return None if found in (None, "(bundled)") else found
+
+
+def register(group: click.Group) -> None:
+    for command in (verify_command, versions_command, diff_command, cron_command):
+        group.add_command(command)

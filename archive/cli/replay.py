@@ -1,0 +1,186 @@
+"""The replay and web-archive commands: ``replay get``, ``replay serve``, ``export-cdxj``,
+``export-wacz``. Registered on the main group by ``archive.cli.main``; heavy imports stay inside the
+commands so ``pressclips --help`` stays fast."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from archive.cli.kit import (
+    archive_option,
+    database_option,
+    friendly,
+    open_archive,
+    parse_when,
+)
+from archive.errors import ArchiveError, ConfigError, WarcError
+
+
+@click.group()
+def replay() -> None:
+    """Replay archived captures: one to stdout, or a local web server (pywb-style URLs)."""
+
+
+@replay.command("get")
+@click.argument("target")
+@click.option("--at", "at", default=None, metavar="TIMESTAMP",
+              help="Closest capture to this time: 1-14 digits (YYYYMMDDhhmmss) or ISO 8601. Default: latest.")
+@click.option("--headers", "show_headers", is_flag=True,
+              help="Print the archived status line and headers instead of the body.")
+@click.option("--raw", is_flag=True, help="The payload exactly as stored (still content-encoded).")
+@archive_option
+@database_option
+@friendly
+def get(target: str, at: str | None, show_headers: bool, raw: bool, archive_dir: Path | None,
+        database_url: str | None) -> None:
+    """Write an archived response body to stdout.
+
+    TARGET is an article ID (as `search` and `show` print), capture:ID, or a URL (matched
+    exactly and through its canonical form; the scheme may be left out). Revisits are
+    resolved to the payload they stand for. The body is de-chunked and gzip/deflate-decoded,
+    so what you get is the page itself; --raw gives the stored bytes.
+    """
+    from archive.replay.lookup import Replayer
+    from archive.replay.target import parse_timestamp
+
+    when = parse_timestamp(at) if at else None
+    config, engine = open_archive(archive_dir, database_url)
+    try:
+        replayer = Replayer(engine, config.warc_dir)
+        resolved = replayer.resolve_first(replayer.lookup(target, when))
+    finally:
+        engine.dispose()
+    out = click.get_binary_stream("stdout")
+    if show_headers:
+        head = resolved.status_line() + "\n" + "".join(f"{k}: {v}\n" for k, v in resolved.headers)
+        out.write(head.encode("latin-1", "replace"))
+    elif raw:
+        out.write(resolved.payload)
+    else:
+        try:
+            out.write(resolved.body())
+        except WarcError as exc:
+            raise WarcError(str(exc), hint="--raw writes the stored bytes") from exc
+    out.flush()
+
+
+@replay.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but loopback exposes the archive to the network.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True,
+              help="Port (0 = any free port; the URL is printed).")
+@click.option("-q", "--quiet", is_flag=True, help="No access log on stderr.")
+@archive_option
+@database_option
+@friendly
+def serve(host: str, port: int, quiet: bool, archive_dir: Path | None, database_url: str | None) -> None:
+    """Serve the archive on a local web server.
+
+    /<timestamp>/<url> replays the capture closest to the timestamp (1-14 digits), with the
+    archived status and headers and a sandboxing Content-Security-Policy; / has a search box
+    and links to every article's versions and captures.
+    """
+    from archive.replay.lookup import Replayer
+    from archive.replay.server import is_loopback, make_server
+
+    if not is_loopback(host):
+        click.echo(f"pressclips: warning: listening on {host} makes the archive readable from the network; "
+                   "use --host 127.0.0.1 to keep it on this machine", err=True)
+    config, engine = open_archive(archive_dir, database_url)
+    try:
+        server = make_server(Replayer(engine, config.warc_dir), host, port)
+    except OSError as exc:
+        engine.dispose()
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+                          hint="choose another --port, or 0 for any free one") from None
+    if not quiet:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        for name in ("archive.replay.server", "archive.replay.lookup"):
+            logging.getLogger(name).addHandler(handler)
+            logging.getLogger(name).setLevel(logging.INFO)
+    click.echo(f"serving {config.root} at {server.url} (Ctrl-C to stop)")
+    sys.stdout.flush()
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        engine.dispose()
+
+
+@click.command("export-cdxj")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file instead of stdout.")
+@archive_option
+@database_option
+@friendly
+def export_cdxj(output: Path | None, archive_dir: Path | None, database_url: str | None) -> None:
+    """Write a sorted CDXJ index of the archive's WARC files (for pywb and replayweb.page)."""
+    from archive.replay.cdxj import warc_files, write_cdxj
+
+    config, engine = open_archive(archive_dir, database_url)
+    try:
+        if not config.warc_dir.is_dir():
+            raise ConfigError(f"no WARC directory at {config.warc_dir}", hint="run 'pressclips crawl' first")
+        files = warc_files(config.warc_dir)
+        if output is None:
+            write_cdxj(config.warc_dir, files, sys.stdout, engine=engine)
+            sys.stdout.flush()
+            return
+        part = output.with_name(output.name + ".part")
+        try:
+            with open(part, "w", encoding="utf-8", newline="\n") as fh:
+                lines = write_cdxj(config.warc_dir, files, fh, engine=engine)
+            os.replace(part, output)
+        except OSError as exc:
+            raise ArchiveError(f"cannot write {output}: {exc.strerror or exc}") from exc
+        finally:
+            part.unlink(missing_ok=True)
+        click.echo(f"wrote {output}: {lines} lines from {len(files)} WARC files", err=True)
+    finally:
+        engine.dispose()
+
+
+@click.command("export-wacz")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--outlet", default=None, help="Only captures of this outlet.")
+@click.option("--since", default=None, help="Only captures fetched at or after this date (ISO 8601).")
+@click.option("--until", default=None, help="Only captures fetched before this date (ISO 8601).")
+@click.option("--text/--no-text", default=True, show_default=True, help="Article text in pages/pages.jsonl.")
+@click.option("--title", default=None, help="Title in datapackage.json.")
+@archive_option
+@database_option
+@friendly
+def export_wacz(out: Path, outlet: str | None, since: str | None, until: str | None, text: bool,
+                title: str | None, archive_dir: Path | None, database_url: str | None) -> None:
+    """Write a WACZ (WARCs, CDXJ index, pages list, datapackage) for replayweb.page and pywb.
+
+    With filters, the WACZ holds the whole WARC files that contain the selected captures (and
+    the originals their revisits refer to), so every record stays byte-identical to the
+    archive's; pages/pages.jsonl lists only the selected articles.
+    """
+    from archive.replay.wacz import WaczFilter
+    from archive.replay.wacz import export_wacz as build
+
+    flt = WaczFilter(outlet=outlet, since=parse_when(since, "--since"), until=parse_when(until, "--until"))
+    if flt.since and flt.until and flt.since >= flt.until:
+        raise ConfigError("--since must be before --until")
+    config, engine = open_archive(archive_dir, database_url)
+    try:
+        summary = build(engine, config.warc_dir, out, flt, text=text, title=title)
+    finally:
+        engine.dispose()
+    click.echo(f"wrote {summary.path}: {len(summary.warc_files)} WARC files, {summary.pages} pages, "
+               f"{summary.index_lines} index lines, {summary.bytes} bytes")
+
+
+def register(main: click.Group) -> None:
+    for command in (replay, export_cdxj, export_wacz):
+        main.add_command(command)

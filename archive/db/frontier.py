@@ -1,0 +1,262 @@
+"""The crawl frontier, kept in the database (the ``urls`` table), never in JOBDIR or memory.
+
+A URL is *due* when ``next_due_at <= now``. Discovery makes a new URL due at once; a fetch sets
+its next visit from the outlet's decaying recrawl schedule (or none); failures back off. A run
+*claims* due URLs in batches (``claimed_run_id``), so a URL is fetched once per run, and a run
+killed half-way leaves its unfetched URLs due for the next one: nothing is lost but time.
+
+Discovery documents (sitemaps, feeds) are rows too, never due: they remember ETag,
+Last-Modified and the ``lastmod`` an index gave them, so a later run skips an unchanged child
+sitemap without fetching it (the per-outlet watermark) and asks for the rest conditionally.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from archive.db.models import Article, Capture, UrlState
+from archive.urls import canonicalize
+from archive.times import parse_aware, utcnow
+
+if TYPE_CHECKING:
+    from archive.db.store import Store
+
+DOCUMENT_VIA = "document"  # urls.discovered_via of sitemap/feed rows: never fetched as pages
+MAX_FAILURES = 6
+BACKOFF_START = timedelta(hours=1)
+BACKOFF_MAX = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class UrlSighting:
+    url: str
+    via: str  # news-sitemap | sitemap | feed | link | start
+    discovery: dict[str, Any] = field(default_factory=dict)
+
+    def dated(self) -> datetime | None:
+        """The newest date the source gave (publication, lastmod, feed updated), if any."""
+        found = [parse_aware(self.discovery.get(k)) for k in ("published", "lastmod", "updated")]
+        dates = [d for d in found if d is not None]
+        return max(dates) if dates else None
+
+
+@dataclass(frozen=True)
+class Window:
+    """``--since``/``--until``: sitemap and feed entries dated outside it are never fetched."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.since is not None or self.until is not None
+
+    def admits(self, when: datetime | None) -> bool:
+        if when is None:  # undated entries can't be judged: fetch them
+            return True
+        return (self.since is None or when >= self.since) and (self.until is None or when <= self.until)
+
+
+@dataclass(frozen=True)
+class PreviousCapture:
+    """The last capture of a URL: what a conditional request and a revisit record refer to."""
+
+    capture_id: int
+    record_id: str
+    url: str
+    fetched_at: datetime
+    payload_digest: str
+    warc_file: str
+    warc_offset: int
+    warc_length: int
+    status: int
+
+
+@dataclass(frozen=True)
+class DueUrl:
+    url: str
+    via: str | None
+    discovery: dict[str, Any]
+    etag: str | None
+    last_modified: str | None
+    previous: PreviousCapture | None
+
+
+@dataclass(frozen=True)
+class DocumentState:
+    etag: str | None
+    last_modified: str | None
+    lastmod: datetime | None  # as the parent sitemap index last gave it
+    windowed: bool  # last read with --since/--until, so entries may have been skipped
+
+
+def _previous(capture: Capture | None) -> PreviousCapture | None:
+    """What a conditional request and a revisit record may refer to: a good (200) capture."""
+    if capture is None or capture.status != 200:
+        return None
+    return PreviousCapture(capture.id, capture.warc_record_id, capture.url, capture.fetched_at,
+                           capture.payload_digest, capture.warc_file, capture.warc_offset, capture.warc_length,
+                           capture.status)
+
+
+def next_due(anchor: datetime, fetched_at: datetime, delays: Sequence[timedelta]) -> datetime | None:
+    """The first point of the schedule (``anchor`` + delay) after ``fetched_at``; None once past it."""
+    for delay in sorted(delays):
+        due = anchor + delay
+        if due > fetched_at:
+            return due
+    return None
+
+
+def backoff(failures: int, now: datetime) -> datetime | None:
+    """1 h, 2 h, 4 h … capped at 7 days; give up (None) after ``MAX_FAILURES`` failures."""
+    if failures >= MAX_FAILURES:
+        return None
+    return now + min(BACKOFF_START * (2 ** max(failures - 1, 0)), BACKOFF_MAX)
+
+
+def record_failure(session: Session, url: str, now: datetime, give_up: bool = False) -> None:
+    """One more failure for ``url``: due again after the back-off, or never when giving up."""
+    failures = (session.scalar(select(UrlState.failures).where(UrlState.url == url)) or 0) + 1
+    session.execute(update(UrlState).where(UrlState.url == url).values(
+        failures=failures, next_due_at=None if give_up else backoff(failures, now), last_seen=now))
+
+
+class Frontier:
+    """Frontier operations; each public call is one transaction on the store's engine."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # -- discovery ---------------------------------------------------------------------------
+    def add(self, outlet: str, sightings: Sequence[UrlSighting], now: datetime | None = None) -> int:
+        """Record sightings; new URLs become due now unless a variant (same canonical form) is
+        known already. A known URL whose source now dates it after our last fetch (sitemap
+        lastmod, feed updated) becomes due again: the page changed upstream. Returns how many
+        URLs became due."""
+        if not sightings:
+            return 0
+        now = now or utcnow()
+        return self.store.transaction("saving discovered URLs", self._add, outlet, sightings, now)
+
+    def _add(self, session: Session, outlet: str, sightings: Sequence[UrlSighting], now: datetime) -> int:
+        outlet_id = self.store.outlet_id(outlet)
+        first: dict[str, UrlSighting] = {}
+        for s in sightings:
+            first.setdefault(s.url, s)  # the first sighting's metadata is kept
+        canon = {url: canonicalize(url) for url in first}
+        known_canon = set(session.scalars(select(UrlState.canonical_url).where(
+            UrlState.canonical_url.in_(set(canon.values())))))
+        rows, claimed_canon = [], set()
+        for url, s in first.items():
+            c = canon[url]
+            due = c not in known_canon and c not in claimed_canon
+            claimed_canon.add(c)
+            rows.append({"url": url, "canonical_url": c, "outlet_id": outlet_id, "first_seen": now,
+                         "last_seen": now, "discovered_via": s.via, "discovery": s.discovery,
+                         "next_due_at": now if due else None, "fetch_count": 0, "failures": 0})
+        stmt = self.store.insert(UrlState)
+        session.execute(stmt.on_conflict_do_update(index_elements=[UrlState.url], set_={"last_seen": now}), rows)
+        became_due = sum(1 for r in rows if r["next_due_at"] is not None and r["canonical_url"] not in known_canon)
+        # Changed upstream: the source now dates the URL later than it did when we last read it
+        # (sitemap lastmod, feed updated). Compared with the source's own earlier date, not our
+        # fetch time, so a site whose clock or dates lag still has its edits found.
+        dated = {url: d for url, s in first.items() if (d := s.dated()) is not None}
+        if dated:
+            known = session.execute(select(UrlState.id, UrlState.url, UrlState.discovery, UrlState.fetch_count,
+                                           UrlState.next_due_at).where(UrlState.url.in_(list(dated)))).all()
+            for row_id, url, discovery, fetch_count, due_at in known:
+                before = UrlSighting(url, "", dict(discovery or {})).dated()
+                if before is not None and dated[url] <= before:
+                    continue
+                values: dict[str, Any] = {"discovery": {**(discovery or {}), "lastmod": dated[url].isoformat()}}
+                if fetch_count and before is not None and (due_at is None or due_at > now):
+                    values["next_due_at"] = now
+                    became_due += 1
+                session.execute(update(UrlState).where(UrlState.id == row_id).values(**values)
+                                .execution_options(synchronize_session=False))
+        # A variant seen after its article was stored joins that article now.
+        article = select(Article.id).where(Article.url_key == UrlState.canonical_url).scalar_subquery()
+        session.execute(update(UrlState).where(UrlState.url.in_(list(first)), UrlState.article_id.is_(None))
+                        .values(article_id=article).execution_options(synchronize_session=False))
+        return became_due
+
+    # -- the run's work list -----------------------------------------------------------------
+    def claim(self, outlet: str, run_id: int, limit: int, now: datetime | None = None) -> list[DueUrl]:
+        """Take up to ``limit`` due URLs of ``outlet`` for this run, oldest due first."""
+        if limit <= 0:
+            return []
+        now = now or utcnow()
+        return self.store.transaction("claiming due URLs", self._claim, outlet, run_id, limit, now)
+
+    def _claim(self, session: Session, outlet: str, run_id: int, limit: int, now: datetime) -> list[DueUrl]:
+        outlet_id = self.store.outlet_id(outlet)
+        ids = list(session.scalars(
+            select(UrlState.id).where(
+                UrlState.outlet_id == outlet_id, UrlState.next_due_at <= now,
+                or_(UrlState.claimed_run_id.is_(None), UrlState.claimed_run_id != run_id))
+            .order_by(UrlState.next_due_at, UrlState.id).limit(limit)))
+        if not ids:
+            return []
+        session.execute(update(UrlState).where(UrlState.id.in_(ids)).values(claimed_run_id=run_id)
+                        .execution_options(synchronize_session=False))
+        rows = session.execute(
+            select(UrlState.url, UrlState.discovered_via, UrlState.discovery, UrlState.etag, UrlState.last_modified,
+                   Capture)
+            .outerjoin(Capture, Capture.id == UrlState.last_capture_id)
+            .where(UrlState.id.in_(ids)).order_by(UrlState.next_due_at, UrlState.id)).all()
+        out = []
+        for url, via, discovery, etag, last_modified, capture in rows:
+            previous = None
+            if capture is not None and capture.kind != "revisit":
+                previous = _previous(capture)
+            elif capture is not None and capture.refers_to_id is not None:
+                # the last capture was a revisit: refer to what it refers to
+                previous = _previous(session.get(Capture, capture.refers_to_id))
+            out.append(DueUrl(url, via, dict(discovery or {}), etag if previous else None,
+                              last_modified if previous else None, previous))
+        return out
+
+    def fetch_failed(self, url: str, now: datetime | None = None, give_up: bool = False) -> None:
+        """A claimed URL could not be fetched (timeout, refused, robots): back off, or give up."""
+        now = now or utcnow()
+
+        self.store.transaction(f"recording a failed fetch of {url}", record_failure, url, now, give_up)
+
+    # -- discovery documents -----------------------------------------------------------------
+    def document_states(self, outlet: str) -> dict[str, DocumentState]:
+        def work(session: Session) -> dict[str, DocumentState]:
+            rows = session.execute(select(UrlState.url, UrlState.etag, UrlState.last_modified, UrlState.discovery)
+                                   .where(and_(UrlState.outlet_id == self.store.outlet_id(outlet),
+                                               UrlState.discovered_via == DOCUMENT_VIA)))
+            return {url: DocumentState(etag, lm, parse_aware((disc or {}).get("lastmod")),
+                                       bool((disc or {}).get("windowed")))
+                    for url, etag, lm, disc in rows}
+
+        return self.store.transaction("reading sitemap state", work)
+
+    def record_document(self, outlet: str, url: str, *, status: int, etag: str | None,
+                        last_modified: str | None, lastmod: datetime | None, windowed: bool,
+                        now: datetime | None = None) -> None:
+        """Remember a sitemap or feed as read (200) or confirmed unchanged (304)."""
+        now = now or utcnow()
+        discovery = {"lastmod": lastmod.isoformat() if lastmod else None, "windowed": windowed}
+        values = {"last_seen": now, "last_fetched_at": now, "last_status": status, "etag": etag,
+                  "last_modified": last_modified, "discovery": discovery, "discovered_via": DOCUMENT_VIA}
+        if status == 304:  # unchanged: keep the validators and what we knew
+            values = {"last_seen": now, "last_fetched_at": now, "last_status": status}
+
+        def work(session: Session) -> None:
+            stmt = self.store.insert(UrlState).values(
+                url=url, canonical_url=canonicalize(url), outlet_id=self.store.outlet_id(outlet), first_seen=now,
+                next_due_at=None, **{**values, "discovered_via": DOCUMENT_VIA,
+                                     "discovery": values.get("discovery", discovery)})
+            session.execute(stmt.on_conflict_do_update(index_elements=[UrlState.url], set_=values))
+
+        self.store.transaction(f"recording sitemap state of {url}", work)

@@ -1,0 +1,193 @@
+"""SQLAlchemy 2.0 models: the archive's tables (DESIGN §2).
+
+Every timestamp is stored as naive UTC and read back as an aware UTC datetime (``UTCDateTime``),
+so SQLite and PostgreSQL agree. Deduplication lives in unique constraints:
+``articles.url_key``, ``(article_versions.article_id, content_hash)``, ``urls.url``,
+``captures.warc_record_id``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from archive.times import utcnow
+
+SCHEMA_VERSION = 2
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC in Python, naive UTC in the database (portable across dialects)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Meta(Base):
+    """Key/value facts about the archive itself (schema version)."""
+
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Outlet(Base):
+    __tablename__ = "outlets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    homepage: Mapped[str] = mapped_column(Text)
+    domains: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CrawlRun(Base):
+    __tablename__ = "crawl_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running|ok|failed|killed
+    finish_reason: Mapped[str | None] = mapped_column(String(100))
+    outlets_file: Mapped[str | None] = mapped_column(Text)
+    pages_fetched: Mapped[int] = mapped_column(Integer, default=0)
+    articles_new: Mapped[int] = mapped_column(Integer, default=0)
+    articles_updated: Mapped[int] = mapped_column(Integer, default=0)
+    articles_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    articles_gone: Mapped[int | None] = mapped_column(Integer, default=0)
+    revisits: Mapped[int | None] = mapped_column(Integer, default=0)
+    requests: Mapped[int | None] = mapped_column(Integer, default=0)
+    pid: Mapped[int | None] = mapped_column(Integer)
+    not_articles: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    warc_files: Mapped[list[str]] = mapped_column(JSON, default=list)
+    stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Capture(Base):
+    """One archived HTTP response, pointing at its exact WARC record."""
+
+    __tablename__ = "captures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text, index=True)
+    outlet_id: Mapped[int | None] = mapped_column(ForeignKey("outlets.id"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[int] = mapped_column(Integer)
+    mime: Mapped[str | None] = mapped_column(String(200))
+    payload_digest: Mapped[str] = mapped_column(String(100))
+    warc_file: Mapped[str] = mapped_column(Text)
+    warc_offset: Mapped[int] = mapped_column(BigInteger)
+    warc_length: Mapped[int] = mapped_column(BigInteger)
+    warc_record_id: Mapped[str] = mapped_column(String(100), unique=True)
+    # What the capture turned out to be: article | not-article | listing | sitemap | feed | robots | redirect |
+    # error | revisit | gone | blocked. A revisit capture's WARC record is a `revisit` (304 or same payload
+    # digest); refers_to_id is the capture holding the payload, so replay resolves it in one step.
+    kind: Mapped[str | None] = mapped_column(String(30))
+    refers_to_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id"))
+    reason: Mapped[str | None] = mapped_column(String(200))
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), index=True)
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("article_versions.id"))
+
+
+class UrlState(Base):
+    """Every URL seen, as seen: the crawl frontier and the record of URL variants."""
+
+    __tablename__ = "urls"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    canonical_url: Mapped[str] = mapped_column(Text, index=True)
+    outlet_id: Mapped[int | None] = mapped_column(ForeignKey("outlets.id"))
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), index=True)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    discovered_via: Mapped[str | None] = mapped_column(String(30))  # news-sitemap|sitemap|feed|link|start
+    discovery: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    last_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    last_capture_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id"))
+    # The frontier: NULL next_due_at with NULL last_fetched_at means "seen, never fetched" (a killed run
+    # left it); NULL next_due_at after a fetch means "done, no recrawl planned".
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    fetch_count: Mapped[int | None] = mapped_column(Integer, default=0)
+    failures: Mapped[int | None] = mapped_column(Integer, default=0)
+    # The run that took this URL off the frontier; a killed run's claims lapse with its run id.
+    claimed_run_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class Article(Base):
+    __tablename__ = "articles"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # url_key is the identity (canonicalised: no tracking, no fragment, no trailing slash);
+    # canonical_url is the article's own canonical link as the site writes it, for people.
+    url_key: Mapped[str] = mapped_column(Text, unique=True)
+    canonical_url: Mapped[str] = mapped_column(Text)
+    outlet_id: Mapped[int | None] = mapped_column(ForeignKey("outlets.id"), index=True)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    current_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("article_versions.id", use_alter=True, name="fk_articles_current_version")
+    )
+    story_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    gone: Mapped[bool] = mapped_column(Boolean, default=False)
+    gone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ArticleVersion(Base):
+    """One distinct text of an article; an edit is a new row, the same text is never stored twice."""
+
+    __tablename__ = "article_versions"
+    __table_args__ = (UniqueConstraint("article_id", "content_hash", name="uq_version_hash"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(Text)
+    authors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    published_raw: Mapped[str | None] = mapped_column(String(64))
+    modified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    language: Mapped[str | None] = mapped_column(String(16))
+    canonical_url: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    site_name: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    extractor: Mapped[str] = mapped_column(String(64))
+    capture_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id"))
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What differs from the previous current version: any of "title", "byline", "text", "date".
+    changes: Mapped[list[str] | None] = mapped_column(JSON, default=list)
+
+
+Index("ix_captures_warc", Capture.warc_file, Capture.warc_offset)

@@ -1,0 +1,43 @@
+"""What the replay server answers with: the response type, its security headers, and replay paths.
+
+Shared by the server (archived captures, errors) and its own pages (search, article), so neither
+has to import the other to build a response.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ARCHIVED_CSP = ("sandbox; default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                "font-src 'self' data:; media-src 'self' data:; form-action 'none'; base-uri 'none'; "
+                "frame-ancestors 'none'")
+PAGE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
+            "base-uri 'none'; frame-ancestors 'none'")
+COMMON_HEADERS = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"),
+                  ("Cross-Origin-Resource-Policy", "same-origin"))
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes = b""
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    reason: str | None = None
+
+
+def error_response(status: int, message: str) -> Response:
+    """One plain line, never a traceback."""
+    line = " ".join(message.split())[:300]
+    return Response(status, (line + "\n").encode("utf-8"),
+                    [("Content-Type", "text/plain; charset=utf-8"), ("Content-Security-Policy", PAGE_CSP)])
+
+
+def html_response(page: str, status: int = 200) -> Response:
+    return Response(status, page.encode("utf-8"),
+                    [("Content-Type", "text/html; charset=utf-8"), ("Content-Security-Policy", PAGE_CSP),
+                     ("Cache-Control", "no-store")])
+
+
+def replay_path(timestamp: str, url: str, modifier: str = "") -> str:
+    """The path this server replays ``url`` at ``timestamp`` under."""
+    return f"/{timestamp}{modifier}/{url}"

@@ -1,0 +1,92 @@
+"""Time in one place: now, ISO 8601 output, and the parsers for the dates the archive reads.
+
+Every timestamp the archive stores or prints is an aware UTC ``datetime``; every string it writes
+is ISO 8601. Dates come in from three kinds of source, each with its own parser here:
+
+- our own rows and settings (``parse_aware``): strict ISO 8601, naive only where we wrote it;
+- sitemaps, feeds and HTTP (``parse_date``): W3C datetime, RFC 822 and free text, never raising,
+  since a publisher's typo must never stop a crawl.
+
+Page-level date extraction lives with extraction (``archive.extract.markup``), and replay's
+14-digit timestamps with replay (``archive.replay.target``): their rules are specific to them.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from dateutil import parser as dateutil_parser
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 text for a datetime, None for None (JSON output, exports)."""
+    return value.isoformat() if value else None
+
+
+def parse_aware(value: Any, *, assume_utc: bool = False) -> datetime | None:
+    """An ISO 8601 string as an aware datetime; None when missing, malformed, or naive (unless
+    ``assume_utc``: our own settings and CLI dates are UTC when no offset is given)."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=timezone.utc) if assume_utc else None
+    return parsed
+
+
+_YEAR_MONTH = re.compile(r"^(\d{4})(?:-(\d{1,2}))?$")
+
+
+def parse_date(value: str | None) -> datetime | None:
+    """Parse W3C datetime, RFC 822 or date-only text; tz-aware (UTC when unzoned); never raises.
+
+    The original offset is kept (``+05:30`` stays ``+05:30``); years before 1900 are treated as
+    CMS placeholders and yield None.
+    """
+    if not value or not isinstance(value, str):
+        return None
+    value = " ".join(value.split())
+    if not value or len(value) > 100:
+        return None
+    result: datetime | None = None
+    try:
+        match = _YEAR_MONTH.match(value)
+        if match:  # W3C "YYYY" / "YYYY-MM", which fromisoformat rejects
+            result = datetime(int(match.group(1)), int(match.group(2) or 1), 1)
+        else:
+            result = datetime.fromisoformat(value)
+    except (ValueError, OverflowError):
+        try:
+            result = parsedate_to_datetime(value)
+        except (ValueError, TypeError, IndexError, OverflowError):
+            # Last resort for "May 17, 2024 10:00 AM" and friends; demand a 4-digit year so
+            # dateutil cannot turn "7" or "May" into today's date.
+            if re.search(r"\b\d{4}\b", value):
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        result = dateutil_parser.parse(value, default=datetime(2000, 1, 1))
+                except (ValueError, OverflowError, TypeError, LookupError):
+                    result = None
+    if result is None:
+        return None
+    try:
+        if result.tzinfo is None or result.utcoffset() is None:
+            result = result.replace(tzinfo=timezone.utc)
+        if result.astimezone(timezone.utc).year < 1900:
+            return None
+    except (ValueError, OverflowError):
+        return None
+    return result
+
