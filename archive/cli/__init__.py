@@ -1,5 +1,2 @@
-"""The ``pressclips`` command line: click commands only, thin layers over the packages beside it."""
-
-from archive.cli.main import main
-
-__all__ = ["main"]
+"""The ``pressclips`` command line (``archive.cli.main:main``): click commands only, thin layers over
+the packages beside it. Nothing is imported here, so ``python -m archive.cli.main`` runs cleanly."""

@@ -73,7 +73,7 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
 # --------------------------------------------------------------------------- entry point
 
 
-def extract_page(body: bytes, url: str, content_type: str | None = None, hints: dict | None = None) -> Extraction:
+def extract_page(body: bytes, url: str, content_type: str | None = None, hints: dict[str, Any] | None = None) -> Extraction:
     """Extract one page. Never raises: failures are ``is_article=False`` with a reason."""
     if not body.strip():
         return Extraction(False, "empty")
@@ -98,14 +98,20 @@ def _run_trafilatura(tree: HtmlElement, url: str) -> Any:
     the balanced mode runs with the fallbacks and the longer text wins.
     Metadata is not asked for here: ``_TrafilaturaMeta`` computes only what the page lacks.
     """
-    options = {"url": url, "with_metadata": False, "include_comments": False}
-    doc = trafilatura.bare_extraction(tree, favor_precision=True, fast=True, **options)
-    if doc is not None and _text_size(doc.text or "") >= MIN_TEXT_CHARS:
+    doc = trafilatura.bare_extraction(tree, url=url, with_metadata=False, include_comments=False,
+                                      favor_precision=True, fast=True)
+    if doc is not None and _text_size(_text_of(doc)) >= MIN_TEXT_CHARS:
         return doc
-    balanced = trafilatura.bare_extraction(tree, **options)
-    if doc is None or (balanced is not None and len(balanced.text or "") > len(doc.text or "")):
+    balanced = trafilatura.bare_extraction(tree, url=url, with_metadata=False, include_comments=False)
+    if doc is None or (balanced is not None and len(_text_of(balanced)) > len(_text_of(doc))):
         return balanced
     return doc
+
+
+def _text_of(doc: Any) -> str:
+    """The text of what ``bare_extraction`` returned: a Document (or, with ``as_dict``, a dict)."""
+    text = doc.get("text") if isinstance(doc, dict) else doc.text
+    return text or ""
 
 
 class _TrafilaturaMeta:

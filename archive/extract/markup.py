@@ -137,15 +137,16 @@ def decode_html(body: bytes, content_type: str | None) -> str:
     when the bytes do not decode with it, or when it is a single-byte encoding but the bytes
     are valid multi-byte UTF-8 (which it would turn into mojibake such as "cafÃ©").
     """
-    for bom, encoding in _BOMS:
+    for bom, bom_encoding in _BOMS:
         if body.startswith(bom):
-            return body[len(bom):].decode(encoding, "replace")
+            return body[len(bom):].decode(bom_encoding, "replace")
     match = _CHARSET_IN_HEADER.search(content_type or "")
     header = _codec(match.group(1)) if match else None
     meta_match = _CHARSET_IN_META.search(body[:SNIFF_BYTES])
     meta = _codec(meta_match.group(1).decode("ascii", "replace")) if meta_match else None
     utf8_text = _is_utf8_with_non_ascii(body)
-    for encoding in (header, meta, "utf-8", "cp1252"):
+    candidates: tuple[str | None, ...] = (header, meta, "utf-8", "cp1252")
+    for encoding in candidates:
         if encoding is None or (utf8_text and encoding != "utf-8" and _SINGLE_BYTE.match(encoding)):
             continue
         try:
@@ -400,5 +401,5 @@ def _canonical(tree: HtmlElement, meta: dict[str, list[str]], url: str) -> str |
         except ValueError:
             continue
         if parts.scheme in ("http", "https") and parts.netloc:
-            return absolute
+            return str(absolute)
     return None

@@ -29,7 +29,7 @@ import logging
 import re
 import socket
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TextIO
@@ -199,7 +199,8 @@ def warc_files(warc_dir: Path) -> list[str]:
     return names
 
 
-def cdxj_lines(path: Path, filename: str, revisit_digest=None) -> Iterator[str]:
+def cdxj_lines(path: Path, filename: str,
+               revisit_digest: Callable[[StoredRecord], str | None] | None = None) -> Iterator[str]:
     """Index lines (unsorted, newline-terminated) for the records of one WARC file."""
     for offset, length, record in iter_records(path):
         if record.rec_type not in INDEXED_TYPES or not record.target_uri:
@@ -227,7 +228,7 @@ def _mime(record: StoredRecord) -> str | None:
     return re.split(r"[;\s]", value, maxsplit=1)[0].strip() or None
 
 
-def _db_revisit_digest(engine: Engine | None):
+def _db_revisit_digest(engine: Engine | None) -> Callable[[StoredRecord], str | None] | None:
     """A revisit's payload digest from the captures table: its own row (whose digest is the
     original's, by the writer's design), else the row of the record it refers to."""
     if engine is None:

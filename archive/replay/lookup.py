@@ -17,12 +17,13 @@ found inside the archive's WARC directory. No HTTP here: ``archive.replay.server
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from dateutil import parser as dateparser
-from sqlalchemy import Engine, select
+from sqlalchemy import ColumnElement, Engine, select
 from sqlalchemy.orm import Session
 
 from archive.db.models import Article, Capture, UrlState
@@ -110,7 +111,8 @@ class Resolved:
 def dechunk(data: bytes) -> bytes | None:
     """Undo HTTP/1.1 chunked framing; None when ``data`` is not validly chunked (then it is
     most likely already de-chunked, as Twisted stores it, and is used as it is)."""
-    out, pos = [], 0
+    out: list[bytes] = []
+    pos = 0
     while True:
         eol = data.find(b"\n", pos)
         if eol < 0:
@@ -205,7 +207,7 @@ class Replayer:
         """Resolve the first candidate that resolves; re-raise the first failure if none does."""
         if not candidates:
             raise CaptureNotFound("no capture")
-        first_error: ArchiveError | None = None
+        first_error: ArchiveError | CaptureNotFound | None = None
         for capture in candidates[: 2 * _NEIGHBOURS]:
             try:
                 return self.resolve(capture)
@@ -255,8 +257,9 @@ class Replayer:
                     continue
         raise CaptureNotFound(f"the payload of revisit capture {capture.id} ({capture.url}) is not in the archive")
 
-    def _original_candidates(self, session: Session, capture: CaptureInfo, record: StoredRecord):
-        def rows(*conditions) -> list[CaptureInfo]:
+    def _original_candidates(self, session: Session, capture: CaptureInfo,
+                             record: StoredRecord) -> Iterator[CaptureInfo]:
+        def rows(*conditions: ColumnElement[bool]) -> list[CaptureInfo]:
             return [CaptureInfo.of(r) for r in session.scalars(select(Capture).where(*conditions).limit(20))]
 
         if capture.refers_to_id is not None:
@@ -278,7 +281,7 @@ class Replayer:
             yield from _rank(same, capture.fetched_at, lambda c: 0 if c.fetched_at <= capture.fetched_at else 1,
                              group_first=True)
 
-    def _around(self, session: Session, condition, at: datetime | None) -> list[CaptureInfo]:
+    def _around(self, session: Session, condition: ColumnElement[bool], at: datetime | None) -> list[CaptureInfo]:
         """The captures nearest ``at`` on each side (latest ones without ``at``): two small
         indexed queries rather than loading every capture of a much-recaptured URL."""
         base = select(Capture).where(condition)
@@ -292,13 +295,13 @@ class Replayer:
         return [CaptureInfo.of(r) for r in [*before, *after]]
 
 
-def _rank(rows: list[CaptureInfo], at: datetime | None, group, *, group_first: bool = False) -> list[CaptureInfo]:
+def _rank(rows: list[CaptureInfo], at: datetime | None, group: Callable[[CaptureInfo], int] | None, *, group_first: bool = False) -> list[CaptureInfo]:
     """Closest to ``at`` first (latest first without it); ``group`` breaks ties, or comes first
     when ``group_first``; the newer capture wins what is left."""
     def distance(c: CaptureInfo) -> float:
         return -c.fetched_at.timestamp() if at is None else abs((c.fetched_at - at).total_seconds())
 
-    def key(c: CaptureInfo):
+    def key(c: CaptureInfo) -> tuple[float, ...]:
         g = group(c) if group else 0
         return (g, distance(c), -c.id) if group_first else (distance(c), g, -c.id)
 
@@ -312,7 +315,8 @@ def _warc_date(value: str | None) -> datetime | None:
         parsed = dateparser.isoparse(value)
     except (ValueError, OverflowError):
         return None
-    return parsed.astimezone(timezone.utc) if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    result: datetime = parsed.astimezone(timezone.utc) if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return result
 
 
 def _resolved(capture: CaptureInfo, head: StoredRecord, payload: StoredRecord,

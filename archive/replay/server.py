@@ -131,8 +131,8 @@ def capture_response(res: Resolved, modifier: str = "") -> Response:
         body = res.body()
     except WarcError:  # an encoding we cannot decode: the stored bytes, labelled as they were
         stored = res.payload_record
-        body = dechunk(stored.payload) if _chunked(stored.http_headers) else None
-        body = stored.payload if body is None else body
+        dechunked = dechunk(stored.payload) if _chunked(stored.http_headers) else None
+        body = stored.payload if dechunked is None else dechunked
         encoding = stored.http_header("Content-Encoding")
     named = {t.strip().lower() for k, v in res.headers if k.lower() == "connection" for t in v.split(",")}
     headers: list[tuple[str, str]] = []
@@ -198,6 +198,7 @@ class ReplayServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else host
         return f"http://[{host}]:{port}/" if ":" in str(host) else f"http://{host}:{port}/"
 
     def handle_error(self, request: Any, client_address: Any) -> None:

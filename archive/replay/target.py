@@ -39,7 +39,8 @@ def parse_timestamp(text: str) -> datetime:
     except (ValueError, OverflowError):
         raise ConfigError(f"not a timestamp: {text!r}",
                           hint="use 1-14 digits (YYYYMMDDhhmmss) or ISO 8601, e.g. 2026-11-01T12:00") from None
-    return parsed.astimezone(timezone.utc) if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    result: datetime = parsed.astimezone(timezone.utc) if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return result
 
 
 def _from_digits(digits: str) -> datetime:

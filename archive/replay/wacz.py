@@ -21,18 +21,20 @@ that looks finished. WARCs are streamed; pages are read in batches (only capture
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
 import os
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, BinaryIO, TypeVar, cast
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.orm import Session
 
 from archive.db.models import Article, ArticleVersion, Capture, Outlet
@@ -43,6 +45,9 @@ from archive.warc.paths import safe_warc_path
 WACZ_VERSION = "1.1.1"
 _CHUNK = 1 << 20
 _BATCH = 500
+
+
+SelectT = TypeVar("SelectT", bound="Select[*tuple[Any, ...]]")
 
 
 @dataclass(frozen=True)
@@ -98,10 +103,10 @@ def export_wacz(engine: Engine, warc_dir: Path, out_path: Path, flt: WaczFilter 
                 size = src.stat().st_size
                 with open(src, "rb") as fh:
                     resources.append(_entry(zf, f"archive/{name}", zipfile.ZIP_STORED, size,
-                                            lambda w, fh=fh: _copy(fh, w)))
+                                            functools.partial(_copy, fh)))
             index_lines = 0
 
-            def index(w: IO[bytes]) -> None:
+            def index(w: BinaryIO) -> None:
                 nonlocal index_lines
                 text_out = io.TextIOWrapper(w, encoding="utf-8", newline="\n", write_through=True)
                 index_lines = write_cdxj(warc_dir, files, text_out, engine=engine)
@@ -111,9 +116,9 @@ def export_wacz(engine: Engine, warc_dir: Path, out_path: Path, flt: WaczFilter 
             resources.append(_entry(zf, "indexes/index.cdxj", zipfile.ZIP_DEFLATED, None, index))
             pages = 0
 
-            def page_list(w: IO[bytes]) -> None:
+            def page_list(w: BinaryIO) -> None:
                 nonlocal pages
-                header = {"format": "json-pages-1.0", "id": "pages", "title": "Articles"}
+                header: dict[str, Any] = {"format": "json-pages-1.0", "id": "pages", "title": "Articles"}
                 if text:
                     header["hasText"] = True
                 w.write((json.dumps(header) + "\n").encode("utf-8"))
@@ -145,23 +150,23 @@ def _selected_files(engine: Engine, warc_dir: Path, flt: WaczFilter) -> list[str
         if flt.outlet and session.scalar(select(Outlet.id).where(Outlet.name == flt.outlet)) is None:
             raise ConfigError(f"--outlet: no outlet named {flt.outlet!r} in the archive")
         rows = session.execute(_capture_filter(select(Capture.warc_file, Capture.refers_to_id), flt).distinct()).all()
-        files = {name for name, _ in rows}
+        names = {name for name, _ in rows}
         pending = {ref for _, ref in rows if ref is not None}
         seen: set[int] = set()
         while pending:  # the originals of revisits, and theirs (bounded by the captures table)
             seen |= pending
             found = session.execute(select(Capture.warc_file, Capture.refers_to_id).where(Capture.id.in_(pending))).all()
-            files |= {name for name, _ in found}
+            names |= {name for name, _ in found}
             pending = {ref for _, ref in found if ref is not None} - seen
-    if not files:
+    if not names:
         raise ConfigError("no captures match the filters", hint="check --outlet, --since and --until")
-    for name in files:
+    for name in names:
         if "/" in name:
             raise WarcError(f"WARC file name {name!r} is not a plain file name")
-    return sorted(files)
+    return sorted(names)
 
 
-def _capture_filter(stmt, flt: WaczFilter):
+def _capture_filter(stmt: SelectT, flt: WaczFilter) -> SelectT:
     if flt.outlet:
         stmt = stmt.join(Outlet, Outlet.id == Capture.outlet_id).where(Outlet.name == flt.outlet)
     if flt.since:
@@ -171,7 +176,7 @@ def _capture_filter(stmt, flt: WaczFilter):
     return stmt
 
 
-def _pages(engine: Engine, flt: WaczFilter, text: bool):
+def _pages(engine: Engine, flt: WaczFilter, text: bool) -> Iterator[dict[str, Any]]:
     """One entry per article: its latest selected capture that is an extracted response."""
     # Capture IDs grow in fetch order, so an article's highest ID is its latest capture.
     latest = (_capture_filter(select(func.max(Capture.id)), flt)
@@ -200,19 +205,20 @@ def _info(name: str, compression: int) -> zipfile.ZipInfo:
     return info
 
 
-def _entry(zf: zipfile.ZipFile, name: str, compression: int, size: int | None, fill) -> dict[str, Any]:
+def _entry(zf: zipfile.ZipFile, name: str, compression: int, size: int | None,
+           fill: Callable[[BinaryIO], None]) -> dict[str, Any]:
     """Write one entry through ``fill(writer)``; returns its datapackage resource."""
     info = _info(name, compression)
     if size is not None:
         info.file_size = size
     with zf.open(info, "w", force_zip64=size is None or size > 0x7FFFFFFF) as raw:
         writer = _HashingWriter(raw)
-        fill(writer)
+        fill(cast(BinaryIO, writer))  # a RawIOBase: write() is all the fillers use
     return {"name": Path(name).name.lower(), "path": name, "hash": "sha256:" + writer.sha.hexdigest(),
             "bytes": writer.size}
 
 
-def _copy(src: IO[bytes], dst: IO[bytes]) -> None:
+def _copy(src: IO[bytes], dst: BinaryIO) -> None:
     while chunk := src.read(_CHUNK):
         dst.write(chunk)
 

@@ -320,7 +320,8 @@ def _parse_record(raw: bytes, where: str) -> StoredRecord:
     if block_digest and block_digest.startswith("sha1:") and _digest(block) != block_digest:
         raise WarcError(f"block digest mismatch at {where}")
     rec_type = _first(fields, "WARC-Type") or ""
-    status_line, status, http_headers, payload = None, None, [], block
+    status_line, status, payload = None, None, block
+    http_headers: list[tuple[str, str]] = []
     content_type = (_first(fields, "Content-Type") or "").lower()
     is_http = content_type.startswith("application/http")
     if rec_type in ("response", "request", "revisit") and is_http and block:

@@ -18,11 +18,13 @@ import fcntl
 import http
 import os
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from uuid import uuid4
 
@@ -38,7 +40,6 @@ from archive.warc.reader import (
     _first,
     _fsync_dir,
 )
-
 
 GZIP_LEVEL = 6
 REVISIT_PROFILES = {
@@ -64,11 +65,11 @@ class HttpExchange:
     ip_address: str | None = None
 
 
-class _Latin1Head(StatusAndHeaders):
+class _Latin1Head(StatusAndHeaders):  # type: ignore[misc]  # warcio ships no type hints
     """An HTTP head serialised byte for byte; warcio would percent-encode non-ASCII values."""
 
-    def to_ascii_bytes(self, filter_func=None) -> bytes:
-        text = self.to_str(filter_func)
+    def to_ascii_bytes(self, filter_func: Callable[..., Any] | None = None) -> bytes:
+        text: str = self.to_str(filter_func)
         try:
             return text.encode("latin-1") + b"\r\n"
         except UnicodeEncodeError:  # not from the wire; keep it readable rather than fail
@@ -91,7 +92,7 @@ def _warc_date(when: datetime) -> str:
     if when.tzinfo is None or when.utcoffset() is None:
         raise WarcError(f"fetched_at must be timezone-aware, got {when!r}")
     utc = when.astimezone(timezone.utc).replace(tzinfo=None)
-    return datetime_to_iso_date(utc, use_micros=True)
+    return str(datetime_to_iso_date(utc, use_micros=True))
 
 
 def _new_id() -> str:
@@ -191,7 +192,7 @@ class WarcWriter:
 
     # -- records ----------------------------------------------------------------------
     def _http_record(self, ex: HttpExchange, rec_type: str, date: str, body: bytes,
-                     extra: dict[str, str]):
+                     extra: dict[str, str]) -> Any:
         _check_url(ex.url)
         _check_fields(ex.response_headers, "response header")
         reason = ex.reason or _REASONS.get(ex.status, "")
@@ -203,7 +204,7 @@ class WarcWriter:
                                                length=len(body), http_headers=head,
                                                warc_headers_dict=warc)
 
-    def _write_with_request(self, ex: HttpExchange, main, date: str, digest: str) -> WarcPointer:
+    def _write_with_request(self, ex: HttpExchange, main: Any, date: str, digest: str) -> WarcPointer:
         _check_fields(ex.request_headers, "request header")
         parts = urlsplit(ex.url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -221,7 +222,7 @@ class WarcWriter:
         return WarcPointer(name, offset, length, main_id, digest,
                            request.rec_headers.get_header("WARC-Record-ID"))
 
-    def _serialise(self, record) -> bytes:
+    def _serialise(self, record: Any) -> bytes:
         buf = BytesIO()
         self._warcio.out = buf
         self._warcio.write_record(record)
@@ -231,7 +232,7 @@ class WarcWriter:
         return packer.compress(buf.getvalue()) + packer.flush()
 
     # -- files ------------------------------------------------------------------------
-    def _append(self, records: list) -> tuple[str, list[tuple[int, int]]]:
+    def _append(self, records: list[Any]) -> tuple[str, list[tuple[int, int]]]:
         """Write records as one unit; on failure truncate back so no partial record remains."""
         blobs = [self._serialise(r) for r in records]  # before touching the file
         if self._fd is not None and self._size >= self.max_size:
