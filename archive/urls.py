@@ -3,7 +3,7 @@
 This module owns the answer to "are these two strings the same page?" (``canonicalize``),
 plus the host/site questions the crawler asks about every link (``host_of``, ``netloc_of``,
 ``same_site``, ``join``). Standard library only, so both sides of the crawler → archive
-boundary can use it without a reactor.
+boundary can use it without a reactor (courlan supplies the list of tracking parameters).
 
 Canonical form, in short: ``scheme://host[:port]/path[?query]`` with a lower-case scheme and
 host (IDNA-encoded), no userinfo, no default port, no fragment, no well-known tracking
@@ -19,6 +19,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urljoin, urlsplit
+
+from courlan.clean import TRACKERS_RE
 
 __all__ = [
     "TRACKING_PARAMS",
@@ -49,23 +51,32 @@ _QUERY_TOKENS = re.compile(rf"%[0-9A-Fa-f]{{2}}|[^{_QUERY_LITERAL}]")
 # points" plus "%": we do not decode escaped hosts, so treat them as unusable).
 _FORBIDDEN_HOST_CHARS = frozenset("\x00\t\n\r #%/:<>?@[\\]^|")
 
-# Only parameters that are unambiguously click/campaign trackers. Generic names such as
-# "cid", "ref", "source" or "id" are deliberately absent: sites use them for content.
+# Tracking parameters come from two lists. courlan's ``TRACKERS_RE`` (trafilatura's URL library,
+# drawn from the ClearURLs and AdGuard tracking-parameter lists and Firefox's query stripping)
+# names the families: ``utm_*``, ``fbclid``, ``gclid``, ``mc_*``, ``*_source``, ``ref``... It is a
+# prefix search, so a match counts only when it covers the whole name or a whole ``_`` part of it:
+# ``ref`` and ``ref_src`` are trackers, ``refresh``, ``gallery`` (not Google Analytics' ``ga``) and
+# ``sourceid`` are not. TRACKING_PARAMS adds what that list misses (publishers' campaign ids).
+# Parameters that name content (``id``, ``p``, ``page``, ``story``...) match neither.
 TRACKING_PARAMS: frozenset[str] = frozenset(
     {
         "fbclid",  # Facebook
         "gclid", "dclid", "gbraid", "wbraid", "_gl", "_ga", "srsltid",  # Google
         "msclkid",  # Microsoft Ads
         "yclid",  # Yandex
-        "twclid", "ref_src",  # Twitter/X
+        "twclid", "ref_src", "ref_url",  # Twitter/X
         "ttclid",  # TikTok
         "igshid",  # Instagram
         "mc_cid", "mc_eid",  # Mailchimp
         "_hsenc", "_hsmi",  # HubSpot
         "mkt_tok",  # Marketo
-        "cmpid", "ncid", "ocid", "sr_share", "taid",  # publisher/syndication campaign ids
+        "ref", "cmpid", "icid", "intcmp", "cmp", "ncid", "ocid", "sr_share", "taid", "ito",  # publishers' campaigns
+        "smid", "smtyp", "guccounter", "__twitter_impression", "s_cid", "cid_source",
     }
 )
+
+# courlan counts these as trackers, but some sites address content with them (``?cid=1234``).
+_CONTENT_PARAMS = frozenset({"cid"})
 
 
 class _Unusable(ValueError):
@@ -182,7 +193,15 @@ def _normalize_path(path: str) -> str:
 
 def _is_tracker(name: str) -> bool:
     lowered = name.lower()
-    return lowered.startswith("utm_") or lowered in TRACKING_PARAMS
+    if lowered.startswith("utm_") or lowered in TRACKING_PARAMS:
+        return True
+    if lowered in _CONTENT_PARAMS:
+        return False
+    for match in TRACKERS_RE.finditer(lowered):
+        end = match.end()
+        if end == len(lowered) or lowered[end] == "_" or lowered[end - 1] == "_":
+            return True
+    return False
 
 
 def _normalize_query(query: str) -> str:

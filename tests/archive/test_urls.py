@@ -84,7 +84,13 @@ def test_real_world_variants_share_one_canonical_form(variant: str) -> None:
         ("http://example.com/p?utm_source=a&Utm_Medium=b&utm_X=", "http://example.com/p"),
         ("http://example.com/p?utm%5Fsource=a&id=3", "http://example.com/p?id=3"),
         # generic names are not trackers
-        ("http://example.com/p?cid=7&ref=home&source=rss", "http://example.com/p?cid=7&ref=home&source=rss"),
+        # issue 10: ref, source and the like are tracking (courlan's list); content parameters stay
+        ("http://example.com/p?cid=7&ref=home&source=rss", "http://example.com/p?cid=7"),
+        ("http://example.com/p?ref_src=twsrc&ito=792&taid=1&cmpid=x&mc_cid=1&mc_eid=2&gclid=g&fbclid=f&id=9",
+         "http://example.com/p?id=9"),
+        ("http://example.com/photos?gallery=2&refresh=1&sourceid=5&page=3&p=4&story=7",
+         "http://example.com/photos?gallery=2&p=4&page=3&refresh=1&sourceid=5&story=7"),
+        ("http://example.com/p?at_medium=social&ns_source=x&campaign_id=3&_ga=1&s_cid=2", "http://example.com/p"),
         ("http://example.com/p?next=/a?b", "http://example.com/p?next=/a?b"),
         # IDNA and IP literals
         ("https://Bücher.example/x", "https://xn--bcher-kva.example/x"),
@@ -298,7 +304,7 @@ def test_join(base: str, href: str, expected: str | None) -> None:
         ("https://Variety.com/a//b/?utm_source=x&z=1&FBCLID=2&a=%7e#top", "https://Variety.com/a//b/?z=1&a=%7e"),
         ("https://variety.com/story/?utm_source=x&utm_medium=y", "https://variety.com/story/"),
         ("https://variety.com/story/?utm%5Fsource=x&&q=", "https://variety.com/story/?q="),
-        ("https://variety.com/story/?cid=5&ref=rss", "https://variety.com/story/?cid=5&ref=rss"),
+        ("https://variety.com/story/?cid=5&ref=rss", "https://variety.com/story/?cid=5"),  # issue 10: ref is tracking
         ("https://variety.com/story/#comments", "https://variety.com/story/"),
         ("https://variety.com/story/ #comments", "https://variety.com/story/%20"),
         ("https://variety.com/st\nory/?a=\t1", "https://variety.com/story/?a=1"),
