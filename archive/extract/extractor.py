@@ -22,7 +22,8 @@ Where trafilatura is weak the page's own markup is read with lxml (cheap, same t
              first line that only repeats the title.
 Not-an-article rules (``reason``), first match wins: not-html, empty, too-large, unparseable,
 challenge/captcha/consent/paywall (``archive.extract.blockpage``), soft-404, no-text, listing,
-decode-error, too-short; a crash is "extract-error: <Type>".
+the page kinds of ``archive.extract.sitepages`` (site-page, author-page, tag-page, section-page,
+collection, gallery, video-hub), decode-error, too-short; a crash is "extract-error: <Type>".
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ from archive.extract.pagekind import (
     MIN_TEXT_CHARS,
 )
 from archive.extract.pagekind import _looks_like_html, _not_article_reason, _text_size
+from archive.extract.sitepages import site_page_kind
 from archive.extract.blockpage import block_reason
 
 # lxml refuses a str that still carries an XML encoding declaration.
@@ -178,7 +180,8 @@ def _extract(body: bytes, url: str, content_type: str | None, hints: dict[str, A
     title_el = tree.find(".//title")
     titles = [title, title_el.text_content() if title_el is not None else None]
     # Challenge/CAPTCHA/consent/paywall pages first: their few words would otherwise pass as a short page.
-    reason = block_reason(html, tree, text) or _not_article_reason(text, titles, tree, url, MIN_TEXT_CHARS)
+    reason = block_reason(html, tree, text) or _not_article_reason(
+        text, titles, tree, url, MIN_TEXT_CHARS, page_kind=lambda: site_page_kind(tree, meta, ld, url, text))
     return Extraction(
         is_article=reason is None,
         reason=reason,

@@ -4,7 +4,7 @@ Owns the checks that give ``Extraction.reason``: the byte-level gate before any 
 (not-html: binary magic / content type / markup sniffing; too-large: MAX_HTML_BYTES) and,
 after extraction, the rules over the main text and the page tree, first match wins:
 soft-404 (a "not found" title on a page with little text), no-text, listing (a page of
-teaser cards: headline link + blurb), decode-error (garbled text), too-short (MIN_TEXT_CHARS,
+teaser cards: headline link + blurb), the caller's page kind, decode-error (garbled text), too-short (MIN_TEXT_CHARS,
 CJK counted double). ``archive.extract.extractor`` applies them in that order.
 
 Pure functions over plain data and lxml trees; no trafilatura import.
@@ -13,6 +13,7 @@ Pure functions over plain data and lxml trees; no trafilatura import.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
@@ -157,7 +158,8 @@ def _is_listing(tree: HtmlElement, text: str, url: str) -> bool:
 
 
 def _not_article_reason(
-    text: str, titles: list[str | None], tree: HtmlElement, url: str, min_chars: int = MIN_TEXT_CHARS
+    text: str, titles: list[str | None], tree: HtmlElement, url: str, min_chars: int = MIN_TEXT_CHARS,
+    page_kind: Callable[[], str | None] | None = None,
 ) -> str | None:
     """The first rule that says "not an article", or None. Order: most specific first.
 
@@ -169,6 +171,9 @@ def _not_article_reason(
         return "no-text"
     if _is_listing(tree, text, url):
         return "listing"
+    kind = page_kind() if page_kind else None  # archive.extract.sitepages: about, author, gallery...
+    if kind:
+        return kind
     if len(_GARBLED.findall(text)) > GARBLED_MAX_SHARE * len(text):
         return "decode-error"  # binary or wrongly decoded bytes: replacement/control characters
     if _text_size(text) < min_chars:
