@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, func, select
 from sqlalchemy.orm import Session, aliased
 
+from archive.db.session import reading
 from archive.db.models import Article, ArticleVersion, Capture, CrawlRun, Outlet, UrlState
 from archive.times import iso
 
@@ -54,7 +55,7 @@ def iter_articles(engine: Engine, flt: ArticleFilter = ArticleFilter(), *, batch
         stmt = stmt.where(Article.first_seen >= flt.since)
     if flt.limit:
         stmt = stmt.limit(flt.limit)
-    with Session(engine) as session:
+    with reading(engine, "exporting articles") as session:
         rows = session.execute(stmt.execution_options(yield_per=batch))
         for chunk in rows.partitions():
             ids = [row.id for row in chunk]
@@ -85,7 +86,8 @@ def _urls_by_article(session: Session, ids: list[int]) -> dict[int, list[str]]:
     out: dict[int, list[str]] = {}
     for article_id, url in session.execute(
             select(UrlState.article_id, UrlState.url).where(UrlState.article_id.in_(ids))):
-        out.setdefault(article_id, []).append(url)
+        if article_id is not None:  # always, by the WHERE clause; the column is nullable
+            out.setdefault(article_id, []).append(url)
     return out
 
 
@@ -99,7 +101,7 @@ def _latest_capture_by_article(session: Session, ids: list[int]) -> dict[int, An
 
 def outlet_stats(engine: Engine) -> list[dict[str, Any]]:
     """Per outlet: articles, versions, captures, non-article and blocked captures, last capture time."""
-    with Session(engine) as session:
+    with reading(engine, "reading outlet statistics") as session:
         names = dict(session.execute(select(Outlet.id, Outlet.name)).all())
         articles = dict(session.execute(select(Article.outlet_id, func.count()).group_by(Article.outlet_id)).all())
         versions = dict(session.execute(
@@ -136,24 +138,24 @@ def _run_row(run: CrawlRun) -> dict[str, Any]:
 
 
 def list_runs(engine: Engine, limit: int = 20) -> list[dict[str, Any]]:
-    with Session(engine) as session:
+    with reading(engine, "listing crawl runs") as session:
         runs = session.execute(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)).scalars().all()
     return [_run_row(run) for run in runs]
 
 
 def last_run_id(engine: Engine) -> int:
-    with Session(engine) as session:
+    with reading(engine, "reading the last crawl run") as session:
         return int(session.scalar(select(func.coalesce(func.max(CrawlRun.id), 0))) or 0)
 
 
 def get_run(engine: Engine, run_id: int) -> dict[str, Any] | None:
-    with Session(engine) as session:
+    with reading(engine, "reading a crawl run") as session:
         run = session.get(CrawlRun, run_id)
         return _run_row(run) if run else None
 
 
 def totals(engine: Engine) -> dict[str, int]:
-    with Session(engine) as session:
+    with reading(engine, "counting the archive") as session:
         return {
             "articles": int(session.scalar(select(func.count()).select_from(Article)) or 0),
             "versions": int(session.scalar(select(func.count()).select_from(ArticleVersion)) or 0),

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session
 
+from archive.db.session import reading
 from archive.db.models import Article, ArticleVersion, Capture, Outlet, UrlState
 from archive.times import iso
 
@@ -21,7 +21,7 @@ MAX_URLS = 200
 
 def article_detail(engine: Engine, article_id: int) -> dict[str, Any] | None:
     """The article ``article_id`` as a JSON-ready dict, or None when there is no such article."""
-    with Session(engine) as session:
+    with reading(engine, f"reading article {article_id}") as session:
         article = session.get(Article, article_id)
         if article is None:
             return None

@@ -46,6 +46,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.selectable import Join
 
+from archive.db.session import reading
 from archive.db import fts
 from archive.errors import ConfigError, DatabaseError
 from archive.db.models import Article, ArticleVersion, Outlet
@@ -209,7 +210,7 @@ def search(engine: Engine, query: str, filters: SearchFilters = SearchFilters(),
     dialect = _dialect(engine)
     parsed = parse(query) if query.strip() else None
     limit, offset = max(0, int(limit)), max(0, int(offset))
-    with Session(engine) as session:
+    with reading(engine, "searching the archive") as session:
         conds = filter_conditions(session, dialect, filters)
         if parsed is None:
             page, total, capped, facet_counts = _listing(session, dialect, conds, limit, offset, facets)

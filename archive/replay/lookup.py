@@ -25,6 +25,7 @@ from dateutil import parser as dateparser
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from archive.db.session import reading
 from archive.db.models import Article, Capture, UrlState
 from archive.errors import ArchiveError, ConfigError, NotFoundError, WarcError
 from archive.replay.target import timestamp14, url_variants
@@ -154,7 +155,7 @@ class Replayer:
     # lookups return candidates best first; ``resolve_first`` tries them in that order, as pywb
     # tries the next index line when a record cannot be loaded.
     def capture(self, capture_id: int) -> CaptureInfo:
-        with Session(self.engine) as session:
+        with reading(self.engine, f"looking up capture {capture_id}") as session:
             row = session.get(Capture, capture_id)
             if row is None:
                 raise CaptureNotFound(f"no capture {capture_id}")
@@ -164,7 +165,7 @@ class Replayer:
         """Captures of ``url`` (scheme optional; exact, then same canonical form, either scheme),
         closest to ``at`` first (latest first without ``at``)."""
         variants = url_variants(url)
-        with Session(self.engine) as session:
+        with reading(self.engine, f"looking up captures of {url}") as session:
             canon = {canonicalize(v) for v in variants}
             known = set(session.scalars(select(UrlState.url).where(UrlState.canonical_url.in_(canon))))
             urls = sorted(set(variants) | canon | known)
@@ -175,7 +176,7 @@ class Replayer:
     def by_article(self, article_id: int, at: datetime | None = None) -> list[CaptureInfo]:
         """Captures of an article: those of its own URL before AMP or other variants, each group
         closest to ``at`` first (latest first without ``at``)."""
-        with Session(self.engine) as session:
+        with reading(self.engine, f"looking up captures of article {article_id}") as session:
             key = session.scalar(select(Article.url_key).where(Article.id == article_id))
             if key is None:
                 raise CaptureNotFound(f"no article {article_id}")
@@ -215,7 +216,7 @@ class Replayer:
         raise first_error
 
     def resolve(self, capture: CaptureInfo) -> Resolved:
-        with Session(self.engine) as session:
+        with reading(self.engine, f"resolving capture {capture.id}") as session:
             record = self._read(capture)
             if record.rec_type == "response":
                 return _resolved(capture, record, record, None)
