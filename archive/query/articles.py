@@ -14,13 +14,23 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, func, select
 from sqlalchemy.orm import Session, aliased
 
+from archive.db.kinds import CaptureKind
 from archive.db.session import reading
 from archive.db.models import Article, ArticleVersion, Capture, CrawlRun, Outlet, UrlState
 from archive.times import iso
+from archive.warc.reader import WarcPointer
 
 
 EXPORT_FIELDS = ("id", "url", "urls", "outlet", "title", "authors", "published", "language", "text",
                  "versions", "first_seen", "last_seen", "warc")
+
+
+def warc_fields(pointer: WarcPointer, *, with_record_id: bool = True) -> dict[str, Any]:
+    """A WARC pointer as the JSON answers show it: file, offset, length (and record id)."""
+    fields: dict[str, Any] = {"file": pointer.file, "offset": pointer.offset, "length": pointer.length}
+    if with_record_id:
+        fields["record_id"] = pointer.record_id
+    return fields
 
 
 @dataclass(frozen=True)
@@ -62,7 +72,7 @@ def iter_articles(engine: Engine, flt: ArticleFilter = ArticleFilter(), *, batch
             urls = _urls_by_article(session, ids)
             latest = _latest_capture_by_article(session, ids)
             for row in chunk:
-                capture = latest.get(row.id)
+                pointer = latest.get(row.id)
                 yield {
                     "id": row.id,
                     "url": row.canonical_url,
@@ -76,8 +86,7 @@ def iter_articles(engine: Engine, flt: ArticleFilter = ArticleFilter(), *, batch
                     "versions": int(row.n_versions),
                     "first_seen": iso(row.first_seen),
                     "last_seen": iso(row.last_seen),
-                    "warc": None if capture is None else {
-                        "file": capture.warc_file, "offset": capture.warc_offset, "length": capture.warc_length},
+                    "warc": None if pointer is None else warc_fields(pointer, with_record_id=False),
                     "gone": row.gone,
                 }
 
@@ -91,12 +100,14 @@ def _urls_by_article(session: Session, ids: list[int]) -> dict[int, list[str]]:
     return out
 
 
-def _latest_capture_by_article(session: Session, ids: list[int]) -> dict[int, Any]:
+def _latest_capture_by_article(session: Session, ids: list[int]) -> dict[int, WarcPointer]:
     latest = (select(Capture.article_id, func.max(Capture.id).label("cid"))
               .where(Capture.article_id.in_(ids)).group_by(Capture.article_id).subquery())
-    rows = session.execute(select(Capture.article_id, Capture.warc_file, Capture.warc_offset, Capture.warc_length)
+    rows = session.execute(select(Capture.article_id, Capture.warc_file, Capture.warc_offset, Capture.warc_length,
+                                  Capture.warc_record_id, Capture.payload_digest)
                            .join(latest, latest.c.cid == Capture.id))
-    return {c.article_id: c for c in rows if c.article_id is not None}
+    return {aid: WarcPointer(file, offset, length, record_id, digest)
+            for aid, file, offset, length, record_id, digest in rows if aid is not None}
 
 
 def outlet_stats(engine: Engine) -> list[dict[str, Any]]:
@@ -109,10 +120,10 @@ def outlet_stats(engine: Engine) -> list[dict[str, Any]]:
             .group_by(Article.outlet_id)).all())
         captures = dict(session.execute(select(Capture.outlet_id, func.count()).group_by(Capture.outlet_id)).all())
         non_articles = dict(session.execute(
-            select(Capture.outlet_id, func.count()).where(Capture.kind == "not-article")
+            select(Capture.outlet_id, func.count()).where(Capture.kind == CaptureKind.NOT_ARTICLE)
             .group_by(Capture.outlet_id)).all())
         blocked = dict(session.execute(  # challenge/CAPTCHA/consent/paywall pages (archive.extract.blockpage)
-            select(Capture.outlet_id, func.count()).where(Capture.kind == "blocked")
+            select(Capture.outlet_id, func.count()).where(Capture.kind == CaptureKind.BLOCKED)
             .group_by(Capture.outlet_id)).all())
         last = dict(session.execute(select(Capture.outlet_id, func.max(Capture.fetched_at))
                                     .group_by(Capture.outlet_id)).all())

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, select
 from archive.db.session import reading
 from archive.errors import ConfigError
 from archive.db.models import Article, ArticleVersion, Capture
+from archive.query.articles import warc_fields
 from archive.times import iso
 
 CHANGE_FIELDS = ("title", "byline", "text", "date")
@@ -74,9 +75,7 @@ def list_versions(engine: Engine, article_id: int) -> list[dict[str, Any]]:
             "published_at": iso(version.published_at),
             "content_hash": version.content_hash,
             "changes": changes,
-            "capture": None if capture is None else {
-                "id": capture.id, "file": capture.warc_file, "offset": capture.warc_offset,
-                "length": capture.warc_length, "record_id": capture.warc_record_id},
+            "capture": None if capture is None else {"id": capture.id, **warc_fields(capture.pointer)},
         })
         previous = version
     return out

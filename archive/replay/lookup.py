@@ -25,13 +25,14 @@ from dateutil import parser as dateparser
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from archive.db.kinds import CaptureKind
 from archive.db.session import reading
 from archive.db.models import Article, Capture, UrlState
 from archive.errors import ArchiveError, ConfigError, NotFoundError, WarcError
 from archive.replay.target import timestamp14, url_variants
 from archive.urls import canonicalize
 from archive.warc.paths import safe_warc_path
-from archive.warc.reader import StoredRecord, read_record
+from archive.warc.reader import StoredRecord, WarcPointer, read_record
 
 _MAX_REVISIT_DEPTH = 5  # a revisit of a revisit of ...: bounded, so a cycle cannot loop
 _NEIGHBOURS = 5  # captures tried on each side of the wanted time when the closest is unreadable
@@ -53,11 +54,7 @@ class CaptureInfo:
     status: int
     mime: str | None
     kind: str | None
-    payload_digest: str
-    warc_file: str
-    warc_offset: int
-    warc_length: int
-    warc_record_id: str
+    pointer: WarcPointer
     refers_to_id: int | None
     article_id: int | None
 
@@ -67,8 +64,7 @@ class CaptureInfo:
 
     @classmethod
     def of(cls, row: Capture) -> CaptureInfo:
-        return cls(row.id, row.url, row.fetched_at, row.status, row.mime, row.kind, row.payload_digest,
-                   row.warc_file, row.warc_offset, row.warc_length, row.warc_record_id, row.refers_to_id,
+        return cls(row.id, row.url, row.fetched_at, row.status, row.mime, row.kind, row.pointer, row.refers_to_id,
                    row.article_id)
 
 
@@ -230,9 +226,10 @@ class Replayer:
 
     # -- internals -------------------------------------------------------------------------------
     def _read(self, capture: CaptureInfo) -> StoredRecord:
-        safe_warc_path(self.warc_dir, capture.warc_file)
-        record = read_record(self.warc_dir, capture.warc_file, capture.warc_offset, capture.warc_length)
-        if record.record_id != capture.warc_record_id:
+        pointer = capture.pointer
+        safe_warc_path(self.warc_dir, pointer.file)
+        record = read_record(self.warc_dir, pointer.file, pointer.offset, pointer.length)
+        if record.record_id != pointer.record_id:
             raise WarcError(f"capture {capture.id}: the record at its pointer is {record.record_id}")
         return record
 
@@ -271,10 +268,10 @@ class Replayer:
             # the row keeps microseconds; a WARC date may not: match within the stated precision
             yield from _rank(rows(Capture.url == target, Capture.fetched_at >= date.replace(microsecond=0),
                                   Capture.fetched_at < date.replace(microsecond=0) + _SECOND), date, None)
-        digest = record.warc_header("WARC-Payload-Digest") or capture.payload_digest
+        digest = record.warc_header("WARC-Payload-Digest") or capture.pointer.payload_digest
         if digest:
             same = rows(Capture.url.in_({capture.url, target or capture.url}), Capture.payload_digest == digest,
-                        Capture.kind.is_distinct_from("revisit"))
+                        Capture.kind.is_distinct_from(CaptureKind.REVISIT))
             # an original comes before its revisit: prefer the closest earlier one
             yield from _rank(same, capture.fetched_at, lambda c: 0 if c.fetched_at <= capture.fetched_at else 1,
                              group_first=True)

@@ -34,6 +34,7 @@ from typing import IO, Any
 
 from sqlalchemy import Engine, func, select
 
+from archive.db.kinds import CaptureKind
 from archive.db.session import reading
 from archive.db.models import Article, ArticleVersion, Capture, Outlet
 from archive.errors import ArchiveError, ConfigError, WarcError
@@ -175,7 +176,7 @@ def _pages(engine: Engine, flt: WaczFilter, text: bool):
     """One entry per article: its latest selected capture that is an extracted response."""
     # Capture IDs grow in fetch order, so an article's highest ID is its latest capture.
     latest = (_capture_filter(select(func.max(Capture.id)), flt)
-              .where(Capture.article_id.is_not(None), Capture.kind == "article").group_by(Capture.article_id))
+              .where(Capture.article_id.is_not(None), Capture.kind == CaptureKind.ARTICLE).group_by(Capture.article_id))
     with reading(engine, "listing pages for the WACZ") as session:
         ids = sorted(session.scalars(latest))
         for start in range(0, len(ids), _BATCH):
