@@ -16,6 +16,7 @@ from scrapy.crawler import Crawler
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import LoopingCall
 
+from archive.db.kinds import RunStatus
 from archive.memory import release_free_memory
 from crawler.runtime import ArchiveRuntime
 
@@ -93,13 +94,14 @@ class RunRecorder:
         stats = self.crawler.stats.get_stats()
         failed = run_failed(stats, reason, runtime.failures)
         counts = run_counts(stats)
-        self.crawler.stats.set_value("pressclips/status", "failed" if failed else "ok")
+        status = RunStatus.FAILED if failed else RunStatus.OK
+        self.crawler.stats.set_value("pressclips/status", str(status))
         plain_stats = {k: v for k, v in stats.items() if isinstance(v, (int, float, str))}
         plain_stats["failures"] = runtime.failures[:20]
         try:
             runtime.warc.close()
             def finish() -> None:
-                runtime.store.finish_run(runtime.run_id, status="failed" if failed else "ok",
+                runtime.store.finish_run(runtime.run_id, status=status,
                                          finish_reason=reason, counts=counts,
                                          warc_files=list(runtime.warc.files_written), stats=plain_stats)
 

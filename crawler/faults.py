@@ -35,6 +35,7 @@ from scrapy.exceptions import (
 from twisted.internet.error import ConnectError, ConnectionDone, ConnectionLost
 from twisted.python.failure import Failure
 
+from archive.db.kinds import CaptureKind
 from crawler.middlewares.redirect import RedirectLoop, TooManyRedirects
 
 logger = logging.getLogger(__name__)
@@ -94,5 +95,5 @@ def record_fault(crawler: Any, runtime: Any, request: Any, fault: FetchFault) ->
     stats.inc_value(f"pressclips/fetch_errors/{fault.reason.split(':')[0]}")
     pointer = request.meta.get("warc_pointer")
     if fault.capture_kept and pointer is not None:
-        d = runtime.db(runtime.store.set_capture_kind, pointer.record_id, "not-article", fault.reason)
+        d = runtime.db(runtime.store.set_capture_kind, pointer.record_id, CaptureKind.NOT_ARTICLE, fault.reason)
         d.addErrback(lambda f: runtime.note_failure(f"capture kind for {request.url} not saved: {f.value}"))

@@ -19,7 +19,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
-from archive.db.frontier import DueUrl, Frontier
+from archive.db.records import DueUrl
 from crawler.runtime import ArchiveRuntime
 
 logger = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ class FrontierFeeder:
         """``budgets``: outlet name → how many more pages it may fetch this run."""
         self.crawler = crawler
         self.runtime = ArchiveRuntime.of(crawler)
-        self.frontier = Frontier(self.runtime.store)
+        self.frontier = self.runtime.store.frontier
         self.budgets = budgets
         self.make_request = make_request
         self.batch = max(8, crawler.settings.getint("CONCURRENT_REQUESTS", 16))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from archive.db.frontier import UrlSighting
+from archive.db.records import UrlSighting
 from archive.warc.reader import WarcPointer
 
 

@@ -17,7 +17,8 @@ from archive.extract.blockpage import error_page_block_reason
 from archive.errors import PressclipsError, WarcError
 from archive.extract.pool import run_extraction
 from archive.extract.result import Extraction, provenance_json
-from archive.db.store import PageResult
+from archive.db.kinds import PageOutcome
+from archive.db.records import PageResult
 from crawler.items import PageItem, UrlBatchItem
 from crawler.runtime import ArchiveRuntime
 
@@ -74,7 +75,7 @@ class ArchivePipeline:
         outcome = await self._call_store(self.runtime.store.record_page, page, what=item.final_url)
         if outcome is not None:
             stats.inc_value(f"pressclips/{outcome.replace('-', '_')}")
-            if outcome == "not-article":
+            if outcome == PageOutcome.NOT_ARTICLE:
                 stats.inc_value(f"pressclips/not_article/{(extraction.reason or 'unknown').split(':')[0]}")
             logger.debug("%s: %s (%s)", outcome, item.final_url, extraction.reason or extraction.title)
         return item

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from archive.db.engine import make_engine
 from archive.extract.result import Extraction
 from archive.extract.markup import content_hash
+from archive.db.kinds import CaptureKind
 from archive.db.models import Capture
 from archive.db.store import CaptureRecord, PageResult, Store
 from archive.warc.writer import HttpExchange, WarcWriter
@@ -76,9 +77,7 @@ class ArchiveKit:
     def capture(self, pointer: WarcPointer, url: str, when: datetime | None = None, kind: str | None = None) -> None:
         self.store.add_capture(CaptureRecord(
             url=url, fetched_at=when or self.clock, status=200, mime="text/html",
-            payload_digest=pointer.payload_digest, warc_file=pointer.file, warc_offset=pointer.offset,
-            warc_length=pointer.length, warc_record_id=pointer.record_id, outlet=OUTLET, run_id=self.run_id,
-            kind=kind))
+            pointer=pointer, outlet=OUTLET, run_id=self.run_id, kind=None if kind is None else CaptureKind(kind)))
 
     def page(self, writer: WarcWriter, path: str, ext: Extraction) -> WarcPointer:
         """Fetch-archive-store one article page, as the pipeline does."""

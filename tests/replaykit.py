@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from archive.config import ArchiveConfig
 from archive.db.engine import make_engine
+from archive.db.kinds import CaptureKind
 from archive.db.models import Capture
 from archive.db.store import CaptureRecord, Store
 from archive.warc.writer import HttpExchange, WarcWriter
@@ -253,9 +254,8 @@ def build_synthetic(root: Path, database_url: str | None = None) -> Synthetic:
     def add(name: str, ex: HttpExchange, pointer: WarcPointer, kind: str | None, refers_to: str | None = None) -> None:
         mime = next((v.split(";")[0] for k, v in ex.response_headers if k.lower() == "content-type"), None)
         store.add_capture(CaptureRecord(
-            url=ex.url, fetched_at=ex.fetched_at, status=ex.status, mime=mime, payload_digest=pointer.payload_digest,
-            warc_file=pointer.file, warc_offset=pointer.offset, warc_length=pointer.length,
-            warc_record_id=pointer.record_id, outlet="example", kind=kind,
+            url=ex.url, fetched_at=ex.fetched_at, status=ex.status, mime=mime, pointer=pointer,
+            outlet="example", kind=None if kind is None else CaptureKind(kind),
             refers_to_id=syn.ids[refers_to] if refers_to else None))
         with Session(engine) as session:
             syn.ids[name] = session.scalar(select(Capture.id).where(Capture.warc_record_id == pointer.record_id))
@@ -304,8 +304,8 @@ def build_synthetic(root: Path, database_url: str | None = None) -> Synthetic:
     (syn.warc_dir / "evil.warc.gz").symlink_to("/etc/passwd")
     for i, (url, bad_file) in enumerate(HOSTILE.items()):
         store.add_capture(CaptureRecord(url=url, fetched_at=when("2024-01-01T00:00:00"), status=200, mime="text/html",
-                                        payload_digest="sha1:X", warc_file=bad_file, warc_offset=0, warc_length=100,
-                                        warc_record_id=f"<urn:uuid:bad-{i}>", outlet="example"))
+                                        pointer=WarcPointer(bad_file, 0, 100, f"<urn:uuid:bad-{i}>", "sha1:X"),
+                                        outlet="example"))
     engine.dispose()
     return syn
 

@@ -294,15 +294,14 @@ def export_command(query: str, fmt: str, limit: int | None, output: Path | None,
     Takes the same filters as search, and optionally a search QUERY (then only matching articles).
     CSV joins lists: urls with spaces, authors with '; ', warc as FILE:OFFSET:LENGTH.
     """
-    from sqlalchemy.orm import Session
-
+    from archive.db.session import reading
     from archive.query.articles import EXPORT_FIELDS, ArticleFilter, iter_articles
     from archive.query.search import article_condition
 
     flt = build_filters(**filters)
     _config, engine = open_archive(archive_dir, database_url)
     try:
-        with Session(engine) as session:
+        with reading(engine, "preparing the export") as session:
             where = article_condition(engine, session, query, flt)  # resolves the outlet: errors come first
         if show_sql:
             echo_sql(engine)

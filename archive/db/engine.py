@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from archive.errors import DatabaseError
 from archive.db.models import SCHEMA_VERSION, Base, Meta
+from archive.db.session import database_error
 
 
 def _redact(url: str) -> str:
@@ -53,8 +54,7 @@ def make_engine(url: str, *, create: bool = True) -> Engine:
             init_schema(engine)
     except SQLAlchemyError as exc:
         engine.dispose()
-        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(getattr(exc, "orig", exc)).strip() else type(exc).__name__
-        raise DatabaseError(f"cannot use database {_redact(url)}: {reason}") from exc
+        raise database_error(exc, f"cannot use database {_redact(url)}") from exc
     return engine
 
 

@@ -12,97 +12,32 @@ sitemap without fetching it (the per-outlet watermark) and asks for the rest con
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from archive.db.kinds import CaptureKind
 from archive.db.models import Article, Capture, UrlState
-from archive.urls import canonicalize
+from archive.db.records import DocumentState, DueUrl, PageResult, PreviousCapture, UrlSighting, Window
+from archive.db.session import Database
 from archive.times import parse_aware, utcnow
-
-if TYPE_CHECKING:
-    from archive.db.store import Store
+from archive.urls import canonicalize
 
 DOCUMENT_VIA = "document"  # urls.discovered_via of sitemap/feed rows: never fetched as pages
+REDIRECT_VIA = "redirect"  # urls.discovered_via of the hops of a redirect chain
 MAX_FAILURES = 6
 BACKOFF_START = timedelta(hours=1)
 BACKOFF_MAX = timedelta(days=7)
-
-
-@dataclass(frozen=True)
-class UrlSighting:
-    url: str
-    via: str  # news-sitemap | sitemap | feed | link | start
-    discovery: dict[str, Any] = field(default_factory=dict)
-
-    def dated(self) -> datetime | None:
-        """The newest date the source gave (publication, lastmod, feed updated), if any."""
-        found = [parse_aware(self.discovery.get(k)) for k in ("published", "lastmod", "updated")]
-        dates = [d for d in found if d is not None]
-        return max(dates) if dates else None
-
-
-@dataclass(frozen=True)
-class Window:
-    """``--since``/``--until``: sitemap and feed entries dated outside it are never fetched."""
-
-    since: datetime | None = None
-    until: datetime | None = None
-
-    @property
-    def active(self) -> bool:
-        return self.since is not None or self.until is not None
-
-    def admits(self, when: datetime | None) -> bool:
-        if when is None:  # undated entries can't be judged: fetch them
-            return True
-        return (self.since is None or when >= self.since) and (self.until is None or when <= self.until)
-
-
-@dataclass(frozen=True)
-class PreviousCapture:
-    """The last capture of a URL: what a conditional request and a revisit record refer to."""
-
-    capture_id: int
-    record_id: str
-    url: str
-    fetched_at: datetime
-    payload_digest: str
-    warc_file: str
-    warc_offset: int
-    warc_length: int
-    status: int
-
-
-@dataclass(frozen=True)
-class DueUrl:
-    url: str
-    via: str | None
-    discovery: dict[str, Any]
-    etag: str | None
-    last_modified: str | None
-    previous: PreviousCapture | None
-
-
-@dataclass(frozen=True)
-class DocumentState:
-    etag: str | None
-    last_modified: str | None
-    lastmod: datetime | None  # as the parent sitemap index last gave it
-    windowed: bool  # last read with --since/--until, so entries may have been skipped
 
 
 def _previous(capture: Capture | None) -> PreviousCapture | None:
     """What a conditional request and a revisit record may refer to: a good (200) capture."""
     if capture is None or capture.status != 200:
         return None
-    return PreviousCapture(capture.id, capture.warc_record_id, capture.url, capture.fetched_at,
-                           capture.payload_digest, capture.warc_file, capture.warc_offset, capture.warc_length,
-                           capture.status)
+    return PreviousCapture(capture.id, capture.url, capture.fetched_at, capture.status, capture.pointer)
 
 
 def next_due(anchor: datetime, fetched_at: datetime, delays: Sequence[timedelta]) -> datetime | None:
@@ -118,21 +53,17 @@ def backoff(failures: int, now: datetime) -> datetime | None:
     """1 h, 2 h, 4 h … capped at 7 days; give up (None) after ``MAX_FAILURES`` failures."""
     if failures >= MAX_FAILURES:
         return None
-    return now + min(BACKOFF_START * (2 ** max(failures - 1, 0)), BACKOFF_MAX)
-
-
-def record_failure(session: Session, url: str, now: datetime, give_up: bool = False) -> None:
-    """One more failure for ``url``: due again after the back-off, or never when giving up."""
-    failures = (session.scalar(select(UrlState.failures).where(UrlState.url == url)) or 0) + 1
-    session.execute(update(UrlState).where(UrlState.url == url).values(
-        failures=failures, next_due_at=None if give_up else backoff(failures, now), last_seen=now))
+    delay: timedelta = min(BACKOFF_START * (2 ** max(failures - 1, 0)), BACKOFF_MAX)
+    return now + delay
 
 
 class Frontier:
-    """Frontier operations; each public call is one transaction on the store's engine."""
+    """Every write to the ``urls`` table. Methods without a session argument are one transaction
+    each; those taking ``session`` work inside the caller's transaction (the store's
+    ``record_page``), so a page and its URL state land together, with no second session."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     # -- discovery ---------------------------------------------------------------------------
     def add(self, outlet: str, sightings: Sequence[UrlSighting], now: datetime | None = None) -> int:
@@ -142,18 +73,19 @@ class Frontier:
         URLs became due."""
         if not sightings:
             return 0
-        now = now or utcnow()
-        return self.store.transaction("saving discovered URLs", self._add, outlet, sightings, now)
+        with self.db.transaction("saving discovered URLs") as session:
+            return self._add(session, outlet, sightings, now or utcnow())
 
     def _add(self, session: Session, outlet: str, sightings: Sequence[UrlSighting], now: datetime) -> int:
-        outlet_id = self.store.outlet_id(outlet)
+        outlet_id = self.db.outlet_id(session, outlet)
         first: dict[str, UrlSighting] = {}
         for s in sightings:
             first.setdefault(s.url, s)  # the first sighting's metadata is kept
         canon = {url: canonicalize(url) for url in first}
         known_canon = set(session.scalars(select(UrlState.canonical_url).where(
             UrlState.canonical_url.in_(set(canon.values())))))
-        rows, claimed_canon = [], set()
+        rows: list[dict[str, Any]] = []
+        claimed_canon: set[str] = set()
         for url, s in first.items():
             c = canon[url]
             due = c not in known_canon and c not in claimed_canon
@@ -161,30 +93,37 @@ class Frontier:
             rows.append({"url": url, "canonical_url": c, "outlet_id": outlet_id, "first_seen": now,
                          "last_seen": now, "discovered_via": s.via, "discovery": s.discovery,
                          "next_due_at": now if due else None, "fetch_count": 0, "failures": 0})
-        stmt = self.store.insert(UrlState)
+        stmt = self.db.insert(UrlState)
         session.execute(stmt.on_conflict_do_update(index_elements=[UrlState.url], set_={"last_seen": now}), rows)
         became_due = sum(1 for r in rows if r["next_due_at"] is not None and r["canonical_url"] not in known_canon)
-        # Changed upstream: the source now dates the URL later than it did when we last read it
-        # (sitemap lastmod, feed updated). Compared with the source's own earlier date, not our
-        # fetch time, so a site whose clock or dates lag still has its edits found.
-        dated = {url: d for url, s in first.items() if (d := s.dated()) is not None}
-        if dated:
-            known = session.execute(select(UrlState.id, UrlState.url, UrlState.discovery, UrlState.fetch_count,
-                                           UrlState.next_due_at).where(UrlState.url.in_(list(dated)))).all()
-            for row_id, url, discovery, fetch_count, due_at in known:
-                before = UrlSighting(url, "", dict(discovery or {})).dated()
-                if before is not None and dated[url] <= before:
-                    continue
-                values: dict[str, Any] = {"discovery": {**(discovery or {}), "lastmod": dated[url].isoformat()}}
-                if fetch_count and before is not None and (due_at is None or due_at > now):
-                    values["next_due_at"] = now
-                    became_due += 1
-                session.execute(update(UrlState).where(UrlState.id == row_id).values(**values)
-                                .execution_options(synchronize_session=False))
+        became_due += self._due_when_redated(session, first, now)
         # A variant seen after its article was stored joins that article now.
         article = select(Article.id).where(Article.url_key == UrlState.canonical_url).scalar_subquery()
         session.execute(update(UrlState).where(UrlState.url.in_(list(first)), UrlState.article_id.is_(None))
                         .values(article_id=article).execution_options(synchronize_session=False))
+        return became_due
+
+    @staticmethod
+    def _due_when_redated(session: Session, first: dict[str, UrlSighting], now: datetime) -> int:
+        """Changed upstream: the source now dates the URL later than it did when we last read it
+        (sitemap lastmod, feed updated). Compared with the source's own earlier date, not our
+        fetch time, so a site whose clock or dates lag still has its edits found."""
+        dated = {url: d for url, s in first.items() if (d := s.dated()) is not None}
+        if not dated:
+            return 0
+        became_due = 0
+        known = session.execute(select(UrlState.id, UrlState.url, UrlState.discovery, UrlState.fetch_count,
+                                       UrlState.next_due_at).where(UrlState.url.in_(list(dated)))).all()
+        for row_id, url, discovery, fetch_count, due_at in known:
+            before = UrlSighting(url, "", dict(discovery or {})).dated()
+            if before is not None and dated[url] <= before:
+                continue
+            values: dict[str, Any] = {"discovery": {**(discovery or {}), "lastmod": dated[url].isoformat()}}
+            if fetch_count and before is not None and (due_at is None or due_at > now):
+                values["next_due_at"] = now
+                became_due += 1
+            session.execute(update(UrlState).where(UrlState.id == row_id).values(**values)
+                            .execution_options(synchronize_session=False))
         return became_due
 
     # -- the run's work list -----------------------------------------------------------------
@@ -192,11 +131,11 @@ class Frontier:
         """Take up to ``limit`` due URLs of ``outlet`` for this run, oldest due first."""
         if limit <= 0:
             return []
-        now = now or utcnow()
-        return self.store.transaction("claiming due URLs", self._claim, outlet, run_id, limit, now)
+        with self.db.transaction("claiming due URLs") as session:
+            return self._claim(session, outlet, run_id, limit, now or utcnow())
 
     def _claim(self, session: Session, outlet: str, run_id: int, limit: int, now: datetime) -> list[DueUrl]:
-        outlet_id = self.store.outlet_id(outlet)
+        outlet_id = self.db.outlet_id(session, outlet)
         ids = list(session.scalars(
             select(UrlState.id).where(
                 UrlState.outlet_id == outlet_id, UrlState.next_due_at <= now,
@@ -214,7 +153,7 @@ class Frontier:
         out = []
         for url, via, discovery, etag, last_modified, capture in rows:
             previous = None
-            if capture is not None and capture.kind != "revisit":
+            if capture is not None and capture.kind != CaptureKind.REVISIT:
                 previous = _previous(capture)
             elif capture is not None and capture.refers_to_id is not None:
                 # the last capture was a revisit: refer to what it refers to
@@ -225,21 +164,61 @@ class Frontier:
 
     def fetch_failed(self, url: str, now: datetime | None = None, give_up: bool = False) -> None:
         """A claimed URL could not be fetched (timeout, refused, robots): back off, or give up."""
-        now = now or utcnow()
+        with self.db.transaction(f"recording a failed fetch of {url}") as session:
+            self.note_failure(session, url, now or utcnow(), give_up)
 
-        self.store.transaction(f"recording a failed fetch of {url}", record_failure, url, now, give_up)
+    # -- inside the store's transaction ------------------------------------------------------
+    @staticmethod
+    def note_failure(session: Session, url: str, now: datetime, give_up: bool = False) -> None:
+        """One more failure for ``url``: due again after the back-off, or never when giving up."""
+        failures = (session.scalar(select(UrlState.failures).where(UrlState.url == url)) or 0) + 1
+        session.execute(update(UrlState).where(UrlState.url == url).values(
+            failures=failures, next_due_at=None if give_up else backoff(failures, now), last_seen=now))
+
+    def note_fetch(self, session: Session, page: PageResult, outlet_id: int | None, capture_id: int | None) -> None:
+        """URL state of every URL of the fetch. Only the requested URL (the frontier's row) keeps a
+        schedule; the other hops of a redirect chain were fetched now and are not due on their own."""
+        now = page.fetched_at
+        for url in page.fetched_urls():
+            values: dict[str, Any] = {"last_seen": now, "last_fetched_at": now}
+            if url in (page.final_url, page.requested_url):  # the frontier row needs the validators too
+                values.update(last_status=page.status, last_capture_id=capture_id)
+                if page.revisit_of is None or page.etag or page.last_modified:
+                    values.update(etag=page.etag, last_modified=page.last_modified)
+            if url == page.requested_url:
+                values.update(fetch_count=func.coalesce(UrlState.fetch_count, 0) + 1, next_due_at=None)
+                if page.status < 500:
+                    values["failures"] = 0
+            else:
+                values["next_due_at"] = None
+            insert_values = {k: v for k, v in values.items() if k != "fetch_count"}
+            stmt = self.db.insert(UrlState).values(
+                url=url, canonical_url=canonicalize(url), outlet_id=outlet_id, first_seen=now,
+                discovered_via=page.discovered_via if url == page.requested_url else REDIRECT_VIA,
+                discovery=page.discovery if url == page.requested_url else {},
+                fetch_count=1 if url == page.requested_url else 0, **insert_values)
+            session.execute(stmt.on_conflict_do_update(index_elements=[UrlState.url], set_=values))
+
+    @staticmethod
+    def note_article(session: Session, canonical_urls: Collection[str], article_id: int) -> None:
+        """Every URL variant with one of these canonical forms belongs to the article."""
+        session.execute(update(UrlState).where(UrlState.canonical_url.in_(canonical_urls))
+                        .values(article_id=article_id))
+
+    @staticmethod
+    def note_due(session: Session, url: str, due: datetime) -> None:
+        """The next planned visit of ``url`` (a recrawl)."""
+        session.execute(update(UrlState).where(UrlState.url == url).values(next_due_at=due))
 
     # -- discovery documents -----------------------------------------------------------------
     def document_states(self, outlet: str) -> dict[str, DocumentState]:
-        def work(session: Session) -> dict[str, DocumentState]:
+        with self.db.reading("reading sitemap state") as session:
             rows = session.execute(select(UrlState.url, UrlState.etag, UrlState.last_modified, UrlState.discovery)
-                                   .where(and_(UrlState.outlet_id == self.store.outlet_id(outlet),
+                                   .where(and_(UrlState.outlet_id == self.db.outlet_id(session, outlet),
                                                UrlState.discovered_via == DOCUMENT_VIA)))
             return {url: DocumentState(etag, lm, parse_aware((disc or {}).get("lastmod")),
                                        bool((disc or {}).get("windowed")))
                     for url, etag, lm, disc in rows}
-
-        return self.store.transaction("reading sitemap state", work)
 
     def record_document(self, outlet: str, url: str, *, status: int, etag: str | None,
                         last_modified: str | None, lastmod: datetime | None, windowed: bool,
@@ -247,16 +226,18 @@ class Frontier:
         """Remember a sitemap or feed as read (200) or confirmed unchanged (304)."""
         now = now or utcnow()
         discovery = {"lastmod": lastmod.isoformat() if lastmod else None, "windowed": windowed}
-        values = {"last_seen": now, "last_fetched_at": now, "last_status": status, "etag": etag,
-                  "last_modified": last_modified, "discovery": discovery, "discovered_via": DOCUMENT_VIA}
+        values: dict[str, Any] = {"last_seen": now, "last_fetched_at": now, "last_status": status, "etag": etag,
+                                  "last_modified": last_modified, "discovery": discovery,
+                                  "discovered_via": DOCUMENT_VIA}
         if status == 304:  # unchanged: keep the validators and what we knew
             values = {"last_seen": now, "last_fetched_at": now, "last_status": status}
-
-        def work(session: Session) -> None:
-            stmt = self.store.insert(UrlState).values(
-                url=url, canonical_url=canonicalize(url), outlet_id=self.store.outlet_id(outlet), first_seen=now,
-                next_due_at=None, **{**values, "discovered_via": DOCUMENT_VIA,
-                                     "discovery": values.get("discovery", discovery)})
+        with self.db.transaction(f"recording sitemap state of {url}") as session:
+            stmt = self.db.insert(UrlState).values(
+                url=url, canonical_url=canonicalize(url), outlet_id=self.db.outlet_id(session, outlet),
+                first_seen=now, next_due_at=None, **{**values, "discovered_via": DOCUMENT_VIA,
+                                                     "discovery": values.get("discovery", discovery)})
             session.execute(stmt.on_conflict_do_update(index_elements=[UrlState.url], set_=values))
 
-        self.store.transaction(f"recording sitemap state of {url}", work)
+
+__all__ = ["DOCUMENT_VIA", "MAX_FAILURES", "DocumentState", "DueUrl", "Frontier", "PreviousCapture", "UrlSighting",
+           "Window", "backoff", "next_due"]

@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from archive.times import utcnow
+from archive.warc.reader import WarcPointer
 
 SCHEMA_VERSION = 2
 
@@ -75,7 +76,7 @@ class CrawlRun(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(20), default="running")  # running|ok|failed|killed
+    status: Mapped[str] = mapped_column(String(20), default="running")  # archive.db.kinds.RunStatus
     finish_reason: Mapped[str | None] = mapped_column(String(100))
     outlets_file: Mapped[str | None] = mapped_column(Text)
     pages_fetched: Mapped[int] = mapped_column(Integer, default=0)
@@ -109,14 +110,20 @@ class Capture(Base):
     warc_offset: Mapped[int] = mapped_column(BigInteger)
     warc_length: Mapped[int] = mapped_column(BigInteger)
     warc_record_id: Mapped[str] = mapped_column(String(100), unique=True)
-    # What the capture turned out to be: article | not-article | listing | sitemap | feed | robots | redirect |
-    # error | revisit | gone | blocked. A revisit capture's WARC record is a `revisit` (304 or same payload
-    # digest); refers_to_id is the capture holding the payload, so replay resolves it in one step.
+    # What the capture turned out to be: an ``archive.db.kinds.CaptureKind`` value. A revisit capture's
+    # WARC record is a `revisit` (304 or same payload digest); refers_to_id is the capture holding the
+    # payload, so replay resolves it in one step.
     kind: Mapped[str | None] = mapped_column(String(30))
     refers_to_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id"))
     reason: Mapped[str | None] = mapped_column(String(200))
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), index=True)
     version_id: Mapped[int | None] = mapped_column(ForeignKey("article_versions.id"))
+
+    @property
+    def pointer(self) -> WarcPointer:
+        """Where this capture's WARC record is: the one type every reader of a pointer takes."""
+        return WarcPointer(self.warc_file, self.warc_offset, self.warc_length, self.warc_record_id,
+                           self.payload_digest)
 
 
 class UrlState(Base):

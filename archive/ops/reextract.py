@@ -11,36 +11,46 @@ import logging
 from collections import Counter
 from concurrent.futures import Future
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, and_, or_, select
-from sqlalchemy.orm import Session
 
 from archive.errors import WarcError
 from archive.extract.pool import extraction_pool, run_extraction
 from archive.extract.result import Extraction
+from archive.db.kinds import CaptureKind
 from archive.db.models import Capture, Outlet, UrlState
+from archive.db.session import reading
 from archive.db.store import Store
-from archive.warc.reader import read_record
+from archive.warc.reader import WarcPointer, read_record
 
 logger = logging.getLogger(__name__)
 
 WINDOW = 64  # extraction jobs in flight; bounds memory whatever the archive size
 
 
-def _candidates(engine: Engine, outlet: str | None) -> list[tuple[int, str, str, int, int, dict | None]]:
+class _Candidate(NamedTuple):
+    capture_id: int
+    url: str
+    pointer: WarcPointer
+    discovery: dict[str, Any]  # the URL's discovery metadata: extraction hints
+
+
+def _candidates(engine: Engine, outlet: str | None) -> list[_Candidate]:
     """Captures to re-extract, each with the discovery metadata of its URL (extraction hints)."""
     stmt = (select(Capture.id, Capture.url, Capture.warc_file, Capture.warc_offset, Capture.warc_length,
-                   UrlState.discovery)
+                   Capture.warc_record_id, Capture.payload_digest, UrlState.discovery)
             .outerjoin(UrlState, UrlState.url == Capture.url)
             .where(Capture.status >= 200, Capture.status < 300,
                    # listing pages (homepage, sections) were never candidates for article text
-                   or_(Capture.kind == "article",
-                       and_(Capture.kind == "not-article", Capture.reason != "listing")))
+                   or_(Capture.kind == CaptureKind.ARTICLE,
+                       and_(Capture.kind == CaptureKind.NOT_ARTICLE, Capture.reason != "listing")))
             .order_by(Capture.id))
     if outlet:
         stmt = stmt.join(Outlet, Outlet.id == Capture.outlet_id).where(Outlet.name == outlet)
-    with Session(engine) as session:
-        return [tuple(row) for row in session.execute(stmt)]  # type: ignore[misc]
+    with reading(engine, "listing captures to re-extract") as session:
+        return [_Candidate(cid, url, WarcPointer(file, offset, length, record_id, digest), dict(discovery or {}))
+                for cid, url, file, offset, length, record_id, digest, discovery in session.execute(stmt)]
 
 
 def reextract_archive(engine: Engine, warc_root: Path, *, outlet: str | None = None,
@@ -55,16 +65,16 @@ def reextract_archive(engine: Engine, warc_root: Path, *, outlet: str | None = N
             counts[store.reextract_capture(capture_id, future.result())] += 1
 
     with extraction_pool(workers) as pool:
-        for capture_id, url, file, offset, length, discovery in _candidates(engine, outlet):
+        for capture_id, url, pointer, discovery in _candidates(engine, outlet):
             try:
-                record = read_record(warc_root, file, offset, length)
+                record = read_record(warc_root, pointer)
                 body = record.decoded_payload()
             except WarcError as exc:
                 logger.error("capture %s: %s", capture_id, exc)
                 counts["errors"] += 1
                 continue
             pending.append((capture_id, pool.submit(run_extraction, body, url, record.http_header("Content-Type"),
-                                                    dict(discovery or {}))))
+                                                    discovery)))
             drain(WINDOW)
         drain(0)
     return {"captures": sum(counts.values()), **dict(sorted(counts.items()))}

@@ -23,11 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, select, update
-from sqlalchemy.exc import SQLAlchemyError
 
-from archive.errors import ArchiveError, DatabaseError, WarcError
+from archive.errors import ArchiveError, WarcError
 from archive.ops.lock import ArchiveLock
+from archive.db.kinds import RunStatus
 from archive.db.models import Capture, CrawlRun
+from archive.db.session import translated
 from archive.warc.reader import OPEN_SUFFIX, finalise_open_files
 from archive.warc.scan import scan_file
 
@@ -174,15 +175,15 @@ def stale_runs(conn: Connection, *, current_run_id: int | None = None) -> list[i
     a run started without the lock, or a reused pid). Runs on other machines sharing one
     PostgreSQL database are not supported by this check (see ``archive.ops.lock``).
     """
-    rows = conn.execute(select(CrawlRun.id, CrawlRun.pid).where(CrawlRun.status == "running")
+    rows = conn.execute(select(CrawlRun.id, CrawlRun.pid).where(CrawlRun.status == RunStatus.RUNNING)
                         .order_by(CrawlRun.id)).all()
     return [run_id for run_id, pid in rows if run_id != current_run_id and not _pid_alive(pid)]
 
 
 def mark_killed(conn: Connection, run_ids: list[int]) -> None:
     if run_ids:
-        conn.execute(update(CrawlRun).where(CrawlRun.id.in_(run_ids), CrawlRun.status == "running")
-                     .values(status="killed", finish_reason="killed"))
+        conn.execute(update(CrawlRun).where(CrawlRun.id.in_(run_ids), CrawlRun.status == RunStatus.RUNNING)
+                     .values(status=RunStatus.KILLED, finish_reason="killed"))
 
 
 def repoint_open_names(conn: Connection, finals: Iterable[str]) -> int:
@@ -199,15 +200,6 @@ def relocate(conn: Connection, moves: Iterable[tuple[int, int, int]]) -> None:
     for capture_id, offset, length in moves:
         conn.execute(update(Capture).where(Capture.id == capture_id)
                      .values(warc_offset=offset, warc_length=length))
-
-
-def db_write(engine: Engine, what: str, fn: object, *args: object) -> object:
-    try:
-        with engine.begin() as conn:
-            return fn(conn, *args)  # type: ignore[operator]
-    except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", exc)).strip().splitlines()
-        raise DatabaseError(f"{what} failed: {reason[0] if reason else type(exc).__name__}") from exc
 
 
 # -- the crawl's start-up repair ---------------------------------------------------------------
@@ -255,13 +247,14 @@ def _repair_on_start(engine: Engine, warc_dir: Path, current_run_id: int | None)
             result.warnings += [f"{name}:{off}: capture {cid}: record lost in the truncated tail"
                                 for cid, off in lost]
         for name in result.removed:
-            lost = conn.execute(select(Capture.id).where(Capture.warc_file.in_([name, name + OPEN_SUFFIX]))).all()
+            gone = conn.scalars(select(Capture.id).where(Capture.warc_file.in_([name, name + OPEN_SUFFIX]))).all()
             result.warnings += [f"{name}: capture {cid}: file held no complete record and was removed"
-                                for (cid,) in lost]
+                                for cid in gone]
         result.runs_killed = stale_runs(conn, current_run_id=current_run_id)
         mark_killed(conn, result.runs_killed)
 
-    db_write(engine, "repairing the archive", work)
+    with translated("repairing the archive"), engine.begin() as conn:
+        work(conn)
     for line in result.warnings + result.left_alone:
         log.warning("%s", line)
     return result

@@ -27,16 +27,15 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, or_, select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import aliased
 
-from archive.errors import DatabaseError
 from archive.ops.lock import ArchiveLock
+from archive.db.kinds import CaptureKind
 from archive.db.models import Article, ArticleVersion, Capture, CrawlRun
+from archive.db.session import translated
 from archive.ops.repair import (
     StartRepair,
     cut_tail,
-    db_write,
     finalise_safely,
     is_live,
     mark_killed,
@@ -140,7 +139,8 @@ def _apply(engine: Engine, warc_dir: Path, plan: _Plan) -> list[str]:
         mark_killed(conn, plan.kill_runs)
         done.extend(f"run {run_id}: marked killed" for run_id in plan.kill_runs)
 
-    db_write(engine, "repairing the archive", work)
+    with translated("repairing the archive"), engine.begin() as conn:
+        work(conn)
     return done
 
 
@@ -163,16 +163,12 @@ class _Inspection:
         self.problems.append(Problem(where, what, kind, fixable))
 
     def run(self) -> tuple[VerifyReport, _Plan]:
-        try:
-            with self.engine.connect() as conn:
-                files = self._disk_files()
-                for final, disk in files.items():
-                    self._file(conn, final, disk)
-                self._missing_files(conn, files)
-                self._database(conn)
-        except SQLAlchemyError as exc:
-            reason = str(getattr(exc, "orig", exc)).strip().splitlines()
-            raise DatabaseError(f"verifying the archive failed: {reason[0] if reason else exc}") from exc
+        with translated("verifying the archive"), self.engine.connect() as conn:
+            files = self._disk_files()
+            for final, disk in files.items():
+                self._file(conn, final, disk)
+            self._missing_files(conn, files)
+            self._database(conn)
         self.counts["problems"] = len(self.problems)
         self.counts["fixable"] = sum(p.fixable for p in self.problems)
         return VerifyReport(self.counts, self.problems), self.plan
@@ -231,12 +227,12 @@ class _Inspection:
 
     def _captures(self, conn: Connection, final: str) -> list[Any]:
         ref = aliased(Capture)
-        return conn.execute(
+        return list(conn.execute(
             select(Capture.id, Capture.warc_file, Capture.warc_offset, Capture.warc_length,
                    Capture.warc_record_id, Capture.payload_digest, ref.warc_record_id)
             .outerjoin(ref, ref.id == Capture.refers_to_id)
             .where(Capture.warc_file.in_([final, final + OPEN_SUFFIX]))
-            .order_by(Capture.warc_offset, Capture.id)).all()
+            .order_by(Capture.warc_offset, Capture.id)))
 
     def _check_captures(self, conn: Connection, final: str, scan: FileScan) -> None:
         at, by_id = scan.by_offset(), scan.by_id()
@@ -294,7 +290,7 @@ class _Inspection:
         for cid, file, offset, ref_id in conn.execute(
                 select(Capture.id, Capture.warc_file, Capture.warc_offset, Capture.refers_to_id)
                 .outerjoin(ref, ref.id == Capture.refers_to_id)
-                .where(Capture.kind == "revisit", ref.id.is_(None)).order_by(Capture.id)):
+                .where(Capture.kind == CaptureKind.REVISIT, ref.id.is_(None)).order_by(Capture.id)):
             what = "has no refers_to capture" if ref_id is None else f"refers to missing capture {ref_id}"
             self.add(f"{file}:{offset}", f"revisit capture {cid} {what}", "revisit-orphan")
 

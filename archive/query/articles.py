@@ -14,12 +14,23 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, func, select
 from sqlalchemy.orm import Session, aliased
 
+from archive.db.kinds import CaptureKind
+from archive.db.session import reading
 from archive.db.models import Article, ArticleVersion, Capture, CrawlRun, Outlet, UrlState
 from archive.times import iso
+from archive.warc.reader import WarcPointer
 
 
 EXPORT_FIELDS = ("id", "url", "urls", "outlet", "title", "authors", "published", "language", "text",
                  "versions", "first_seen", "last_seen", "warc")
+
+
+def warc_fields(pointer: WarcPointer, *, with_record_id: bool = True) -> dict[str, Any]:
+    """A WARC pointer as the JSON answers show it: file, offset, length (and record id)."""
+    fields: dict[str, Any] = {"file": pointer.file, "offset": pointer.offset, "length": pointer.length}
+    if with_record_id:
+        fields["record_id"] = pointer.record_id
+    return fields
 
 
 @dataclass(frozen=True)
@@ -54,14 +65,14 @@ def iter_articles(engine: Engine, flt: ArticleFilter = ArticleFilter(), *, batch
         stmt = stmt.where(Article.first_seen >= flt.since)
     if flt.limit:
         stmt = stmt.limit(flt.limit)
-    with Session(engine) as session:
+    with reading(engine, "exporting articles") as session:
         rows = session.execute(stmt.execution_options(yield_per=batch))
         for chunk in rows.partitions():
             ids = [row.id for row in chunk]
             urls = _urls_by_article(session, ids)
             latest = _latest_capture_by_article(session, ids)
             for row in chunk:
-                capture = latest.get(row.id)
+                pointer = latest.get(row.id)
                 yield {
                     "id": row.id,
                     "url": row.canonical_url,
@@ -75,8 +86,7 @@ def iter_articles(engine: Engine, flt: ArticleFilter = ArticleFilter(), *, batch
                     "versions": int(row.n_versions),
                     "first_seen": iso(row.first_seen),
                     "last_seen": iso(row.last_seen),
-                    "warc": None if capture is None else {
-                        "file": capture.warc_file, "offset": capture.warc_offset, "length": capture.warc_length},
+                    "warc": None if pointer is None else warc_fields(pointer, with_record_id=False),
                     "gone": row.gone,
                 }
 
@@ -85,21 +95,24 @@ def _urls_by_article(session: Session, ids: list[int]) -> dict[int, list[str]]:
     out: dict[int, list[str]] = {}
     for article_id, url in session.execute(
             select(UrlState.article_id, UrlState.url).where(UrlState.article_id.in_(ids))):
-        out.setdefault(article_id, []).append(url)
+        if article_id is not None:  # always, by the WHERE clause; the column is nullable
+            out.setdefault(article_id, []).append(url)
     return out
 
 
-def _latest_capture_by_article(session: Session, ids: list[int]) -> dict[int, Any]:
+def _latest_capture_by_article(session: Session, ids: list[int]) -> dict[int, WarcPointer]:
     latest = (select(Capture.article_id, func.max(Capture.id).label("cid"))
               .where(Capture.article_id.in_(ids)).group_by(Capture.article_id).subquery())
-    rows = session.execute(select(Capture.article_id, Capture.warc_file, Capture.warc_offset, Capture.warc_length)
+    rows = session.execute(select(Capture.article_id, Capture.warc_file, Capture.warc_offset, Capture.warc_length,
+                                  Capture.warc_record_id, Capture.payload_digest)
                            .join(latest, latest.c.cid == Capture.id))
-    return {c.article_id: c for c in rows if c.article_id is not None}
+    return {aid: WarcPointer(file, offset, length, record_id, digest)
+            for aid, file, offset, length, record_id, digest in rows if aid is not None}
 
 
 def outlet_stats(engine: Engine) -> list[dict[str, Any]]:
     """Per outlet: articles, versions, captures, non-article and blocked captures, last capture time."""
-    with Session(engine) as session:
+    with reading(engine, "reading outlet statistics") as session:
         names = dict(session.execute(select(Outlet.id, Outlet.name)).all())
         articles = dict(session.execute(select(Article.outlet_id, func.count()).group_by(Article.outlet_id)).all())
         versions = dict(session.execute(
@@ -107,10 +120,10 @@ def outlet_stats(engine: Engine) -> list[dict[str, Any]]:
             .group_by(Article.outlet_id)).all())
         captures = dict(session.execute(select(Capture.outlet_id, func.count()).group_by(Capture.outlet_id)).all())
         non_articles = dict(session.execute(
-            select(Capture.outlet_id, func.count()).where(Capture.kind == "not-article")
+            select(Capture.outlet_id, func.count()).where(Capture.kind == CaptureKind.NOT_ARTICLE)
             .group_by(Capture.outlet_id)).all())
         blocked = dict(session.execute(  # challenge/CAPTCHA/consent/paywall pages (archive.extract.blockpage)
-            select(Capture.outlet_id, func.count()).where(Capture.kind == "blocked")
+            select(Capture.outlet_id, func.count()).where(Capture.kind == CaptureKind.BLOCKED)
             .group_by(Capture.outlet_id)).all())
         last = dict(session.execute(select(Capture.outlet_id, func.max(Capture.fetched_at))
                                     .group_by(Capture.outlet_id)).all())
@@ -136,24 +149,24 @@ def _run_row(run: CrawlRun) -> dict[str, Any]:
 
 
 def list_runs(engine: Engine, limit: int = 20) -> list[dict[str, Any]]:
-    with Session(engine) as session:
+    with reading(engine, "listing crawl runs") as session:
         runs = session.execute(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)).scalars().all()
     return [_run_row(run) for run in runs]
 
 
 def last_run_id(engine: Engine) -> int:
-    with Session(engine) as session:
+    with reading(engine, "reading the last crawl run") as session:
         return int(session.scalar(select(func.coalesce(func.max(CrawlRun.id), 0))) or 0)
 
 
 def get_run(engine: Engine, run_id: int) -> dict[str, Any] | None:
-    with Session(engine) as session:
+    with reading(engine, "reading a crawl run") as session:
         run = session.get(CrawlRun, run_id)
         return _run_row(run) if run else None
 
 
 def totals(engine: Engine) -> dict[str, int]:
-    with Session(engine) as session:
+    with reading(engine, "counting the archive") as session:
         return {
             "articles": int(session.scalar(select(func.count()).select_from(Article)) or 0),
             "versions": int(session.scalar(select(func.count()).select_from(ArticleVersion)) or 0),

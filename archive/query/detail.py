@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session
 
+from archive.db.session import reading
 from archive.db.models import Article, ArticleVersion, Capture, Outlet, UrlState
+from archive.query.articles import warc_fields
 from archive.times import iso
 
 MAX_CAPTURES = 50
@@ -21,7 +22,7 @@ MAX_URLS = 200
 
 def article_detail(engine: Engine, article_id: int) -> dict[str, Any] | None:
     """The article ``article_id`` as a JSON-ready dict, or None when there is no such article."""
-    with Session(engine) as session:
+    with reading(engine, f"reading article {article_id}") as session:
         article = session.get(Article, article_id)
         if article is None:
             return None
@@ -66,7 +67,6 @@ def article_detail(engine: Engine, article_id: int) -> dict[str, Any] | None:
         "captures": [{
             "id": c.id, "url": c.url, "fetched_at": iso(c.fetched_at), "status": c.status, "mime": c.mime,
             "kind": c.kind, "version_id": c.version_id, "payload_digest": c.payload_digest,
-            "warc": {"file": c.warc_file, "offset": c.warc_offset, "length": c.warc_length,
-                     "record_id": c.warc_record_id},
+            "warc": warc_fields(c.pointer),
         } for c in captures],
     }

@@ -26,9 +26,10 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
+    ColumnClause,
     ColumnElement,
     Engine,
     and_,
@@ -42,10 +43,12 @@ from sqlalchemy import (
     text,
     true,
 )
+from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.selectable import Join
 
+from archive.db.session import reading
 from archive.db import fts
 from archive.errors import ConfigError, DatabaseError
 from archive.db.models import Article, ArticleVersion, Outlet
@@ -58,7 +61,7 @@ SNIPPET_WORDS = 32
 LISTING_SNIPPET_CHARS = 240
 _WEIGHTS = (10.0, 5.0, 1.0)  # bm25 column weights: title, authors, text
 _FTS = table(fts.FTS_TABLE, column("rowid"))
-_FTS_NAME = literal_column(fts.FTS_TABLE)  # FTS5 wants the bare table name in MATCH, bm25() and snippet()
+_FTS_NAME: ColumnClause[Any] = literal_column(fts.FTS_TABLE)  # FTS5 wants the bare table name in MATCH, bm25() and snippet()
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,12 @@ def resolve_outlet(session: Session, name: str) -> int:
                       hint=f"known outlets: {listed}" if outlets else "the archive has no outlets yet")
 
 
+def _condition(fragment: TextClause) -> ColumnElement[bool]:
+    """A boolean SQL fragment as a WHERE condition: SQLAlchemy takes a ``TextClause`` wherever a
+    condition goes, its type hints only say ``ColumnElement``."""
+    return cast(ColumnElement[bool], fragment)
+
+
 def filter_conditions(session: Session, dialect: str, flt: SearchFilters) -> list[ColumnElement[bool]]:
     """WHERE conditions over ``Article`` and its current ``ArticleVersion`` (joined by the caller)."""
     conds: list[ColumnElement[bool]] = []
@@ -126,15 +135,15 @@ def filter_conditions(session: Session, dialect: str, flt: SearchFilters) -> lis
     if flt.author:
         pattern = "%" + flt.author.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         if dialect == "sqlite":  # LIKE folds ASCII case only (SQLite has no Unicode lower())
-            conds.append(text(
+            conds.append(_condition(text(
                 "EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(article_versions.authors) "
                 "THEN article_versions.authors ELSE '[]' END) WHERE value LIKE :author_pattern ESCAPE '\\')"
-            ).bindparams(author_pattern=pattern))
+            ).bindparams(author_pattern=pattern)))
         else:
-            conds.append(text(
+            conds.append(_condition(text(
                 "EXISTS (SELECT 1 FROM json_array_elements_text(CASE WHEN json_typeof(article_versions.authors)"
                 " = 'array' THEN article_versions.authors ELSE '[]'::json END) AS author(name) "
-                "WHERE author.name ILIKE :author_pattern ESCAPE '\\')").bindparams(author_pattern=pattern))
+                "WHERE author.name ILIKE :author_pattern ESCAPE '\\')").bindparams(author_pattern=pattern)))
     for col, low, high in ((ArticleVersion.published_at, flt.published_from, flt.published_to),
                            (Article.first_seen, flt.seen_from, flt.seen_to)):
         if low is not None:
@@ -159,7 +168,7 @@ def match_condition(dialect: str, query: Query) -> tuple[ColumnElement[bool], An
     if dialect == "sqlite":
         # bm25() is negative, better matches more so; it reads the MATCH of the same query.
         return _FTS_NAME.op("MATCH")(to_fts5(query)), -func.bm25(_FTS_NAME, *_WEIGHTS)
-    vector = literal_column(f"article_versions.{fts.PG_COLUMN}")
+    vector: ColumnClause[Any] = literal_column(f"article_versions.{fts.PG_COLUMN}")
     return vector.op("@@")(to_tsquery(query, fts.PG_CONFIG)), func.ts_rank(vector, to_tsquery(wanted, fts.PG_CONFIG))
 
 
@@ -189,6 +198,7 @@ class _CrossJoin(Join):
 def _compile_cross_join(join: _CrossJoin, compiler: Any, **kw: Any) -> str:
     kw["asfrom"] = True
     on = {k: v for k, v in kw.items() if k != "asfrom"}
+    assert join.onclause is not None  # every _CrossJoin is built with its ON clause
     right = join.right._compiler_dispatch(compiler, **kw)
     if join.right is ArticleVersion.__table__:
         # The covering index answers published_at/language per match without reading the (large)
@@ -209,7 +219,7 @@ def search(engine: Engine, query: str, filters: SearchFilters = SearchFilters(),
     dialect = _dialect(engine)
     parsed = parse(query) if query.strip() else None
     limit, offset = max(0, int(limit)), max(0, int(offset))
-    with Session(engine) as session:
+    with reading(engine, "searching the archive") as session:
         conds = filter_conditions(session, dialect, filters)
         if parsed is None:
             page, total, capped, facet_counts = _listing(session, dialect, conds, limit, offset, facets)
@@ -227,6 +237,7 @@ def _ranked(session: Session, dialect: str, parsed: Query, conds: list[ColumnEle
     """One pass over the newest COUNT_CAP + 1 matches: they give the total, the facets and the ranking."""
     match, relevance = match_condition(dialect, parsed)
     articles, versions = Article.__table__, ArticleVersion.__table__
+    source: Join
     if dialect == "sqlite":  # FTS5 walks its matches newest first and stops at the window's end
         source = _CrossJoin(_CrossJoin(_FTS, articles, Article.current_version_id == _FTS.c.rowid),
                             versions, ArticleVersion.id == _FTS.c.rowid)
@@ -236,18 +247,19 @@ def _ranked(session: Session, dialect: str, parsed: Query, conds: list[ColumnEle
         newest = ArticleVersion.id.desc()
     columns = [Article.id, Article.outlet_id, _month(dialect).label("month")]
     conn = session.connection()  # Core rows, not ORM ones: the window can hold thousands
+    window: list[Any]
     if dialect == "sqlite":
-        window = conn.execute(select(*columns, relevance.label("score")).select_from(source)
-                              .where(match, *conds).order_by(newest).limit(COUNT_CAP + 1)).all()
+        window = list(conn.execute(select(*columns, relevance.label("score")).select_from(source)
+                                   .where(match, *conds).order_by(newest).limit(COUNT_CAP + 1)))
     else:  # rank only the window: ts_rank reads the whole tsvector of every row it scores
         inner = (select(*columns, ArticleVersion.id.label("vid")).select_from(source).where(match, *conds)
                  .order_by(newest).limit(COUNT_CAP + 1).subquery())
         scored = versions.alias("scored")
         rank = func.ts_rank(literal_column(f"scored.{fts.PG_COLUMN}"), to_tsquery(Query(groups=parsed.groups),
                                                                                    fts.PG_CONFIG))
-        window = conn.execute(select(inner.c.id, inner.c.outlet_id, inner.c.month, rank.label("score"))
-                              .select_from(inner.join(scored, scored.c.id == inner.c.vid))
-                              .order_by(inner.c.vid.desc())).all()  # the +1 row to drop stays last
+        window = list(conn.execute(select(inner.c.id, inner.c.outlet_id, inner.c.month, rank.label("score"))
+                                   .select_from(inner.join(scored, scored.c.id == inner.c.vid))
+                                   .order_by(inner.c.vid.desc())))  # the +1 row to drop stays last
     capped = len(window) > COUNT_CAP
     del window[COUNT_CAP:]
     best = heapq.nsmallest(offset + limit, window, key=lambda r: (-(r[3] or 0.0), -r[0]))[offset:]
@@ -276,9 +288,10 @@ def _listing(session: Session, dialect: str, conds: list[ColumnElement[bool]], l
     conn = session.connection()
     merged = sorted([*conn.execute(dated), *conn.execute(undated)], key=lambda r: (r.key, r.id), reverse=True)
     page = [(int(r.id), 0.0) for r in merged[offset:want]]
-    window = conn.execute(select(Article.outlet_id, _month(dialect))
-                          .select_from(_CrossJoin(articles, versions, ArticleVersion.id == Article.current_version_id))
-                          .where(*conds).order_by(Article.id.desc()).limit(COUNT_CAP + 1)).all()
+    window = list(conn.execute(select(Article.outlet_id, _month(dialect))
+                               .select_from(_CrossJoin(articles, versions,
+                                                       ArticleVersion.id == Article.current_version_id))
+                               .where(*conds).order_by(Article.id.desc()).limit(COUNT_CAP + 1)))
     capped = len(window) > COUNT_CAP
     del window[COUNT_CAP:]
     groups = Counter((o, m) for o, m in window) if facets else Counter()

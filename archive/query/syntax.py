@@ -178,7 +178,7 @@ def to_tsquery(query: Query, config: str) -> Any:
     the indexed documents (it keeps ``e-mails`` and ``a@b.com`` as tokens of their own)."""
     from sqlalchemy import func, literal_column
 
-    cfg = literal_column(f"'{config}'::regconfig")
+    cfg: Any = literal_column(f"'{config}'::regconfig")
 
     def one(term: Term) -> Any:
         return func.phraseto_tsquery(cfg, term.raw)

@@ -15,10 +15,11 @@ import difflib
 from typing import Any
 
 from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
 
+from archive.db.session import reading
 from archive.errors import ConfigError
 from archive.db.models import Article, ArticleVersion, Capture
+from archive.query.articles import warc_fields
 from archive.times import iso
 
 CHANGE_FIELDS = ("title", "byline", "text", "date")
@@ -39,7 +40,7 @@ def compute_changes(old: ArticleVersion | dict[str, Any], new: ArticleVersion | 
 
 
 def _load(engine: Engine, article_id: int) -> tuple[Article, list[tuple[ArticleVersion, Capture | None]]]:
-    with Session(engine) as session:
+    with reading(engine, f"reading the versions of article {article_id}") as session:
         article = session.get(Article, article_id)
         if article is None:
             raise ConfigError(f"no article {article_id}",
@@ -74,9 +75,7 @@ def list_versions(engine: Engine, article_id: int) -> list[dict[str, Any]]:
             "published_at": iso(version.published_at),
             "content_hash": version.content_hash,
             "changes": changes,
-            "capture": None if capture is None else {
-                "id": capture.id, "file": capture.warc_file, "offset": capture.warc_offset,
-                "length": capture.warc_length, "record_id": capture.warc_record_id},
+            "capture": None if capture is None else {"id": capture.id, **warc_fields(capture.pointer)},
         })
         previous = version
     return out
@@ -140,8 +139,8 @@ def _render(article: Article, old_t: tuple[int, ArticleVersion, bool], new_t: tu
             out += [f"{name}:", f"- {before}", f"+ {after}"]
     if "text" in changes:
         out.append("text:")
-        before = [p for p in (old.text or "").splitlines() if p.strip()]
-        after = [p for p in (new.text or "").splitlines() if p.strip()]
-        body = list(difflib.unified_diff(before, after, lineterm="", n=1))
+        old_lines = [p for p in (old.text or "").splitlines() if p.strip()]
+        new_lines = [p for p in (new.text or "").splitlines() if p.strip()]
+        body = list(difflib.unified_diff(old_lines, new_lines, lineterm="", n=1))
         out += body[2:] or ["(whitespace only)"]  # difflib's ---/+++ lines dropped: the header says it
     return "\n".join(out) + "\n"

@@ -36,8 +36,8 @@ from typing import TextIO
 from urllib.parse import quote_from_bytes, unquote_to_bytes
 
 from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
 
+from archive.db.session import reading
 from archive.db.models import Capture
 from archive.errors import WarcError
 from archive.warc.paths import safe_warc_path
@@ -236,7 +236,7 @@ def _db_revisit_digest(engine: Engine | None) -> Callable[[StoredRecord], str | 
 
     def lookup(record: StoredRecord) -> str | None:
         ids = [i for i in (record.record_id, record.warc_header("WARC-Refers-To")) if i]
-        with Session(engine) as session:
+        with reading(engine, "indexing WARC records") as session:
             for record_id in ids:
                 digest = session.scalar(select(Capture.payload_digest).where(Capture.warc_record_id == record_id))
                 if digest:

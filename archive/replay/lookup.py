@@ -26,12 +26,14 @@ from dateutil import parser as dateparser
 from sqlalchemy import ColumnElement, Engine, select
 from sqlalchemy.orm import Session
 
+from archive.db.kinds import CaptureKind
+from archive.db.session import reading
 from archive.db.models import Article, Capture, UrlState
 from archive.errors import ArchiveError, ConfigError, NotFoundError, WarcError
 from archive.replay.target import timestamp14, url_variants
 from archive.urls import canonicalize
 from archive.warc.paths import safe_warc_path
-from archive.warc.reader import StoredRecord, read_record
+from archive.warc.reader import StoredRecord, WarcPointer, read_record
 
 _MAX_REVISIT_DEPTH = 5  # a revisit of a revisit of ...: bounded, so a cycle cannot loop
 _NEIGHBOURS = 5  # captures tried on each side of the wanted time when the closest is unreadable
@@ -53,11 +55,7 @@ class CaptureInfo:
     status: int
     mime: str | None
     kind: str | None
-    payload_digest: str
-    warc_file: str
-    warc_offset: int
-    warc_length: int
-    warc_record_id: str
+    pointer: WarcPointer
     refers_to_id: int | None
     article_id: int | None
 
@@ -67,8 +65,7 @@ class CaptureInfo:
 
     @classmethod
     def of(cls, row: Capture) -> CaptureInfo:
-        return cls(row.id, row.url, row.fetched_at, row.status, row.mime, row.kind, row.payload_digest,
-                   row.warc_file, row.warc_offset, row.warc_length, row.warc_record_id, row.refers_to_id,
+        return cls(row.id, row.url, row.fetched_at, row.status, row.mime, row.kind, row.pointer, row.refers_to_id,
                    row.article_id)
 
 
@@ -156,7 +153,7 @@ class Replayer:
     # lookups return candidates best first; ``resolve_first`` tries them in that order, as pywb
     # tries the next index line when a record cannot be loaded.
     def capture(self, capture_id: int) -> CaptureInfo:
-        with Session(self.engine) as session:
+        with reading(self.engine, f"looking up capture {capture_id}") as session:
             row = session.get(Capture, capture_id)
             if row is None:
                 raise CaptureNotFound(f"no capture {capture_id}")
@@ -166,7 +163,7 @@ class Replayer:
         """Captures of ``url`` (scheme optional; exact, then same canonical form, either scheme),
         closest to ``at`` first (latest first without ``at``)."""
         variants = url_variants(url)
-        with Session(self.engine) as session:
+        with reading(self.engine, f"looking up captures of {url}") as session:
             canon = {canonicalize(v) for v in variants}
             known = set(session.scalars(select(UrlState.url).where(UrlState.canonical_url.in_(canon))))
             urls = sorted(set(variants) | canon | known)
@@ -177,7 +174,7 @@ class Replayer:
     def by_article(self, article_id: int, at: datetime | None = None) -> list[CaptureInfo]:
         """Captures of an article: those of its own URL before AMP or other variants, each group
         closest to ``at`` first (latest first without ``at``)."""
-        with Session(self.engine) as session:
+        with reading(self.engine, f"looking up captures of article {article_id}") as session:
             key = session.scalar(select(Article.url_key).where(Article.id == article_id))
             if key is None:
                 raise CaptureNotFound(f"no article {article_id}")
@@ -217,7 +214,7 @@ class Replayer:
         raise first_error
 
     def resolve(self, capture: CaptureInfo) -> Resolved:
-        with Session(self.engine) as session:
+        with reading(self.engine, f"resolving capture {capture.id}") as session:
             record = self._read(capture)
             if record.rec_type == "response":
                 return _resolved(capture, record, record, None)
@@ -231,9 +228,10 @@ class Replayer:
 
     # -- internals -------------------------------------------------------------------------------
     def _read(self, capture: CaptureInfo) -> StoredRecord:
-        safe_warc_path(self.warc_dir, capture.warc_file)
-        record = read_record(self.warc_dir, capture.warc_file, capture.warc_offset, capture.warc_length)
-        if record.record_id != capture.warc_record_id:
+        pointer = capture.pointer
+        safe_warc_path(self.warc_dir, pointer.file)
+        record = read_record(self.warc_dir, pointer.file, pointer.offset, pointer.length)
+        if record.record_id != pointer.record_id:
             raise WarcError(f"capture {capture.id}: the record at its pointer is {record.record_id}")
         return record
 
@@ -273,10 +271,10 @@ class Replayer:
             # the row keeps microseconds; a WARC date may not: match within the stated precision
             yield from _rank(rows(Capture.url == target, Capture.fetched_at >= date.replace(microsecond=0),
                                   Capture.fetched_at < date.replace(microsecond=0) + _SECOND), date, None)
-        digest = record.warc_header("WARC-Payload-Digest") or capture.payload_digest
+        digest = record.warc_header("WARC-Payload-Digest") or capture.pointer.payload_digest
         if digest:
             same = rows(Capture.url.in_({capture.url, target or capture.url}), Capture.payload_digest == digest,
-                        Capture.kind.is_distinct_from("revisit"))
+                        Capture.kind.is_distinct_from(CaptureKind.REVISIT))
             # an original comes before its revisit: prefer the closest earlier one
             yield from _rank(same, capture.fetched_at, lambda c: 0 if c.fetched_at <= capture.fetched_at else 1,
                              group_first=True)

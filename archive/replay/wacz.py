@@ -35,8 +35,9 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO, TypeVar, cast
 
 from sqlalchemy import Engine, Select, func, select
-from sqlalchemy.orm import Session
 
+from archive.db.kinds import CaptureKind
+from archive.db.session import reading
 from archive.db.models import Article, ArticleVersion, Capture, Outlet
 from archive.errors import ArchiveError, ConfigError, WarcError
 from archive.replay.cdxj import warc_files, write_cdxj
@@ -146,7 +147,7 @@ def _selected_files(engine: Engine, warc_dir: Path, flt: WaczFilter) -> list[str
         if not files:
             raise ConfigError(f"no finished WARC files in {warc_dir}", hint="crawl something first")
         return files
-    with Session(engine) as session:
+    with reading(engine, "selecting WARC files for the WACZ") as session:
         if flt.outlet and session.scalar(select(Outlet.id).where(Outlet.name == flt.outlet)) is None:
             raise ConfigError(f"--outlet: no outlet named {flt.outlet!r} in the archive")
         rows = session.execute(_capture_filter(select(Capture.warc_file, Capture.refers_to_id), flt).distinct()).all()
@@ -180,8 +181,8 @@ def _pages(engine: Engine, flt: WaczFilter, text: bool) -> Iterator[dict[str, An
     """One entry per article: its latest selected capture that is an extracted response."""
     # Capture IDs grow in fetch order, so an article's highest ID is its latest capture.
     latest = (_capture_filter(select(func.max(Capture.id)), flt)
-              .where(Capture.article_id.is_not(None), Capture.kind == "article").group_by(Capture.article_id))
-    with Session(engine) as session:
+              .where(Capture.article_id.is_not(None), Capture.kind == CaptureKind.ARTICLE).group_by(Capture.article_id))
+    with reading(engine, "listing pages for the WACZ") as session:
         ids = sorted(session.scalars(latest))
         for start in range(0, len(ids), _BATCH):
             rows = session.execute(

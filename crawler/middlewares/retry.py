@@ -169,10 +169,11 @@ class BackoffRetryMiddleware(RetryMiddleware):
         pointer = request.meta.get("warc_pointer")
         if pointer is None:
             return
+        from archive.db.kinds import CaptureKind
         from crawler.runtime import ArchiveRuntime  # the archive side exists once a response was recorded
 
         runtime = ArchiveRuntime.of(self.crawler)
-        d = runtime.db(runtime.store.set_capture_kind, pointer.record_id, "error", f"retried: {reason}")
+        d = runtime.db(runtime.store.set_capture_kind, pointer.record_id, CaptureKind.ERROR, f"retried: {reason}")
         d.addErrback(lambda f: runtime.note_failure(f"capture kind for {request.url} not saved: {f.value}"))
 
     def _cancel_waits(self, spider: Any = None) -> None:

@@ -20,10 +20,9 @@ from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro
 
 from archive.errors import WarcError
-from archive.db.frontier import PreviousCapture
-from archive.db.store import CaptureRecord
+from archive.db.kinds import CaptureKind
+from archive.db.records import CaptureRecord, PreviousCapture
 from archive.warc.writer import HttpExchange, payload_digest
-from archive.warc.reader import WarcPointer
 from crawler.runtime import ArchiveRuntime
 
 logger = logging.getLogger(__name__)
@@ -53,6 +52,13 @@ def exchange_from(request: Request, response: Response, fetched_at: datetime) ->
     )
 
 
+def _capture_kind(purpose: str | None, url: str) -> CaptureKind | None:
+    """The capture's kind from the request's purpose (``pc_kind``); robots.txt fetched by Scrapy has none."""
+    if purpose:
+        return CaptureKind(purpose)
+    return CaptureKind.ROBOTS if url.endswith("/robots.txt") else None
+
+
 def revisit_profile(response: Response, previous: PreviousCapture | None) -> str | None:
     """Which revisit record a re-fetch deserves: a 304 is server-not-modified; a 200 whose
     payload digest equals the previous capture's is identical-payload-digest; else none."""
@@ -60,7 +66,7 @@ def revisit_profile(response: Response, previous: PreviousCapture | None) -> str
         return None
     if response.status == 304:
         return "server-not-modified"
-    if response.status == 200 and payload_digest(response.body) == previous.payload_digest:
+    if response.status == 200 and payload_digest(response.body) == previous.pointer.payload_digest:
         return "identical-payload-digest"
     return None
 
@@ -87,8 +93,7 @@ class WarcRecorderMiddleware:
         try:
             if profile and previous is not None:
                 pointer = self.runtime.warc.write_revisit(
-                    exchange, refers_to=WarcPointer(previous.warc_file, previous.warc_offset, previous.warc_length,
-                                                    previous.record_id, previous.payload_digest),
+                    exchange, refers_to=previous.pointer,
                     refers_to_uri=previous.url, refers_to_date=previous.fetched_at, profile=profile)
                 request.meta["pc_revisit_of"] = previous.capture_id
                 stats.inc_value(f"warc/revisits/{profile}")
@@ -107,16 +112,15 @@ class WarcRecorderMiddleware:
         if outlet is None:
             found = self.runtime.outlet_for_url(request.url)
             outlet = found.name if found else None
-        kind = request.meta.get("pc_kind") or ("robots" if request.url.endswith("/robots.txt") else None)
+        kind = _capture_kind(request.meta.get("pc_kind"), request.url)
         if 300 <= response.status < 400 and "Location" in response.headers:
-            kind = "redirect"
+            kind = CaptureKind.REDIRECT
         if profile:
-            kind = "revisit"
+            kind = CaptureKind.REVISIT
         record = CaptureRecord(
             url=request.url, fetched_at=fetched_at, status=response.status,
             mime=(response.headers.get("Content-Type") or b"").decode("latin-1").split(";")[0].strip() or None,
-            payload_digest=pointer.payload_digest, warc_file=pointer.file, warc_offset=pointer.offset,
-            warc_length=pointer.length, warc_record_id=pointer.record_id, outlet=outlet,
+            pointer=pointer, outlet=outlet,
             run_id=self.runtime.run_id, kind=kind,
             refers_to_id=previous.capture_id if profile and previous is not None else None,
         )

@@ -32,7 +32,8 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 
-from archive.db.frontier import DocumentState, DueUrl, UrlSighting, Window
+from archive.db.kinds import CaptureKind
+from archive.db.records import DocumentState, DueUrl, UrlSighting, Window
 from archive.outlets import Outlet
 from archive.urls import canonicalize, strip_tracking
 from crawler.safexml import DiscoveryParseError
@@ -46,7 +47,8 @@ from crawler.traps import DEFAULT_MAX_QUERY_VARIANTS, QueryVariantCap
 from archive.times import iso, parse_aware
 
 # Discovery requests outrank pages so a run finds articles early; article pages outrank listings.
-PRIORITY = {"robots": 30, "sitemap": 20, "feed": 20, "page": 10, "listing": 0}
+PRIORITY = {CaptureKind.ROBOTS: 30, CaptureKind.SITEMAP: 20, CaptureKind.FEED: 20, CaptureKind.PAGE: 10,
+            CaptureKind.LISTING: 0}
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 SIGHTINGS_PER_BATCH = 500
 
@@ -142,7 +144,7 @@ class PressSpider(scrapy.Spider):
                          priority=settings.getpriority("PRESSCLIPS_CONTACT"))
 
     # -- request helpers -----------------------------------------------------------------------
-    def _request(self, url: str, state: OutletState, kind: str, callback: Any, *, depth: int = 0,
+    def _request(self, url: str, state: OutletState, kind: CaptureKind, callback: Any, *, depth: int = 0,
                  via: str | None = None, discovery: dict[str, Any] | None = None,
                  headers: dict[str, str] | None = None, extra_meta: dict[str, Any] | None = None) -> scrapy.Request:
         outlet = state.outlet
@@ -160,7 +162,7 @@ class PressSpider(scrapy.Spider):
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, headers=headers,
                               priority=PRIORITY.get(kind, 0), dont_filter=True)
 
-    def _discovery_request(self, url: str, state: OutletState, kind: str, callback: Any,
+    def _discovery_request(self, url: str, state: OutletState, kind: CaptureKind, callback: Any,
                            lastmod: datetime | None = None) -> scrapy.Request | None:
         """Sitemaps and feeds: once per run, conditionally when we have validators, and not at all
         when a sitemap index says the child has not changed since we last read it in full."""
@@ -204,7 +206,7 @@ class PressSpider(scrapy.Spider):
         if not self._spend(state):
             return None
         state.listings.add(key)
-        return self._request(strip_tracking(url), state, "listing", self.parse_listing, depth=depth, via=via)
+        return self._request(strip_tracking(url), state, CaptureKind.LISTING, self.parse_listing, depth=depth, via=via)
 
     def _spend(self, state: OutletState) -> bool:
         if state.remaining() <= 0:
@@ -229,7 +231,7 @@ class PressSpider(scrapy.Spider):
             headers["If-Modified-Since"] = due.last_modified
         if due.previous is not None:
             self.crawler.stats.inc_value("pressclips/recrawls")
-        return self._request(strip_tracking(due.url), state, "page", self.parse_page, via=due.via or "frontier",
+        return self._request(strip_tracking(due.url), state, CaptureKind.PAGE, self.parse_page, via=due.via or "frontier",
                              discovery=due.discovery, headers=headers or None,
                              extra_meta={"pc_previous": due.previous, "pc_frontier_url": due.url})
 
@@ -249,13 +251,13 @@ class PressSpider(scrapy.Spider):
             o = state.outlet
             if o.discover and not self.robots_from_middleware:
                 robots = f"{urlsplit(o.homepage).scheme}://{urlsplit(o.homepage).netloc}/robots.txt"
-                yield self._request(robots, state, "robots", self.parse_robots)
+                yield self._request(robots, state, CaptureKind.ROBOTS, self.parse_robots)
             for url in (*o.sitemaps, *o.news_sitemaps):
-                req = self._discovery_request(url, state, "sitemap", self.parse_sitemap)
+                req = self._discovery_request(url, state, CaptureKind.SITEMAP, self.parse_sitemap)
                 if req:
                     yield req
             for url in o.feeds:
-                req = self._discovery_request(url, state, "feed", self.parse_feed)
+                req = self._discovery_request(url, state, CaptureKind.FEED, self.parse_feed)
                 if req:
                     yield req
             for url in (o.homepage, *o.start_urls):
@@ -284,7 +286,7 @@ class PressSpider(scrapy.Spider):
 
     def _robots_sitemaps(self, state: OutletState, response: Response) -> Iterator[scrapy.Request]:
         for url in parse_robots_sitemaps(response.body, response.url):
-            req = self._discovery_request(url, state, "sitemap", self.parse_sitemap)
+            req = self._discovery_request(url, state, CaptureKind.SITEMAP, self.parse_sitemap)
             if req:
                 yield req
 
@@ -304,7 +306,7 @@ class PressSpider(scrapy.Spider):
         self._document_read(response, state)
         if sitemap.kind == "index":
             for entry in sitemap.entries:
-                req = self._discovery_request(entry.loc, state, "sitemap", self.parse_sitemap, entry.lastmod)
+                req = self._discovery_request(entry.loc, state, CaptureKind.SITEMAP, self.parse_sitemap, entry.lastmod)
                 if req:
                     yield req
             return
@@ -359,7 +361,7 @@ class PressSpider(scrapy.Spider):
             return
         if response.meta.get("pc_via") == "start" and state.outlet.discover:
             for url in find_feed_links(response.body, response.url):
-                req = self._discovery_request(url, state, "feed", self.parse_feed)
+                req = self._discovery_request(url, state, CaptureKind.FEED, self.parse_feed)
                 if req:
                     yield req
         yield from self._follow_links(response, state)
@@ -417,7 +419,7 @@ class PressSpider(scrapy.Spider):
         meta = response.meta
         pointer = meta.get("warc_pointer")
         discovery = dict(meta.get("pc_discovery") or {})
-        if meta.get("pc_kind") == "listing":
+        if meta.get("pc_kind") == CaptureKind.LISTING:
             discovery["kind"] = "listing"
         return PageItem(
             outlet=meta["pc_outlet"],
@@ -435,6 +437,6 @@ class PressSpider(scrapy.Spider):
             discovery=discovery,
             revisit_of=meta.get("pc_revisit_of"),
             warc_pointer=pointer,
-            recrawl=self.states[meta["pc_outlet"]].outlet.recrawl_delays if meta.get("pc_kind") == "page" else (),
+            recrawl=self.states[meta["pc_outlet"]].outlet.recrawl_delays if meta.get("pc_kind") == CaptureKind.PAGE else (),
             truncated="dataloss" in (response.flags or ()),  # body shorter than its Content-Length
         )

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive.extract.result import Extraction
-from archive.db.frontier import MAX_FAILURES, Frontier, UrlSighting, Window, backoff, next_due
+from archive.db.frontier import MAX_FAILURES, UrlSighting, Window, backoff, next_due
 from archive.db.models import Article, ArticleVersion, Capture, UrlState
 from archive.db.store import PageResult, Store
 from tests.archive.db.test_store import HOME, T0, article, capture, page
@@ -48,7 +48,7 @@ def test_window_admits_undated_and_in_range() -> None:
 
 
 def test_new_urls_are_due_once_and_variants_are_not(store: Store) -> None:
-    f = Frontier(store)
+    f = store.frontier
     a = f"{HOME}/news/one"
     became = f.add("outlet", [UrlSighting(a, "sitemap"), UrlSighting(a + "?utm_source=x", "link"),
                               UrlSighting(f"{HOME}/news/two", "feed")], T0)
@@ -62,7 +62,7 @@ def test_new_urls_are_due_once_and_variants_are_not(store: Store) -> None:
 
 
 def test_claim_respects_limit_and_due_order(store: Store) -> None:
-    f = Frontier(store)
+    f = store.frontier
     f.add("outlet", [UrlSighting(f"{HOME}/news/{i}", "sitemap") for i in range(5)], T0)
     first = f.claim("outlet", run_id=1, limit=2, now=T0)
     rest = f.claim("outlet", run_id=1, limit=10, now=T0)
@@ -72,7 +72,7 @@ def test_claim_respects_limit_and_due_order(store: Store) -> None:
 
 
 def test_fetched_article_is_scheduled_and_claim_carries_validators(store: Store) -> None:
-    f = Frontier(store)
+    f = store.frontier
     url = f"{HOME}/news/fresh"
     f.add("outlet", [UrlSighting(url, "news-sitemap")], T0)
     fetched = T0 + timedelta(minutes=20)  # the article says it was published at T0 - 5 h (9:30 -05:00)
@@ -85,11 +85,11 @@ def test_fetched_article_is_scheduled_and_claim_carries_validators(store: Store)
     due = f.claim("outlet", run_id=7, limit=5, now=published + timedelta(hours=1))
     assert [d.url for d in due] == [url]
     assert due[0].etag == '"v1"' and due[0].last_modified.startswith("Sun")
-    assert due[0].previous is not None and due[0].previous.payload_digest == "sha1:X1"
+    assert due[0].previous is not None and due[0].previous.pointer.payload_digest == "sha1:X1"
 
 
 def test_upstream_date_moving_makes_a_fetched_url_due_again(store: Store) -> None:
-    f = Frontier(store)
+    f = store.frontier
     url = f"{HOME}/news/edited"
     old = {"lastmod": "2020-01-01T00:00:00+00:00"}
     f.add("outlet", [UrlSighting(url, "sitemap", old)], T0)
@@ -140,7 +140,7 @@ def test_edit_records_what_changed_and_404_marks_gone_keeping_versions(store: St
 
 
 def test_fetch_failures_back_off_then_give_up(store: Store) -> None:
-    f = Frontier(store)
+    f = store.frontier
     url = f"{HOME}/news/flaky"
     f.add("outlet", [UrlSighting(url, "sitemap")], T0)
     f.fetch_failed(url, T0)
@@ -155,7 +155,7 @@ def test_fetch_failures_back_off_then_give_up(store: Store) -> None:
 
 
 def test_document_state_round_trip(store: Store) -> None:
-    f = Frontier(store)
+    f = store.frontier
     sm = f"{HOME}/sitemap-1.xml"
     f.record_document("outlet", sm, status=200, etag='"s1"', last_modified=None, lastmod=T0, windowed=False)
     f.record_document("outlet", sm, status=304, etag=None, last_modified=None, lastmod=None, windowed=False)

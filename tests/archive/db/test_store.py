@@ -17,6 +17,7 @@ from archive.db.models import Article, ArticleVersion, Capture, CrawlRun, UrlSta
 from archive.query.articles import iter_articles, list_runs, outlet_stats
 from archive.db.store import CaptureRecord, PageResult, Store, article_url
 from archive.db.frontier import UrlSighting
+from archive.warc.reader import WarcPointer
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
 HOME = "https://www.example-outlet.com"
@@ -31,8 +32,8 @@ def article(text: str, *, canonical: str | None = None, title: str = "A headline
 def capture(store: Store, n: int, url: str, when: datetime = T0) -> str:
     record_id = f"<urn:uuid:00000000-0000-0000-0000-{n:012d}>"
     store.add_capture(CaptureRecord(url=url, fetched_at=when, status=200, mime="text/html",
-                                    payload_digest=f"sha1:X{n}", warc_file="a.warc.gz", warc_offset=n * 1000,
-                                    warc_length=900, warc_record_id=record_id, outlet="outlet"))
+                                    pointer=WarcPointer("a.warc.gz", n * 1000, 900, record_id, f"sha1:X{n}"),
+                                    outlet="outlet"))
     return record_id
 
 

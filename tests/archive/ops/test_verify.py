@@ -242,9 +242,9 @@ def test_repair_on_start_fixes_what_a_killed_run_left_and_reads_nothing_else(kit
     set_capture(kit, crashed[0].record_id, warc_file=b_open.name)
     lost_id = "<urn:uuid:00000000-0000-0000-0000-00000000cafe>"
     kit.store.add_capture(CaptureRecord(url="http://127.0.0.1:8123/lost", fetched_at=kit.clock, status=200,
-                                        mime="text/html", payload_digest=crashed[-1].payload_digest,
-                                        warc_file=b_file.name, warc_offset=b_good, warc_length=crashed[-1].length,
-                                        warc_record_id=lost_id, outlet="outlet"))
+                                        mime="text/html", outlet="outlet",
+                                        pointer=WarcPointer(b_file.name, b_good, crashed[-1].length, lost_id,
+                                                            crashed[-1].payload_digest)))
     unsafe = killed_writer(kit.warc_dir, "u", 3)
     u_open = kit.warc_dir / (unsafe[0].file + ".open")
     flip_byte(u_open, unsafe[1].offset + unsafe[1].length // 2)

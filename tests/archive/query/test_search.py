@@ -7,6 +7,7 @@ crawl does, each with a real WARC response record behind its capture.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -89,9 +90,7 @@ class Archive:
             fetched_at=when))
         self.writer.close()  # a finished file, so readers see its final name
         self.store.add_capture(CaptureRecord(
-            url=url, fetched_at=when, status=200, mime="text/html", payload_digest=ptr.payload_digest,
-            warc_file=ptr.file, warc_offset=ptr.offset, warc_length=ptr.length, warc_record_id=ptr.record_id,
-            outlet=outlet))
+            url=url, fetched_at=when, status=200, mime="text/html", pointer=ptr, outlet=outlet))
         ext = Extraction(is_article=True, reason=None, title=title, authors=authors, published=published,
                          language=language, text=body, content_hash=content_hash(body))
         return self.store.record_page(PageResult(outlet=outlet, warc_record_id=ptr.record_id, requested_url=url,
@@ -360,10 +359,12 @@ def test_naive_datetimes_are_utc(built) -> None:
 
 
 def test_broad_queries_look_at_the_newest_window(built, monkeypatch: pytest.MonkeyPatch) -> None:
-    import archive.query.search
+    # The package re-exports the function ``search`` under the module's own name, so the module
+    # itself is reached through the import system, not as ``archive.query.search``.
+    search_module = importlib.import_module("archive.query.search")
 
     archive_, ids = built
-    monkeypatch.setattr(archive.query.search, "COUNT_CAP", 2)  # the window, small enough for five articles
+    monkeypatch.setattr(search_module, "COUNT_CAP", 2)  # the window, small enough for five articles
     result = search(archive_.engine, "lanthimos")  # three matches; the two stored last are looked at
     assert result.total == 2 and result.total_capped
     assert {h.article_id for h in result.hits} == {ids["bugonia"], ids["kino"]}
