@@ -19,9 +19,9 @@
 - validators: ETag only, Last-Modified only, or none (304 when the client's validators match).
 
 Article bodies are the corpus pages of ``tests/data/corpus`` (through ``tests.localsite.pages``'
-rewriting), each with a seeded lead paragraph.  ``advance(round=2)`` edits ~20% of the live
-articles (half announced by a moved ``<lastmod>``/feed ``updated``, half silent), removes ~8%
-(404 or 410) and adds two per outlet.  Dates derive from ``model.BASE_DATE``, never the clock.
+rewriting), each with a seeded lead paragraph.  ``advance(round=2)`` edits ~12% of each outlet's
+live articles (at least two: half announced by a moved ``<lastmod>``/feed ``updated``, half
+silent), removes ~5% (at least one; 404 or 410) and adds one per outlet.  Dates derive from ``model.BASE_DATE``, never the clock.
 
 Ground truth: ``real_articles()`` (canonical URL → article), ``non_article_urls()``,
 ``changes[round]``.  Server log: ``log`` (``LogEntry`` per request: path, query, headers,
@@ -30,12 +30,20 @@ status, bytes sent, time, in-flight count) and ``max_in_flight`` per outlet.
 
 Modules: ``model`` (records) · ``urls`` (URL grammar) · ``plan`` (seeded choices, corpus) ·
 ``render`` (HTML) · ``feeds`` (robots, sitemaps, feeds) · ``router`` · ``server`` · ``site`` ·
-``measure`` (crawl-quality figures from the log, the ground truth and the archive).
+``crawl`` (the real CLI) · ``measure`` (crawl-quality figures from the log, the ground truth and the archive).
 """
 
 from __future__ import annotations
 
-from .model import BASE_DATE, GenArticle, GenOutlet, GenPage, LogEntry, OutletPlan, RoundChanges
+from .model import (
+           BASE_DATE,
+           GenArticle,
+           GenOutlet,
+           GenPage,
+           LogEntry,
+           OutletPlan,
+           RoundChanges,
+)
 from .site import GeneratedSite
 
 __all__ = ["BASE_DATE", "GenArticle", "GenOutlet", "GenPage", "GeneratedSite", "LogEntry", "OutletPlan",

@@ -9,11 +9,11 @@ ground truth of what ``advance()`` changed; ``LogEntry`` is one served request.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 # Every date the site serves derives from this instant (never from the wall clock), so a
 # seed always gives the same bytes.
-BASE_DATE = datetime(2026, 11, 3, 9, 0, tzinfo=timezone.utc)
+BASE_DATE = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
 # Each round of the site happens one day after the previous one (Last-Modified, <lastmod>).
 ROUND_STEP = timedelta(days=1)
 
@@ -110,6 +110,7 @@ class LogEntry:
     in_flight: int  # requests of this outlet in flight when this one arrived (itself included)
     kind: str = ""  # the router's resource kind (article, amp, print, listing, feed, ...)
     article_url: str | None = None  # canonical URL of the article this request reached
+    digest: str = ""  # sha1 of the identity body the router produced (sent or not)
 
     @property
     def target(self) -> str:

@@ -30,9 +30,7 @@ CORPUS_DIR = Path(__file__).resolve().parent.parent / "data" / "corpus"
 TAGS = ("film", "music", "tv", "awards", "streaming", "theatre")
 AUTHORS = ("Ana Ruiz", "Ben Okafor", "Chloe Martin", "Dev Patel")
 GALLERIES = ("red-carpet-looks", "festival-in-pictures", "behind-the-scenes")
-_WORDS = ("studio premiere season director festival audience critics release box office cast "
-          "streaming series award nominee interview soundtrack sequel trailer casting network "
-          "producer screenplay ratings tour album label venue rehearsal debut finale").split()
+_WORDS = ["studio", "premiere", "season", "director", "festival", "audience", "critics", "release", "box", "office", "cast", "streaming", "series", "award", "nominee", "interview", "soundtrack", "sequel", "trailer", "casting", "network", "producer", "screenplay", "ratings", "tour", "album", "label", "venue", "rehearsal", "debut", "finale"]
 
 
 @dataclass(frozen=True)

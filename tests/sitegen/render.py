@@ -21,7 +21,7 @@ from .plan import GALLERIES, TAGS, sentence
 from .urls import amp_path, print_path, variant_href
 
 SECTION_PAGE_SIZE = 8
-_BODY_OPEN = re.compile(rb"<body\b[^>]*>", re.I)
+_BODY_OPEN = re.compile(rb"<body\b[^>]*>", re.IGNORECASE)
 
 
 def _digest(*parts: object) -> str:

@@ -8,6 +8,7 @@ Removed articles answer their 404 or 410.  The caller holds the site lock.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tests.localsite.pages import jpeg
@@ -38,7 +39,7 @@ def _missing(outlet: GenOutlet, status: int = 404, article: GenArticle | None = 
 
 
 def route(outlet: GenOutlet, path: str, query: str) -> Resource:
-    documents = {
+    documents: dict[str, tuple[Callable[[], bytes], str, str]] = {
         "/robots.txt": (lambda: feeds.robots(outlet), "text/plain; charset=utf-8", "robots"),
         "/sitemap_index.xml": (lambda: feeds.sitemap_index(outlet), XML, "sitemap"),
         "/sitemaps/articles-1.xml": (lambda: feeds.article_sitemap(outlet, 1), XML, "sitemap"),

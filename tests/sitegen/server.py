@@ -13,7 +13,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
@@ -66,7 +66,7 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         in_flight = site._enter(outlet.name)
         try:
-            resource, last_modified = site._resolve(outlet, parts.path or "/", parts.query)
+            resource, last_modified, digest = site._resolve(outlet, parts.path or "/", parts.query)
             status, headers, payload = self._negotiate(resource, last_modified)
         finally:
             site._leave(outlet.name)
@@ -81,7 +81,7 @@ class _Handler(BaseHTTPRequestHandler):
         headers_in = {key: value for key, value in self.headers.items()}
         site._log(LogEntry(outlet.name, outlet.round, self.command, parts.path or "/", parts.query, headers_in,
                            status, sent, received, in_flight, resource.kind,
-                           outlet.base_url + resource.article.path if resource.article else None))
+                           outlet.base_url + resource.article.path if resource.article else None, digest))
 
     def _negotiate(self, resource: Resource, last_modified: float) -> tuple[int, list[tuple[str, str]], bytes]:
         plan = self.server.outlet.plan
@@ -113,9 +113,9 @@ class _Handler(BaseHTTPRequestHandler):
         except (TypeError, ValueError):
             return False
         if since.tzinfo is None:
-            since = since.replace(tzinfo=timezone.utc)
+            since = since.replace(tzinfo=UTC)
         return since.timestamp() >= last_modified
 
 
 def _http_date(timestamp: float) -> str:
-    return format_datetime(datetime.fromtimestamp(timestamp, timezone.utc), usegmt=True)
+    return format_datetime(datetime.fromtimestamp(timestamp, UTC), usegmt=True)

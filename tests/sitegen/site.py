@@ -12,21 +12,35 @@ import hashlib
 import random
 import threading
 from pathlib import Path
+from typing import Self
+from urllib.parse import urlsplit
 
 from .model import VALIDATORS, GenArticle, GenOutlet, LogEntry, RoundChanges
-from .plan import CORPUS_DIR, ArticleFactory, load_corpus, outlet_pages, plan_outlet, sentence
+from .plan import (
+    CORPUS_DIR,
+    ArticleFactory,
+    CorpusPage,
+    load_corpus,
+    outlet_pages,
+    plan_outlet,
+    sentence,
+)
 from .router import Resource, route
 from .server import OutletServer
+from .urls import clean_key, request_key
 
-EDIT_SHARE = 0.2  # of live articles edited per round (half announced, half silent)
-REMOVE_SHARE = 0.08
-ADDED_PER_ROUND = 2  # per outlet
+# Per outlet and round: about a tenth of the site changes, as between two cron runs of a news
+# site (the recrawl target of ≤ 15% of the first run's bytes assumes that much).
+EDIT_SHARE = 0.12  # of live articles edited (at least 2: half announced, half silent)
+REMOVE_SHARE = 0.05  # removed (at least 1), answering 404 or 410
+ADDED_PER_ROUND = 1
+ROUNDS_IN_RESERVE = 3  # corpus pages are held back for this many advance() calls
 
 
 class GeneratedSite:
     """See the package docstring for what a seed varies."""
 
-    def __init__(self, seed: int, *, outlets: int = 3, articles: tuple[int, int] = (10, 16),
+    def __init__(self, seed: int, *, outlets: int = 3, articles: tuple[int, int] = (14, 20),
                  corpus_dir: Path = CORPUS_DIR) -> None:
         self.seed = seed
         self._rng = random.Random(seed)
@@ -34,13 +48,14 @@ class GeneratedSite:
         self._factory = ArticleFactory(self._rng)
         corpus = load_corpus(corpus_dir)
         self.outlets: list[GenOutlet] = []
-        self._reserve: dict[str, list] = {}
+        self._reserve: dict[str, list[CorpusPage]] = {}
         first_mode = self._rng.randrange(len(VALIDATORS))
         for i in range(outlets):
             validators = VALIDATORS[(first_mode + i) % len(VALIDATORS)]
             plan = plan_outlet(self._rng, f"gen{seed}-{chr(ord('a') + i)}", validators)
-            count = min(self._rng.randint(*articles), len(corpus) - ADDED_PER_ROUND * 2)
-            pages = self._rng.sample(corpus, count + ADDED_PER_ROUND * 2)
+            reserve = ADDED_PER_ROUND * ROUNDS_IN_RESERVE
+            count = min(self._rng.randint(*articles), len(corpus) - reserve)
+            pages = self._rng.sample(corpus, count + reserve)
             outlet = GenOutlet(plan)
             # Newest first, a few hours apart, so listings, feeds and news sitemaps have an order.
             hours = sorted(self._rng.uniform(1, 24 * 14) for _ in range(count))
@@ -58,7 +73,7 @@ class GeneratedSite:
 
     # ------------------------------------------------------------ lifecycle
 
-    def start(self) -> GeneratedSite:
+    def start(self) -> Self:
         for outlet in self.outlets:
             server = OutletServer(self, outlet)
             outlet.base_url = f"http://127.0.0.1:{server.server_address[1]}"
@@ -77,7 +92,7 @@ class GeneratedSite:
             thread.join(timeout=5)
         self._servers, self._threads = [], []
 
-    def __enter__(self) -> GeneratedSite:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -99,6 +114,17 @@ class GeneratedSite:
         for outlet in self.outlets:
             urls |= {outlet.base_url + p.path for p in outlet.pages}
         return urls
+
+    def attribute(self, url: str) -> str | None:
+        """The canonical URL of the real article that ``url`` shows (any variant), else None."""
+        parts = urlsplit(url)
+        for outlet in self.outlets:
+            if outlet.base_url.lower() == f"{parts.scheme}://{parts.netloc}".lower():
+                key_path, key_id, *_ = request_key(parts.path or "/", parts.query)
+                for art in outlet.articles:
+                    if clean_key(art.path) == (key_path, key_id):
+                        return outlet.base_url + art.path
+        return None
 
     def outlets_toml(self) -> str:
         blocks = []
@@ -134,6 +160,8 @@ class GeneratedSite:
                 for art in rng.sample(unedited, max(1, int(len(live) * REMOVE_SHARE + 0.5))):
                     art.removed_status = rng.choice((404, 410))
                     changes.removed[outlet.base_url + art.path] = art.removed_status
+                if len(self._reserve[outlet.name]) < ADDED_PER_ROUND:
+                    raise LookupError(f"no corpus pages left for round {round} (ROUNDS_IN_RESERVE)")
                 for page in self._reserve[outlet.name][:ADDED_PER_ROUND]:
                     art = self._factory.make(outlet.plan, page, -rng.uniform(1, 12), round_added=round)
                     outlet.articles.append(art)
@@ -145,8 +173,9 @@ class GeneratedSite:
 
     # ------------------------------------------------------------ called by the handler
 
-    def _resolve(self, outlet: GenOutlet, path: str, query: str) -> tuple[Resource, float]:
-        """The resource and its Last-Modified: when this URL's current body first went out."""
+    def _resolve(self, outlet: GenOutlet, path: str, query: str) -> tuple[Resource, float, str]:
+        """The resource, its Last-Modified (when this URL's current body first went out) and the
+        body's digest."""
         with self._lock:
             resource = route(outlet, path, query)
             key = (outlet.name, path, query)
@@ -155,7 +184,7 @@ class GeneratedSite:
             if known is None or known[0] != digest:
                 known = (digest, outlet.round_date().timestamp())
                 self._first_served[key] = known
-            return resource, known[1]
+            return resource, known[1], digest
 
     def _enter(self, outlet: str) -> int:
         with self._lock:
