@@ -20,8 +20,8 @@
 
 Article bodies are the corpus pages of ``tests/data/corpus`` (through ``tests.localsite.pages``'
 rewriting), each with a seeded lead paragraph.  ``advance(round=2)`` edits ~12% of each outlet's
-live articles (at least two: half announced by a moved ``<lastmod>``/feed ``updated``, half
-silent), removes ~5% (at least one; 404 or 410) and adds one per outlet.  Dates derive from ``model.BASE_DATE``, never the clock.
+live articles (at least two: half announced by a moved ``<lastmod>``/Atom ``updated`` when the outlet has
+such a channel, the others silent), removes ~5% (at least one; 404 or 410) and adds one per outlet.  Dates derive from ``model.BASE_DATE``, never the clock.
 
 Ground truth: ``real_articles()`` (canonical URL → article), ``non_article_urls()``,
 ``changes[round]``.  Server log: ``log`` (``LogEntry`` per request: path, query, headers,

@@ -63,13 +63,15 @@ def _has_validators(site: GeneratedSite, entry: LogEntry) -> bool:
 
 
 def unchanged_documents(site: GeneratedSite, round: int) -> set[str]:
-    """Listing/feed/sitemap URLs whose body this round is byte-identical to the previous round's."""
+    """Listing/feed/sitemap URLs sent in full (200) this round with a body byte-identical to the
+    previous round's: each should be archived as a revisit record.  (A 304 sends no body; whether
+    it leaves a record is the crawler's choice, not counted here.)"""
     before = {(e.outlet, e.target): e.digest for e in site.log
               if e.round == round - 1 and e.status == 200 and e.method == "GET"}
     bases = {o.name: o.base_url for o in site.outlets}
     return {bases[e.outlet] + e.target for e in site.log
             if e.round == round and e.method == "GET" and e.kind in DOCUMENT_KINDS
-            and e.status in (200, 304) and before.get((e.outlet, e.target)) == e.digest}
+            and e.status == 200 and before.get((e.outlet, e.target)) == e.digest}
 
 
 @dataclass

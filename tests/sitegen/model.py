@@ -42,6 +42,12 @@ class OutletPlan:
     news_sitemap: bool
     download_delay: float  # [outlets.politeness] download_delay
 
+    @property
+    def announces_edits(self) -> bool:
+        """Whether some channel carries a modification date: sitemap ``<lastmod>`` or a dated Atom
+        ``<updated>`` (RSS has only pubDate, the news sitemap only the publication date)."""
+        return self.sitemap_lastmod or (self.feed_kind == "atom" and self.feed_dates)
+
 
 @dataclass(eq=False)
 class GenArticle:

@@ -92,7 +92,9 @@ class ArticleFactory:
             number += 1
         self._numbers.add(number)
         title = str(page.meta.get("title") or page.slug)
-        slug = slugify(title)[:60].strip("-") or f"story-{number}"
+        slug = slugify(title)[:60].strip("-")
+        if len(slug) < 8:  # a title in another script: CMSs fall back to an id-based slug
+            slug = f"story-{number}"
         published = BASE_DATE + timedelta(days=round_added - 1) - timedelta(hours=published_hours_ago)
         path = article_path(plan.scheme, published, slug, number)
         if path in self._paths:  # two corpus titles can slugify alike

@@ -151,7 +151,7 @@ class GeneratedSite:
                 for i, art in enumerate(edited):
                     art.edits.append("Update: " + sentence(rng, 20))
                     url = outlet.base_url + art.path
-                    if i % 2 == 0:  # announced: sitemaps and feeds show the new date
+                    if i % 2 == 0 and outlet.plan.announces_edits:  # sitemaps/feeds show the new date
                         art.lastmod = when
                         changes.edited_announced.append(url)
                     else:

@@ -10,7 +10,7 @@ parameters and a toggled trailing slash, as real CMSs do.
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
 # Query parameters that select a different resource; everything else is ignored by the router.
 SIGNIFICANT_PARAMS = ("id", "amp", "print", "page")
@@ -85,6 +85,3 @@ def clean_key(path: str) -> tuple[str, str]:
     bare, _, query = path.partition("?")
     return bare.rstrip("/") or "/", dict(parse_qsl(query)).get("id", "")
 
-
-def sorted_query(query: str) -> str:
-    return urlencode(sorted(parse_qsl(query)))
