@@ -34,7 +34,7 @@ ALL = frozenset(SEEDS)
 KNOWN_FAILURES: dict[str, tuple[frozenset[int], str]] = {
     "clean-log": (ALL, ("crawler/throttle.py OutletAutoThrottle._adjust_delay reads response.meta inside "
                        "response_downloaded, which raises AttributeError on every response with AutoThrottle on "
-                       "(ERROR + Traceback per response, and per-outlet delays never applied)")),
+                       "(ERROR + Traceback per response; the per-outlet download_delay floor is never applied)")),
     "non-articles": (ALL, ("archive/extract/pagekind.py keeps any page with >= 300 characters of text: about, "
                           "contact, legal, gallery and video-hub pages are stored as articles (24 of ~75 rows)")),
     "variants-run-1": (ALL, ("AMP copies (/amp/..., ?amp=1) and ?print=1 copies are downloaded although the "
