@@ -86,7 +86,8 @@ class TwoRounds:
             f"edits announced {announced}/{len(ch.edited_announced)}, silent {silent}/{len(ch.edited_silent)}; "
             f"gone {len(f2.gone & set(ch.removed))}/{len(ch.removed)}; "
             f"unchanged documents revisited {len(unchanged & f2.revisits)}/{len(unchanged)}; "
-            f"log problems {len(log_problems(self.runs[0].stderr))}, {len(log_problems(self.runs[1].stderr))}"
+            f"log problems {len(log_problems(self.runs[0].stderr))}, {len(log_problems(self.runs[1].stderr))}; "
+            f"max in flight per outlet {max(self.site.max_in_flight.values())}"
         )
 
 
@@ -184,3 +185,9 @@ def test_removed_articles_are_marked_gone(request: pytest.FixtureRequest, rounds
     removed = set(rounds.site.changes[2].removed)
     assert removed
     assert sorted(removed - rounds.figures[1].gone) == []
+
+
+def test_politeness_holds_per_outlet(rounds: TwoRounds) -> None:
+    """The crawler's default of 2 requests per outlet, seen from the server side."""
+    assert all(1 <= peak <= 2 for peak in rounds.site.max_in_flight.values()), rounds.site.max_in_flight
+    assert max(entry.in_flight for entry in rounds.site.log) <= 2
