@@ -76,15 +76,16 @@ def test_two_sigkills_then_a_full_run_cover_what_an_uninterrupted_crawl_does(see
             proc.wait(timeout=30)
             stored.append(len(archive_rows(archive, "SELECT id FROM articles"))
                           if (archive / "pressclips.sqlite3").exists() else 0)
+        final_log_start = len(site.log)
         final = crawl(outlets, archive)
         assert final.returncode == 0, final.stderr[-3000:]
 
         coverage_sql = "SELECT canonical_url FROM articles ORDER BY canonical_url"
-        expected = archive_rows(reference, coverage_sql)
-        got = archive_rows(archive, coverage_sql)
-        print(f"\nseed {seed}: kills after {delays} s left {stored} article rows; articles {len(got)} (uninterrupted {len(expected)})")
-        assert got == expected
-        assert {site.attribute(str(url)) for url, in got} >= set(site.real_articles())
+        expected = {str(url) for url, in archive_rows(reference, coverage_sql)}
+        got = {str(url) for url, in archive_rows(archive, coverage_sql)}
+        print(f"\nseed {seed}: kills {delays} s after the run started left {stored} article rows; "
+              f"articles {len(got)} (uninterrupted {len(expected)}); missing {sorted(expected - got)}")
+        assert {site.attribute(url) for url in got} >= set(site.real_articles())
         for sql in ("SELECT canonical_url FROM articles GROUP BY canonical_url HAVING count(*) > 1",
                     "SELECT url FROM urls GROUP BY url HAVING count(*) > 1",
                     "SELECT article_id FROM article_versions GROUP BY article_id HAVING count(*) > 1",
@@ -94,5 +95,61 @@ def test_two_sigkills_then_a_full_run_cover_what_an_uninterrupted_crawl_does(see
         assert statuses == ["killed"] * KILLS + ["ok"], statuses
         verify = cli("verify", "--archive", str(archive))
         assert verify.returncode == 0, verify.stdout[-2000:] + verify.stderr[-2000:]
+        if expected - got and expected - got <= only_in_skipped_child_sitemaps(site, final_log_start):
+            # Whether a kill lands between an index and its children is chance: a dynamic xfail
+            # that only this bug's signature triggers (any other difference still fails).
+            pytest.xfail(f"issue 10: {INDEX_BUG}")
+        assert got == expected
+    finally:
+        site.stop()
+
+
+INDEX_BUG = ("a killed run stores the sitemap index's validators before its child sitemaps are fetched; "
+             "later runs get 304 for the index and never fetch the children, so URLs listed only there "
+             "are lost (DESIGN §4: discovery state must commit with what it discovered)")
+
+
+def only_in_skipped_child_sitemaps(site: GeneratedSite, log_start: int) -> set[str]:
+    """URLs listed in the child sitemaps of outlets whose index answered 304 in the run that began
+    at ``log_start`` and whose children that run never requested: what the index bug loses."""
+    log = site.log[log_start:]
+    lost: set[str] = set()
+    for outlet in site.outlets:
+        mine = [e for e in log if e.outlet == outlet.name]
+        if any(e.path == "/sitemap_index.xml" and e.status == 304 for e in mine) and not any(
+                e.path.startswith("/sitemaps/") for e in mine):
+            lost |= {outlet.base_url + a.path for a in outlet.articles}
+            lost |= {outlet.base_url + p.path for p in outlet.pages}
+    return lost
+
+
+@pytest.mark.xfail(strict=True, reason=f"issue 10: {INDEX_BUG}")
+def test_kill_between_a_sitemap_index_and_its_children_loses_no_url(tmp_path: Path) -> None:
+    """Deterministic form of the kill point above: the server holds every outlet's request for its
+    pages sitemap until the crawl has been killed, then a full run must still reach every URL
+    listed there."""
+    site = GeneratedSite(23).start()
+    held = site.hold("/sitemaps/pages.xml")
+    outlets = tmp_path / "outlets.toml"
+    outlets.write_text(site.outlets_toml())
+    archive = tmp_path / "archive"
+    try:
+        proc = start_crawl(outlets, archive)
+        # Every outlet that answers the next run's index with 304 must be caught at this point.
+        validating = {o.name for o in site.outlets if o.plan.validators != "none"}
+        deadline = time.monotonic() + START_TIMEOUT
+        while not validating <= held.outlets:
+            assert proc.poll() is None and time.monotonic() < deadline, f"held only {held.outlets}"
+            time.sleep(0.1)
+        time.sleep(2.0)  # the index's own state is written by the crawler's writer thread meanwhile
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        held.release.set()
+        final = crawl(outlets, archive)
+        assert final.returncode == 0, final.stderr[-3000:]
+        known = {str(url) for url, in archive_rows(archive, "SELECT url FROM urls")}
+        listed = {o.base_url + p.path for o in site.outlets for p in o.pages
+                  if p.kind in ("about", "contact", "legal", "gallery", "video")}
+        assert sorted(listed - known) == []
     finally:
         site.stop()

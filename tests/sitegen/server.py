@@ -64,6 +64,7 @@ class _Handler(BaseHTTPRequestHandler):
         site, outlet = self.server.site, self.server.outlet
         received = time.time()
         parts = urlsplit(self.path)
+        site._wait_if_held(outlet.name, parts.path or "/")
         in_flight = site._enter(outlet.name)
         try:
             resource, last_modified, digest = site._resolve(outlet, parts.path or "/", parts.query)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import random
 import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self
 from urllib.parse import urlsplit
@@ -35,6 +36,16 @@ EDIT_SHARE = 0.12  # of live articles edited (at least 2: half announced, half s
 REMOVE_SHARE = 0.05  # removed (at least 1), answering 404 or 410
 ADDED_PER_ROUND = 1
 ROUNDS_IN_RESERVE = 3  # corpus pages are held back for this many advance() calls
+
+
+@dataclass(frozen=True)
+class HeldPath:
+    """``reached`` is set when a request for the held path arrives (``outlets`` names whose); it
+    waits for ``release``."""
+
+    reached: threading.Event
+    release: threading.Event
+    outlets: set[str] = field(default_factory=set)
 
 
 class GeneratedSite:
@@ -68,6 +79,7 @@ class GeneratedSite:
         self.max_in_flight: dict[str, int] = {o.name: 0 for o in self.outlets}
         self._in_flight: dict[str, int] = {o.name: 0 for o in self.outlets}
         self._first_served: dict[tuple[str, str, str], tuple[str, float]] = {}
+        self._held: dict[str, HeldPath] = {}
         self._servers: list[OutletServer] = []
         self._threads: list[threading.Thread] = []
 
@@ -84,7 +96,18 @@ class GeneratedSite:
             self._threads.append(thread)
         return self
 
+    def hold(self, path: str) -> HeldPath:
+        """Make requests for ``path`` (any outlet) wait until ``release`` is set (or 60 s pass), so
+        a test can kill a crawl at exactly that point of its discovery."""
+        held = HeldPath(threading.Event(), threading.Event())
+        with self._lock:
+            self._held[path] = held
+        return held
+
     def stop(self) -> None:
+        with self._lock:
+            for held in self._held.values():
+                held.release.set()
         for server in self._servers:
             server.shutdown()
             server.server_close()
@@ -185,6 +208,15 @@ class GeneratedSite:
                 known = (digest, outlet.round_date().timestamp())
                 self._first_served[key] = known
             return resource, known[1], digest
+
+    def _wait_if_held(self, outlet: str, path: str) -> None:
+        with self._lock:
+            held = self._held.get(path)
+            if held is not None:
+                held.outlets.add(outlet)
+        if held is not None:
+            held.reached.set()
+            held.release.wait(timeout=60)
 
     def _enter(self, outlet: str) -> int:
         with self._lock:
