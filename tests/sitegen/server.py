@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import sys
 import time
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .model import GenOutlet, LogEntry
@@ -42,6 +43,12 @@ class OutletServer(ThreadingHTTPServer):
         self.site = site
         self.outlet = outlet
         super().__init__(("127.0.0.1", 0), _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:  # typeshed's own types
+        """A client that went away (a killed crawl) is normal here; anything else is reported."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
