@@ -78,18 +78,16 @@ class _Handler(BaseHTTPRequestHandler):
             status, headers, payload = self._negotiate(resource, last_modified)
         finally:
             site._leave(outlet.name)
+        body = payload if self.command == "GET" and status != 304 else b""
+        # Logged before the response goes out, so a client that has read it always finds its entry.
+        site._log(LogEntry(outlet.name, outlet.round, self.command, parts.path or "/", parts.query,
+                           dict(self.headers.items()), status, len(body), received, in_flight, resource.kind,
+                           outlet.base_url + resource.article.path if resource.article else None, digest))
         self.send_response(status)
         for key, value in headers:
             self.send_header(key, value)
         self.end_headers()
-        sent = 0
-        if self.command == "GET" and status != 304:
-            self.wfile.write(payload)
-            sent = len(payload)
-        headers_in = {key: value for key, value in self.headers.items()}
-        site._log(LogEntry(outlet.name, outlet.round, self.command, parts.path or "/", parts.query, headers_in,
-                           status, sent, received, in_flight, resource.kind,
-                           outlet.base_url + resource.article.path if resource.article else None, digest))
+        self.wfile.write(body)
 
     def _negotiate(self, resource: Resource, last_modified: float) -> tuple[int, list[tuple[str, str]], bytes]:
         plan = self.server.outlet.plan
