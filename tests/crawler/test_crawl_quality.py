@@ -6,6 +6,14 @@ Each target is its own test, per seed, so targets that hold are asserted for rea
 that fails today because of a known crawler/archive bug is marked ``xfail(strict=True)`` for the
 seeds it fails on (``KNOWN_FAILURES``): when the bug is fixed the test passes, strict xfail
 turns that into a failure, and the entry must go.  Figures are printed per seed (``-s``).
+
+Definitions (``tests.sitegen.measure``): rows are attributed to a real article through the site's
+router, so a row made from ``?ito=…`` or ``?print=1`` counts against its article; "variant
+downloads" are article bodies sent beyond one per article (AMP, print, tracking variants);
+"re-requests" are round-2 GETs of URLs that answered 200 *with a validator* in round 1 (robots.txt,
+fetched by Scrapy's middleware, aside); bytes are entity bytes the server sent (gzip on the wire).
+Round 2 runs on the real schedule: no article is due by its recrawl schedule, so what round 2
+fetches is what discovery (lastmod, feeds, links) asks for.
 """
 
 from __future__ import annotations
