@@ -26,7 +26,9 @@ such a channel, the others silent), removes ~5% (at least one; 404 or 410) and a
 Ground truth: ``real_articles()`` (canonical URL → article), ``non_article_urls()``,
 ``changes[round]``.  Server log: ``log`` (``LogEntry`` per request: path, query, headers,
 status, bytes sent, time, in-flight count) and ``max_in_flight`` per outlet.
-``outlets_toml()`` gives the crawler's outlets file (a small per-outlet ``download_delay``).
+``outlets_toml()`` gives the crawler's outlets file (a small per-outlet ``download_delay``;
+AutoThrottle stays on).  ``hold(path)`` parks requests for a path until released, so a test can
+SIGKILL a crawl at an exact point of its discovery.
 
 Modules: ``model`` (records) · ``urls`` (URL grammar) · ``plan`` (seeded choices, corpus) ·
 ``render`` (HTML) · ``feeds`` (robots, sitemaps, feeds) · ``router`` · ``server`` · ``site`` ·
