@@ -15,6 +15,13 @@ Two round-2 scenarios, each on a fresh copy of the round-1 archive:
     .venv/bin/python bench/recrawl.py [--outlets 2] [--change 0.10] [--corpus DIR]
 
 Target (issue 3): round 2 ≤ 15% of round 1's bytes, with 100% of new and edited articles found.
+
+``--generated --seeds 1,2,3`` crawls seeded generated sites instead (``tests/sitegen``: varied
+URL schemes, link variants, AMP/print copies, non-article pages, validators) with the crawler's
+default settings (AutoThrottle on), ``advance(round=2)``, crawls again, and reports from the
+site's own log and ground truth: round-2 bytes and the conditional share of re-requests, edits
+found (announced and unannounced), extra downloads caused by URL variants, rows per real article
+and non-article rows (issue 10).
 """
 
 from __future__ import annotations
@@ -34,6 +41,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.localsite import LocalSite  # noqa: E402
+from tests.sitegen import GeneratedSite  # noqa: E402
+from tests.sitegen.crawl import crawl as crawl_defaults  # noqa: E402
+from tests.sitegen.crawl import log_problems  # noqa: E402
+from tests.sitegen.measure import archive_figures, traffic  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "corpus" / "pages"
 TEST_CORPUS = ROOT / "tests" / "data" / "corpus"
@@ -66,12 +77,64 @@ def found(archive: Path, urls: list[str]) -> tuple[int, int]:
         return fetched, versions
 
 
+def edited_found(versions: dict[str, int], urls: list[str]) -> int:
+    """How many of ``urls`` have a second version (the edit was found and stored)."""
+    return sum(versions.get(u, 0) >= 2 for u in urls)
+
+
+def generated(seeds: list[int]) -> None:
+    """Two rounds per seeded generated site, default crawler settings; one report line each."""
+    for seed in seeds:
+        site = GeneratedSite(seed).start()
+        work = Path(tempfile.mkdtemp(prefix=f"pressclips-recrawl-gen{seed}-"))
+        try:
+            outlets, archive = work / "outlets.toml", work / "archive"
+            outlets.write_text(site.outlets_toml())
+            database = f"sqlite:///{archive / 'pressclips.sqlite3'}"
+            runs = [crawl_defaults(outlets, archive)]
+            first = archive_figures(site, database, run_id=1)
+            changes = site.advance(round=2)
+            runs.append(crawl_defaults(outlets, archive))
+            second = archive_figures(site, database, run_id=2)
+            t1, t2 = traffic(site, 1), traffic(site, 2)
+            print(f"seed {seed}: {first.real_articles} articles on {len(site.outlets)} outlets "
+                  f"({', '.join(f'{o.name}={o.plan.scheme}/{o.plan.validators}' for o in site.outlets)}); "
+                  f"exit codes {[r.returncode for r in runs]}, log problems "
+                  f"{[len(log_problems(r.stderr)) for r in runs]}")
+            print(f"  round 2: {t2.bytes_sent / 1e3:.0f} kB of {t1.bytes_sent / 1e3:.0f} kB "
+                  f"({t2.bytes_sent / t1.bytes_sent:.1%}, target ≤ 15%); conditional re-requests "
+                  f"{t2.conditional}/{t2.re_requests} ({t2.conditional_share:.1%}, target ≥ 90%)")
+            print(f"  edits found: announced {edited_found(second.versions, changes.edited_announced)}/{len(changes.edited_announced)}, "
+                  f"unannounced {edited_found(second.versions, changes.edited_silent)}/{len(changes.edited_silent)}; "
+                  f"added found {len(set(changes.added) & set(second.versions))}/{len(changes.added)}; "
+                  f"removed marked gone {len(second.gone & set(changes.removed))}/{len(changes.removed)}")
+            print(f"  variant downloads: round 1 {t1.variant_extra}/{t1.articles_downloaded} "
+                  f"({t1.variant_extra_share:.1%}, target ≤ 5%), round 2 {t2.variant_extra} (target 0)")
+            print(f"  rows per real article {first.rows_per_article:.3f} / {second.rows_per_article:.3f} "
+                  f"(target ≤ 1.02); non-article rows {len(first.non_article_rows)}/{first.article_rows} "
+                  f"({first.non_article_share:.1%}, target ≤ 1%); real articles lost {len(first.lost)}")
+        finally:
+            site.stop()
+            shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--outlets", type=int, default=2)
     parser.add_argument("--change", type=float, default=0.10, help="share of articles edited before round 2")
     parser.add_argument("--corpus", type=Path, default=SHARED if SHARED.is_dir() else TEST_CORPUS)
+    parser.add_argument("--generated", action="store_true", help="crawl seeded generated sites (tests/sitegen)")
+    parser.add_argument("--seeds", default="1,2,3", help="with --generated: comma-separated seeds")
     args = parser.parse_args()
+    if args.generated:
+        try:
+            seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
+        except ValueError:
+            parser.error(f"--seeds: expected comma-separated integers, got {args.seeds!r}")
+        if not seeds:
+            parser.error("--seeds: give at least one seed")
+        generated(seeds)
+        return
 
     site = LocalSite(outlets=args.outlets, corpus_dir=args.corpus, article_delay=0.0, reserve=10).start()
     work = Path(tempfile.mkdtemp(prefix="pressclips-recrawl-"))

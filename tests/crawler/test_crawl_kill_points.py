@@ -1,0 +1,155 @@
+"""SIGKILL at seeded random points (issue 10): a generated site is crawled by the real CLI with
+default settings, the crawl's whole process group is SIGKILLed a seeded random delay after its
+run started, twice, then one run goes to the end.  The archive must then cover exactly what an uninterrupted crawl of
+the same site covers, hold no duplicate rows, and pass ``pressclips verify``."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from tests.sitegen import GeneratedSite
+from tests.sitegen.crawl import cli, crawl, start_crawl
+
+KILLS = 2
+# Seconds after the run's crawl_runs row appears (start-up time varies with the machine's load):
+# a crawl of a generated site takes 30-60 s, so a kill lands anywhere from "nothing fetched yet"
+# to "a good part stored".
+KILL_WINDOW = (0.5, 15.0)
+START_TIMEOUT = 120.0
+
+
+def archive_rows(archive: Path, sql: str) -> list[tuple[object, ...]]:
+    engine = create_engine(f"sqlite:///{archive / 'pressclips.sqlite3'}")
+    try:
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(text(sql))]
+    finally:
+        engine.dispose()
+
+
+def run_rows(archive: Path) -> int:
+    if not (archive / "pressclips.sqlite3").exists():
+        return 0
+    try:
+        return len(archive_rows(archive, "SELECT id FROM crawl_runs"))
+    except OperationalError:  # the crawler is still creating its tables
+        return 0
+
+
+def wait_until_running(proc: subprocess.Popen[bytes], archive: Path, runs_before: int) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while run_rows(archive) <= runs_before:
+        assert proc.poll() is None, "the crawl ended before its run started"
+        assert time.monotonic() < deadline, "the crawl did not start its run"
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize("seed", [21, 22])
+def test_two_sigkills_then_a_full_run_cover_what_an_uninterrupted_crawl_does(seed: int, tmp_path: Path) -> None:
+    rng = random.Random(seed)
+    site = GeneratedSite(seed).start()
+    outlets = tmp_path / "outlets.toml"
+    outlets.write_text(site.outlets_toml())
+    reference, archive = tmp_path / "reference", tmp_path / "archive"
+    try:
+        uninterrupted = crawl(outlets, reference)
+        assert uninterrupted.returncode == 0, uninterrupted.stderr[-3000:]
+
+        delays = [round(rng.uniform(*KILL_WINDOW), 2) for _ in range(KILLS)]
+        stored: list[int] = []  # article rows after each kill
+        for delay in delays:
+            runs_before = run_rows(archive)
+            proc = start_crawl(outlets, archive)
+            wait_until_running(proc, archive, runs_before)
+            time.sleep(delay)
+            assert proc.poll() is None, f"the crawl ended within {delay}s, before it could be killed"
+            os.killpg(proc.pid, signal.SIGKILL)  # the CLI, Scrapy and the extraction workers
+            proc.wait(timeout=30)
+            stored.append(len(archive_rows(archive, "SELECT id FROM articles"))
+                          if (archive / "pressclips.sqlite3").exists() else 0)
+        final_log_start = len(site.log)
+        final = crawl(outlets, archive)
+        assert final.returncode == 0, final.stderr[-3000:]
+
+        coverage_sql = "SELECT canonical_url FROM articles ORDER BY canonical_url"
+        expected = {str(url) for url, in archive_rows(reference, coverage_sql)}
+        got = {str(url) for url, in archive_rows(archive, coverage_sql)}
+        print(f"\nseed {seed}: kills {delays} s after the run started left {stored} article rows; "
+              f"articles {len(got)} (uninterrupted {len(expected)}); missing {sorted(expected - got)}")
+        assert {site.attribute(url) for url in got} >= set(site.real_articles())
+        for sql in ("SELECT canonical_url FROM articles GROUP BY canonical_url HAVING count(*) > 1",
+                    "SELECT url FROM urls GROUP BY url HAVING count(*) > 1",
+                    "SELECT article_id FROM article_versions GROUP BY article_id HAVING count(*) > 1",
+                    "SELECT warc_record_id FROM captures GROUP BY warc_record_id HAVING count(*) > 1"):
+            assert archive_rows(archive, sql) == [], sql
+        statuses = [status for status, in archive_rows(archive, "SELECT status FROM crawl_runs ORDER BY id")]
+        assert statuses == ["killed"] * KILLS + ["ok"], statuses
+        verify = cli("verify", "--archive", str(archive))
+        assert verify.returncode == 0, verify.stdout[-2000:] + verify.stderr[-2000:]
+        if expected - got and expected - got <= only_in_skipped_child_sitemaps(site, final_log_start):
+            # Whether a kill lands between an index and its children is chance: a dynamic xfail
+            # that only this bug's signature triggers (any other difference still fails).
+            pytest.xfail(f"issue 10: {INDEX_BUG}")
+        assert got == expected
+    finally:
+        site.stop()
+
+
+INDEX_BUG = ("a killed run stores the sitemap index's validators before its child sitemaps are fetched; "
+             "later runs get 304 for the index and never fetch the children, so URLs listed only there "
+             "are lost (DESIGN §4: discovery state must commit with what it discovered)")
+
+
+def only_in_skipped_child_sitemaps(site: GeneratedSite, log_start: int) -> set[str]:
+    """URLs listed in the child sitemaps of outlets whose index answered 304 in the run that began
+    at ``log_start`` and whose children that run never requested: what the index bug loses."""
+    log = site.log[log_start:]
+    lost: set[str] = set()
+    for outlet in site.outlets:
+        mine = [e for e in log if e.outlet == outlet.name]
+        if any(e.path == "/sitemap_index.xml" and e.status == 304 for e in mine) and not any(
+                e.path.startswith("/sitemaps/") for e in mine):
+            lost |= {outlet.base_url + a.path for a in outlet.articles}
+            lost |= {outlet.base_url + p.path for p in outlet.pages}
+    return lost
+
+
+@pytest.mark.xfail(strict=True, reason=f"issue 10: {INDEX_BUG}")
+def test_kill_between_a_sitemap_index_and_its_children_loses_no_url(tmp_path: Path) -> None:
+    """Deterministic form of the kill point above: the server holds every outlet's request for its
+    pages sitemap until the crawl has been killed, then a full run must still reach every URL
+    listed there."""
+    site = GeneratedSite(23).start()
+    held = site.hold("/sitemaps/pages.xml")
+    outlets = tmp_path / "outlets.toml"
+    outlets.write_text(site.outlets_toml())
+    archive = tmp_path / "archive"
+    try:
+        proc = start_crawl(outlets, archive)
+        # Every outlet that answers the next run's index with 304 must be caught at this point.
+        validating = {o.name for o in site.outlets if o.plan.validators != "none"}
+        deadline = time.monotonic() + START_TIMEOUT
+        while not validating <= held.outlets:
+            assert proc.poll() is None and time.monotonic() < deadline, f"held only {held.outlets}"
+            time.sleep(0.1)
+        time.sleep(2.0)  # the index's own state is written by the crawler's writer thread meanwhile
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        held.release.set()
+        final = crawl(outlets, archive)
+        assert final.returncode == 0, final.stderr[-3000:]
+        known = {str(url) for url, in archive_rows(archive, "SELECT url FROM urls")}
+        listed = {o.base_url + p.path for o in site.outlets for p in o.pages
+                  if p.kind in ("about", "contact", "legal", "gallery", "video")}
+        assert sorted(listed - known) == []
+    finally:
+        site.stop()
