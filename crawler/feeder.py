@@ -20,7 +20,7 @@ from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
 from archive.db.frontier import DueUrl, Frontier
-from crawler.runtime import ArchiveRuntime
+from crawler.runtime import runtime_of
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class FrontierFeeder:
                  make_request: Callable[[str, DueUrl], Request | None]) -> None:
         """``budgets``: outlet name → how many more pages it may fetch this run."""
         self.crawler = crawler
-        self.runtime = ArchiveRuntime.of(crawler)
+        self.runtime = runtime_of(crawler)
         self.frontier = Frontier(self.runtime.store)
         self.budgets = budgets
         self.make_request = make_request

@@ -19,7 +19,7 @@ from archive.extract.pool import run_extraction
 from archive.extract.result import Extraction, provenance_json
 from archive.db.store import PageResult
 from crawler.items import PageItem, UrlBatchItem
-from crawler.runtime import ArchiveRuntime
+from crawler.runtime import runtime_of
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ def not_article(reason: str) -> Extraction:
 class ArchivePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.runtime = ArchiveRuntime.of(crawler)
+        self.runtime = runtime_of(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "ArchivePipeline":

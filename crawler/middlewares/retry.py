@@ -37,7 +37,7 @@ from typing import Any
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
-from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import reactor
@@ -46,8 +46,6 @@ from twisted.internet.task import deferLater
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BACKOFF = 1.0
-DEFAULT_RETRY_AFTER_MAX = 300.0
 JITTER = 0.25
 
 
@@ -108,8 +106,9 @@ def retry_reason(response: Response, retry_codes: set[int]) -> str | None:
 class BackoffRetryMiddleware(RetryMiddleware):
     def __init__(self, settings: Any) -> None:
         super().__init__(settings)
-        self.backoff = settings.getfloat("PRESSCLIPS_RETRY_BACKOFF", DEFAULT_BACKOFF)
-        self.max_wait = settings.getfloat("PRESSCLIPS_RETRY_AFTER_MAX", DEFAULT_RETRY_AFTER_MAX)
+        # Defaults live in crawler.settings; crawler.config validated the values at start.
+        self.backoff = settings.getfloat("PRESSCLIPS_RETRY_BACKOFF")
+        self.max_wait = settings.getfloat("PRESSCLIPS_RETRY_AFTER_MAX")
         self._waits: set[Deferred[Any]] = set()
 
     @classmethod
@@ -133,7 +132,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
             logger.info("not retrying %s in this run: Retry-After %.0f s exceeds PRESSCLIPS_RETRY_AFTER_MAX (%.0f s)",
                         request.url, retry_after, self.max_wait)
             return response
-        new = self._retry(request, reason)
+        new = self.retry_request(request, reason)
         if new is None:
             return response
         self._mark_retried(request, reason)
@@ -143,13 +142,26 @@ class BackoffRetryMiddleware(RetryMiddleware):
     async def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:
         if not isinstance(exception, self.exceptions_to_retry) or request.meta.get("dont_retry", False):
             return None
-        new = self._retry(request, exception)
+        new = self.retry_request(request, exception)
         if new is None:
             return None
         await self._wait(new, None)
         return new
 
     # -- helpers -------------------------------------------------------------------------------
+    def retry_request(self, request: Request, reason: str | Exception) -> Request | None:
+        """The next attempt, or None once retries are exhausted: Scrapy's public
+        ``get_retry_request`` with the same per-request meta overrides RetryMiddleware honours
+        (it counts ``retry/count``, ``retry/reason_count/*`` and ``retry/max_reached``)."""
+        assert self.crawler.spider is not None
+        meta = request.meta
+        return get_retry_request(
+            request, spider=self.crawler.spider, reason=reason,
+            max_retry_times=meta.get("max_retry_times", self.max_retry_times),
+            priority_adjust=meta.get("priority_adjust", self.priority_adjust),
+            give_up_log_level=meta.get("give_up_log_level", self.give_up_log_level),
+        )
+
     async def _wait(self, new: Request, retry_after: float | None) -> None:
         # The copy must not carry the previous attempt's WARC pointer into the next one.
         new.meta.pop("warc_pointer", None)
@@ -169,9 +181,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
         pointer = request.meta.get("warc_pointer")
         if pointer is None:
             return
-        from crawler.runtime import ArchiveRuntime  # the archive side exists once a response was recorded
+        from crawler.runtime import runtime_of  # the archive side exists once a response was recorded
 
-        runtime = ArchiveRuntime.of(self.crawler)
+        runtime = runtime_of(self.crawler)
         d = runtime.db(runtime.store.set_capture_kind, pointer.record_id, "error", f"retried: {reason}")
         d.addErrback(lambda f: runtime.note_failure(f"capture kind for {request.url} not saved: {f.value}"))
 
