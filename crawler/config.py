@@ -117,9 +117,9 @@ def check_names(settings: BaseSettings) -> None:
     for name in sorted(str(n) for n in settings):
         if name.startswith(PREFIX) and name not in known:
             close = difflib.get_close_matches(name, sorted(known), n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
-            raise ConfigError(f"unknown setting {name}{hint}",
-                              hint="the PRESSCLIPS_* settings are listed in crawler/settings.py")
+            if close:
+                raise ConfigError(f"unknown setting {name} (did you mean {close[0]}?)")
+            raise ConfigError(f"unknown setting {name}", hint="the PRESSCLIPS_* settings are listed in crawler/settings.py")
 
 
 def check_scrapy_settings(settings: BaseSettings) -> None:

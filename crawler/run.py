@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from archive.errors import ConfigError, PressclipsError
+from archive.errors import ArchiveLockedError, ConfigError, PressclipsError
+from archive.ops.lock import LOCK_FD_ENV, ArchiveLock
 from archive.ops.logfile import rotating_handler
 from crawler.config import CrawlConfig
 from crawler.runtime import ArchiveRuntime
@@ -44,6 +46,19 @@ def error_line(exc: PressclipsError) -> str:
     return f"pressclips: error: {exc}{hint}"
 
 
+def archive_already_locked(config: CrawlConfig) -> ArchiveLockedError | None:
+    """A look before starting Scrapy, only so that a run meeting a running one says so in one
+    line and exits at once; the ArchiveRuntime extension's flock stays what decides. Not when
+    the lock is handed down (``pressclips crawl``): a parent holding it is not a rival."""
+    if os.environ.get(LOCK_FD_ENV):
+        return None
+    try:
+        holder = ArchiveLock.holder(config.archive.root)
+    except PressclipsError:
+        return None  # unreadable: the extension will report it properly
+    return ArchiveLockedError(holder) if holder else None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crawler.run")
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE")
@@ -55,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     except PressclipsError as exc:
         print(error_line(exc), file=sys.stderr)
         return exc.exit_code
+    if refusal := archive_already_locked(config):
+        print(error_line(refusal), file=sys.stderr)
+        return refusal.exit_code
     process = CrawlerProcess(settings)
     if config.log_file is not None:
         # In addition to Scrapy's stderr handler (LOG_LEVEL): the file always gets INFO.
