@@ -42,9 +42,9 @@ from archive.errors import ArchiveLockedError, ConfigError, PressclipsError
 from archive.extract.pool import extraction_pool
 from archive.ops.lock import ArchiveLock
 from archive.outlets import Outlet
-from archive.urls import netloc_of
 from archive.warc.writer import WarcWriter
 from crawler.config import CrawlConfig
+from crawler.middlewares.slots import OutletIndex
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ class ArchiveRuntime:
         self.crawler = crawler
         self.config = config
         self.outlets: list[Outlet] = list(config.outlets)
-        self._by_netloc = {d: o for o in self.outlets for d in o.domains}
+        self._index = OutletIndex(self.outlets)
         self.run_id: int | None = None
         self.failures: list[str] = []
         self.refusal: PressclipsError | None = None  # why the run did not start, if it did not
@@ -199,13 +199,7 @@ class ArchiveRuntime:
         return self._resources().warc
 
     def outlet_for_url(self, url: str) -> Outlet | None:
-        netloc = netloc_of(url)
-        if netloc in self._by_netloc:
-            return self._by_netloc[netloc]
-        for outlet in self.outlets:
-            if outlet.allows(url):
-                return outlet
-        return None
+        return self._index.outlet_for(url)
 
     def db(self, fn: Callable[..., Any], *args: Any) -> Deferred[Any]:
         """Run a store call on the single writer thread."""

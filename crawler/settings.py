@@ -69,6 +69,8 @@ REMOTE_CONTROL_ENABLED = False
 HTTPERROR_ALLOW_ALL = True
 
 DOWNLOADER_MIDDLEWARES = {
+    # robots.txt and other requests Scrapy makes itself wait in their outlet's slot too.
+    "crawler.middlewares.slots.OutletSlotMiddleware": 50,
     "crawler.middlewares.warc.WarcRecorderMiddleware": 950,
     # Same slots as Scrapy's own: retries wait (backoff, Retry-After); redirects detect loops.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,

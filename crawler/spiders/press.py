@@ -40,6 +40,7 @@ from crawler.discovery import parse_feed, parse_robots_sitemaps, parse_sitemap
 from crawler.faults import classify_failure, record_fault
 from crawler.feeder import FrontierFeeder
 from crawler.items import PageItem, UrlBatchItem
+from crawler.middlewares.slots import slot_name
 from crawler.links import classify_url, extract_links, find_feed_links
 from archive.outlets import load_outlets
 from crawler.config import CrawlConfig
@@ -68,10 +69,6 @@ class OutletState:
 
     def remaining(self) -> int:
         return max(0, self.outlet.max_pages - self.fetched)
-
-
-def slot_name(outlet: Outlet) -> str:
-    return f"outlet:{outlet.name}"
 
 
 def outlet_slot_settings(outlet: Outlet, settings: Any) -> dict[str, Any]:
