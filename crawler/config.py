@@ -116,9 +116,10 @@ def check_names(settings: BaseSettings) -> None:
     known = declared_names()
     for name in sorted(str(n) for n in settings):
         if name.startswith(PREFIX) and name not in known:
-            close = difflib.get_close_matches(name, sorted(known), n=1)
+            # Compared without the shared prefix, which would make every name look close.
+            close = difflib.get_close_matches(name[len(PREFIX):], sorted(k[len(PREFIX):] for k in known), n=1)
             if close:
-                raise ConfigError(f"unknown setting {name} (did you mean {close[0]}?)")
+                raise ConfigError(f"unknown setting {name} (did you mean {PREFIX}{close[0]}?)")
             raise ConfigError(f"unknown setting {name}", hint="the PRESSCLIPS_* settings are listed in crawler/settings.py")
 
 
