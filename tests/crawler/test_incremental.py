@@ -179,6 +179,7 @@ def test_time_limit_stops_gracefully_and_the_next_run_continues(tmp_path: Path) 
         assert 0 < run.articles_new < len(site.articles)
         logged = log.read_text()
         assert "INFO" in logged and "run 1: ok (closespider_timeout)" in logged
+        assert_clean_log(logged)  # the stop at the time limit is not an error
         second = runs.crawl()
         assert second.result.returncode == 0, second.result.stderr[-3000:]
         assert len(second.rows("SELECT id FROM articles")) == len(site.articles)
