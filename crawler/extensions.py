@@ -68,16 +68,16 @@ class RunRecorder:
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "RunRecorder":
+    def from_crawler(cls, crawler: Crawler) -> RunRecorder:
         return cls(crawler)
 
     def spider_opened(self, spider: Spider) -> None:
         runtime = self.runtime = runtime_of(self.crawler)
         if not runtime.is_open:
             return  # the archive is locked or unusable: this run records nothing
-        runtime.add_closing_step(self.finish)
         # Synchronous on purpose: the run id must exist before the first capture row is queued.
         runtime.run_id = runtime.store.start_run(str(runtime.config.outlets_file))
+        runtime.add_closing_step(self.finish)
         self.crawler.stats.set_value("pressclips/run_id", runtime.run_id)
         self.trimmer = LoopingCall(release_free_memory)
         self.trimmer.start(TRIM_SECONDS, now=False)
@@ -102,10 +102,11 @@ class RunRecorder:
         failed = run_failed(stats, reason, runtime.failures)
         counts = run_counts(stats)
         self.crawler.stats.set_value("pressclips/status", "failed" if failed else "ok")
-        plain_stats = {k: v for k, v in stats.items() if isinstance(v, (int, float, str))}
+        plain_stats: dict[str, Any] = {k: v for k, v in stats.items() if isinstance(v, (int, float, str))}
         plain_stats["failures"] = runtime.failures[:20]
         runtime.warc.close()
         run_id = runtime.run_id
+        assert run_id is not None  # set in spider_opened, before this step was added
 
         def complete() -> None:
             runtime.store.finish_run(run_id, status="failed" if failed else "ok", finish_reason=reason,

@@ -33,7 +33,7 @@ async def sleep(seconds: float) -> bool:
     --max-runtime): Scrapy cancels start() processing with Twisted's CancelledError, which it
     would otherwise log as an error while reading start requests."""
     try:
-        await maybe_deferred_to_future(deferLater(reactor, seconds, lambda: None))  # type: ignore[arg-type]
+        await maybe_deferred_to_future(deferLater(reactor, seconds, lambda: None))
     except CancelledError:
         return False
     return True

@@ -62,9 +62,9 @@ def deferred_from_future(future: Future[Any]) -> Deferred[Any]:
     def done(fut: Future[Any]) -> None:
         exc = fut.exception()
         if exc is not None:
-            reactor.callFromThread(d.errback, Failure(exc))  # type: ignore[attr-defined]
+            reactor.callFromThread(d.errback, Failure(exc))  # type: ignore[no-untyped-call]
         else:
-            reactor.callFromThread(d.callback, fut.result())  # type: ignore[attr-defined]
+            reactor.callFromThread(d.callback, fut.result())
 
     future.add_done_callback(done)
     return d

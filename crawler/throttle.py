@@ -52,9 +52,9 @@ class OutletDelayFloor:
 
     def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
         key = request.meta.get(SLOT_META_KEY)
-        floor = self.floors.get(key) if isinstance(key, str) else None
-        if floor is None:
+        if not isinstance(key, str) or key not in self.floors:
             return
+        floor = self.floors[key]
         slot = self.crawler.engine.downloader.slots.get(key)
         if slot is not None and slot.delay < floor:
             slot.delay = floor

@@ -38,9 +38,8 @@ def log_problems(log: str | bytes, *, allowed: Iterable[str] = ()) -> list[str]:
     patterns = [re.compile(p) for p in allowed]
     problems = []
     for line in text.splitlines():
-        if "Traceback (most recent call last)" in line:
-            problems.append(line)
-        elif _ERROR_LINE.search(line) and not any(p.search(line) for p in patterns):
+        traceback = "Traceback (most recent call last)" in line
+        if traceback or (_ERROR_LINE.search(line) and not any(p.search(line) for p in patterns)):
             problems.append(line)
     return problems
 

@@ -10,7 +10,11 @@ import pytest
 from scrapy import Request
 from scrapy.http import Response
 
-from crawler.middlewares.redirect import LoopAwareRedirectMiddleware, RedirectLoop, TooManyRedirects
+from crawler.middlewares.redirect import (
+    LoopAwareRedirectMiddleware,
+    RedirectLoop,
+    TooManyRedirects,
+)
 from crawler.middlewares.retry import BackoffRetryMiddleware
 from tests.crawler.crawlerkit import a_spider, project_crawler
 

@@ -46,14 +46,14 @@ def test_a_second_crawl_beside_a_running_one_fetches_nothing(tmp_path: Path) -> 
         assert len(before) == 1
 
         plain = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "press", *common], cwd=REPO, env=env,
-                               capture_output=True, text=True, timeout=120)
+                               capture_output=True, text=True, timeout=120, check=False)
         assert "another pressclips run holds the archive lock" in plain.stderr
         assert "'finish_reason': 'archive_locked'" in plain.stderr
         assert "downloader/request_count" not in plain.stderr  # nothing fetched
         assert "Traceback" not in plain.stderr
 
         runner = subprocess.run([sys.executable, "-m", "crawler.run", *common], env=env,
-                                capture_output=True, text=True, timeout=120)
+                                capture_output=True, text=True, timeout=120, check=False)
         assert runner.returncode == 75, runner.stderr[-2000:]
         assert runner.stderr.strip().splitlines() == [runner.stderr.strip()]
         assert runner.stderr.startswith("pressclips: error: another pressclips run holds the archive lock")
@@ -61,7 +61,7 @@ def test_a_second_crawl_beside_a_running_one_fetches_nothing(tmp_path: Path) -> 
         assert first.poll() is None, "the first crawl should still be running"
         assert run_rows(archive) == before  # neither touched the running crawl's row
     finally:
-        out, err = first.communicate(timeout=300)
+        _out, err = first.communicate(timeout=300)
         site.stop()
     assert first.returncode == 0, err[-3000:]
     assert_clean_log(err)
