@@ -91,7 +91,7 @@ class ArchiveRuntime:
         self.crawler = crawler
         self.config = config
         self.outlets: list[Outlet] = list(config.outlets)
-        self._index = OutletIndex(self.outlets)
+        self.outlet_index = OutletIndex(self.outlets)
         self.run_id: int | None = None
         self.failures: list[str] = []
         self.refusal: PressclipsError | None = None  # why the run did not start, if it did not
@@ -199,7 +199,7 @@ class ArchiveRuntime:
         return self._resources().warc
 
     def outlet_for_url(self, url: str) -> Outlet | None:
-        return self._index.outlet_for(url)
+        return self.outlet_index.outlet_for(url)
 
     def db(self, fn: Callable[..., Any], *args: Any) -> Deferred[Any]:
         """Run a store call on the single writer thread."""

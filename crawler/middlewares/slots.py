@@ -19,7 +19,6 @@ from scrapy.crawler import Crawler
 
 from archive.outlets import Outlet
 from archive.urls import netloc_of
-from crawler.config import CrawlConfig
 
 SLOT_META_KEY = "download_slot"
 
@@ -48,7 +47,9 @@ class OutletSlotMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> OutletSlotMiddleware:
-        return cls(OutletIndex(CrawlConfig.from_settings(crawler.settings).outlets))
+        from crawler.runtime import runtime_of  # the runtime module imports OutletIndex from here
+
+        return cls(runtime_of(crawler).outlet_index)
 
     def process_request(self, request: Request) -> None:
         if SLOT_META_KEY in request.meta:

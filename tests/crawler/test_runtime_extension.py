@@ -18,6 +18,7 @@ from twisted.python.failure import Failure
 
 from archive.errors import ArchiveLockedError
 from archive.ops.lock import LOCK_FD_ENV, ArchiveLock
+from crawler.middlewares.slots import OutletSlotMiddleware
 from crawler.runtime import LOCKED_REASON, ArchiveRuntime, runtime_of
 from crawler.throttle import configured_delays
 from tests.crawler.crawlerkit import a_spider, project_crawler
@@ -132,3 +133,17 @@ def test_outlet_slots_declare_their_delay_without_jitter(tmp_path: Path) -> None
     assert slots["outlet:slow"] == {"concurrency": 1, "delay": 1.0, "jitter": 0.0}
     assert slots["outlet:plain"] == {"concurrency": 2, "delay": 0.25}
     assert configured_delays(slots) == {"outlet:slow": 1.0, "outlet:plain": 0.25}
+
+
+def test_requests_scrapy_makes_itself_wait_in_their_outlets_slot(tmp_path: Path) -> None:
+    crawler = project_crawler(tmp_path, outlets=SLOTS_TOML)
+    mw = OutletSlotMiddleware.from_crawler(crawler)
+    robots = Request("http://127.0.0.1:9/robots.txt", meta={"dont_obey_robotstxt": True})  # as RobotsTxtMiddleware
+    mw.process_request(robots)
+    assert robots.meta["download_slot"] == "outlet:slow"
+    own = Request("http://127.0.0.1:10/robots.txt", meta={"download_slot": "custom"})
+    mw.process_request(own)
+    assert own.meta["download_slot"] == "custom"  # a slot already chosen is kept
+    stranger = Request("http://127.0.0.1:11/")
+    mw.process_request(stranger)
+    assert "download_slot" not in stranger.meta  # not an outlet: Scrapy's per-host slot
