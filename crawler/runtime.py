@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any
 
@@ -42,9 +42,9 @@ from archive.errors import ArchiveLockedError, ConfigError, PressclipsError
 from archive.extract.pool import extraction_pool
 from archive.ops.lock import ArchiveLock
 from archive.outlets import Outlet
+from archive.urls import netloc_of
 from archive.warc.writer import WarcWriter
 from crawler.config import CrawlConfig
-from crawler.middlewares.slots import OutletIndex
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +68,20 @@ def deferred_from_future(future: Future[Any]) -> Deferred[Any]:
 
     future.add_done_callback(done)
     return d
+
+
+class OutletIndex:
+    """Which outlet a URL belongs to: by exact host first, then by the outlets' own rules."""
+
+    def __init__(self, outlets: Iterable[Outlet]) -> None:
+        self.outlets = tuple(outlets)
+        self.by_netloc = {d: o for o in self.outlets for d in o.domains}
+
+    def outlet_for(self, url: str) -> Outlet | None:
+        outlet = self.by_netloc.get(netloc_of(url))
+        if outlet is not None:
+            return outlet
+        return next((o for o in self.outlets if o.allows(url)), None)
 
 
 class _Open:

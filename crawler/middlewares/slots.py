@@ -12,13 +12,11 @@ slot.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from scrapy import Request
 from scrapy.crawler import Crawler
 
 from archive.outlets import Outlet
-from archive.urls import netloc_of
+from crawler.runtime import OutletIndex, runtime_of
 
 SLOT_META_KEY = "download_slot"
 
@@ -27,28 +25,12 @@ def slot_name(outlet: Outlet) -> str:
     return f"outlet:{outlet.name}"
 
 
-class OutletIndex:
-    """Which outlet a URL belongs to: by exact host first, then by the outlets' own rules."""
-
-    def __init__(self, outlets: Iterable[Outlet]) -> None:
-        self.outlets = tuple(outlets)
-        self.by_netloc = {d: o for o in self.outlets for d in o.domains}
-
-    def outlet_for(self, url: str) -> Outlet | None:
-        outlet = self.by_netloc.get(netloc_of(url))
-        if outlet is not None:
-            return outlet
-        return next((o for o in self.outlets if o.allows(url)), None)
-
-
 class OutletSlotMiddleware:
     def __init__(self, outlets: OutletIndex) -> None:
         self.outlets = outlets
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> OutletSlotMiddleware:
-        from crawler.runtime import runtime_of  # the runtime module imports OutletIndex from here
-
         return cls(runtime_of(crawler).outlet_index)
 
     def process_request(self, request: Request) -> None:

@@ -110,6 +110,7 @@ class PressSpider(scrapy.Spider):
         self.states: dict[str, OutletState] = {}
         self.window = Window()
         self.feeder: FrontierFeeder
+        self.robots_from_middleware = True
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "PressSpider":
