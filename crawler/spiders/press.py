@@ -42,7 +42,6 @@ from crawler.feeder import FrontierFeeder
 from crawler.items import PageItem, UrlBatchItem
 from crawler.middlewares.slots import slot_name
 from crawler.links import classify_url, extract_links, find_feed_links
-from archive.outlets import load_outlets
 from crawler.config import CrawlConfig
 from crawler.runtime import ArchiveRuntime, runtime_of
 from crawler.traps import QueryVariantCap
@@ -133,8 +132,11 @@ class PressSpider(scrapy.Spider):
     def update_settings(cls, settings: Any) -> None:
         super().update_settings(settings)
         if settings.get("PRESSCLIPS_OUTLETS"):
+            # The first moment Scrapy shows us the settings, under every entry point (plain
+            # `scrapy crawl` included): validate them all before using any.
+            config = CrawlConfig.from_settings(settings)
             slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
-            for outlet in load_outlets(settings.get("PRESSCLIPS_OUTLETS")):
+            for outlet in config.outlets:
                 slots.setdefault(slot_name(outlet), outlet_slot_settings(outlet, settings))
             settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
         contact = settings.get("PRESSCLIPS_CONTACT")
