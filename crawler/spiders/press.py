@@ -72,8 +72,8 @@ class OutletState:
 
 def outlet_slot_settings(outlet: Outlet, settings: Any) -> dict[str, Any]:
     """Scrapy download-slot settings for one outlet: its own politeness, else the global one.
-    Delay randomisation is left to the downloader's global setting (its key was renamed across
-    Scrapy versions)."""
+    Delays are randomised by the global DOWNLOAD_DELAY_JITTER, except an outlet's own delay,
+    which is a minimum (``jitter`` 0; Scrapy 2.19's key, hence the pinned version)."""
     p = outlet.politeness
     slot: dict[str, Any] = {
         "concurrency": p.concurrency or settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
