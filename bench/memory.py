@@ -40,7 +40,8 @@ def crawl(site: LocalSite, work: Path, workers: int) -> dict[str, float]:
     outlets = work / "outlets.toml"
     outlets.write_text(site.outlets_toml() + "\n[defaults]\nmax_pages = 1000000\n")
     cmd = [sys.executable, "-m", "archive.cli.main", "crawl", "--outlets", str(outlets), "--archive", str(archive),
-           "--quiet", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0",
+           # AutoThrottle on, as in production; aiming at 8 in flight keeps the local site busy.
+           "--quiet", "-s", "AUTOTHROTTLE_TARGET_CONCURRENCY=8", "-s", "DOWNLOAD_DELAY=0",
            "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "-s", f"PRESSCLIPS_EXTRACT_WORKERS={workers}"]
     started = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE, text=True)

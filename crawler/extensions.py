@@ -18,7 +18,7 @@ from twisted.internet.task import LoopingCall
 
 from archive.db.kinds import RunStatus
 from archive.memory import release_free_memory
-from crawler.runtime import ArchiveRuntime
+from crawler.runtime import ArchiveRuntime, runtime_of
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,6 @@ def run_counts(stats: dict[str, Any]) -> dict[str, int]:
     }
 
 
-PROGRESS_SECONDS = 10.0
 TRIM_SECONDS = 5.0  # malloc_trim takes well under a millisecond here
 
 # A run stopped by its time limit (--max-runtime) did its job: the frontier keeps the rest.
@@ -56,28 +55,36 @@ def run_failed(stats: dict[str, Any], finish_reason: str, failures: list[str]) -
 
 
 class RunRecorder:
+    """Starts the run's row once the archive runtime is open; completes it as the runtime's
+    first closing step, before the WARC writer and the database go away."""
+
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.runtime = ArchiveRuntime.of(crawler)
+        self.runtime: ArchiveRuntime | None = None
         self.progress: LoopingCall | None = None
         self.trimmer: LoopingCall | None = None
+        # Connected after ArchiveRuntime's handler (its extension order is lower), so the store
+        # is open when this runs. The runtime is looked up there: extensions cannot reach each
+        # other while the extension manager is still building them.
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "RunRecorder":
+    def from_crawler(cls, crawler: Crawler) -> RunRecorder:
         return cls(crawler)
 
     def spider_opened(self, spider: Spider) -> None:
+        runtime = self.runtime = runtime_of(self.crawler)
+        if not runtime.is_open:
+            return  # the archive is locked or unusable: this run records nothing
         # Synchronous on purpose: the run id must exist before the first capture row is queued.
-        self.runtime.run_id = self.runtime.store.start_run(self.runtime.outlets_file)
-        self.crawler.stats.set_value("pressclips/run_id", self.runtime.run_id)
+        runtime.run_id = runtime.store.start_run(str(runtime.config.outlets_file))
+        runtime.add_closing_step(self.finish)
+        self.crawler.stats.set_value("pressclips/run_id", runtime.run_id)
         self.trimmer = LoopingCall(release_free_memory)
         self.trimmer.start(TRIM_SECONDS, now=False)
-        if self.crawler.settings.getbool("PRESSCLIPS_PROGRESS"):
+        if runtime.config.progress:
             self.progress = LoopingCall(self.show_progress)
-            every = self.crawler.settings.getfloat("PRESSCLIPS_PROGRESS_INTERVAL", PROGRESS_SECONDS)
-            self.progress.start(every, now=False)
+            self.progress.start(runtime.config.progress_interval, now=False)
 
     def show_progress(self) -> None:
         """One line on stderr, only when ``pressclips crawl`` runs on a terminal (never under cron)."""
@@ -86,25 +93,25 @@ class RunRecorder:
               f"{c['articles_updated']} updated, {c['articles_unchanged']} unchanged, {c['errors']} errors",
               file=sys.stderr, flush=True)
 
-    async def spider_closed(self, spider: Spider, reason: str) -> None:
+    async def finish(self, reason: str) -> None:
         for loop in (self.progress, self.trimmer):
             if loop is not None and loop.running:
                 loop.stop()
         runtime = self.runtime
+        assert runtime is not None  # finish is added in spider_opened
         stats = self.crawler.stats.get_stats()
         failed = run_failed(stats, reason, runtime.failures)
         counts = run_counts(stats)
         status = RunStatus.FAILED if failed else RunStatus.OK
         self.crawler.stats.set_value("pressclips/status", str(status))
-        plain_stats = {k: v for k, v in stats.items() if isinstance(v, (int, float, str))}
+        plain_stats: dict[str, Any] = {k: v for k, v in stats.items() if isinstance(v, (int, float, str))}
         plain_stats["failures"] = runtime.failures[:20]
-        try:
-            runtime.warc.close()
-            def finish() -> None:
-                runtime.store.finish_run(runtime.run_id, status=status,
-                                         finish_reason=reason, counts=counts,
-                                         warc_files=list(runtime.warc.files_written), stats=plain_stats)
+        runtime.warc.close()
+        run_id = runtime.run_id
+        assert run_id is not None  # set in spider_opened, before this step was added
 
-            await maybe_deferred_to_future(runtime.db(finish))
-        finally:
-            runtime.close()
+        def complete() -> None:
+            runtime.store.finish_run(run_id, status=status, finish_reason=reason,
+                                     counts=counts, warc_files=list(runtime.warc.files_written), stats=plain_stats)
+
+        await maybe_deferred_to_future(runtime.db(complete))

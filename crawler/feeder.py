@@ -17,18 +17,26 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import reactor
+from twisted.internet.defer import CancelledError
 from twisted.internet.task import deferLater
 
 from archive.db.records import DueUrl
-from crawler.runtime import ArchiveRuntime
+from crawler.runtime import runtime_of
 
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.2
 
 
-async def sleep(seconds: float) -> None:
-    await maybe_deferred_to_future(deferLater(reactor, seconds, lambda: None))  # type: ignore[arg-type]
+async def sleep(seconds: float) -> bool:
+    """Wait; False when the wait was cancelled because the engine is stopping (SIGTERM,
+    --max-runtime): Scrapy cancels start() processing with Twisted's CancelledError, which it
+    would otherwise log as an error while reading start requests."""
+    try:
+        await maybe_deferred_to_future(deferLater(reactor, seconds, lambda: None))
+    except CancelledError:
+        return False
+    return True
 
 
 class FrontierFeeder:
@@ -36,7 +44,7 @@ class FrontierFeeder:
                  make_request: Callable[[str, DueUrl], Request | None]) -> None:
         """``budgets``: outlet name → how many more pages it may fetch this run."""
         self.crawler = crawler
-        self.runtime = ArchiveRuntime.of(crawler)
+        self.runtime = runtime_of(crawler)
         self.frontier = self.runtime.store.frontier
         self.budgets = budgets
         self.make_request = make_request
@@ -81,7 +89,8 @@ class FrontierFeeder:
         idle_rounds = 0
         while not self._closing():
             if self._backlog() >= self.batch:
-                await sleep(POLL_SECONDS)
+                if not await sleep(POLL_SECONDS):
+                    return
                 continue
             busy_before = self._engine_busy()
             batch = await self._claim_round()
@@ -98,7 +107,8 @@ class FrontierFeeder:
                     return
             else:
                 idle_rounds = 0
-            await sleep(POLL_SECONDS)
+            if not await sleep(POLL_SECONDS):
+                return
 
     def frontier_call(self, fn: Callable[..., Any], *args: Any) -> None:
         """Fire-and-forget frontier bookkeeping on the writer thread; a failure fails the run."""

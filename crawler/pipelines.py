@@ -20,7 +20,7 @@ from archive.extract.result import Extraction, provenance_json
 from archive.db.kinds import PageOutcome
 from archive.db.records import PageResult
 from crawler.items import PageItem, UrlBatchItem
-from crawler.runtime import ArchiveRuntime
+from crawler.runtime import runtime_of
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ def not_article(reason: str) -> Extraction:
 class ArchivePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.runtime = ArchiveRuntime.of(crawler)
+        self.runtime = runtime_of(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "ArchivePipeline":

@@ -3,23 +3,30 @@
 ``pressclips crawl`` starts this as a child process, so ``archive/`` (the CLI) never imports
 Scrapy. The project settings module is loaded whatever the working directory is, then the
 ``-s`` overrides at command-line priority, exactly as ``scrapy crawl`` would.
-The exit status is decided from the run's stats: 0 ok, 1 failed (DESIGN §4: Scrapy's own exit
-code says 0 even after errors).
+
+Settings are validated before anything is opened or fetched (``crawler.config``): a bad value or
+an unknown ``PRESSCLIPS_*`` name is one line on stderr and exit 2. The archive lock is taken by
+the ``ArchiveRuntime`` extension, as under plain ``scrapy crawl``; when another run holds it, the
+spider closes unstarted and this exits 75 with one line.
+The exit status is otherwise decided from the run's stats: 0 ok, 1 failed (DESIGN §4: Scrapy's
+own exit code says 0 even after errors).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from archive.errors import PressclipsError
-from archive.ops.lock import ArchiveLock
+from archive.errors import ArchiveLockedError, ConfigError, PressclipsError
+from archive.ops.lock import LOCK_FD_ENV, ArchiveLock
 from archive.ops.logfile import rotating_handler
-from crawler.runtime import archive_config_from_settings
+from crawler.config import CrawlConfig
+from crawler.runtime import ArchiveRuntime
 from crawler.spiders.press import PressSpider
 
 
@@ -28,16 +35,28 @@ def build_settings(overrides: list[str]) -> Settings:
     settings.setmodule("crawler.settings", priority="project")
     for item in overrides:
         name, sep, value = item.partition("=")
-        if not sep or not name:
-            raise SystemExit(f"pressclips: bad setting {item!r}: use NAME=VALUE")
+        if not sep or not name.strip():
+            raise ConfigError(f"bad setting {item!r}: use NAME=VALUE")
         settings.set(name.strip(), value, priority="cmdline")
     return settings
 
 
-def take_lock(settings: Settings) -> ArchiveLock:
-    """The archive lock: inherited from ``pressclips crawl`` (``$PRESSCLIPS_LOCK_FD``), else our own."""
-    root = archive_config_from_settings(settings).root
-    return ArchiveLock.inherit_from_env(root) or ArchiveLock(root).acquire()
+def error_line(exc: PressclipsError) -> str:
+    hint = f" ({exc.hint})" if exc.hint else ""
+    return f"pressclips: error: {exc}{hint}"
+
+
+def archive_already_locked(config: CrawlConfig) -> ArchiveLockedError | None:
+    """A look before starting Scrapy, only so that a run meeting a running one says so in one
+    line and exits at once; the ArchiveRuntime extension's flock stays what decides. Not when
+    the lock is handed down (``pressclips crawl``): a parent holding it is not a rival."""
+    if os.environ.get(LOCK_FD_ENV):
+        return None
+    try:
+        holder = ArchiveLock.holder(config.archive.root)
+    except PressclipsError:
+        return None  # unreadable: the extension will report it properly
+    return ArchiveLockedError(holder) if holder else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,21 +64,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--outlet", default="", help="comma-separated outlet names (default: all)")
     args = parser.parse_args(argv)
-    settings = build_settings(args.set)
     try:
-        lock = take_lock(settings)
+        settings = build_settings(args.set)
+        config = CrawlConfig.from_settings(settings)
     except PressclipsError as exc:
-        print(f"pressclips: error: {exc}", file=sys.stderr)
+        print(error_line(exc), file=sys.stderr)
         return exc.exit_code
+    if refusal := archive_already_locked(config):
+        print(error_line(refusal), file=sys.stderr)
+        return refusal.exit_code
     process = CrawlerProcess(settings)
-    if settings.get("PRESSCLIPS_LOG_FILE"):
+    if config.log_file is not None:
         # In addition to Scrapy's stderr handler (LOG_LEVEL): the file always gets INFO.
-        logging.getLogger().addHandler(rotating_handler(settings.get("PRESSCLIPS_LOG_FILE")))
+        logging.getLogger().addHandler(rotating_handler(str(config.log_file)))
     crawler = process.create_crawler(PressSpider)
     process.crawl(crawler, outlet=args.outlet)
     process.start()
-    lock.release()
-    status = crawler.stats.get_value("pressclips/status") if crawler.stats else None
+    try:
+        runtime = crawler.get_extension(ArchiveRuntime)
+        status = crawler.stats.get_value("pressclips/status")
+    except RuntimeError:  # the crawl failed before its components existed; Scrapy logged why
+        return 1
+    if runtime is not None and runtime.refusal is not None:
+        print(error_line(runtime.refusal), file=sys.stderr)
+        return runtime.refusal.exit_code
     return 0 if status == "ok" else 1
 
 

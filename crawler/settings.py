@@ -1,25 +1,34 @@
 """Scrapy settings for pressclips: polite by default, every default overridable with ``-s NAME=VALUE``.
 
-Our own settings are prefixed ``PRESSCLIPS_``:
-
-- ``PRESSCLIPS_OUTLETS``       outlets TOML file (default: the bundled starter file)
-- ``PRESSCLIPS_ARCHIVE``       archive directory (default: ``$PRESSCLIPS_ARCHIVE`` or the XDG data dir)
-- ``PRESSCLIPS_DATABASE_URL``  SQLAlchemy URL (default: SQLite inside the archive directory)
-- ``PRESSCLIPS_WARC_MAX_SIZE`` rotate WARC files past this many bytes
-- ``PRESSCLIPS_WARC_ENABLED``  record WARCs (default True)
-- ``PRESSCLIPS_EXTRACT_WORKERS`` extraction processes (default: CPU count)
-- ``PRESSCLIPS_CONTACT``       contact (URL or e-mail) put in the User-Agent
+Every ``PRESSCLIPS_*`` setting is declared here, once, with its default; ``crawler.config``
+validates them all (and the Scrapy settings we rely on) when a crawl starts, and refuses a
+``PRESSCLIPS_*`` name that is not declared here (a typo would otherwise be silently ignored).
 """
 
 from __future__ import annotations
 
 from archive import __version__
+from archive.config import ArchiveConfig
+
+# -- pressclips' own settings ---------------------------------------------------------------------
+PRESSCLIPS_OUTLETS = ""  # outlets TOML file; required: no default may send the crawler to the internet
+PRESSCLIPS_ARCHIVE = ""  # archive directory; "" = $PRESSCLIPS_ARCHIVE or the XDG data dir
+PRESSCLIPS_DATABASE_URL = ""  # SQLAlchemy URL; "" = $PRESSCLIPS_DATABASE_URL or SQLite inside the archive
+PRESSCLIPS_WARC_ENABLED = True  # record every response to WARC
+PRESSCLIPS_WARC_MAX_SIZE = ArchiveConfig.warc_max_size  # rotate WARC files past this many bytes
+PRESSCLIPS_WARC_PREFIX = "pressclips"  # WARC file names start with this
+PRESSCLIPS_EXTRACT_WORKERS = 0  # extraction processes; 0 = one per CPU
+PRESSCLIPS_SINCE = ""  # ISO date/time: only articles published since (UTC unless an offset is given)
+PRESSCLIPS_UNTIL = ""  # ISO date/time: only articles published until
+PRESSCLIPS_PROGRESS = False  # a progress line on stderr every PRESSCLIPS_PROGRESS_INTERVAL seconds
+PRESSCLIPS_PROGRESS_INTERVAL = 10.0
+PRESSCLIPS_LOG_FILE = ""  # also log INFO and up to this (rotated) file
 
 BOT_NAME = "pressclips"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
-PRESSCLIPS_CONTACT = ""
+PRESSCLIPS_CONTACT = ""  # contact (URL or e-mail) put in the User-Agent
 # Built by the spider from PRESSCLIPS_CONTACT unless USER_AGENT is set explicitly.
 USER_AGENT = f"pressclips/{__version__} (press archive crawler; contact not configured)"
 
@@ -29,7 +38,11 @@ CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 0.5
 AUTOTHROTTLE_ENABLED = True
-AUTOTHROTTLE_START_DELAY = 1.0
+# AutoThrottle starts a slot without a delay of its own at max(DOWNLOAD_DELAY, this); Scrapy's
+# 5 s default would hold every new host for 5 s. Starting at the polite floor is enough: the
+# delay rises from there as soon as the server answers slowly. Outlet slots (DOWNLOAD_SLOTS)
+# start at the outlet's own delay.
+AUTOTHROTTLE_START_DELAY = DOWNLOAD_DELAY
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 RETRY_TIMES = 2
@@ -56,6 +69,8 @@ REMOTE_CONTROL_ENABLED = False
 HTTPERROR_ALLOW_ALL = True
 
 DOWNLOADER_MIDDLEWARES = {
+    # robots.txt and other requests Scrapy makes itself wait in their outlet's slot too.
+    "crawler.middlewares.slots.OutletSlotMiddleware": 50,
     "crawler.middlewares.warc.WarcRecorderMiddleware": 950,
     # Same slots as Scrapy's own: retries wait (backoff, Retry-After); redirects detect loops.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
@@ -68,7 +83,7 @@ DOWNLOADER_MIDDLEWARES = {
 # Hostile responses (crawler/middlewares/retry.py, crawler/traps.py):
 PRESSCLIPS_RETRY_BACKOFF = 1.0  # seconds before the first retry, doubling each time
 PRESSCLIPS_RETRY_AFTER_MAX = 300  # a longer Retry-After is not waited for in this run
-PRESSCLIPS_MAX_QUERY_VARIANTS = 20  # distinct ?query variants per path from link following
+PRESSCLIPS_MAX_QUERY_VARIANTS = 20  # distinct ?query variants per path from link following; 0 = no cap
 # A body shorter than its Content-Length is kept (flagged, archived, retried, stored as
 # "truncated") instead of vanishing as a download error.
 DOWNLOAD_FAIL_ON_DATALOSS = False
@@ -76,9 +91,11 @@ ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 300,
 }
 EXTENSIONS = {
+    # Owns the run's resources and the archive lock; before RunRecorder, which needs them open.
+    "crawler.runtime.ArchiveRuntime": 100,
     "crawler.extensions.RunRecorder": 500,
-    "scrapy.extensions.throttle.AutoThrottle": None,
-    "crawler.throttle.OutletAutoThrottle": 0,
+    # After Scrapy's AutoThrottle (0), so its response_downloaded handler runs after AutoThrottle's.
+    "crawler.throttle.OutletDelayFloor": 10,
 }
 
 # Scrapy starts CONCURRENT_ITEMS cooperative tasks per response; our callbacks yield one page

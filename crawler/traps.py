@@ -17,13 +17,11 @@ from __future__ import annotations
 
 from archive.urls import canonicalize
 
-DEFAULT_MAX_QUERY_VARIANTS = 20
-
 
 class QueryVariantCap:
     """Admit at most ``limit`` new query-string variants per path (``limit <= 0``: no cap)."""
 
-    def __init__(self, limit: int = DEFAULT_MAX_QUERY_VARIANTS) -> None:
+    def __init__(self, limit: int) -> None:
         self.limit = limit
         self._counts: dict[str, int] = {}
 

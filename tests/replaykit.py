@@ -30,9 +30,9 @@ from archive.warc.reader import WarcPointer
 from archive.warc.reader import (
     _digest,  # a revisit must carry the digest of the body it stands for
 )
+from tests.crawlkit import FAST, assert_clean_log, write_outlets
 from tests.localsite import LocalSite
 
-FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0", "-s", "PRESSCLIPS_EXTRACT_WORKERS=2"]
 TRACEBACK_MARKERS = ("Traceback (most recent call last)", 'File "/', "sqlalchemy.exc", "archive.errors")
 
 
@@ -43,9 +43,10 @@ def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[byt
 
 def crawl(site: LocalSite, archive: Path, *extra: str) -> str:
     outlets = archive.parent / f"{archive.name}-outlets.toml"
-    outlets.write_text(site.outlets_toml())
+    write_outlets(outlets, site.outlets_toml())
     result = run_cli("crawl", "--outlets", str(outlets), "--archive", str(archive), *FAST, *extra)
     assert result.returncode == 0, result.stderr.decode()[-3000:]
+    assert_clean_log(result.stderr)
     return result.stdout.decode()
 
 

@@ -206,6 +206,8 @@ def crawl(outlets: str, only: str, archive_dir: Path | None, database_url: str |
             run = get_run(engine, after)
         engine.dispose()
     if run is None:
+        if returncode == ConfigError.exit_code:
+            sys.exit(returncode)  # a bad setting: the child already said which, in one line
         fail(f"the crawl process exited with status {returncode} before recording a run", 1,
              "run again with -v to see Scrapy's log")
         return
@@ -258,11 +260,13 @@ def demo(ctx: click.Context, count: int, archive_dir: Path | None) -> None:
             raise ConfigError("the local test site did not start")
         outlets = archive.parent / f"{archive.name}-outlets.toml"
         archive.parent.mkdir(parents=True, exist_ok=True)
-        outlets.write_text("".join(f'[[outlets]]\nname = "{name}"\nhomepage = "{url}"\n\n' for name, url in lines))
+        # A small per-outlet delay keeps the demo quick with AutoThrottle on (the default).
+        outlets.write_text("[defaults.politeness]\ndownload_delay = 0.05\n\n"
+                           + "".join(f'[[outlets]]\nname = "{name}"\nhomepage = "{url}"\n\n' for name, url in lines))
         click.echo(f"serving {count} local outlets: " + ", ".join(url for _name, url in lines))
         click.echo(f"crawling into {archive} (outlets file {outlets})")
         ctx.invoke(crawl, outlets=str(outlets), only="", archive_dir=archive, database_url=None,
-                   settings=("AUTOTHROTTLE_ENABLED=False", "DOWNLOAD_DELAY=0"), verbose=0)
+                   settings=("DOWNLOAD_DELAY=0",), verbose=0)
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -137,6 +137,14 @@ class ArchiveLock:
             raise ArchiveError(f"{LOCK_FD_ENV}={value!r} is not a file descriptor number")
         return cls.adopt(root, int(value))
 
+    @classmethod
+    def for_run(cls, root: str | Path) -> ArchiveLock:
+        """The lock a crawl process runs under: the one its parent handed down
+        (``pressclips crawl``), else our own, taken now. Every entry point (``pressclips crawl``,
+        ``python -m crawler.run``, plain ``scrapy crawl``) goes through here, so they exclude
+        each other. Raises ``ArchiveLockedError`` when another run holds it."""
+        return cls.inherit_from_env(root) or cls(root).acquire()
+
     # -- looking without taking ----------------------------------------------------------------
     @classmethod
     def holder(cls, root: str | Path) -> str | None:

@@ -39,22 +39,28 @@ def is_redirect_loop(chain: list[str], target: str) -> bool:
 
 
 class LoopAwareRedirectMiddleware(RedirectMiddleware):
-    def _redirect(self, redirected: Request, request: Request, reason: Any) -> Request:
+    """Wraps Scrapy's public ``process_response``: the redirect it builds is checked for a loop,
+    and its give-up (a bare ``IgnoreRequest``) is renamed, without touching its private
+    ``_redirect``."""
+
+    def process_response(self, request: Request, response: Response, spider: Any = None) -> Request | Response:
         chain = [*request.meta.get("redirect_urls", []), request.url]
         stats = self.crawler.stats
-        if is_redirect_loop(chain, redirected.url):
-            stats.inc_value("pressclips/redirect_loops")
-            raise RedirectLoop(f"redirect loop after {len(chain)} hops: {request.url} -> {redirected.url}")
         try:
-            new = super()._redirect(redirected, request, reason)
-        except IgnoreRequest as exc:
+            result = super().process_response(request, response)
+        except IgnoreRequest as exc:  # only raised when the chain is too long
             stats.inc_value("pressclips/too_many_redirects")
             raise TooManyRedirects(f"more than {self.max_redirect_times} redirects from {chain[0]}") from exc
-        new.dont_filter = True
+        if not isinstance(result, Request):
+            return result
+        if is_redirect_loop(chain, result.url):
+            stats.inc_value("pressclips/redirect_loops")
+            raise RedirectLoop(f"redirect loop after {len(chain)} hops: {request.url} -> {result.url}")
+        result.dont_filter = True
         # The WARC pointer on meta belongs to this 3xx response, not to whatever comes next.
-        new.meta.pop("warc_pointer", None)
-        new.meta.pop("fetched_at", None)
-        return new
+        result.meta.pop("warc_pointer", None)
+        result.meta.pop("fetched_at", None)
+        return result
 
 
 # <meta http-equiv=refresh> lives in <head>: Scrapy looks only at the first 4096 characters but

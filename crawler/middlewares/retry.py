@@ -37,17 +37,17 @@ from typing import Any
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
-from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.misc import load_object
 from twisted.internet import reactor
 from twisted.internet.defer import Deferred
 from twisted.internet.task import deferLater
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BACKOFF = 1.0
-DEFAULT_RETRY_AFTER_MAX = 300.0
 JITTER = 0.25
 
 
@@ -90,13 +90,13 @@ def parse_retry_after(value: str | bytes | None, *, now: datetime, date: str | b
 
 def retry_delay(attempt: int, *, backoff: float, retry_after: float | None, jitter: float = 0.0) -> float:
     """Wait before retry number ``attempt`` (1-based): the larger of the backoff and Retry-After."""
-    exponential = backoff * (2 ** min(max(attempt, 1) - 1, 16)) * (1.0 + max(jitter, 0.0))
+    exponential: float = backoff * (2 ** min(max(attempt, 1) - 1, 16)) * (1.0 + max(jitter, 0.0))
     return max(exponential, retry_after or 0.0)
 
 
 def retry_reason(response: Response, retry_codes: set[int]) -> str | None:
     """Why a response should be retried ("http-503", "truncated"), or None."""
-    if response.headers.get("cf-mitigated", b"").lower() == b"challenge":
+    if (response.headers.get("cf-mitigated") or b"").lower() == b"challenge":
         return None
     if response.status in retry_codes:
         return f"http-{response.status}"
@@ -105,18 +105,31 @@ def retry_reason(response: Response, retry_codes: set[int]) -> str | None:
     return None
 
 
-class BackoffRetryMiddleware(RetryMiddleware):
-    def __init__(self, settings: Any) -> None:
-        super().__init__(settings)
-        self.backoff = settings.getfloat("PRESSCLIPS_RETRY_BACKOFF", DEFAULT_BACKOFF)
-        self.max_wait = settings.getfloat("PRESSCLIPS_RETRY_AFTER_MAX", DEFAULT_RETRY_AFTER_MAX)
+class BackoffRetryMiddleware:
+    """Takes the place of Scrapy's RetryMiddleware without subclassing it (its hooks are
+    synchronous; these wait), reading the same settings; the retry itself is Scrapy's public
+    ``get_retry_request``."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        if not settings.getbool("RETRY_ENABLED"):
+            raise NotConfigured
+        self.crawler = crawler
+        self.max_retry_times = settings.getint("RETRY_TIMES")
+        self.retry_http_codes = {int(x) for x in settings.getlist("RETRY_HTTP_CODES")}
+        self.priority_adjust = settings.getint("RETRY_PRIORITY_ADJUST")
+        self.give_up_log_level = settings.get("RETRY_GIVE_UP_LOG_LEVEL")
+        self.exceptions_to_retry: tuple[type[BaseException], ...] = tuple(
+            load_object(x) if isinstance(x, str) else x for x in settings.getlist("RETRY_EXCEPTIONS"))
+        # Defaults live in crawler.settings; crawler.config validated the values at start.
+        self.backoff = settings.getfloat("PRESSCLIPS_RETRY_BACKOFF")
+        self.max_wait = settings.getfloat("PRESSCLIPS_RETRY_AFTER_MAX")
         self._waits: set[Deferred[Any]] = set()
+        crawler.signals.connect(self._cancel_waits, signal=signals.spider_closed)
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "BackoffRetryMiddleware":
-        mw = super().from_crawler(crawler)
-        crawler.signals.connect(mw._cancel_waits, signal=signals.spider_closed)
-        return mw
+    def from_crawler(cls, crawler: Crawler) -> BackoffRetryMiddleware:
+        return cls(crawler)
 
     async def process_response(self, request: Request, response: Response) -> Request | Response:
         if request.meta.get("dont_retry", False):
@@ -133,7 +146,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
             logger.info("not retrying %s in this run: Retry-After %.0f s exceeds PRESSCLIPS_RETRY_AFTER_MAX (%.0f s)",
                         request.url, retry_after, self.max_wait)
             return response
-        new = self._retry(request, reason)
+        new = self.retry_request(request, reason)
         if new is None:
             return response
         self._mark_retried(request, reason)
@@ -143,20 +156,33 @@ class BackoffRetryMiddleware(RetryMiddleware):
     async def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:
         if not isinstance(exception, self.exceptions_to_retry) or request.meta.get("dont_retry", False):
             return None
-        new = self._retry(request, exception)
+        new = self.retry_request(request, exception)
         if new is None:
             return None
         await self._wait(new, None)
         return new
 
     # -- helpers -------------------------------------------------------------------------------
+    def retry_request(self, request: Request, reason: str | Exception) -> Request | None:
+        """The next attempt, or None once retries are exhausted: Scrapy's public
+        ``get_retry_request`` with the same per-request meta overrides RetryMiddleware honours
+        (it counts ``retry/count``, ``retry/reason_count/*`` and ``retry/max_reached``)."""
+        assert self.crawler.spider is not None
+        meta = request.meta
+        return get_retry_request(
+            request, spider=self.crawler.spider, reason=reason,
+            max_retry_times=meta.get("max_retry_times", self.max_retry_times),
+            priority_adjust=meta.get("priority_adjust", self.priority_adjust),
+            give_up_log_level=meta.get("give_up_log_level", self.give_up_log_level),
+        )
+
     async def _wait(self, new: Request, retry_after: float | None) -> None:
         # The copy must not carry the previous attempt's WARC pointer into the next one.
         new.meta.pop("warc_pointer", None)
         new.meta.pop("fetched_at", None)
         delay = retry_delay(new.meta["retry_times"], backoff=self.backoff, retry_after=retry_after,
                             jitter=random.uniform(0.0, JITTER))
-        self.crawler.stats.inc_value("retry/wait_seconds", round(delay, 3))
+        self.crawler.stats.inc_value("retry/wait_seconds", round(delay, 3))  # type: ignore[arg-type]  # float stat
         logger.debug("retrying %s in %.2f s", new.url, delay)
         d: Deferred[Any] = deferLater(reactor, delay, lambda: None)
         self._waits.add(d)
@@ -170,9 +196,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if pointer is None:
             return
         from archive.db.kinds import CaptureKind
-        from crawler.runtime import ArchiveRuntime  # the archive side exists once a response was recorded
+        from crawler.runtime import runtime_of  # the archive side exists once a response was recorded
 
-        runtime = ArchiveRuntime.of(self.crawler)
+        runtime = runtime_of(self.crawler)
         d = runtime.db(runtime.store.set_capture_kind, pointer.record_id, CaptureKind.ERROR, f"retried: {reason}")
         d.addErrback(lambda f: runtime.note_failure(f"capture kind for {request.url} not saved: {f.value}"))
 

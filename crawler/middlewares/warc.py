@@ -23,7 +23,7 @@ from archive.errors import WarcError
 from archive.db.kinds import CaptureKind
 from archive.db.records import CaptureRecord, PreviousCapture
 from archive.warc.writer import HttpExchange, payload_digest
-from crawler.runtime import ArchiveRuntime
+from crawler.runtime import runtime_of
 
 logger = logging.getLogger(__name__)
 
@@ -73,10 +73,10 @@ def revisit_profile(response: Response, previous: PreviousCapture | None) -> str
 
 class WarcRecorderMiddleware:
     def __init__(self, crawler: Crawler) -> None:
-        if not crawler.settings.getbool("PRESSCLIPS_WARC_ENABLED", True):
-            raise NotConfigured
         self.crawler = crawler
-        self.runtime = ArchiveRuntime.of(crawler)
+        self.runtime = runtime_of(crawler)
+        if not self.runtime.config.warc_enabled:
+            raise NotConfigured
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "WarcRecorderMiddleware":

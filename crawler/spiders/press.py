@@ -41,9 +41,11 @@ from crawler.discovery import parse_feed, parse_robots_sitemaps, parse_sitemap
 from crawler.faults import classify_failure, record_fault
 from crawler.feeder import FrontierFeeder
 from crawler.items import PageItem, UrlBatchItem
+from crawler.middlewares.slots import slot_name
 from crawler.links import classify_url, extract_links, find_feed_links
-from crawler.runtime import ArchiveRuntime, outlets_from_settings
-from crawler.traps import DEFAULT_MAX_QUERY_VARIANTS, QueryVariantCap
+from crawler.config import CrawlConfig
+from crawler.runtime import ArchiveRuntime, runtime_of
+from crawler.traps import QueryVariantCap
 from archive.times import iso, parse_aware
 
 # Discovery requests outrank pages so a run finds articles early; article pages outrank listings.
@@ -64,25 +66,26 @@ class OutletState:
     documents: dict[str, DocumentState] = field(default_factory=dict)
     fetched: int = 0
     budget_exhausted: bool = False
-    query_cap: QueryVariantCap = field(default_factory=QueryVariantCap)
+    query_cap: QueryVariantCap = field(default_factory=lambda: QueryVariantCap(0))
 
     def remaining(self) -> int:
         return max(0, self.outlet.max_pages - self.fetched)
 
 
-def slot_name(outlet: Outlet) -> str:
-    return f"outlet:{outlet.name}"
-
-
 def outlet_slot_settings(outlet: Outlet, settings: Any) -> dict[str, Any]:
     """Scrapy download-slot settings for one outlet: its own politeness, else the global one.
-    Delay randomisation is left to the downloader's global setting (its key was renamed across
-    Scrapy versions)."""
+    Delays are randomised by the global DOWNLOAD_DELAY_JITTER, except an outlet's own delay,
+    which is a minimum (``jitter`` 0; Scrapy 2.19's key, hence the pinned version)."""
     p = outlet.politeness
-    return {
+    slot: dict[str, Any] = {
         "concurrency": p.concurrency or settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
         "delay": p.download_delay if p.download_delay is not None else settings.getfloat("DOWNLOAD_DELAY"),
     }
+    if p.download_delay is not None:
+        # An outlet's own delay is a promise to that site: not randomised below it (Scrapy's
+        # default jitter would space requests anywhere from 0.5x to 1.5x the delay).
+        slot["jitter"] = 0.0
+    return slot
 
 
 def _is_amp(url: str) -> bool:
@@ -108,22 +111,21 @@ class PressSpider(scrapy.Spider):
         self.states: dict[str, OutletState] = {}
         self.window = Window()
         self.feeder: FrontierFeeder
+        self.robots_from_middleware = True
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "PressSpider":
+        # The spider is built before the extensions: it reads the settings itself, and reaches
+        # the archive runtime (opened on spider_opened) when start() runs, after spider_opened.
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.runtime = ArchiveRuntime.of(crawler)
+        config = CrawlConfig.from_settings(crawler.settings)
         only = {n.strip().lower() for n in str(kwargs.get("outlet", "")).split(",") if n.strip()}
-        variants = crawler.settings.getint("PRESSCLIPS_MAX_QUERY_VARIANTS", DEFAULT_MAX_QUERY_VARIANTS)
-        spider.states = {o.name: OutletState(o, query_cap=QueryVariantCap(variants))
-                         for o in spider.runtime.outlets if not only or o.name.lower() in only}
-        settings = crawler.settings
-        spider.window = Window(_when(settings.get("PRESSCLIPS_SINCE")), _when(settings.get("PRESSCLIPS_UNTIL")))
-        spider.feeder = FrontierFeeder(crawler, {name: st.remaining for name, st in spider.states.items()},
-                                       spider._due_request)
+        spider.states = {o.name: OutletState(o, query_cap=QueryVariantCap(config.max_query_variants))
+                         for o in config.outlets if not only or o.name.lower() in only}
+        spider.window = Window(config.since, config.until)
         # With ROBOTSTXT_OBEY, Scrapy's RobotsTxtMiddleware fetches each host's robots.txt anyway:
         # read its Sitemap lines from that response instead of fetching robots.txt a second time.
-        spider.robots_from_middleware = crawler.settings.getbool("ROBOTSTXT_OBEY")
+        spider.robots_from_middleware = config.robots_obey
         if spider.robots_from_middleware:
             crawler.signals.connect(spider.robots_seen, signal=signals.response_received)
         return spider
@@ -132,8 +134,11 @@ class PressSpider(scrapy.Spider):
     def update_settings(cls, settings: Any) -> None:
         super().update_settings(settings)
         if settings.get("PRESSCLIPS_OUTLETS"):
+            # The first moment Scrapy shows us the settings, under every entry point (plain
+            # `scrapy crawl` included): validate them all before using any.
+            config = CrawlConfig.from_settings(settings)
             slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
-            for outlet in outlets_from_settings(settings):
+            for outlet in config.outlets:
                 slots.setdefault(slot_name(outlet), outlet_slot_settings(outlet, settings))
             settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
         contact = settings.get("PRESSCLIPS_CONTACT")
@@ -237,6 +242,9 @@ class PressSpider(scrapy.Spider):
 
     # -- start ---------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
+        self.runtime = runtime_of(self.crawler)
+        self.feeder = FrontierFeeder(self.crawler, {name: st.remaining for name, st in self.states.items()},
+                                     self._due_request)
         frontier = self.feeder.frontier
         for state in self.states.values():
             state.documents = await maybe_deferred_to_future(

@@ -15,7 +15,8 @@ from sqlalchemy import create_engine, text
 from archive.ops.lock import ArchiveLock
 from archive.warc.reader import read_record
 from tests.localsite import LocalSite
-from tests.crawler.test_crawl_e2e import FAST, run_cli
+from tests.crawler.test_crawl_e2e import run_cli
+from tests.crawlkit import FAST, assert_clean_log, write_outlets
 
 
 def count(engine, sql: str) -> int:  # noqa: ANN001
@@ -49,7 +50,7 @@ def test_sigkill_mid_run_then_rerun_completes_without_duplicates(tmp_path: Path)
     site = LocalSite(outlets=2, article_delay=0.15).start()
     archive = tmp_path / "archive"
     outlets = tmp_path / "outlets.toml"
-    outlets.write_text(site.outlets_toml())
+    write_outlets(outlets, site.outlets_toml())
     db = archive / "pressclips.sqlite3"
     try:
         proc = subprocess.Popen(
@@ -70,6 +71,7 @@ def test_sigkill_mid_run_then_rerun_completes_without_duplicates(tmp_path: Path)
 
         result = run_cli("crawl", "--outlets", str(outlets), "--archive", str(archive), *FAST)
         assert result.returncode == 0, result.stderr[-3000:]
+        assert_clean_log(result.stderr)
         with engine.connect() as conn:
             found = [r[0] for r in conn.execute(text("SELECT canonical_url FROM articles"))]
             assert sorted(found) == sorted(a.canonical_url for a in site.articles)

@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from archive.warc.reader import read_record
+from tests.crawlkit import FAST, assert_clean_log, polite_outlets, write_outlets
 from tests.localsite import LocalSite
 
-# Fast but still polite where it matters: robots.txt obeyed, 2 requests per host.
-FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0", "-s", "PRESSCLIPS_EXTRACT_WORKERS=2"]
+__all__ = ["FAST", "Crawled", "run_cli"]  # shared with the other crawl tests
 
 
 def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -44,7 +44,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
     site = LocalSite(outlets=2, article_delay=0.05).start()
     root = tmp_path_factory.mktemp("e2e")
     outlets = root / "outlets.toml"
-    outlets.write_text(site.outlets_toml())
+    write_outlets(outlets, site.outlets_toml())
     archive = root / "archive"
     try:
         result = run_cli("crawl", "--outlets", str(outlets), "--archive", str(archive), *FAST)
@@ -55,6 +55,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
 
 def test_crawl_exits_ok_with_summary(crawled: Crawled) -> None:
     assert crawled.result.returncode == 0, crawled.result.stderr[-3000:]
+    assert_clean_log(crawled.result.stderr)
     summary = crawled.result.stdout
     assert "run 1: ok" in summary
     n = len(crawled.site.articles)
@@ -250,9 +251,10 @@ def test_stats_and_runs(crawled: Crawled) -> None:
 
 def test_second_crawl_finds_nothing_new_and_reextract_is_stable(crawled: Crawled, tmp_path: Path) -> None:
     outlets = tmp_path / "outlets.toml"
-    outlets.write_text(crawled.site.outlets_toml())
+    write_outlets(outlets, crawled.site.outlets_toml())
     again = run_cli("crawl", "--outlets", str(outlets), "--archive", str(crawled.archive), *FAST)
     assert again.returncode == 0, again.stderr[-2000:]
+    assert_clean_log(again.stderr)
     assert "articles new 0," in again.stdout and "updated 0," in again.stdout
     assert crawled.rows("SELECT COUNT(*) FROM articles")[0][0] == len(crawled.site.articles)
     re = run_cli("reextract", "--archive", str(crawled.archive), "--workers", "2")
@@ -266,9 +268,10 @@ def test_page_budget_caps_endless_link_spaces(tmp_path: Path) -> None:
     site = LocalSite(outlets=1, article_delay=0.0).start()
     try:
         outlets = tmp_path / "outlets.toml"
-        outlets.write_text(site.outlets_toml() + "max_pages = 12\nmax_depth = 50\n")
+        write_outlets(outlets, site.outlets_toml() + "max_pages = 12\nmax_depth = 50\n")
         result = run_cli("crawl", "--outlets", str(outlets), "--archive", str(tmp_path / "a"), *FAST)
         assert result.returncode == 0, result.stderr[-2000:]
+        assert_clean_log(result.stderr)
         pages = [p for p in site.paths_requested()
                  if not p.startswith(("/robots.txt", "/sitemap", "/news-sitemap", "/feed."))]
         assert len(pages) <= 12
@@ -293,12 +296,13 @@ def test_per_outlet_concurrency_is_honoured(tmp_path: Path) -> None:
     try:
         a, b = site.outlets
         outlets = tmp_path / "outlets.toml"
-        outlets.write_text(f'[[outlets]]\nname = "{a.name}"\nhomepage = "{a.base_url}/"\n'
+        outlets.write_text(polite_outlets(f'[[outlets]]\nname = "{a.name}"\nhomepage = "{a.base_url}/"\n'
                            f'[outlets.politeness]\nconcurrency = 1\n\n'
-                           f'[[outlets]]\nname = "{b.name}"\nhomepage = "{b.base_url}/"\n')
+                           f'[[outlets]]\nname = "{b.name}"\nhomepage = "{b.base_url}/"\n'))
         result = run_cli("crawl", "--outlets", str(outlets), "--archive", str(tmp_path / "a"), *FAST,
                          "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=4")
         assert result.returncode == 0, result.stderr[-2000:]
+        assert_clean_log(result.stderr)
         assert site.max_in_flight[a.name] == 1
         assert 1 < site.max_in_flight[b.name] <= 4
     finally:
@@ -312,7 +316,7 @@ def test_sigterm_stops_cleanly_and_records_the_run(tmp_path: Path) -> None:
     site = LocalSite(outlets=1, article_delay=0.4).start()
     try:
         outlets = tmp_path / "outlets.toml"
-        outlets.write_text(site.outlets_toml())
+        write_outlets(outlets, site.outlets_toml())
         archive = tmp_path / "a"
         proc = subprocess.Popen([sys.executable, "-m", "archive.cli.main", "crawl", "--outlets", str(outlets),
                                  "--archive", str(archive), *FAST], stdout=subprocess.PIPE,
@@ -324,6 +328,7 @@ def test_sigterm_stops_cleanly_and_records_the_run(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == 1, err[-2000:]  # a shut-down run is not a complete run
+        assert_clean_log(err)
         assert "pressclips: run 1: failed (shutdown)" in err  # failures go to stderr: cron mails them
         assert not list((archive / "warcs").glob("*.open"))
         engine = create_engine(f"sqlite:///{archive / 'pressclips.sqlite3'}")
@@ -341,10 +346,11 @@ def test_crawl_into_postgresql(postgres_url: str, tmp_path: Path) -> None:
     site = LocalSite(outlets=1, article_delay=0.0).start()
     try:
         outlets = tmp_path / "outlets.toml"
-        outlets.write_text(site.outlets_toml())
+        write_outlets(outlets, site.outlets_toml())
         result = run_cli("crawl", "--outlets", str(outlets), "--archive", str(tmp_path / "a"),
                          "--database-url", database_url, *FAST)
         assert result.returncode == 0, result.stderr[-2000:]
+        assert_clean_log(result.stderr)
         assert not (tmp_path / "a" / "pressclips.sqlite3").exists()
         engine = create_engine(database_url)
         with engine.connect() as conn:
@@ -363,10 +369,11 @@ def test_sitemaps_found_through_robots_without_robots_obedience(tmp_path: Path) 
     site = LocalSite(outlets=1, article_delay=0.0).start()
     try:
         outlets = tmp_path / "outlets.toml"
-        outlets.write_text(site.outlets_toml())
+        write_outlets(outlets, site.outlets_toml())
         result = run_cli("crawl", "--outlets", str(outlets), "--archive", str(tmp_path / "a"), *FAST,
                          "-s", "ROBOTSTXT_OBEY=False")
         assert result.returncode == 0, result.stderr[-2000:]
+        assert_clean_log(result.stderr)
         assert site.paths_requested().count("/robots.txt") == 1
         assert f"articles new {len(site.articles)}," in result.stdout
     finally:

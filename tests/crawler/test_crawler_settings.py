@@ -41,3 +41,11 @@ def test_outlet_politeness_becomes_download_slots(tmp_path: Path) -> None:
     slots = settings_with(PRESSCLIPS_OUTLETS=str(outlets), DOWNLOAD_DELAY=0.25).getdict("DOWNLOAD_SLOTS")
     assert slots["outlet:slow"]["delay"] == 3.0 and slots["outlet:slow"]["concurrency"] == 1
     assert slots["outlet:plain"]["delay"] == 0.25 and slots["outlet:plain"]["concurrency"] == 2
+
+
+def test_autothrottle_starts_at_the_polite_floor_not_scrapys_five_seconds() -> None:
+    s = settings_with()
+    assert s.getfloat("AUTOTHROTTLE_START_DELAY") == s.getfloat("DOWNLOAD_DELAY") == 0.5
+    assert s.getdict("EXTENSIONS")["crawler.runtime.ArchiveRuntime"] < s.getdict("EXTENSIONS")["crawler.extensions.RunRecorder"]
+    # The delay floor must connect after Scrapy's AutoThrottle (order 0) to see its adjustment.
+    assert s.getdict("EXTENSIONS")["crawler.throttle.OutletDelayFloor"] > 0

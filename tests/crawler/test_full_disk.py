@@ -13,7 +13,8 @@ from sqlalchemy import create_engine, text
 
 from archive.warc.reader import iter_records, read_record
 from tests.localsite import LocalSite
-from tests.crawler.test_crawl_e2e import FAST, run_cli
+from tests.crawler.test_crawl_e2e import run_cli
+from tests.crawlkit import FAST, assert_clean_log, write_outlets
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def test_full_disk_stops_the_run_cleanly_and_keeps_the_archive_consistent(small_
     site = LocalSite(outlets=1, article_delay=0.0).start()
     archive = small_warc_dir.parent
     outlets = archive.parent / "outlets.toml"
-    outlets.write_text(site.outlets_toml())
+    write_outlets(outlets, site.outlets_toml())
     try:
         result = run_cli("crawl", "--outlets", str(outlets), "--archive", str(archive), *FAST)
     finally:
@@ -42,6 +43,8 @@ def test_full_disk_stops_the_run_cleanly_and_keeps_the_archive_consistent(small_
     assert result.returncode == 1, result.stdout + result.stderr[-2000:]
     assert "No space left on device" in result.stderr
     assert "Traceback" not in result.stderr
+    # The one expected error is the failed WARC write that stopped the run.
+    assert_clean_log(result.stderr, allowed=[r"WARC write failed", r"No space left on device"])
     engine = create_engine(f"sqlite:///{archive / 'pressclips.sqlite3'}")
     with engine.connect() as conn:
         run = conn.execute(text("SELECT status, finish_reason FROM crawl_runs")).one()

@@ -14,7 +14,8 @@ from sqlalchemy import text
 
 from archive.warc.reader import read_record
 from tests.localsite import LocalSite
-from tests.crawler.test_crawl_e2e import FAST, Crawled, run_cli
+from tests.crawler.test_crawl_e2e import Crawled, run_cli
+from tests.crawlkit import FAST, assert_clean_log, write_outlets
 
 
 def article_requests(site: LocalSite, since: int = 0) -> list:
@@ -28,10 +29,12 @@ class TwoRuns:
         self.root = root
         self.archive = root / "archive"
         self.outlets = root / "outlets.toml"
-        self.outlets.write_text(site.outlets_toml())
+        write_outlets(self.outlets, site.outlets_toml())
 
     def crawl(self, *extra: str) -> Crawled:
         result = run_cli("crawl", "--outlets", str(self.outlets), "--archive", str(self.archive), *FAST, *extra)
+        if result.returncode == 0:
+            assert_clean_log(result.stderr)
         return Crawled(self.site, self.archive, result)
 
 
@@ -176,6 +179,7 @@ def test_time_limit_stops_gracefully_and_the_next_run_continues(tmp_path: Path) 
         assert 0 < run.articles_new < len(site.articles)
         logged = log.read_text()
         assert "INFO" in logged and "run 1: ok (closespider_timeout)" in logged
+        assert_clean_log(logged)  # the stop at the time limit is not an error
         second = runs.crawl()
         assert second.result.returncode == 0, second.result.stderr[-3000:]
         assert len(second.rows("SELECT id FROM articles")) == len(site.articles)

@@ -196,3 +196,19 @@ def test_missing_or_unwritable_archive_is_a_clear_error(tmp_path: Path) -> None:
     [line] = result.stderr.strip().splitlines()
     assert line.startswith(f"cannot create the archive lock {shared / LOCK_NAME}: ")
     assert line.endswith(("Permission denied", "Operation not permitted"))
+
+
+def test_for_run_adopts_the_handed_down_lock_else_takes_its_own(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(LOCK_FD_ENV, raising=False)
+    own = ArchiveLock.for_run(tmp_path)
+    assert own.held and not own.inherited
+    with pytest.raises(ArchiveLockedError):
+        ArchiveLock.for_run(tmp_path)  # a second run in the same archive
+    own.release()
+    with ArchiveLock(tmp_path) as parent:
+        monkeypatch.setenv(LOCK_FD_ENV, str(os.dup(parent.fileno())))  # as `pressclips crawl` passes it
+        child = ArchiveLock.for_run(tmp_path)
+        assert child.held and child.inherited
+        child.release()
+        assert ArchiveLock.holder(tmp_path) is not None  # the parent still holds the archive
