@@ -1,23 +1,29 @@
-"""Shared pieces of the ``pressclips`` commands: one-line errors, common options, opening an archive,
-date parsing and plain tables. Command modules import from here, never from each other."""
+"""Shared pieces of the ``pressclips`` commands: one-line errors, the archive options, opening an
+archive for one command, and dates. Command modules import from here (and from ``output`` and
+``params``), never from each other."""
 
 from __future__ import annotations
 
-import os
 import sys
-from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from dateutil import parser as dateparser
 
 from archive.config import ArchiveConfig
-from archive.errors import ConfigError, PressclipsError
+from archive.errors import ConfigError, NoArchiveError, PressclipsError
+from archive.times import parse_user_date
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 F = TypeVar("F", bound=Callable[..., Any])
+
 
 def fail(message: str, code: int, hint: str | None = None) -> None:
     click.echo(f"pressclips: error: {message}" + (f" (hint: {hint})" if hint else ""), err=True)
@@ -49,31 +55,49 @@ database_option = click.option(
     "(e.g. postgresql+psycopg://localhost/pressclips). Also $PRESSCLIPS_DATABASE_URL.")
 
 
-def open_archive(archive_dir: Path | None, database_url: str | None, *, must_exist: bool = True) -> Any:
-    """Engine for an existing archive (read commands) — never creates one by accident."""
+@dataclass(frozen=True)
+class OpenArchive:
+    config: ArchiveConfig
+    engine: Engine
+
+
+@contextmanager
+def open_archive(archive_dir: Path | None, database_url: str | None, *,
+                 write: bool = False) -> Iterator[OpenArchive]:
+    """The archive a command works on, for the length of the command; never creates one.
+
+    Read commands (``write=False``) open the database read-only, so an archive on a read-only
+    mount can be searched, shown, exported and replayed. A missing or empty database is "no
+    archive here" and a database with other tables is refused (both exit 2); only ``crawl``
+    creates an archive. The engine is disposed when the block ends.
+    """
     from archive.db.engine import make_engine
 
     config = ArchiveConfig.build(archive_dir, database_url)
-    if must_exist and config.is_sqlite and not (config.root / "pressclips.sqlite3").exists() \
-            and database_url is None and "PRESSCLIPS_DATABASE_URL" not in os.environ:
-        raise ConfigError(f"no archive at {config.root}", hint="run 'pressclips crawl' first or pass --archive")
-    return config, make_engine(config.database_url)
+    database_file = config.database_file
+    if database_file is not None and not database_file.exists():
+        if config.uses_archive_file:
+            raise NoArchiveError(f"no archive at {config.root}", hint="run 'pressclips crawl' first or pass --archive")
+        raise NoArchiveError(f"no archive at {database_file}: the file does not exist",
+                             hint="check --database-url / $PRESSCLIPS_DATABASE_URL")
+    try:
+        engine = make_engine(config.database_url, create=False, read_only=not write)
+    except NoArchiveError as exc:
+        if config.uses_archive_file and str(exc).startswith("no pressclips archive"):
+            raise NoArchiveError(f"no archive at {config.root} (its database is empty)", hint=exc.hint) from None
+        raise
+    try:
+        yield OpenArchive(config, engine)
+    finally:
+        engine.dispose()
 
 
 def parse_when(value: str | None, option: str) -> datetime | None:
+    """A date option (ISO 8601, or YYYY / YYYY-MM), UTC when no offset is given; one line when malformed."""
     if value is None:
         return None
     try:
-        parsed = dateparser.isoparse(value)
-    except (ValueError, OverflowError):
+        return parse_user_date(value)
+    except ValueError:
         raise ConfigError(f"{option}: not a date: {value!r}", hint="use ISO 8601, e.g. 2026-11-01") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
-
-def print_table(rows: list[dict[str, Any]], columns: Iterable[str]) -> None:
-    cols = list(columns)
-    cells = [[("" if r.get(c) is None else str(r.get(c))) for c in cols] for r in rows]
-    widths = [max([len(c), *(len(row[i]) for row in cells)]) for i, c in enumerate(cols)]
-    click.echo("  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip())
-    for row in cells:
-        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())

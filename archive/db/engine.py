@@ -76,8 +76,8 @@ def _sqlite_read_only_creator(path: str) -> Callable[[], sqlite3.Connection]:
 
 
 def make_engine(url: str, *, create: bool = True, read_only: bool = False) -> Engine:
-    """Connect, check the database answers and is a pressclips archive (or empty), and create the
-    schema if ``create``.
+    """Connect, check the database answers and is a pressclips archive (or empty), and bring the
+    schema up to date: created in an empty database when ``create``, else ``NoArchiveError``.
 
     ``read_only`` (read commands) opens SQLite with ``mode=ro`` and PostgreSQL sessions READ ONLY,
     never creates or upgrades anything, and refuses an empty database (``NoArchiveError``). A
@@ -104,8 +104,8 @@ def make_engine(url: str, *, create: bool = True, read_only: bool = False) -> En
                 raise DatabaseError(f"archive schema version {found} is older than this pressclips "
                                     f"({SCHEMA_VERSION}) and this command only reads",
                                     hint="run 'pressclips verify --repair' once to upgrade it")
-        if create and not read_only:
-            init_schema(engine)
+        if not read_only:
+            init_schema(engine)  # creates (found is None only when ``create``) or upgrades
     except SQLAlchemyError as exc:
         engine.dispose()
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(getattr(exc, "orig", exc)).strip() else type(exc).__name__

@@ -16,6 +16,7 @@ from archive.ops.lock import ArchiveLock
 from archive.warc.reader import read_record
 from tests.localsite import LocalSite
 from tests.crawler.test_crawl_e2e import FAST, run_cli
+from tests import conftest
 
 
 def count(engine, sql: str) -> int:  # noqa: ANN001
@@ -55,7 +56,7 @@ def test_sigkill_mid_run_then_rerun_completes_without_duplicates(tmp_path: Path)
         proc = subprocess.Popen(
             [sys.executable, "-m", "archive.cli.main", "crawl", "--outlets", str(outlets), "--archive", str(archive),
              *FAST, "-s", "PRESSCLIPS_EXTRACT_WORKERS=1"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=conftest.cli_env())
         engine = create_engine(f"sqlite:///{db}")
         deadline = time.monotonic() + 120
         while count(engine, "SELECT count(*) FROM articles") < 10:

@@ -4,7 +4,6 @@ SQLite rows, the WARC records read back by pointer, URL-variant dedup, politenes
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,14 +16,16 @@ from sqlalchemy import create_engine, text
 
 from archive.warc.reader import read_record
 from tests.localsite import LocalSite
+from tests import conftest
+from tests.paths import REPO
 
 # Fast but still polite where it matters: robots.txt obeyed, 2 requests per host.
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0", "-s", "PRESSCLIPS_EXTRACT_WORKERS=2"]
 
 
 def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "archive.cli.main", *args], capture_output=True, text=True,
-                          cwd=cwd, env={**os.environ, **(env or {})}, timeout=300)
+    """The shared CLI runner (isolated from the developer's PRESSCLIPS_* settings)."""
+    return conftest.run_cli(*args, cwd=cwd or REPO, env=env, timeout=300)
 
 
 class Crawled:
@@ -316,7 +317,7 @@ def test_sigterm_stops_cleanly_and_records_the_run(tmp_path: Path) -> None:
         archive = tmp_path / "a"
         proc = subprocess.Popen([sys.executable, "-m", "archive.cli.main", "crawl", "--outlets", str(outlets),
                                  "--archive", str(archive), *FAST], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+                                stderr=subprocess.PIPE, text=True, env=conftest.cli_env())
         deadline = time.monotonic() + 60
         while not any(p.startswith("/news/") for p in site.paths_requested()):
             assert time.monotonic() < deadline and proc.poll() is None
