@@ -19,8 +19,6 @@ from typing import IO, Any, TypeVar
 
 import click
 
-from archive.errors import ConfigError
-
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("table", "json", "jsonl", "csv")
 
@@ -34,7 +32,8 @@ def output_options(default: str = "table") -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             flag, named = kwargs.pop("fmt_flag"), kwargs.pop("fmt_name")
             if flag and named and flag != named:
-                raise ConfigError(f"--{flag} and --format {named} ask for two formats", hint="give one")
+                # a usage error: this runs outside the command's own error handling (``friendly``)
+                raise click.UsageError(f"--{flag} and --format {named} ask for two formats; give one")
             kwargs["fmt"] = flag or named or default
             return fn(*args, **kwargs)
 

@@ -27,10 +27,10 @@ def _redact(url: str) -> str:
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    # WAL lets readers (search, export) run while a crawl writes; busy_timeout waits for the
-    # single writer instead of failing with "database is locked".
+    # busy_timeout waits for the single writer instead of failing with "database is locked".
+    # Nothing here writes to the file: WAL mode is persistent and set by ``init_schema``, after
+    # ``check_archive`` has made sure the database is ours.
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
@@ -164,6 +164,13 @@ def check_archive(engine: Engine, url: str) -> int | None:
 
 def init_schema(engine: Engine) -> None:
     """Create missing tables, bring an older archive up to date, and record the schema version."""
+    if engine.dialect.name == "sqlite":
+        # WAL lets readers (search, export) run while a crawl writes; the mode is stored in the file.
+        raw = engine.raw_connection()
+        try:
+            raw.cursor().execute("PRAGMA journal_mode=WAL")
+        finally:
+            raw.close()
     with Session(engine) as session:
         found = session.scalar(select(Meta.value).where(Meta.key == "schema_version")) \
             if inspect(engine).has_table("meta") else None
