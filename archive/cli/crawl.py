@@ -7,7 +7,6 @@ run holds the archive lock (cron: try again later; silent with --quiet).
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -120,6 +119,8 @@ def demo_command(count: int, archive_dir: Path | None) -> None:
       pressclips demo
       pressclips demo --outlets 4 --archive /tmp/demo-archive
     """
+    import subprocess
+
     from archive.ops.crawl import CrawlOptions, run_crawl
 
     checkout = Path.cwd()

@@ -17,12 +17,11 @@ import click
 
 from archive.cli import crawl as cli_crawl  # crawl, demo
 from archive.cli import ops as cli_ops  # verify, reextract, cron
-from archive.cli import query as cli_query  # search, show, export
+from archive.cli import query as cli_query  # search, show, export, versions, diff
 from archive.cli import (
     replay as cli_replay,  # replay get/serve, export-cdxj, export-wacz
 )
 from archive.cli import stats as cli_stats  # stats, runs, outlets
-from archive.cli import versions as cli_versions  # versions, diff
 from archive.cli.kit import fail
 
 
@@ -61,7 +60,7 @@ def main() -> None:
 
 main.add_command(cli_crawl.crawl_command)
 main.add_command(cli_crawl.demo_command)
-for module in (cli_stats, cli_query, cli_versions, cli_ops, cli_replay):
+for module in (cli_stats, cli_query, cli_ops, cli_replay):
     module.register(main)
 
 

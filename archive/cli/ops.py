@@ -7,7 +7,6 @@ one line, ``file:offset: what`` (or ``article N: …`` / ``run N: …``).
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import sys
@@ -46,6 +45,8 @@ def verify_command(repair: bool, fmt: str, archive_dir: Path | None, database_ur
       pressclips verify
       pressclips verify --repair --json
     """
+    import logging
+
     from archive.ops.verify import verify_archive
 
     logging.getLogger("archive").addHandler(logging.NullHandler())  # the report says what was repaired

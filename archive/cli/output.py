@@ -1,4 +1,5 @@
-"""One output layer for every listing command: a table for people, JSON, JSON lines or CSV for scripts.
+"""One output layer for every listing command: a table for people, JSON, JSON lines or CSV for scripts;
+and ``--show-sql``, which prints every statement a command runs to stderr.
 
 A command builds a ``Listing`` (its rows, the table columns, and optionally a richer JSON document
 and a custom table layout) and hands it to ``render`` with the format that ``output_options`` parsed.
@@ -150,3 +151,22 @@ def print_table(rows: list[dict[str, Any]], columns: Iterable[str], out: IO[str]
     stream.write("  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip() + "\n")
     for row in cells:
         stream.write("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() + "\n")
+
+show_sql_option = click.option("--show-sql", is_flag=True, help="Print the SQL that runs to stderr.")
+
+
+def echo_sql(engine: Any) -> None:
+    """Print every statement the engine runs to stderr, with literal values where they can be rendered."""
+    from sqlalchemy import event
+
+    def before_execute(conn: Any, clauseelement: Any, multiparams: Any, params: Any, _options: Any) -> None:
+        try:
+            sql = str(clauseelement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+        except Exception:  # noqa: BLE001 - a value without a literal form: show placeholders and values
+            sql = str(clauseelement.compile(dialect=conn.dialect))
+            values = multiparams or params
+            if values:
+                sql += f"\n-- parameters: {values!r}"
+        click.echo(sql.strip() + ";", err=True)
+
+    event.listen(engine, "before_execute", before_execute)

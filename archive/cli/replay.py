@@ -12,13 +12,13 @@ from typing import Any, TextIO, cast
 import click
 
 from archive.cli.kit import (
+    ReplayTarget,
     archive_option,
     database_option,
     friendly,
     open_archive,
     parse_when,
 )
-from archive.cli.params import ReplayTarget
 from archive.errors import ConfigError, WarcError
 
 

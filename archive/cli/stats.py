@@ -9,9 +9,15 @@ from typing import Any
 import click
 
 from archive.cli.kit import archive_option, database_option, friendly, open_archive
-from archive.cli.output import Listing, output_options, print_table, render
-from archive.cli.params import limit as limit_type
-from archive.cli.sql import echo_sql, show_sql_option
+from archive.cli.kit import limit as limit_type
+from archive.cli.output import (
+    Listing,
+    echo_sql,
+    output_options,
+    print_table,
+    render,
+    show_sql_option,
+)
 
 OUTLET_COLUMNS = ["outlet", "articles", "versions", "captures", "not_articles", "blocked", "last_capture"]
 RUN_COLUMNS = ["id", "started_at", "status", "pages_fetched", "articles_new", "articles_updated", "errors"]
