@@ -39,6 +39,14 @@ def atomic_output(path: Path, *, binary: bool = False) -> Iterator[IO[Any]]:
     """A file object to write ``path`` through; the file appears, complete, only when the block ends
     without an exception."""
     target = check_target(path)
+    if _is_special(target):  # /dev/null, a FIFO, /dev/stdout: written in place, never replaced
+        try:
+            in_place: IO[Any] = open(target, "wb") if binary else open(target, "w", encoding="utf-8")
+            with in_place:
+                yield in_place
+        except OSError as exc:
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+        return
     try:
         fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     except OSError as exc:
@@ -70,6 +78,8 @@ class AtomicPath:
         self.temp: Path | None = None
 
     def __enter__(self) -> Path:
+        if _is_special(self.target):
+            return self.target  # a device or FIFO is written in place; renaming over it would replace it
         try:
             fd, temp_name = tempfile.mkstemp(dir=self.target.parent, prefix=f".{self.target.name}.",
                                              suffix=".part")
@@ -81,7 +91,8 @@ class AtomicPath:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  _tb: TracebackType | None) -> None:
-        assert self.temp is not None
+        if self.temp is None:
+            return
         try:
             if exc_type is None:
                 with open(self.temp, "rb+") as handle:
@@ -94,6 +105,11 @@ class AtomicPath:
                               hint="nothing was written") from None
         finally:
             self.temp.unlink(missing_ok=True)
+
+
+def _is_special(target: Path) -> bool:
+    """An existing target that is not a regular file (``-o /dev/null`` in benchmarks)."""
+    return target.exists() and not target.is_file()
 
 
 def _target_error(path: Path, target: Path, exc: OSError) -> ConfigError:

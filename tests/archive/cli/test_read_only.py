@@ -5,7 +5,11 @@ nothing is created or left half-written anywhere."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sqlite3
+import stat
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -146,3 +150,60 @@ def test_an_empty_postgres_schema_is_no_archive_and_stays_empty(postgres_url: st
         assert inspect(engine).get_table_names() == []
     finally:
         engine.dispose()
+
+
+def test_output_to_a_device_is_written_in_place(archive: Path) -> None:
+    """``-o /dev/null`` (the benchmarks use it) must not become a temp file renamed over the device."""
+    before = set(os.listdir("/dev"))
+    for args in (["export", "-o"], ["export-cdxj", "-o"]):
+        result = run_cli(*args, os.devnull, "--archive", str(archive))
+        assert result.returncode == 0, result.stderr
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+    assert set(os.listdir("/dev")) == before
+
+
+@pytest.fixture
+def full_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MB tmpfs filled to the last byte (skipped where mounting is not allowed)."""
+    mount = tmp_path / "full"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs to fill: {done.stderr.strip() or done.returncode}")
+    try:
+        with open(mount / "filler", "wb", buffering=0) as fh:
+            try:
+                while True:
+                    fh.write(b"\0" * 4096)
+            except OSError:
+                pass  # ENOSPC: full
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], capture_output=True)
+
+
+def test_a_full_disk_fails_in_one_line_and_leaves_no_partial_file(archive: Path, full_disk: Path) -> None:
+    for args, name in ((["export", "-o"], "a.jsonl"), (["export-cdxj", "-o"], "a.cdxj"), (["export-wacz"], "a.wacz")):
+        one_line_error(run_cli(*args, str(full_disk / name), "--archive", str(archive)), 1, "no space left")
+        assert sorted(p.name for p in full_disk.iterdir()) == ["filler"]
+
+
+def test_open_archive_disposes_its_engine_when_the_command_ends(archive: Path, tmp_path: Path) -> None:
+    """Observable on SQLite: while a connection is open the WAL file exists; the last one to close
+    checkpoints and removes it, so it is gone only if the engine's pool was really disposed."""
+    from sqlalchemy import text
+
+    from archive.cli.kit import open_archive
+
+    copy = tmp_path / "archive"
+    shutil.copytree(archive, copy)
+    with open_archive(copy, None, write=True) as opened:
+        with opened.engine.connect() as conn:
+            conn.execute(text("SELECT count(*) FROM articles")).scalar()
+        assert (copy / "pressclips.sqlite3-wal").exists()  # the pooled connection is still open
+    assert not (copy / "pressclips.sqlite3-wal").exists()
+    with open_archive(copy, None) as opened:  # read-only: the same database, and nothing to create
+        with opened.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM articles")).scalar() == 2
+        with pytest.raises(Exception, match="readonly"), opened.engine.begin() as conn:
+            conn.execute(text("DELETE FROM articles"))

@@ -20,7 +20,8 @@ from archive.db.engine import make_engine
 from archive.replay.lookup import Replayer, dechunk
 from archive.replay.target import parse_timestamp, timestamp14
 from archive.replay.responses import ARCHIVED_CSP
-from archive.replay.server import PAGE_CSP, ReplayApp, make_server
+from archive.replay.responses import PAGE_CSP
+from archive.replay.server import ReplayApp, make_server
 from archive.replay.wacz import WaczFilter, export_wacz
 from tests.replaykit import (
     BODY_A,
