@@ -55,7 +55,8 @@ def invoke_cli(*args: str, env: dict[str, str] | None = None) -> Result:
     return CliRunner().invoke(main, list(args), env={**unset, **ISOLATED, **(env or {})}, catch_exceptions=False)
 
 
-def one_line_error(result: subprocess.CompletedProcess[Any] | Result, code: int, *needles: str) -> str:
+def one_line_error(result: subprocess.CompletedProcess[Any] | Result, code: int, *needles: str,
+                   ignore_case: bool = False) -> str:
     """Assert the command failed the documented way: exit ``code``, exactly one line on stderr, of
     the form ``pressclips: error: …``, holding every needle, no traceback. Returns the line."""
     status = result.returncode if isinstance(result, subprocess.CompletedProcess) else result.exit_code
@@ -67,7 +68,10 @@ def one_line_error(result: subprocess.CompletedProcess[Any] | Result, code: int,
     assert len(lines) == 1, stderr
     assert lines[0].startswith("pressclips: error: "), lines[0]
     for needle in needles:
-        assert needle.lower() in lines[0].lower(), (needle, lines[0])
+        if ignore_case:
+            assert needle.lower() in lines[0].lower(), (needle, lines[0])
+        else:
+            assert needle in lines[0], (needle, lines[0])
     return lines[0]
 
 

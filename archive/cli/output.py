@@ -134,7 +134,7 @@ def _table(listing: Listing, out: IO[str]) -> int:
     if listing.table is not None:
         listing.table()
         return len(listing.rows) if isinstance(listing.rows, list) else 0
-    rows = list(listing.rows)
+    rows = [(listing.flatten or flat_cells)(row) for row in listing.rows]  # lists as text, not as repr
     if not rows and listing.empty:
         out.write(listing.empty + "\n")
         return 0

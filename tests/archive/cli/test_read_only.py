@@ -184,7 +184,7 @@ def full_disk(tmp_path: Path) -> Iterator[Path]:
 
 def test_a_full_disk_fails_in_one_line_and_leaves_no_partial_file(archive: Path, full_disk: Path) -> None:
     for args, name in ((["export", "-o"], "a.jsonl"), (["export-cdxj", "-o"], "a.cdxj"), (["export-wacz"], "a.wacz")):
-        one_line_error(run_cli(*args, str(full_disk / name), "--archive", str(archive)), 1, "no space left")
+        one_line_error(run_cli(*args, str(full_disk / name), "--archive", str(archive)), 1, "No space left")
         assert sorted(p.name for p in full_disk.iterdir()) == ["filler"]
 
 
