@@ -41,9 +41,12 @@ def atomic_output(path: Path, *, binary: bool = False) -> Iterator[IO[Any]]:
     target = check_target(path)
     if _is_special(target):  # /dev/null, a FIFO, /dev/stdout: written in place, never replaced
         try:
-            in_place: IO[Any] = open(target, "wb") if binary else open(target, "w", encoding="utf-8")
-            with in_place:
-                yield in_place
+            if binary:
+                with open(target, "wb") as raw:
+                    yield raw
+            else:
+                with open(target, "w", encoding="utf-8") as text:
+                    yield text
         except OSError as exc:
             raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
         return

@@ -42,7 +42,9 @@ class ArchiveConfig:
         """The SQLite file the URL names (None for a server database or an in-memory one)."""
         if not self.is_sqlite:
             return None
-        from sqlalchemy.engine import make_url  # only here: the CLI's --help must not pay for it
+        from sqlalchemy.engine import (
+            make_url,  # only here: the CLI's --help must not pay for it
+        )
 
         try:
             database = make_url(self.database_url).database

@@ -15,7 +15,9 @@ import shutil
 import subprocess
 import sys
 import threading
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +44,7 @@ def run_cli(*args: str, cwd: Path | None = REPO, env: dict[str, str] | None = No
             binary: bool = False) -> subprocess.CompletedProcess[Any]:
     """``pressclips ARGS`` as a user runs it: a subprocess, no stdin, an isolated environment."""
     return subprocess.run([sys.executable, "-m", "archive.cli.main", *args], capture_output=True, text=not binary,
-                          cwd=cwd, env=cli_env(env), timeout=timeout, stdin=subprocess.DEVNULL)
+                          cwd=cwd, env=cli_env(env), timeout=timeout, stdin=subprocess.DEVNULL, check=False)
 
 
 def invoke_cli(*args: str, env: dict[str, str] | None = None) -> Result:
@@ -88,7 +90,7 @@ def read_only_copy(tmp_path: Path) -> Iterator[Any]:
         mount = tmp_path / f"ro-{len(mounts)}"
         mount.mkdir()
         done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], capture_output=True,
-                              text=True)
+                              text=True, check=False)
         if done.returncode != 0:
             pytest.skip(f"cannot mount a tmpfs for a read-only archive: {done.stderr.strip() or done.returncode}")
         mounts.append(mount)
@@ -106,7 +108,7 @@ def read_only_copy(tmp_path: Path) -> Iterator[Any]:
         yield make
     finally:
         for mount in reversed(mounts):
-            subprocess.run(["umount", str(mount)], capture_output=True)
+            subprocess.run(["umount", str(mount)], capture_output=True, check=False)
 
 
 # --- local site ---
@@ -121,8 +123,6 @@ def local_site() -> Iterator[LocalSite]:
 
 
 # --- databases ---
-import uuid  # noqa: E402
-from contextlib import contextmanager  # noqa: E402
 
 PG_URL = os.environ.get("PRESSCLIPS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
