@@ -16,5 +16,8 @@ def __getattr__(name: str) -> Any:
     if name == "main":
         from archive.cli.main import main
 
+        # Importing the submodule bound ``archive.cli.main`` to the module; rebind it to the
+        # command, so ``from archive.cli import main`` (older console scripts) gets the command.
+        globals()["main"] = main
         return main
     raise AttributeError(f"module 'archive.cli' has no attribute {name!r}")

@@ -116,3 +116,16 @@ def test_demo_runs_from_the_checkout(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     assert "run 1: ok (finished)" in result.stdout and "errors 0" in result.stdout
     assert (tmp_path / "demo" / "pressclips.sqlite3").exists()
+
+
+def test_the_console_script_forms_both_get_the_command() -> None:
+    """Installed scripts call ``archive.cli.main:main``; older ones ``from archive.cli import main``."""
+    import sys
+
+    from tests.conftest import cli_env
+
+    for code in ("from archive.cli.main import main", "from archive.cli import main"):
+        result = subprocess.run([sys.executable, "-c", f"import sys; {code}; sys.argv = ['pressclips', '--help']; main()"],
+                                capture_output=True, text=True, cwd=REPO, env=cli_env(), timeout=60, check=False)
+        assert result.returncode == 0 and result.stdout.startswith("Usage: pressclips"), (code, result.stderr)
+        assert result.stderr == ""
