@@ -37,6 +37,28 @@ class ArchiveConfig:
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    @property
+    def database_file(self) -> Path | None:
+        """The SQLite file the URL names (None for a server database or an in-memory one)."""
+        if not self.is_sqlite:
+            return None
+        from sqlalchemy.engine import (
+            make_url,  # only here: the CLI's --help must not pay for it
+        )
+
+        try:
+            database = make_url(self.database_url).database
+        except Exception:  # noqa: BLE001 - an invalid URL is reported when the engine is made
+            return None
+        if not database or database == ":memory:" or database.startswith("file:"):
+            return None
+        return Path(database)
+
+    @property
+    def uses_archive_file(self) -> bool:
+        """True when the database is the archive directory's own SQLite file (no URL was given)."""
+        return self.database_file is not None and self.database_file.absolute() == self.root / DATABASE_FILE
+
     @classmethod
     def build(cls, root: str | Path | None = None, database_url: str | None = None,
               warc_max_size: int | None = None) -> "ArchiveConfig":

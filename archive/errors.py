@@ -3,12 +3,14 @@
     PressclipsError            base; ``exit_code`` and ``hint`` are what the CLI shows
     ├── ConfigError            malformed outlets file, bad option value (exit 2)
     │   ├── NotFoundError      an ID, URL or version the archive does not hold
+    │   ├── NoArchiveError     no archive where one was expected, or a database that is not one
     │   └── QuerySyntaxError   a search query with nothing to look for
     ├── ArchiveError           archive directory missing/unwritable, database unreachable
     │   ├── DatabaseError
     │   ├── WarcError          WARC file unwritable, corrupt, or a pointer that does not resolve
     │   └── ArchiveLockedError another run holds the archive lock (exit 75, EX_TEMPFAIL)
-    └── CrawlError             the crawl itself failed (spider errors, aborted run)
+    ├── CrawlError             the crawl itself failed (spider errors, aborted run)
+    └── OutputError            an output file (-o) could not be written to the end
 
 Only ``archive.cli.main`` turns these into one-line messages; everything below raises.
 """
@@ -34,6 +36,11 @@ class ConfigError(PressclipsError):
 
 class NotFoundError(ConfigError):
     """An article ID, capture, URL or version that the archive does not hold (exit 2, like any bad input)."""
+
+
+class NoArchiveError(ConfigError):
+    """A read command found no archive (missing or empty database), or a database that holds
+    someone else's tables: exit 2, and nothing is created in it."""
 
 
 class ArchiveError(PressclipsError):
@@ -65,3 +72,7 @@ class CrawlError(PressclipsError):
 
 class QuerySyntaxError(ConfigError):
     """A search query with nothing to look for (only exclusions, no words) or over the size limits."""
+
+
+class OutputError(PressclipsError):
+    """An output file could not be written to the end (disk full, I/O error); nothing is left behind."""

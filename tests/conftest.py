@@ -1,15 +1,114 @@
-"""Shared pytest fixtures."""
+"""Shared pytest fixtures, and the one kit for running the ``pressclips`` CLI in tests.
+
+``run_cli`` (a real subprocess) and ``invoke_cli`` (click's runner, in process) never let the
+developer's ``PRESSCLIPS_ARCHIVE`` or ``PRESSCLIPS_DATABASE_URL`` reach the command: a test names its
+archive with ``--archive``/``--database-url`` (or ``env=``), and one that forgets fails on a
+nonexistent path instead of reading or writing someone's real archive. ``one_line_error`` is the
+assertion every bad-input test makes.
+"""
 
 from __future__ import annotations
 
 import http.server
+import os
+import shutil
+import subprocess
+import sys
 import threading
+import uuid
 from collections.abc import Iterator
-from typing import Any
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.localsite import LocalSite
+from tests.paths import REPO
+
+if TYPE_CHECKING:
+    from click.testing import Result
+
+# --- the pressclips CLI ---
+ISOLATED = {"PRESSCLIPS_ARCHIVE": "/nonexistent/pressclips-test-archive"}
+DROPPED = ("PRESSCLIPS_ARCHIVE", "PRESSCLIPS_DATABASE_URL")
+
+
+def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's environment without the developer's archive settings, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if k not in DROPPED}
+    return {**env, **ISOLATED, **(extra or {})}
+
+
+def run_cli(*args: str, cwd: Path | None = REPO, env: dict[str, str] | None = None, timeout: float = 300,
+            binary: bool = False) -> subprocess.CompletedProcess[Any]:
+    """``pressclips ARGS`` as a user runs it: a subprocess, no stdin, an isolated environment."""
+    return subprocess.run([sys.executable, "-m", "archive.cli.main", *args], capture_output=True, text=not binary,
+                          cwd=cwd, env=cli_env(env), timeout=timeout, stdin=subprocess.DEVNULL, check=False)
+
+
+def invoke_cli(*args: str, env: dict[str, str] | None = None) -> Result:
+    """``pressclips ARGS`` in this process through click's runner (fast), equally isolated."""
+    from click.testing import CliRunner
+
+    from archive.cli.main import main
+
+    unset: dict[str, str | None] = {name: None for name in DROPPED}
+    return CliRunner().invoke(main, list(args), env={**unset, **ISOLATED, **(env or {})}, catch_exceptions=False)
+
+
+def one_line_error(result: subprocess.CompletedProcess[Any] | Result, code: int, *needles: str,
+                   ignore_case: bool = False) -> str:
+    """Assert the command failed the documented way: exit ``code``, exactly one line on stderr, of
+    the form ``pressclips: error: …``, holding every needle, no traceback. Returns the line."""
+    status = result.returncode if isinstance(result, subprocess.CompletedProcess) else result.exit_code
+    stderr = result.stderr.decode() if isinstance(result.stderr, bytes) else result.stderr
+    stdout = result.stdout.decode() if isinstance(result.stdout, bytes) else result.stdout
+    assert status == code, (status, stdout[-500:], stderr[-1500:])
+    assert "Traceback" not in stdout + stderr, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("pressclips: error: "), lines[0]
+    for needle in needles:
+        if ignore_case:
+            assert needle.lower() in lines[0].lower(), (needle, lines[0])
+        else:
+            assert needle in lines[0], (needle, lines[0])
+    return lines[0]
+
+
+@pytest.fixture
+def read_only_copy(tmp_path: Path) -> Iterator[Any]:
+    """``read_only_copy(src)``: a copy of directory ``src`` on a read-only file system.
+
+    Tests run as root, which ignores permission bits, so a chmod proves nothing: the copy goes on a
+    small tmpfs that is then remounted read-only (skipped, with the reason, where mounting is not
+    allowed). Unmounted afterwards."""
+    mounts: list[Path] = []
+
+    def make(src: Path) -> Path:
+        mount = tmp_path / f"ro-{len(mounts)}"
+        mount.mkdir()
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], capture_output=True,
+                              text=True, check=False)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs for a read-only archive: {done.stderr.strip() or done.returncode}")
+        mounts.append(mount)
+        shutil.copytree(src, mount / src.name)
+        subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True, capture_output=True)
+        probe = mount / "probe"
+        try:
+            probe.touch()
+        except OSError:
+            return mount / src.name
+        pytest.skip("the remounted tmpfs is still writable")
+        raise AssertionError  # unreachable: skip raises
+
+    try:
+        yield make
+    finally:
+        for mount in reversed(mounts):
+            subprocess.run(["umount", str(mount)], capture_output=True, check=False)
 
 
 # --- local site ---
@@ -24,10 +123,6 @@ def local_site() -> Iterator[LocalSite]:
 
 
 # --- databases ---
-import os  # noqa: E402
-import uuid  # noqa: E402
-from contextlib import contextmanager  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 PG_URL = os.environ.get("PRESSCLIPS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import gzip
 import http.client
-import os
 import subprocess
 import sys
 import time
@@ -32,13 +31,14 @@ from archive.warc.reader import (
 )
 from tests.crawlkit import FAST, assert_clean_log, write_outlets
 from tests.localsite import LocalSite
+from tests import conftest
 
 TRACEBACK_MARKERS = ("Traceback (most recent call last)", 'File "/', "sqlalchemy.exc", "archive.errors")
 
 
 def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "archive.cli.main", *args], capture_output=True, timeout=timeout,
-                          env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    """The shared CLI runner (isolated from the developer's PRESSCLIPS_* settings), bytes out."""
+    return conftest.run_cli(*args, timeout=timeout, binary=True, env={"PYTHONUNBUFFERED": "1"})
 
 
 def crawl(site: LocalSite, archive: Path, *extra: str) -> str:
@@ -172,7 +172,7 @@ class Served:
     def __init__(self, archive: Path, *extra: str) -> None:
         self.proc = subprocess.Popen([sys.executable, "-m", "archive.cli.main", "replay", "serve", "--archive", str(archive),
                                       "--port", "0", *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                     text=True, env=conftest.cli_env({"PYTHONUNBUFFERED": "1"}))
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
         assert line.startswith("serving "), (line, self.proc.stderr.read() if self.proc.poll() is not None else "")

@@ -1,23 +1,38 @@
-"""Shared pieces of the ``pressclips`` commands: one-line errors, common options, opening an archive,
-date parsing and plain tables. Command modules import from here, never from each other."""
+"""Shared pieces of the ``pressclips`` commands: one-line errors, the archive options, opening an
+archive for one command, dates, and the whole-number parameter types. Command modules import from
+here (and from ``output``), never from each other.
+
+IDs, version numbers, limits and offsets end up as SQL integer parameters; SQLite and PostgreSQL
+store 64-bit integers, so a number past 2**63 - 1 used to reach the driver and come back as an
+``OverflowError`` traceback. ``BoundedInt`` rejects it while parsing, as a usage error (exit 2, one
+line naming the option).
+"""
 
 from __future__ import annotations
 
-import os
+import re
 import sys
-from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from dateutil import parser as dateparser
 
 from archive.config import ArchiveConfig
-from archive.errors import ConfigError, PressclipsError
+from archive.errors import ConfigError, NoArchiveError, PressclipsError
+from archive.times import parse_user_date
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 F = TypeVar("F", bound=Callable[..., Any])
+INT64_MAX = 2**63 - 1
+_WHOLE_NUMBER = re.compile(r"^[+-]?\d+$")
+
 
 def fail(message: str, code: int, hint: str | None = None) -> None:
     click.echo(f"pressclips: error: {message}" + (f" (hint: {hint})" if hint else ""), err=True)
@@ -49,31 +64,113 @@ database_option = click.option(
     "(e.g. postgresql+psycopg://localhost/pressclips). Also $PRESSCLIPS_DATABASE_URL.")
 
 
-def open_archive(archive_dir: Path | None, database_url: str | None, *, must_exist: bool = True) -> Any:
-    """Engine for an existing archive (read commands) — never creates one by accident."""
+@dataclass(frozen=True)
+class OpenArchive:
+    config: ArchiveConfig
+    engine: Engine
+
+
+@contextmanager
+def open_archive(archive_dir: Path | None, database_url: str | None, *,
+                 write: bool = False) -> Iterator[OpenArchive]:
+    """The archive a command works on, for the length of the command; never creates one.
+
+    Read commands (``write=False``) open the database read-only, so an archive on a read-only
+    mount can be searched, shown, exported and replayed. A missing or empty database is "no
+    archive here" and a database with other tables is refused (both exit 2); only ``crawl``
+    creates an archive. The engine is disposed when the block ends.
+    """
     from archive.db.engine import make_engine
 
     config = ArchiveConfig.build(archive_dir, database_url)
-    if must_exist and config.is_sqlite and not (config.root / "pressclips.sqlite3").exists() \
-            and database_url is None and "PRESSCLIPS_DATABASE_URL" not in os.environ:
-        raise ConfigError(f"no archive at {config.root}", hint="run 'pressclips crawl' first or pass --archive")
-    return config, make_engine(config.database_url)
+    database_file = config.database_file
+    if database_file is not None and not database_file.exists():
+        if config.uses_archive_file:
+            raise NoArchiveError(f"no archive at {config.root}", hint="run 'pressclips crawl' first or pass --archive")
+        raise NoArchiveError(f"no archive at {database_file}: the file does not exist",
+                             hint="check --database-url / $PRESSCLIPS_DATABASE_URL")
+    try:
+        engine = make_engine(config.database_url, create=False, read_only=not write)
+    except NoArchiveError as exc:
+        if config.uses_archive_file and str(exc).startswith("no pressclips archive"):
+            raise NoArchiveError(f"no archive at {config.root} (its database is empty)", hint=exc.hint) from None
+        raise
+    try:
+        yield OpenArchive(config, engine)
+    finally:
+        engine.dispose()
 
 
 def parse_when(value: str | None, option: str) -> datetime | None:
+    """A date option (ISO 8601, or YYYY / YYYY-MM), UTC when no offset is given; one line when malformed."""
     if value is None:
         return None
     try:
-        parsed = dateparser.isoparse(value)
-    except (ValueError, OverflowError):
+        return parse_user_date(value)
+    except ValueError:
         raise ConfigError(f"{option}: not a date: {value!r}", hint="use ISO 8601, e.g. 2026-11-01") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
-def print_table(rows: list[dict[str, Any]], columns: Iterable[str]) -> None:
-    cols = list(columns)
-    cells = [[("" if r.get(c) is None else str(r.get(c))) for c in cols] for r in rows]
-    widths = [max([len(c), *(len(row[i]) for row in cells)]) for i, c in enumerate(cols)]
-    click.echo("  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip())
-    for row in cells:
-        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
+# -- whole numbers ------------------------------------------------------------------------------
+class BoundedInt(click.ParamType):  # type: ignore[type-arg]  # generic only in click >= 8.2
+    """A whole number in ``[low, high]``; ``high`` defaults to the largest value a database stores."""
+
+    name = "integer"
+
+    def __init__(self, low: int = 1, high: int = INT64_MAX, *, what: str = "number") -> None:
+        self.low, self.high, self.what = low, high, what
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        else:
+            text = str(value).strip()
+            if not _WHOLE_NUMBER.match(text) or len(text) > 40:
+                self.fail(f"not {_article(self.what)} {self.what}: {str(value)[:40]!r}", param, ctx)
+            number = int(text)
+        if not self.low <= number <= self.high:
+            shown = str(number) if len(str(number)) <= 25 else str(number)[:22] + "…"
+            self.fail(f"not {_article(self.what)} {self.what}: {shown} (it must be {self.range_text()})", param, ctx)
+        return number
+
+    def range_text(self) -> str:
+        def show(n: int) -> str:
+            return {INT64_MAX: "2^63-1", -INT64_MAX - 1: "-2^63"}.get(n, str(n))
+
+        return f"from {show(self.low)} to {show(self.high)}"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "ID" if self.what.endswith("id") else "N"
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
+ARTICLE_ID = BoundedInt(1, what="article id")
+ID = BoundedInt(1, what="id")
+# Any 64-bit value: 0 and negative numbers get the query's own message with the valid numbers.
+VERSION_NUMBER = BoundedInt(-INT64_MAX - 1, what="version number")
+OFFSET = BoundedInt(0, what="offset")
+
+
+def limit(high: int = INT64_MAX) -> BoundedInt:
+    """A page size or row cap: at least 1, at most ``high``."""
+    return BoundedInt(1, high, what="limit")
+
+
+_TARGET_NUMBER = re.compile(r"^(?:(capture|article):)?\s*([+-]?\d+)$")
+
+
+class ReplayTarget(click.ParamType):  # type: ignore[type-arg]
+    """``replay get``'s TARGET: an article ID, ``capture:ID``/``article:ID`` (range-checked like
+    every ID), or a URL (passed through unchanged)."""
+
+    name = "target"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value).strip()
+        match = _TARGET_NUMBER.match(text)
+        if match:
+            (ID if match.group(1) == "capture" else ARTICLE_ID).convert(match.group(2), param, ctx)
+        return text

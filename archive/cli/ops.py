@@ -1,4 +1,4 @@
-"""The operations commands: ``verify``, ``versions``, ``diff`` and ``cron`` (registered by ``register``).
+"""The operations commands: ``verify``, ``reextract`` and ``cron`` (registered by ``register``).
 
 ``verify`` exits 0 when the archive is consistent (or everything found was repaired), 1 when
 problems remain, 75 when ``--repair`` finds another run holding the archive lock. Each problem is
@@ -7,24 +7,21 @@ one line, ``file:offset: what`` (or ``article N: …`` / ``run N: …``).
 
 from __future__ import annotations
 
-import json
-import logging
 import os
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from archive.cli.kit import (
-    archive_option,
-    database_option,
-    friendly,
-    open_archive,
-    print_table,
-)
+from archive.cli.kit import archive_option, database_option, friendly, open_archive
+from archive.cli.output import Listing, output_options, render
 from archive.config import DATABASE_ENV, ArchiveConfig
-from archive.errors import ConfigError
+from archive.errors import ConfigError, NoArchiveError
+
+if TYPE_CHECKING:
+    from archive.ops.verify import VerifyReport
 
 
 # -- verify --------------------------------------------------------------------------------------
@@ -32,98 +29,75 @@ from archive.errors import ConfigError
 @click.option("--repair", is_flag=True,
               help="Fix what is safe (finalise .open WARCs, cut torn tails, re-point captures, mark killed "
                    "runs) under the archive lock; list the rest. Nothing archived is deleted.")
-@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+@output_options()
 @archive_option
 @database_option
 @friendly
-def verify_command(repair: bool, as_json: bool, archive_dir: Path | None, database_url: str | None) -> None:
+def verify_command(repair: bool, fmt: str, archive_dir: Path | None, database_url: str | None) -> None:
     """Check every WARC record, capture pointer, digest and version link of the archive.
 
-    Exit codes: 0 consistent (or all repaired), 1 problems remain, 2 usage error, 75 another run
-    holds the archive lock (--repair only).
+    Without --repair nothing is written (a read-only archive can be verified). --json gives the
+    whole report; --jsonl and --csv give one row per problem. Exit codes: 0 consistent (or all
+    repaired), 1 problems remain, 2 usage error, 75 another run holds the archive lock (--repair only).
+
+    \b
+    Examples:
+      pressclips verify
+      pressclips verify --repair --json
     """
+    import logging
+
     from archive.ops.verify import verify_archive
 
-    config, engine = open_archive(archive_dir, database_url)
     logging.getLogger("archive").addHandler(logging.NullHandler())  # the report says what was repaired
-    try:
-        report = verify_archive(engine, config.warc_dir, repair=repair, root=config.root)
-    finally:
-        engine.dispose()
-    if as_json:
-        click.echo(json.dumps(report.as_dict(), indent=2))
-    else:
-        c = report.counts
-        click.echo(f"checked {c['files']} WARC file(s) with {c['records']} records, {c['captures']} captures "
-                   f"({c['captures_ok']} ok), {c['articles']} articles, {c['versions']} versions, {c['runs']} runs")
-        if report.lock_holder:
-            click.echo(f"note: a run is in progress ({report.lock_holder}); "
-                       f"{c['captures_skipped']} capture(s) in files it is writing were skipped")
-        for line in report.repaired:
-            click.echo(f"repaired: {line}")
-        for problem in report.problems:
-            click.echo(problem.line + (" [--repair fixes this]" if problem.fixable else ""))
-        fixable = sum(p.fixable for p in report.problems)
-        if report.clean:
-            click.echo("ok: no problems remain" if report.repaired else "ok: no problems found")
-        else:
-            click.echo(f"{len(report.problems)} problem(s)" + (f", {fixable} fixable with --repair" if fixable else ""))
+    with open_archive(archive_dir, database_url, write=repair) as archive:
+        report = verify_archive(archive.engine, archive.config.warc_dir, repair=repair, root=archive.config.root)
+    document = report.as_dict()
+    render(Listing(document["problems"], ["where", "what", "kind", "fixable", "line"], document=document,
+                   table=lambda: _report_table(report)), fmt)
     sys.exit(0 if report.clean else 1)
 
 
-# -- versions and diff ---------------------------------------------------------------------------
-@click.command("versions")
-@click.argument("article_id", type=int)
-@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+def _report_table(report: VerifyReport) -> None:
+    c = report.counts
+    click.echo(f"checked {c['files']} WARC file(s) with {c['records']} records, {c['captures']} captures "
+               f"({c['captures_ok']} ok), {c['articles']} articles, {c['versions']} versions, {c['runs']} runs")
+    if report.lock_holder:
+        click.echo(f"note: a run is in progress ({report.lock_holder}); "
+                   f"{c['captures_skipped']} capture(s) in files it is writing were skipped")
+    for line in report.repaired:
+        click.echo(f"repaired: {line}")
+    for problem in report.problems:
+        click.echo(problem.line + (" [--repair fixes this]" if problem.fixable else ""))
+    fixable = sum(p.fixable for p in report.problems)
+    if report.clean:
+        click.echo("ok: no problems remain" if report.repaired else "ok: no problems found")
+    else:
+        click.echo(f"{len(report.problems)} problem(s)" + (f", {fixable} fixable with --repair" if fixable else ""))
+
+
+@click.command("reextract")
+@click.option("--outlet", default=None, help="Only captures of this outlet.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Extraction processes (default: CPUs).")
 @archive_option
 @database_option
 @friendly
-def versions_command(article_id: int, as_json: bool, archive_dir: Path | None, database_url: str | None) -> None:
-    """List the versions of article ARTICLE_ID (numbered 1..n, oldest first; * marks the current one)."""
-    from archive.query.versions import list_versions
+def reextract_command(outlet: str | None, workers: int | None, archive_dir: Path | None,
+                      database_url: str | None) -> None:
+    """Re-run extraction over stored WARC records, without fetching anything.
 
-    _config, engine = open_archive(archive_dir, database_url)
-    try:
-        rows = list_versions(engine, article_id)
-    finally:
-        engine.dispose()
-    if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-        return
-    table = [{"#": f"{r['number']}{'*' if r['current'] else ''}", "id": r["id"], "first_seen": r["first_seen"],
-              "last_seen": r["last_seen"], "changes": ",".join(r["changes"]) or "-",
-              "title": _clip(r["title"] or "", 60),
-              "warc": "" if not r["capture"] else f"{r['capture']['file']}:{r['capture']['offset']}"}
-             for r in rows]
-    print_table(table, ["#", "id", "first_seen", "last_seen", "changes", "title", "warc"])
-
-
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-@click.command("diff")
-@click.argument("article_id", type=int)
-@click.argument("a", type=int, required=False)
-@click.argument("b", type=int, required=False)
-@archive_option
-@database_option
-@friendly
-def diff_command(article_id: int, a: int | None, b: int | None, archive_dir: Path | None,
-                 database_url: str | None) -> None:
-    """Show what changed in article ARTICLE_ID between versions A and B.
-
-    Version numbers are those of 'pressclips versions'. Without B, B is the current version;
-    without A, A is the version shown before it.
+    \b
+    Examples:
+      pressclips reextract
+      pressclips reextract --outlet variety --workers 2
     """
-    from archive.query.versions import diff_versions
+    from archive.ops.reextract import reextract_archive
 
-    _config, engine = open_archive(archive_dir, database_url)
-    try:
-        text = diff_versions(engine, article_id, a, b)
-    finally:
-        engine.dispose()
-    click.echo(text, nl=False)
+    with open_archive(archive_dir, database_url, write=True) as archive:
+        counts = reextract_archive(archive.engine, archive.config.warc_dir, outlet=outlet, workers=workers)
+    click.echo(", ".join(f"{k} {v}" for k, v in counts.items()))
+    if counts.get("errors"):
+        sys.exit(1)
 
 
 # -- cron ----------------------------------------------------------------------------------------
@@ -145,6 +119,11 @@ def cron_command(outlets: str | None, every: str, max_runtime: str | None, log_f
 
     Add it with 'crontab -e'. The crawl takes the archive lock itself, so runs never overlap;
     a run that finds the lock held exits 75 and does nothing.
+
+    \b
+    Examples:
+      pressclips cron --outlets starter --every 1h
+      pressclips cron --every 30m --max-runtime 20m >> my-crontab
     """
     from archive.ops.cronline import crontab_lines, runtime_limit, schedule
 
@@ -196,18 +175,15 @@ def _outlets_for_cron(outlets: str | None, config: ArchiveConfig, url: str | Non
 
 def _last_outlets(config: ArchiveConfig, url: str | None) -> str | None:
     from archive.ops.cronline import last_outlets_file
-    from archive.db.engine import make_engine
 
-    if url is None and not (config.root / "pressclips.sqlite3").exists():
-        return None  # no archive yet: nothing to look up, and nothing to create by accident
-    engine = make_engine(config.database_url, create=False)
     try:
-        found = last_outlets_file(engine)
-    finally:
-        engine.dispose()
+        with open_archive(config.root, url) as archive:
+            found = last_outlets_file(archive.engine)
+    except NoArchiveError:
+        return None  # no archive yet: nothing to look up, and nothing created by accident
     return None if found in (None, "(bundled)") else found
 
 
 def register(group: click.Group) -> None:
-    for command in (verify_command, versions_command, diff_command, cron_command):
+    for command in (verify_command, reextract_command, cron_command):
         group.add_command(command)

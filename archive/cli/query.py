@@ -1,34 +1,43 @@
-"""The read commands: ``search``, ``show``, ``export`` and ``outlets`` (registered by ``register``).
+"""The article commands: ``search``, ``show``, ``export``, ``versions`` and ``diff`` (registered by
+``register``).
 
-Tables for people, ``--json``/``--csv``/``--jsonl`` for scripts, ``--show-sql`` to see the SQL that
-runs (on stderr). Every error is one line with a hint (``friendly``). Export streams in every format,
-JSON included (``[``, rows, ``]`` written as they come), so memory stays flat on any archive size.
+Tables for people, ``--json``/``--csv``/``--jsonl`` for scripts (``archive.cli.output``),
+``--show-sql`` to see the SQL that runs (on stderr). All three open the archive read-only. Export
+streams in every format, and ``-o`` writes its file atomically (``archive.atomic``).
 """
 
 from __future__ import annotations
 
-import csv
-import json
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import click
 
 from archive.cli.kit import (
+    ARTICLE_ID,
+    OFFSET,
+    VERSION_NUMBER,
     archive_option,
     database_option,
     friendly,
     open_archive,
     parse_when,
-    print_table,
 )
-from archive.errors import ConfigError
+from archive.cli.kit import limit as limit_type
+from archive.cli.output import (
+    Listing,
+    echo_sql,
+    output_options,
+    print_table,
+    render,
+    show_sql_option,
+)
+from archive.errors import ConfigError, NotFoundError
 
 HIT_FIELDS = ("id", "title", "url", "outlet", "published", "first_seen", "rank", "versions", "snippet")
 _DATE_ONLY = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -86,63 +95,6 @@ def build_filters(outlet: str | None, author: str | None, published_from: str | 
     return flt
 
 
-def format_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    fn = click.option("--jsonl", "fmt", flag_value="jsonl", help="JSON lines, one row per line.")(fn)
-    fn = click.option("--csv", "fmt", flag_value="csv", help="CSV with a header row.")(fn)
-    fn = click.option("--json", "fmt", flag_value="json", help="One JSON document.")(fn)
-    return fn
-
-
-show_sql_option = click.option("--show-sql", is_flag=True, help="Print the SQL that runs to stderr.")
-
-
-def echo_sql(engine: Any) -> None:
-    """Print every statement the engine runs to stderr, with literal values where they can be rendered."""
-    from sqlalchemy import event
-
-    def before_execute(conn: Any, clauseelement: Any, multiparams: Any, params: Any, _options: Any) -> None:
-        try:
-            sql = str(clauseelement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
-        except Exception:  # noqa: BLE001 - a value without a literal form: show placeholders and values
-            sql = str(clauseelement.compile(dialect=conn.dialect))
-            values = multiparams or params
-            if values:
-                sql += f"\n-- parameters: {values!r}"
-        click.echo(sql.strip() + ";", err=True)
-
-    event.listen(engine, "before_execute", before_execute)
-
-
-# -- output --------------------------------------------------------------------------------------
-def _jsonable(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
-def write_rows(out: IO[str], rows: Iterable[dict[str, Any]], fmt: str, fields: list[str],
-               flatten: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> int:
-    """Stream rows as jsonl, json (an array written incrementally) or csv; returns the row count."""
-    n = 0
-    if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow(flatten(row) if flatten else row)
-            n += 1
-        return n
-    if fmt == "json":
-        out.write("[")
-    for row in rows:
-        text = json.dumps(row, ensure_ascii=False, default=_jsonable)
-        if fmt == "json":
-            out.write(("\n" if n == 0 else ",\n") + text)
-        else:
-            out.write(text + "\n")
-        n += 1
-    if fmt == "json":
-        out.write("\n]\n" if n else "]\n")
-    return n
-
-
 def _bold_highlights(snippet: str) -> str:
     from archive.query.search import HIGHLIGHT
 
@@ -151,11 +103,15 @@ def _bold_highlights(snippet: str) -> str:
     return snippet.replace(HIGHLIGHT[0], "\x1b[1m").replace(HIGHLIGHT[1], "\x1b[0m")
 
 
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
 def _hit_row(hit: Any) -> dict[str, Any]:
     row = asdict(hit)
     row["id"] = row.pop("article_id")
-    row["published"] = _jsonable(row.pop("published_at"))
-    row["first_seen"] = _jsonable(row["first_seen"])
+    row["published"] = _iso(row.pop("published_at"))
+    row["first_seen"] = _iso(row["first_seen"])
     return {k: row[k] for k in HIT_FIELDS}
 
 
@@ -163,40 +119,41 @@ def _hit_row(hit: Any) -> dict[str, Any]:
 @click.command("search")
 @click.argument("query", required=False, default="")
 @filter_options
-@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True, help="Hits per page.")
-@click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many hits (paging).")
+@click.option("--limit", type=limit_type(1000), default=20, show_default=True, help="Hits per page (1-1000).")
+@click.option("--offset", type=OFFSET, default=0, help="Skip this many hits (paging).")
 @click.option("--no-facets", is_flag=True, help="Skip the per-outlet and per-month counts.")
-@format_options
+@output_options()
 @show_sql_option
 @archive_option
 @database_option
 @friendly
-def search_command(query: str, limit: int, offset: int, no_facets: bool, fmt: str | None, show_sql: bool,
+def search_command(query: str, limit: int, offset: int, no_facets: bool, fmt: str, show_sql: bool,
                    archive_dir: Path | None, database_url: str | None, **filters: Any) -> None:
     """Full-text search: words (all must occur), "phrases", -exclude, OR.
 
     Ranked, with the matching words marked in a snippet. Without QUERY, lists the articles matching
     the filters, newest first. Quote the whole query; one that starts with '-' goes after '--'.
-    Example: pressclips search '"all of us strangers" -trailer' --since 2026-10
+    --json adds the total and the facets; --jsonl and --csv give one row per hit.
+
+    \b
+    Examples:
+      pressclips search '"all of us strangers" -trailer' --since 2026-10
+      pressclips search venice --outlet variety --limit 50 --jsonl
     """
     from archive.query.search import search
 
     flt = build_filters(**filters)
-    _config, engine = open_archive(archive_dir, database_url)
-    try:
+    with open_archive(archive_dir, database_url) as archive:
         if show_sql:
-            echo_sql(engine)
-        result = search(engine, query, flt, limit=limit, offset=offset, facets=not no_facets)
-    finally:
-        engine.dispose()
+            echo_sql(archive.engine)
+        result = search(archive.engine, query, flt, limit=limit, offset=offset, facets=not no_facets)
     rows = [_hit_row(h) for h in result.hits]
-    if fmt == "json":
-        click.echo(json.dumps({"query": query, "total": result.total, "total_capped": result.total_capped,
-                               "offset": offset, "hits": rows, "facets": result.facets}, ensure_ascii=False, indent=2))
-        return
-    if fmt:
-        write_rows(sys.stdout, rows, fmt, list(HIT_FIELDS))
-        return
+    document = {"query": query, "total": result.total, "total_capped": result.total_capped,
+                "offset": offset, "hits": rows, "facets": result.facets}
+    render(Listing(rows, HIT_FIELDS, document=document, table=lambda: _hits_table(result, rows, offset)), fmt)
+
+
+def _hits_table(result: Any, rows: list[dict[str, Any]], offset: int) -> None:
     more = "+" if result.total_capped else ""
     if not rows:
         click.echo(f"no results ({result.total}{more} matches)" if offset else "no results")
@@ -214,40 +171,41 @@ def search_command(query: str, limit: int, offset: int, no_facets: bool, fmt: st
             click.echo(f"\nby {name}: " + ", ".join(f"{k} {v}" for k, v in top) + (" …" if len(counts) > 8 else ""))
 
 
-def _article_id(value: str) -> int:
-    if not value.strip().isdigit() or int(value) < 1:
-        raise ConfigError(f"not an article id: {value!r}", hint="ids are the numbers 'pressclips search' prints")
-    return int(value)
-
-
 @click.command("show")
-@click.argument("article_id", metavar="ID")
-@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+@click.argument("article_id", metavar="ID", type=ARTICLE_ID)
+@output_options()
 @click.option("--no-text", is_flag=True, help="Leave out the article text.")
 @show_sql_option
 @archive_option
 @database_option
 @friendly
-def show_command(article_id: str, as_json: bool, no_text: bool, show_sql: bool, archive_dir: Path | None,
+def show_command(article_id: int, fmt: str, no_text: bool, show_sql: bool, archive_dir: Path | None,
                  database_url: str | None) -> None:
-    """One article: metadata, versions, URLs, captures (with WARC pointers) and its current text."""
+    """One article: metadata, versions, URLs, captures (with WARC pointers) and its current text.
+
+    --json gives the whole record; --jsonl and --csv give one row per version.
+
+    \b
+    Examples:
+      pressclips show 42
+      pressclips show 42 --json --no-text
+    """
     from archive.query.detail import article_detail
 
-    wanted = _article_id(article_id)
-    _config, engine = open_archive(archive_dir, database_url)
-    try:
+    with open_archive(archive_dir, database_url) as archive:
         if show_sql:
-            echo_sql(engine)
-        detail = article_detail(engine, wanted)
-    finally:
-        engine.dispose()
+            echo_sql(archive.engine)
+        detail = article_detail(archive.engine, article_id)
     if detail is None:
-        raise ConfigError(f"no article with id {wanted}", hint="find ids with 'pressclips search'")
+        raise NotFoundError(f"no article with id {article_id}", hint="find ids with 'pressclips search'")
     if no_text:
         detail.pop("text")
-    if as_json:
-        click.echo(json.dumps(detail, ensure_ascii=False, indent=2))
-        return
+    versions = [{"article_id": detail["id"], **v} for v in detail["versions"]]
+    columns = ["article_id", *(detail["versions"][0].keys() if detail["versions"] else ["id"])]
+    render(Listing(versions, columns, document=detail, table=lambda: _detail_table(detail, no_text)), fmt)
+
+
+def _detail_table(detail: dict[str, Any], no_text: bool) -> None:
     click.echo(f"article {detail['id']}: {detail['title'] or '(no title)'}")
     for label, key in (("url", "url"), ("outlet", "outlet"), ("authors", "authors"), ("published", "published"),
                        ("language", "language"), ("first seen", "first_seen"), ("last seen", "last_seen")):
@@ -279,67 +237,114 @@ def _flat_export(row: dict[str, Any]) -> dict[str, Any]:
 @click.command("export")
 @click.argument("query", required=False, default="")
 @filter_options
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "json"]), default="jsonl", show_default=True)
-@click.option("--limit", type=click.IntRange(1), default=None, help="At most this many articles.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to this file instead of stdout.")
+@output_options(default="jsonl")
+@click.option("--limit", type=limit_type(), default=None, help="At most this many articles.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Write to this file (atomically: complete or not at all) instead of stdout.")
 @show_sql_option
 @archive_option
 @database_option
 @friendly
 def export_command(query: str, fmt: str, limit: int | None, output: Path | None, show_sql: bool,
                    archive_dir: Path | None, database_url: str | None, **filters: Any) -> None:
-    """Export articles (current version) as JSON lines, CSV or JSON, streamed, in id order.
+    """Export articles (current version) as JSON lines, CSV, JSON or a table, streamed, in id order.
 
     Takes the same filters as search, and optionally a search QUERY (then only matching articles).
     CSV joins lists: urls with spaces, authors with '; ', warc as FILE:OFFSET:LENGTH.
+
+    \b
+    Examples:
+      pressclips export --since 2026-11 -o november.jsonl
+      pressclips export venice --outlet variety --csv -o venice.csv
     """
+    from archive.atomic import atomic_output, check_target
     from archive.db.session import reading
     from archive.query.articles import EXPORT_FIELDS, ArticleFilter, iter_articles
     from archive.query.search import article_condition
 
     flt = build_filters(**filters)
-    _config, engine = open_archive(archive_dir, database_url)
-    try:
+    if output is not None:
+        check_target(output)  # a missing directory is reported before the archive is opened
+    with open_archive(archive_dir, database_url) as archive:
+        engine = archive.engine
         with reading(engine, "preparing the export") as session:
             where = article_condition(engine, session, query, flt)  # resolves the outlet: errors come first
         if show_sql:
             echo_sql(engine)
         rows: Iterator[dict[str, Any]] = iter_articles(engine, ArticleFilter(limit=limit), where=where)
-        with open(output, "w", encoding="utf-8", newline="") if output else nullcontext(sys.stdout) as out:
-            write_rows(out, rows, fmt, [*EXPORT_FIELDS, "gone"], _flat_export)
-    finally:
-        engine.dispose()
+        listing = Listing(rows, [*EXPORT_FIELDS, "gone"], flatten=_flat_export)
+        if output is None:
+            render(listing, fmt)
+            sys.stdout.flush()
+        else:
+            with atomic_output(output) as out:
+                render(listing, fmt, out)
 
 
-@click.command("outlets")
-@format_options
-@show_sql_option
+# -- edit history ---------------------------------------------------------------------------------
+VERSION_COLUMNS = ["#", "id", "first_seen", "last_seen", "changes", "title", "warc"]
+
+
+@click.command("versions")
+@click.argument("article_id", metavar="ARTICLE_ID", type=ARTICLE_ID)
+@output_options()
 @archive_option
 @database_option
 @friendly
-def outlets_command(fmt: str | None, show_sql: bool, archive_dir: Path | None, database_url: str | None) -> None:
-    """Outlets in the archive with their article, version and capture counts."""
-    from archive.query.articles import outlet_stats
+def versions_command(article_id: int, fmt: str, archive_dir: Path | None, database_url: str | None) -> None:
+    """List the versions of article ARTICLE_ID (numbered 1..n, oldest first; * marks the current one).
 
-    _config, engine = open_archive(archive_dir, database_url)
-    try:
-        if show_sql:
-            echo_sql(engine)
-        rows = outlet_stats(engine)
-    finally:
-        engine.dispose()
-    columns = ["outlet", "articles", "versions", "captures", "not_articles", "last_capture"]
-    if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-    elif fmt:
-        write_rows(sys.stdout, rows, fmt, columns)
-    elif not rows:
-        click.echo("no outlets yet")
-    else:
-        print_table(rows, columns)
+    \b
+    Examples:
+      pressclips versions 42
+      pressclips versions 42 --json
+    """
+    from archive.query.versions import list_versions
+
+    with open_archive(archive_dir, database_url) as archive:
+        rows = list_versions(archive.engine, article_id)
+
+    def table() -> None:
+        print_table([{"#": f"{r['number']}{'*' if r['current'] else ''}", "id": r["id"],
+                      "first_seen": r["first_seen"], "last_seen": r["last_seen"],
+                      "changes": ",".join(r["changes"]) or "-", "title": _clip(r["title"] or "", 60),
+                      "warc": "" if not r["capture"] else f"{r['capture']['file']}:{r['capture']['offset']}"}
+                     for r in rows], VERSION_COLUMNS)
+
+    columns = list(rows[0].keys()) if rows else ["number", "id"]
+    render(Listing(rows, columns, document=rows, table=table), fmt)
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@click.command("diff")
+@click.argument("article_id", type=ARTICLE_ID)
+@click.argument("a", type=VERSION_NUMBER, required=False, metavar="[A]")
+@click.argument("b", type=VERSION_NUMBER, required=False, metavar="[B]")
+@archive_option
+@database_option
+@friendly
+def diff_command(article_id: int, a: int | None, b: int | None, archive_dir: Path | None,
+                 database_url: str | None) -> None:
+    """Show what changed in article ARTICLE_ID between versions A and B.
+
+    Version numbers are those of 'pressclips versions'. Without B, B is the current version;
+    without A, A is the version shown before it.
+
+    \b
+    Examples:
+      pressclips diff 42
+      pressclips diff 42 1 3
+    """
+    from archive.query.versions import diff_versions
+
+    with open_archive(archive_dir, database_url) as archive:
+        text = diff_versions(archive.engine, article_id, a, b)
+    click.echo(text, nl=False)
 
 
 def register(group: click.Group) -> None:
-    for command in (search_command, show_command, export_command, outlets_command):
+    for command in (search_command, show_command, export_command, versions_command, diff_command):
         group.add_command(command)

@@ -5,29 +5,36 @@ commands so ``pressclips --help`` stays fast."""
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from pathlib import Path
+from typing import Any, TextIO, cast
 
 import click
 
 from archive.cli.kit import (
+    ReplayTarget,
     archive_option,
     database_option,
     friendly,
     open_archive,
     parse_when,
 )
-from archive.errors import ArchiveError, ConfigError, WarcError
+from archive.errors import ConfigError, WarcError
 
 
 @click.group()
 def replay() -> None:
-    """Replay archived captures: one to stdout, or a local web server (pywb-style URLs)."""
+    """Replay archived captures: one to stdout, or a local web server (pywb-style URLs).
+
+    \b
+    Examples:
+      pressclips replay get 42 > page.html
+      pressclips replay serve --port 8080
+    """
 
 
 @replay.command("get")
-@click.argument("target")
+@click.argument("target", type=ReplayTarget())
 @click.option("--at", "at", default=None, metavar="TIMESTAMP",
               help="Closest capture to this time: 1-14 digits (YYYYMMDDhhmmss) or ISO 8601. Default: latest.")
 @click.option("--headers", "show_headers", is_flag=True,
@@ -44,18 +51,20 @@ def get(target: str, at: str | None, show_headers: bool, raw: bool, archive_dir:
     exactly and through its canonical form; the scheme may be left out). Revisits are
     resolved to the payload they stand for. The body is de-chunked and gzip/deflate-decoded,
     so what you get is the page itself; --raw gives the stored bytes.
+
+    \b
+    Examples:
+      pressclips replay get 42 > page.html
+      pressclips replay get https://variety.com/2026/film/news/x/ --at 20261101 --headers
     """
     from archive.replay.lookup import Replayer
     from archive.replay.target import parse_timestamp
 
     when = parse_timestamp(at) if at else None
-    config, engine = open_archive(archive_dir, database_url)
-    try:
-        replayer = Replayer(engine, config.warc_dir)
+    with open_archive(archive_dir, database_url) as archive:
+        replayer = Replayer(archive.engine, archive.config.warc_dir)
         resolved = replayer.resolve_first(replayer.lookup(target, when))
-    finally:
-        engine.dispose()
-    out = click.get_binary_stream("stdout")
+    out = sys.stdout.buffer
     if show_headers:
         head = resolved.status_line() + "\n" + "".join(f"{k}: {v}\n" for k, v in resolved.headers)
         out.write(head.encode("latin-1", "replace"))
@@ -84,6 +93,11 @@ def serve(host: str, port: int, quiet: bool, archive_dir: Path | None, database_
     /<timestamp>/<url> replays the capture closest to the timestamp (1-14 digits), with the
     archived status and headers and a sandboxing Content-Security-Policy; / has a search box
     and links to every article's versions and captures.
+
+    \b
+    Examples:
+      pressclips replay serve
+      pressclips replay serve --port 0 --quiet
     """
     from archive.replay.lookup import Replayer
     from archive.replay.server import is_loopback, make_server
@@ -91,20 +105,23 @@ def serve(host: str, port: int, quiet: bool, archive_dir: Path | None, database_
     if not is_loopback(host):
         click.echo(f"pressclips: warning: listening on {host} makes the archive readable from the network; "
                    "use --host 127.0.0.1 to keep it on this machine", err=True)
-    config, engine = open_archive(archive_dir, database_url)
-    try:
-        server = make_server(Replayer(engine, config.warc_dir), host, port)
-    except OSError as exc:
-        engine.dispose()
-        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
-                          hint="choose another --port, or 0 for any free one") from None
+    with open_archive(archive_dir, database_url) as archive:
+        try:
+            server = make_server(Replayer(archive.engine, archive.config.warc_dir), host, port)
+        except OSError as exc:
+            raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+                              hint="choose another --port, or 0 for any free one") from None
+        _serve(server, archive.config.root, quiet)
+
+
+def _serve(server: Any, root: Path, quiet: bool) -> None:
     if not quiet:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
         for name in ("archive.replay.server", "archive.replay.lookup"):
             logging.getLogger(name).addHandler(handler)
             logging.getLogger(name).setLevel(logging.INFO)
-    click.echo(f"serving {config.root} at {server.url} (Ctrl-C to stop)")
+    click.echo(f"serving {root} at {server.url} (Ctrl-C to stop)")
     sys.stdout.flush()
     try:
         server.serve_forever(poll_interval=0.2)
@@ -112,44 +129,43 @@ def serve(host: str, port: int, quiet: bool, archive_dir: Path | None, database_
         pass
     finally:
         server.server_close()
-        engine.dispose()
 
 
 @click.command("export-cdxj")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to this file instead of stdout.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Write to this file (atomically: complete or not at all) instead of stdout.")
 @archive_option
 @database_option
 @friendly
 def export_cdxj(output: Path | None, archive_dir: Path | None, database_url: str | None) -> None:
-    """Write a sorted CDXJ index of the archive's WARC files (for pywb and replayweb.page)."""
+    """Write a sorted CDXJ index of the archive's WARC files (for pywb and replayweb.page).
+
+    \b
+    Examples:
+      pressclips export-cdxj -o index.cdxj
+      pressclips export-cdxj | grep variety
+    """
+    from archive.atomic import atomic_output, check_target
     from archive.replay.cdxj import warc_files, write_cdxj
 
-    config, engine = open_archive(archive_dir, database_url)
-    try:
-        if not config.warc_dir.is_dir():
-            raise ConfigError(f"no WARC directory at {config.warc_dir}", hint="run 'pressclips crawl' first")
-        files = warc_files(config.warc_dir)
+    if output is not None:
+        check_target(output)
+    with open_archive(archive_dir, database_url) as archive:
+        warc_dir = archive.config.warc_dir
+        if not warc_dir.is_dir():
+            raise ConfigError(f"no WARC directory at {warc_dir}", hint="run 'pressclips crawl' first")
+        files = warc_files(warc_dir)
         if output is None:
-            write_cdxj(config.warc_dir, files, sys.stdout, engine=engine)
+            write_cdxj(warc_dir, files, sys.stdout, engine=archive.engine)
             sys.stdout.flush()
             return
-        part = output.with_name(output.name + ".part")
-        try:
-            with open(part, "w", encoding="utf-8", newline="\n") as fh:
-                lines = write_cdxj(config.warc_dir, files, fh, engine=engine)
-            os.replace(part, output)
-        except OSError as exc:
-            raise ArchiveError(f"cannot write {output}: {exc.strerror or exc}") from exc
-        finally:
-            part.unlink(missing_ok=True)
-        click.echo(f"wrote {output}: {lines} lines from {len(files)} WARC files", err=True)
-    finally:
-        engine.dispose()
+        with atomic_output(output) as fh:
+            lines = write_cdxj(warc_dir, files, cast(TextIO, fh), engine=archive.engine)
+    click.echo(f"wrote {output}: {lines} lines from {len(files)} WARC files", err=True)
 
 
 @click.command("export-wacz")
-@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("out", type=click.Path(path_type=Path))
 @click.option("--outlet", default=None, help="Only captures of this outlet.")
 @click.option("--since", default=None, help="Only captures fetched at or after this date (ISO 8601).")
 @click.option("--until", default=None, help="Only captures fetched before this date (ISO 8601).")
@@ -164,19 +180,23 @@ def export_wacz(out: Path, outlet: str | None, since: str | None, until: str | N
 
     With filters, the WACZ holds the whole WARC files that contain the selected captures (and
     the originals their revisits refer to), so every record stays byte-identical to the
-    archive's; pages/pages.jsonl lists only the selected articles.
+    archive's; pages/pages.jsonl lists only the selected articles. OUT is written atomically.
+
+    \b
+    Examples:
+      pressclips export-wacz archive.wacz
+      pressclips export-wacz variety-nov.wacz --outlet variety --since 2026-11-01 --until 2026-12-01
     """
+    from archive.atomic import check_target
     from archive.replay.wacz import WaczFilter
     from archive.replay.wacz import export_wacz as build
 
     flt = WaczFilter(outlet=outlet, since=parse_when(since, "--since"), until=parse_when(until, "--until"))
     if flt.since and flt.until and flt.since >= flt.until:
         raise ConfigError("--since must be before --until")
-    config, engine = open_archive(archive_dir, database_url)
-    try:
-        summary = build(engine, config.warc_dir, out, flt, text=text, title=title)
-    finally:
-        engine.dispose()
+    check_target(out)  # a missing directory is reported before the archive is opened
+    with open_archive(archive_dir, database_url) as archive:
+        summary = build(archive.engine, archive.config.warc_dir, out, flt, text=text, title=title)
     click.echo(f"wrote {summary.path}: {len(summary.warc_files)} WARC files, {summary.pages} pages, "
                f"{summary.index_lines} index lines, {summary.bytes} bytes")
 

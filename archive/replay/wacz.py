@@ -15,8 +15,8 @@ re-written or re-digested, and a revisit can never lose its original. The price 
 may also hold captures outside the filters (other outlets crawled in the same run); pages.jsonl
 lists only the selected articles. Without filters every finished WARC file goes in.
 
-The WACZ is written to ``OUT.part`` and renamed when complete, so a failed export leaves nothing
-that looks finished. WARCs are streamed; pages are read in batches (only capture IDs are held).
+The WACZ is written through ``archive.atomic`` (a temporary file in OUT's directory, fsynced and
+renamed when complete), so a failed export leaves nothing behind. WARCs are streamed; pages are read in batches (only capture IDs are held).
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ import functools
 import hashlib
 import io
 import json
-import os
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -36,10 +35,11 @@ from typing import IO, Any, BinaryIO, TypeVar, cast
 
 from sqlalchemy import Engine, Select, func, select
 
+from archive.atomic import AtomicPath
 from archive.db.kinds import CaptureKind
 from archive.db.session import reading
 from archive.db.models import Article, ArticleVersion, Capture, Outlet
-from archive.errors import ArchiveError, ConfigError, WarcError
+from archive.errors import ArchiveError, ConfigError, OutputError, WarcError
 from archive.replay.cdxj import warc_files, write_cdxj
 from archive.warc.paths import safe_warc_path
 
@@ -92,10 +92,9 @@ def export_wacz(engine: Engine, warc_dir: Path, out_path: Path, flt: WaczFilter 
                 text: bool = True, title: str | None = None) -> WaczSummary:
     out_path = Path(out_path)
     files = _selected_files(engine, warc_dir, flt)
-    part = out_path.with_name(out_path.name + ".part")
     resources: list[dict[str, Any]] = []
     try:
-        with zipfile.ZipFile(part, "w", allowZip64=True) as zf:
+        with AtomicPath(out_path) as part, zipfile.ZipFile(part, "w", allowZip64=True) as zf:
             for name in files:
                 src = safe_warc_path(warc_dir, name)
                 if src.name != name:  # only a finished file: an .open one may still grow
@@ -133,11 +132,8 @@ def export_wacz(engine: Engine, warc_dir: Path, out_path: Path, flt: WaczFilter 
             digest = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(package).hexdigest()}
             zf.writestr(_info("datapackage-digest.json", zipfile.ZIP_DEFLATED),
                         json.dumps(digest, indent=2).encode("utf-8"))
-        os.replace(part, out_path)
     except OSError as exc:
-        raise ArchiveError(f"cannot write {out_path}: {exc.strerror or exc}") from exc
-    finally:
-        part.unlink(missing_ok=True)
+        raise OutputError(f"cannot write {out_path}: {exc.strerror or exc}", hint="nothing was written") from exc
     return WaczSummary(out_path, files, pages, index_lines, out_path.stat().st_size)
 
 

@@ -16,6 +16,7 @@ from archive.ops.lock import ArchiveLock
 from archive.warc.reader import read_record
 from tests.localsite import LocalSite
 from tests.crawler.test_crawl_e2e import run_cli
+from tests import conftest
 from tests.crawlkit import FAST, assert_clean_log, write_outlets
 
 
@@ -56,7 +57,7 @@ def test_sigkill_mid_run_then_rerun_completes_without_duplicates(tmp_path: Path)
         proc = subprocess.Popen(
             [sys.executable, "-m", "archive.cli.main", "crawl", "--outlets", str(outlets), "--archive", str(archive),
              *FAST, "-s", "PRESSCLIPS_EXTRACT_WORKERS=1"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=conftest.cli_env())
         engine = create_engine(f"sqlite:///{db}")
         deadline = time.monotonic() + 120
         while count(engine, "SELECT count(*) FROM articles") < 10:

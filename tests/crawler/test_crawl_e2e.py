@@ -4,7 +4,6 @@ SQLite rows, the WARC records read back by pointer, URL-variant dedup, politenes
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,13 +17,15 @@ from sqlalchemy import create_engine, text
 from archive.warc.reader import read_record
 from tests.crawlkit import FAST, assert_clean_log, polite_outlets, write_outlets
 from tests.localsite import LocalSite
+from tests import conftest
+from tests.paths import REPO
 
 __all__ = ["FAST", "Crawled", "run_cli"]  # shared with the other crawl tests
 
 
 def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "archive.cli.main", *args], capture_output=True, text=True,
-                          cwd=cwd, env={**os.environ, **(env or {})}, timeout=300)
+    """The shared CLI runner (isolated from the developer's PRESSCLIPS_* settings)."""
+    return conftest.run_cli(*args, cwd=cwd or REPO, env=env, timeout=300)
 
 
 class Crawled:
@@ -320,7 +321,7 @@ def test_sigterm_stops_cleanly_and_records_the_run(tmp_path: Path) -> None:
         archive = tmp_path / "a"
         proc = subprocess.Popen([sys.executable, "-m", "archive.cli.main", "crawl", "--outlets", str(outlets),
                                  "--archive", str(archive), *FAST], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+                                stderr=subprocess.PIPE, text=True, env=conftest.cli_env())
         deadline = time.monotonic() + 60
         while not any(p.startswith("/news/") for p in site.paths_requested()):
             assert time.monotonic() < deadline and proc.poll() is None

@@ -34,6 +34,7 @@ from crawler.middlewares.retry import parse_retry_after, retry_delay, retry_reas
 from crawler.traps import QueryVariantCap
 from tests.crawlkit import FAST, assert_clean_log, write_outlets
 from tests.hostile_site import BLOCK_PAGES, CHARSET_PAGES, MEDIA, OUTLET, HostileSite, gzip_bomb
+from tests import conftest
 
 BACKOFF = 0.5
 TIMEOUT = 3
@@ -125,8 +126,8 @@ class Crawled:
 
 
 def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "archive.cli.main", *args], capture_output=True, text=True,
-                          timeout=timeout)
+    """The shared CLI runner (isolated from the developer's PRESSCLIPS_* settings)."""
+    return conftest.run_cli(*args, timeout=timeout)
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +141,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
     try:
         proc = subprocess.Popen([sys.executable, "-m", "archive.cli.main", "crawl", "--outlets", str(outlets),
                                  "--archive", str(archive), *SETTINGS],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=conftest.cli_env())
         sampler = PeakRss(proc.pid)
         sampler.start()
         try:

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from archive.warc.reader import read_record
 from tests.localsite import LocalSite
 from tests.crawler.test_crawl_e2e import Crawled, run_cli
+from tests import conftest
 from tests.crawlkit import FAST, assert_clean_log, write_outlets
 
 
@@ -199,7 +200,7 @@ def test_progress_lines_only_on_a_terminal(tmp_path: Path) -> None:
         master, slave = pty.openpty()
         proc = subprocess.run([sys.executable, "-m", "archive.cli.main", "crawl", "--outlets", str(runs.outlets),
                                "--archive", str(runs.archive), *FAST, "-s", "PRESSCLIPS_PROGRESS_INTERVAL=0.5"],
-                              stderr=slave, stdout=subprocess.PIPE, text=True, timeout=300)
+                              stderr=slave, stdout=subprocess.PIPE, text=True, timeout=300, env=conftest.cli_env())
         os.close(slave)
         chunks = []
         while True:

@@ -2,37 +2,59 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
+from typing import Any
 
+import click
 import pytest
+
+from archive.cli.main import main
+from tests.conftest import invoke_cli, one_line_error, run_cli
 from tests.paths import REPO
 
-COMMANDS = ["crawl", "demo", "export", "reextract", "stats", "runs"]
+
+def registered_commands(group: click.Group = main, prefix: str = "") -> list[str]:
+    """Every command the CLI registers, groups and their sub-commands included ("replay get")."""
+    names: list[str] = []
+    for name, command in sorted(group.commands.items()):
+        names.append(prefix + name)
+        if isinstance(command, click.Group):
+            names += registered_commands(command, f"{prefix}{name} ")
+    return names
 
 
-def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "archive.cli.main", *args], capture_output=True, text=True, cwd=cwd,
-                          env={**os.environ, "PRESSCLIPS_ARCHIVE": "/nonexistent/never-used"}, timeout=120)
+COMMANDS = registered_commands()
 
 
-def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int, *needles: str) -> None:
-    assert result.returncode == code, (result.returncode, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.stderr
-    for needle in needles:
-        assert needle in lines[0], lines[0]
+def cli(*args: str, cwd: Path | None = REPO) -> subprocess.CompletedProcess[str]:
+    return run_cli(*args, cwd=cwd, timeout=120)
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[Any], code: int, *needles: str) -> None:
+    one_line_error(result, code, *needles)
+
+
+def test_the_registered_commands_are_all_found() -> None:
+    assert {"crawl", "demo", "export", "reextract", "stats", "runs", "replay", "replay get", "replay serve",
+            "search", "show", "verify", "versions", "diff", "cron", "outlets", "export-cdxj",
+            "export-wacz"} <= set(COMMANDS)
 
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help_and_is_documented(command: str) -> None:
-    result = cli(command, "--help")
-    assert result.returncode == 0 and "Usage:" in result.stdout
+    result = invoke_cli(*command.split(), "--help")
+    assert result.exit_code == 0 and "Usage:" in result.output
     readme = (REPO / "README.md").read_text()
     assert f"pressclips {command}" in readme
+    examples = result.output.split("Examples:", 1)
+    assert len(examples) == 2, f"'{command} --help' has no example"
+    assert f"pressclips {command}" in examples[1].split("Options:")[0], examples[1]
+
+
+def test_help_through_a_real_process() -> None:
+    result = cli("--help")
+    assert result.returncode == 0 and "Examples:" in result.stdout and result.stderr == ""
 
 
 def test_malformed_outlets_file(tmp_path: Path) -> None:
@@ -94,3 +116,16 @@ def test_demo_runs_from_the_checkout(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     assert "run 1: ok (finished)" in result.stdout and "errors 0" in result.stdout
     assert (tmp_path / "demo" / "pressclips.sqlite3").exists()
+
+
+def test_the_console_script_forms_both_get_the_command() -> None:
+    """Installed scripts call ``archive.cli.main:main``; older ones ``from archive.cli import main``."""
+    import sys
+
+    from tests.conftest import cli_env
+
+    for code in ("from archive.cli.main import main", "from archive.cli import main"):
+        result = subprocess.run([sys.executable, "-c", f"import sys; {code}; sys.argv = ['pressclips', '--help']; main()"],
+                                capture_output=True, text=True, cwd=REPO, env=cli_env(), timeout=60, check=False)
+        assert result.returncode == 0 and result.stdout.startswith("Usage: pressclips"), (code, result.stderr)
+        assert result.stderr == ""

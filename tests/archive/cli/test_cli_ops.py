@@ -7,7 +7,6 @@ import os
 import re
 import shlex
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,24 +15,14 @@ import pytest
 from archive.ops.lock import ArchiveLock
 from archive.warc.writer import WarcWriter
 from tests.archivekit import ArchiveKit, article
-from tests.paths import REPO
+from tests.conftest import one_line_error, run_cli
 
 TEXT_1 = "The premiere drew a crowd.\nCritics praised the lead.\nThe film opens Friday."
 TEXT_2 = "The premiere drew a large crowd.\nCritics praised the lead.\nThe film opens Friday.\nUpdate: a correction."
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PRESSCLIPS_ARCHIVE": "/nonexistent/never-used"}
-    env.pop("PRESSCLIPS_DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "archive.cli.main", *args], capture_output=True, text=True, cwd=REPO,
-                          env=env, timeout=120)
-
-
-def one_line_error(result: subprocess.CompletedProcess[str], code: int) -> str:
-    assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr
-    [line] = result.stderr.strip().splitlines()
-    return line
+    return run_cli(*args, timeout=120)
 
 
 @pytest.fixture

@@ -10,13 +10,13 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from archive.cli.main import main
-from archive.query.search import HIGHLIGHT, SearchFilters, search
 from archive.query.articles import iter_articles, outlet_stats
+from archive.query.search import HIGHLIGHT, SearchFilters, search
 from archive.warc.reader import read_record
 from tests.archive.query.test_search import PAGES, build_archive
+from tests.conftest import invoke_cli, one_line_error
 
 
 @pytest.fixture
@@ -29,23 +29,15 @@ def arc(database_url: str, tmp_path: Path):
     extra = [] if sqlite else ["--database-url", database_url]
 
     def run(command: str, *args: str) -> Result:
-        return CliRunner().invoke(main, [command, "--archive", str(root), *extra, *args], catch_exceptions=False)
+        return invoke_cli(command, "--archive", str(root), *extra, *args)
 
     yield run, ids, archive.engine
     archive.engine.dispose()
 
 
-def one_line_error(result: Result, code: int, *needles: str) -> None:
-    assert result.exit_code == code, (result.exit_code, result.output)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("pressclips: error:"), result.stderr
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-
-
 @pytest.mark.parametrize("command", ["search", "show", "export", "outlets"])
 def test_help(command: str) -> None:
-    result = CliRunner().invoke(main, [command, "--help"])
+    result = invoke_cli(command, "--help")
     assert result.exit_code == 0 and "Usage:" in result.output and "--show-sql" in result.output
 
 

@@ -1,0 +1,157 @@
+"""The crawling commands: ``crawl`` (a thin layer over ``archive.ops.crawl.run_crawl``) and ``demo``.
+
+Exit codes: 0 ok, 1 the run failed or was interrupted, 2 usage or configuration error, 75 another
+run holds the archive lock (cron: try again later; silent with --quiet).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from archive.cli.kit import archive_option, database_option, friendly, parse_when
+from archive.config import ArchiveConfig
+from archive.errors import ArchiveLockedError, ConfigError
+
+STARTER = "starter"
+
+
+def resolve_outlets_path(outlets: str) -> Path:
+    from archive.outlets import bundled_outlets_path
+
+    return bundled_outlets_path() if outlets == STARTER else Path(outlets)
+
+
+def parse_runtime(value: str | None) -> int | None:
+    from archive.outlets import parse_duration
+
+    if value is None:
+        return None
+    try:
+        seconds = int(parse_duration(value).total_seconds())
+    except ValueError:
+        raise ConfigError(f"--max-runtime: not a duration: {value!r}", hint="e.g. 25m, 2h") from None
+    if seconds <= 0:
+        raise ConfigError("--max-runtime must be positive")
+    return seconds
+
+
+@click.command("crawl")
+@click.option("--outlets", "outlets", required=True, metavar="FILE",
+              help=f"Outlets TOML file, or '{STARTER}' for the bundled starter list of entertainment outlets.")
+@click.option("--outlet", "only", default="", help="Crawl only these outlets (comma-separated names).")
+@archive_option
+@database_option
+@click.option("--since", default=None, metavar="DATE",
+              help="Skip sitemap and feed entries dated before DATE (ISO 8601) without fetching them.")
+@click.option("--until", default=None, metavar="DATE", help="Skip sitemap and feed entries dated after DATE.")
+@click.option("--max-runtime", default=None, metavar="DURATION",
+              help="Stop gracefully after this long (e.g. 25m); the rest stays due for the next run.")
+@click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the crawl log (INFO) here, rotated at 10 MB, 5 files kept.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Print nothing unless the run fails (for cron). Progress is shown only on a terminal.")
+@click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
+              help="Scrapy setting override, as with 'scrapy crawl -s' (repeatable).")
+@click.option("-v", "--verbose", count=True, help="Show Scrapy's log (-v info, -vv debug).")
+@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
+@friendly
+def crawl_command(outlets: str, only: str, archive_dir: Path | None, database_url: str | None, since: str | None,
+                  until: str | None, max_runtime: str | None, log_file: Path | None, quiet: bool,
+                  settings: tuple[str, ...], verbose: int, as_json: bool) -> None:
+    """Discover, fetch, archive (WARC) and extract articles of the listed outlets.
+
+    Incremental: only new URLs and URLs due for a recrawl are fetched, conditionally when seen
+    before. One run at a time per archive. Exit codes: 0 ok, 1 the run failed or was
+    interrupted, 2 usage or configuration error, 75 another run holds the archive lock.
+
+    \b
+    Examples:
+      pressclips crawl --outlets starter --max-runtime 25m
+      pressclips crawl --outlets outlets.toml --outlet variety --since 2026-11-01 --json
+    """
+    from archive.ops.crawl import CrawlOptions, SettingsRejected, run_crawl
+
+    interactive = sys.stderr.isatty() and not quiet
+    options = CrawlOptions(
+        outlets=resolve_outlets_path(outlets),
+        only=tuple(filter(None, (n.strip() for n in only.split(",")))),
+        since=parse_when(since, "--since"), until=parse_when(until, "--until"),
+        max_runtime=parse_runtime(max_runtime), log_file=log_file, progress=interactive,
+        settings=settings, verbose=verbose)
+
+    def notify(message: str) -> None:
+        if interactive:
+            click.echo(f"pressclips: {message}", err=True)
+
+    try:
+        summary = run_crawl(ArchiveConfig.build(archive_dir, database_url), options, notify=notify)
+    except SettingsRejected:
+        sys.exit(SettingsRejected.exit_code)  # the child already said which setting, in one line
+    except ArchiveLockedError:
+        if quiet:  # cron: the previous run is still going; skipping is normal, so say nothing
+            sys.exit(ArchiveLockedError.exit_code)
+        raise
+    if as_json:
+        click.echo(json.dumps(summary.as_dict(), indent=2, default=str))
+    elif not summary.ok:
+        click.echo(f"pressclips: {summary.line()}", err=True)
+    elif not quiet:
+        click.echo(summary.line())
+    if not summary.ok:
+        sys.exit(1)
+
+
+@click.command("demo")
+@click.option("--outlets", "count", type=click.IntRange(1, 8), default=2, show_default=True,
+              help="How many local outlets to serve.")
+@archive_option
+@friendly
+def demo_command(count: int, archive_dir: Path | None) -> None:
+    """Offline demo: serve the checkout's local test site on 127.0.0.1 and crawl it.
+
+    Run it from a pressclips checkout (it uses tests/localsite/ and tests/data/corpus).
+    The archive defaults to ./demo-archive so it never mixes with a real one.
+
+    \b
+    Examples:
+      pressclips demo
+      pressclips demo --outlets 4 --archive /tmp/demo-archive
+    """
+    import subprocess
+
+    from archive.ops.crawl import CrawlOptions, run_crawl
+
+    checkout = Path.cwd()
+    if not (checkout / "tests" / "localsite" / "__init__.py").is_file():
+        raise ConfigError("the demo needs the local test site: run it from a pressclips checkout",
+                          hint="cd into the cloned repository first")
+    archive = archive_dir or checkout / "demo-archive"
+    server = subprocess.Popen([sys.executable, "-m", "tests.localsite", "--outlets", str(count)], cwd=checkout,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert server.stdout is not None
+        lines = [server.stdout.readline().split() for _ in range(count)]
+        if server.poll() is not None or any(len(line) != 2 for line in lines):
+            raise ConfigError("the local test site did not start")
+        outlets = archive.parent / f"{archive.name}-outlets.toml"
+        archive.parent.mkdir(parents=True, exist_ok=True)
+        # A small per-outlet delay keeps the demo quick with AutoThrottle on (the default).
+        outlets.write_text("[defaults.politeness]\ndownload_delay = 0.05\n\n"
+                           + "".join(f'[[outlets]]\nname = "{name}"\nhomepage = "{url}"\n\n' for name, url in lines))
+        click.echo(f"serving {count} local outlets: " + ", ".join(url for _name, url in lines))
+        click.echo(f"crawling into {archive} (outlets file {outlets})")
+        summary = run_crawl(ArchiveConfig.build(archive, None), CrawlOptions(
+            outlets=outlets, progress=sys.stderr.isatty(),
+            settings=("DOWNLOAD_DELAY=0",)))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    if not summary.ok:
+        click.echo(f"pressclips: {summary.line()}", err=True)
+        sys.exit(1)
+    click.echo(summary.line())
+    click.echo(f"next: pressclips stats --archive {archive}; pressclips export --archive {archive}")
