@@ -62,7 +62,7 @@ def deferred_from_future(future: Future[Any]) -> Deferred[Any]:
     def done(fut: Future[Any]) -> None:
         exc = fut.exception()
         if exc is not None:
-            reactor.callFromThread(d.errback, Failure(exc))  # type: ignore[no-untyped-call]
+            reactor.callFromThread(d.errback, Failure(exc))
         else:
             reactor.callFromThread(d.callback, fut.result())
 

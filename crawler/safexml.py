@@ -19,7 +19,7 @@ producing the cap rather than after allocating all of it; every failure surfaces
 
 from __future__ import annotations
 
-import html as html_lib
+from html.entities import html5 as html5_entities
 import re
 import zlib
 from urllib.parse import urldefrag, urljoin, urlsplit
@@ -98,7 +98,7 @@ def _entity_to_numeric(match: re.Match[bytes]) -> bytes:
         # reading that element's tag, attribute or text then raises UnicodeDecodeError.
         code = int(ref[3:-1], 16) if ref[:3] == b"&#x" else int(ref[2:-1])
         return ref if _is_xml_char(code) else b"&#xFFFD;"
-    chars = html_lib.entities.html5.get(match.group(1).decode("ascii") + ";")
+    chars = html5_entities.get(match.group(1).decode("ascii") + ";")
     if chars is None:  # not HTML's: the document's own entity, left unexpanded by the parser
         return match.group(0)
     return "".join(f"&#{ord(c)};" for c in chars).encode("ascii")
