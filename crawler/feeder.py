@@ -19,7 +19,10 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
+from archive.db.recheck import RecheckQuota
 from archive.db.records import DueUrl
+from archive.errors import ConfigError
+from crawler import settings as project_settings
 from crawler.runtime import ArchiveRuntime
 
 logger = logging.getLogger(__name__)
@@ -29,6 +32,17 @@ POLL_SECONDS = 0.2
 
 async def sleep(seconds: float) -> None:
     await maybe_deferred_to_future(deferLater(reactor, seconds, lambda: None))  # type: ignore[arg-type]
+
+
+def recheck_share(value: object) -> float:
+    """``PRESSCLIPS_RECHECK_SHARE``: a fraction of the page budget between 0 and 1."""
+    try:
+        share = float(str(value))
+    except ValueError:
+        share = -1.0
+    if not 0.0 <= share <= 1.0:
+        raise ConfigError(f"PRESSCLIPS_RECHECK_SHARE must be a number from 0 to 1, not {value!r}")
+    return share
 
 
 class FrontierFeeder:
@@ -41,6 +55,11 @@ class FrontierFeeder:
         self.budgets = budgets
         self.make_request = make_request
         self.batch = max(8, crawler.settings.getint("CONCURRENT_REQUESTS", 16))
+        # Known articles are re-checked within a share of each outlet's page budget (taken now,
+        # before anything was fetched); see archive.db.recheck.
+        share = recheck_share(crawler.settings.get("PRESSCLIPS_RECHECK_SHARE",
+                                                  project_settings.PRESSCLIPS_RECHECK_SHARE))
+        self.rechecks = {outlet: RecheckQuota.of_budget(share, remaining()) for outlet, remaining in budgets.items()}
 
     def _engine_busy(self) -> bool:
         engine = self.crawler.engine
@@ -68,7 +87,8 @@ class FrontierFeeder:
             limit = min(per_outlet, remaining())
             if limit <= 0:
                 continue
-            due = await maybe_deferred_to_future(self.runtime.db(self.frontier.claim, outlet, run_id, limit))
+            due = await maybe_deferred_to_future(self.runtime.db(self.frontier.claim, outlet, run_id, limit, None,
+                                                                 self.rechecks[outlet]))
             for item in due:
                 request = self.make_request(outlet, item)
                 if request is not None:

@@ -9,6 +9,7 @@ Our own settings are prefixed ``PRESSCLIPS_``:
 - ``PRESSCLIPS_WARC_ENABLED``  record WARCs (default True)
 - ``PRESSCLIPS_EXTRACT_WORKERS`` extraction processes (default: CPU count)
 - ``PRESSCLIPS_CONTACT``       contact (URL or e-mail) put in the User-Agent
+- ``PRESSCLIPS_RECHECK_SHARE`` share of each outlet's page budget for re-checking known articles (0.1)
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ DOWNLOADER_MIDDLEWARES = {
 PRESSCLIPS_RETRY_BACKOFF = 1.0  # seconds before the first retry, doubling each time
 PRESSCLIPS_RETRY_AFTER_MAX = 300  # a longer Retry-After is not waited for in this run
 PRESSCLIPS_MAX_QUERY_VARIANTS = 20  # distinct ?query variants per path from link following
+# Share of each outlet's page budget (max_pages) spent re-checking known articles whose recrawl
+# schedule has ended, least recently fetched first (edits nobody announced, pages now gone).
+PRESSCLIPS_RECHECK_SHARE = 0.1
 # A body shorter than its Content-Length is kept (flagged, archived, retried, stored as
 # "truncated") instead of vanishing as a download error.
 DOWNLOAD_FAIL_ON_DATALOSS = False

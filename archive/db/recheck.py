@@ -19,8 +19,6 @@ from sqlalchemy.orm import Session
 
 from archive.db.models import UrlState
 
-DEFAULT_RECHECK_SHARE = 0.1
-
 
 @dataclass
 class RecheckQuota:
@@ -59,4 +57,4 @@ def recheck_ids(session: Session, outlet_id: int | None, run_id: int, limit: int
         .order_by(UrlState.last_fetched_at, UrlState.id).limit(limit)))
 
 
-__all__ = ["DEFAULT_RECHECK_SHARE", "RecheckQuota", "recheck_ids"]
+__all__ = ["RecheckQuota", "recheck_ids"]
