@@ -5,6 +5,12 @@ its next visit from the outlet's decaying recrawl schedule (or none); failures b
 *claims* due URLs in batches (``claimed_run_id``), so a URL is fetched once per run, and a run
 killed half-way leaves its unfetched URLs due for the next one: nothing is lost but time.
 
+Variants are one page: ``urls.canonical_url`` holds the identity key (``archive.urls.identity_key``:
+canonical form with AMP and print copies folded in), and a URL whose key is known or due is
+recorded but not made due. Which rows are one article, and which of them a re-fetch goes to, is
+``archive.db.identity``; re-checks of known articles within a share of the budget are
+``archive.db.recheck``.
+
 Discovery documents (sitemaps, feeds) are rows too, never due: they remember ETag,
 Last-Modified and the ``lastmod`` an index gave them, so a later run skips an unchanged child
 sitemap without fetching it (the per-outlet watermark) and asks for the rest conditionally.
@@ -19,8 +25,8 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from archive.db.kinds import CaptureKind
 from archive.db.identity import due_when_redated, join_article, join_known_articles, plan_article_visit, source_dates
+from archive.db.kinds import CaptureKind
 from archive.db.models import Capture, UrlState
 from archive.db.recheck import RecheckQuota, recheck_ids
 from archive.db.records import DocumentState, DueUrl, PageResult, PreviousCapture, UrlSighting, Window
@@ -125,7 +131,8 @@ class Frontier:
                 or_(UrlState.claimed_run_id.is_(None), UrlState.claimed_run_id != run_id))
             .order_by(UrlState.next_due_at, UrlState.id).limit(limit - reserved)))
         if rechecks is not None:
-            extra = recheck_ids(session, outlet_id, run_id, min(rechecks.left(), limit - len(ids)), now)
+            room = min(rechecks.left(), limit - len(ids))
+            extra = recheck_ids(session, outlet_id, run_id, room, now - rechecks.after)
             rechecks.used += len(extra)
             ids += extra
         if not ids:

@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from archive.db.models import UrlState
+
+# A page fetched less than this long ago is not worth a re-check yet: without it, a small outlet
+# would have every article asked for again by each run, however often cron starts one.
+RECHECK_AFTER = timedelta(days=1)
 
 
 @dataclass
@@ -27,6 +31,7 @@ class RecheckQuota:
     share: float
     allowed: int
     used: int = 0
+    after: timedelta = RECHECK_AFTER
 
     @classmethod
     def of_budget(cls, share: float, budget: int) -> RecheckQuota:
@@ -43,18 +48,19 @@ class RecheckQuota:
         return min(self.left(), math.ceil(batch * self.share)) if batch > 0 else 0
 
 
-def recheck_ids(session: Session, outlet_id: int | None, run_id: int, limit: int, now: datetime) -> list[int]:
-    """Up to ``limit`` article URLs of the outlet with no visit planned, fetched before ``now``,
-    not claimed by this run yet: least recently fetched first (the ``(outlet_id,
+def recheck_ids(session: Session, outlet_id: int | None, run_id: int, limit: int,
+                fetched_before: datetime) -> list[int]:
+    """Up to ``limit`` article URLs of the outlet with no visit planned, last fetched before
+    ``fetched_before``, not claimed by this run yet: least recently fetched first (the ``(outlet_id,
     last_fetched_at)`` index gives them in order)."""
     if limit <= 0:
         return []
     return list(session.scalars(
         select(UrlState.id).where(
-            UrlState.outlet_id == outlet_id, UrlState.last_fetched_at < now, UrlState.article_id.is_not(None),
-            UrlState.next_due_at.is_(None), UrlState.fetch_count > 0,
+            UrlState.outlet_id == outlet_id, UrlState.last_fetched_at < fetched_before,
+            UrlState.article_id.is_not(None), UrlState.next_due_at.is_(None), UrlState.fetch_count > 0,
             or_(UrlState.claimed_run_id.is_(None), UrlState.claimed_run_id != run_id))
         .order_by(UrlState.last_fetched_at, UrlState.id).limit(limit)))
 
 
-__all__ = ["RecheckQuota", "recheck_ids"]
+__all__ = ["RECHECK_AFTER", "RecheckQuota", "recheck_ids"]

@@ -57,7 +57,8 @@ def test_claims_give_their_share_to_the_least_recently_fetched_articles(store: S
     for i in range(3):  # the re-checks are fetched: unchanged
         assert page(store, 10 + i, known[i], article(f"Known article number {i}. " * 20), when=now) == "unchanged"
     # the next run goes on where this one stopped: the not-article page is never re-checked
-    later = f.claim("outlet", run_id=2, limit=10, now=now + timedelta(hours=1), rechecks=RecheckQuota.of_budget(1.0, 10))
+    quota = RecheckQuota.of_budget(1.0, 10)
+    later = f.claim("outlet", run_id=2, limit=10, now=now + timedelta(days=2), rechecks=quota)
     assert [d.url for d in later] == [known[3], known[4], known[0], known[1], known[2]]
 
 
@@ -81,3 +82,7 @@ def test_a_404_on_recheck_marks_the_article_gone(store: Store) -> None:
     with Session(store.engine) as session:
         assert session.execute(select(Article.gone, Article.gone_at)).one() == (True, now)
     assert url_row(store, url).last_fetched_at == now  # to the back of the re-check queue
+    quota = RecheckQuota.of_budget(1.0, 10)
+    assert store.frontier.claim("outlet", run_id=2, limit=4, now=now + timedelta(hours=23), rechecks=quota) == []
+    assert [d.url for d in store.frontier.claim("outlet", run_id=2, limit=4, now=now + timedelta(days=1, seconds=1),
+                                                  rechecks=quota)] == [url]
