@@ -14,8 +14,8 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from archive.db.models import UrlState
 
@@ -52,14 +52,18 @@ def recheck_ids(session: Session, outlet_id: int | None, run_id: int, limit: int
                 fetched_before: datetime) -> list[int]:
     """Up to ``limit`` article URLs of the outlet with no visit planned, last fetched before
     ``fetched_before``, not claimed by this run yet: least recently fetched first (the ``(outlet_id,
-    last_fetched_at)`` index gives them in order)."""
+    last_fetched_at)`` index gives them in order). One URL per article: the one fetched last
+    (the canonical URL once it was fetched, not the variant that came first)."""
     if limit <= 0:
         return []
+    later = aliased(UrlState)
+    fetched_since = exists().where(later.article_id == UrlState.article_id,
+                                   later.last_fetched_at > UrlState.last_fetched_at, later.fetch_count > 0)
     return list(session.scalars(
         select(UrlState.id).where(
             UrlState.outlet_id == outlet_id, UrlState.last_fetched_at < fetched_before,
             UrlState.article_id.is_not(None), UrlState.next_due_at.is_(None), UrlState.fetch_count > 0,
-            or_(UrlState.claimed_run_id.is_(None), UrlState.claimed_run_id != run_id))
+            or_(UrlState.claimed_run_id.is_(None), UrlState.claimed_run_id != run_id), ~fetched_since)
         .order_by(UrlState.last_fetched_at, UrlState.id).limit(limit)))
 
 

@@ -62,6 +62,16 @@ def test_claims_give_their_share_to_the_least_recently_fetched_articles(store: S
     assert [d.url for d in later] == [known[3], known[4], known[0], known[1], known[2]]
 
 
+def test_one_recheck_per_article_at_the_url_fetched_last(store: Store) -> None:
+    story = f"{HOME}/news/story"
+    text = "The story text, long enough. " * 20
+    page(store, 1, story + "?ref=home", article(text, canonical=story))
+    page(store, 2, story, article(text, canonical=story), when=T0 + timedelta(hours=1))
+    quota = RecheckQuota.of_budget(1.0, 10)
+    due = store.frontier.claim("outlet", run_id=1, limit=10, now=T0 + timedelta(days=5), rechecks=quota)
+    assert [d.url for d in due] == [story]
+
+
 def test_scheduled_articles_are_not_rechecked_before_their_visit(store: Store) -> None:
     url = f"{HOME}/news/fresh"
     page(store, 1, url, article("Fresh article text. " * 20), recrawl=(timedelta(days=60),))
