@@ -75,10 +75,11 @@ class Frontier:
 
     # -- discovery ---------------------------------------------------------------------------
     def add(self, outlet: str, sightings: Sequence[UrlSighting], now: datetime | None = None) -> int:
-        """Record sightings; new URLs become due now unless a variant (same canonical form) is
-        known already. A known URL whose source now dates it after our last fetch (sitemap
-        lastmod, feed updated) becomes due again: the page changed upstream. Returns how many
-        URLs became due."""
+        """Record sightings; new URLs become due now unless a variant (same identity key: tracking
+        parameters, AMP or print copy) is known or due already. A known page whose source now
+        dates it later than before (sitemap lastmod, news publication date, feed updated, a
+        teaser's time) makes its article's canonical URL due again, whichever variant was fetched
+        (``archive.db.identity``). Returns how many URLs became due."""
         if not sightings:
             return 0
         with self.db.transaction("saving discovered URLs") as session:
@@ -95,8 +96,8 @@ class Frontier:
             UrlState.canonical_url.in_(set(canon.values())))))
         rows: list[dict[str, Any]] = []
         claimed_canon: set[str] = set()
-        # The plain URL of a page is the one to fetch when a batch holds it and its copies.
-        for url, s in sorted(first.items(), key=lambda item: item[0] != canon[item[0]]):
+        # The page itself is the one to fetch when a batch holds it and its AMP or print copies.
+        for url, s in sorted(first.items(), key=lambda item: canonicalize(item[0]) != canon[item[0]]):
             c = canon[url]
             due = c not in known_canon and c not in claimed_canon
             claimed_canon.add(c)

@@ -96,3 +96,18 @@ def test_a_404_on_recheck_marks_the_article_gone(store: Store) -> None:
     assert store.frontier.claim("outlet", run_id=2, limit=4, now=now + timedelta(hours=23), rechecks=quota) == []
     assert [d.url for d in store.frontier.claim("outlet", run_id=2, limit=4, now=now + timedelta(days=1, seconds=1),
                                                   rechecks=quota)] == [url]
+
+
+def test_schedule_without_a_publication_date_counts_from_first_sight(store: Store) -> None:
+    url = f"{HOME}/news/undated"
+    text = "An article that gives no date anywhere. " * 20
+    undated = Extraction(is_article=True, reason=None, title="Undated", authors=[], published=None, language="en",
+                         canonical_url=None, text=text, content_hash=article(text).content_hash)
+    schedule = (timedelta(hours=1), timedelta(hours=6), timedelta(days=1))
+    first_seen = T0 + timedelta(minutes=10)
+    page(store, 1, url, undated, when=first_seen, recrawl=schedule)
+    assert url_row(store, url).next_due_at == first_seen + timedelta(hours=1)
+    page(store, 2, url, undated, when=first_seen + timedelta(hours=2), recrawl=schedule)
+    assert url_row(store, url).next_due_at == first_seen + timedelta(hours=6)
+    page(store, 3, url, undated, when=first_seen + timedelta(days=2), recrawl=schedule)
+    assert url_row(store, url).next_due_at is None  # the schedule ended: from now on, re-checks only
