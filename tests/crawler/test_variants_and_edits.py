@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -28,7 +27,6 @@ from archive.db.store import Store
 from archive.urls import identity_key
 from tests.crawler.test_crawl_e2e import FAST, Crawled, run_cli
 from tests.localsite import LocalSite, SiteArticle
-
 
 # A log line at ERROR or CRITICAL ("... [logger] ERROR: message"), not a setting named *ERROR*.
 LOGGED_ERROR = re.compile(r"\] (?:ERROR|CRITICAL):")
