@@ -19,6 +19,7 @@ from scrapy.settings import Settings
 from archive.errors import PressclipsError
 from archive.ops.lock import ArchiveLock
 from archive.ops.logfile import rotating_handler
+from crawler.feeder import recheck_share
 from crawler.runtime import archive_config_from_settings
 from crawler.spiders.press import PressSpider
 
@@ -47,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = build_settings(args.set)
     try:
+        recheck_share(settings.get("PRESSCLIPS_RECHECK_SHARE"))  # bad settings: one line, before Scrapy starts
         lock = take_lock(settings)
     except PressclipsError as exc:
         print(f"pressclips: error: {exc}", file=sys.stderr)

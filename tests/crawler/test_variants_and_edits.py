@@ -14,6 +14,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,3 +143,12 @@ def test_recheck_marks_a_deleted_article_gone_and_asks_conditionally(runs: Runs)
     assert run.revisits >= 1
     for art in runs.site.articles:  # at most one request per article in a run
         assert len(runs.requests_of_run(4, art.path)) <= 1, art.path
+
+
+@pytest.mark.parametrize("share", ["abc", "1.5", "-0.1"])
+def test_a_bad_recheck_share_is_one_line_and_exit_2(tmp_path: Path, share: str) -> None:
+    result = subprocess.run([sys.executable, "-m", "crawler.run", "-s", f"PRESSCLIPS_ARCHIVE={tmp_path}",
+                             "-s", f"PRESSCLIPS_RECHECK_SHARE={share}"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"pressclips: error: PRESSCLIPS_RECHECK_SHARE must be a number from 0 to 1, not {share!r}"]
