@@ -38,6 +38,15 @@ def test_identity_key_keeps_what_names_another_page() -> None:
     assert identity_key(f"{HOME}/news/printing-press") == f"{HOME}/news/printing-press"
 
 
+@pytest.mark.parametrize("url", [
+    f"{HOME}/amp/amp/news/x", f"{HOME}/news/x/print/amp/?amp&print=yes", "not a url", "", "https://", "mailto:a@b",
+    f"{HOME}/AMP/news/x?outputType=AMP", f"{HOME}/news/%61mp/x",
+])
+def test_identity_key_is_total_and_idempotent(url: str) -> None:
+    key = identity_key(url)
+    assert identity_key(key) == key
+
+
 def test_copies_of_a_known_or_due_url_are_recorded_but_not_due(store: Store) -> None:
     f = store.frontier
     assert f.add("outlet", [UrlSighting(STORY, "sitemap")], T0) == 1
