@@ -26,6 +26,7 @@ __all__ = [
     "TRACKING_PARAMS",
     "canonicalize",
     "host_of",
+    "identity_key",
     "is_http_url",
     "join",
     "netloc_of",
@@ -235,6 +236,43 @@ def canonicalize(url: str) -> str:
     query = _normalize_query(parts.query)
     canonical = f"{authority.scheme}://{authority.netloc}{path}"
     return f"{canonical}?{query}" if query else canonical
+
+
+# AMP and print copies of a page: path segments and query parameters that only select another
+# rendering of the same article. Matched on the canonical form (no trailing slash, sorted query).
+_COPY_SEGMENTS = frozenset({"amp", "print"})
+_COPY_PARAMS = {
+    "amp": frozenset({"", "1", "true", "yes"}),
+    "print": frozenset({"", "1", "true", "yes"}),
+    "outputtype": frozenset({"amp", "print"}),
+    "output": frozenset({"amp", "print"}),
+    "view": frozenset({"amp", "print"}),
+}
+
+
+def _is_copy_param(param: str) -> bool:
+    name, _, value = param.partition("=")
+    return value.lower() in _COPY_PARAMS.get(name.lower(), frozenset())
+
+
+def identity_key(url: str) -> str:
+    """The canonical form of the page a URL renders: ``canonicalize`` plus AMP and print copies
+    folded onto their article (``/amp/``, ``/amp`` suffix, ``?amp=1``, ``?outputType=amp``,
+    ``/print/``, ``?print=1``, ``?output=print`` …). Two URLs with one identity key are one
+    article on the frontier, so a copy of a known page is never fetched on its own account.
+
+    A segment counts only when something else is left in the path: ``/amp`` alone is a page."""
+    canonical = canonicalize(url)
+    split = _split(canonical)
+    if split is None:
+        return canonical
+    parts, authority = split
+    segments = [s for s in parts.path.split("/") if s]
+    kept = [s for s in segments if s.lower() not in _COPY_SEGMENTS]
+    path = "/" + "/".join(kept if kept else segments)
+    query = "&".join(p for p in parts.query.split("&") if p and not _is_copy_param(p))
+    base = f"{authority.scheme}://{authority.netloc}{path}"
+    return f"{base}?{query}" if query else base
 
 
 def strip_tracking(url: str) -> str:

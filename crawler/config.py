@@ -56,6 +56,7 @@ class CrawlConfig:
     retry_backoff: float
     retry_after_max: float
     max_query_variants: int  # 0 = no cap
+    recheck_share: float  # of each outlet's page budget, for re-checking known articles
     since: datetime | None
     until: datetime | None
     progress: bool
@@ -92,6 +93,7 @@ class CrawlConfig:
             retry_backoff=read.number("PRESSCLIPS_RETRY_BACKOFF", minimum=0.0),
             retry_after_max=read.number("PRESSCLIPS_RETRY_AFTER_MAX", minimum=0.0),
             max_query_variants=read.integer("PRESSCLIPS_MAX_QUERY_VARIANTS", minimum=0),
+            recheck_share=read.share("PRESSCLIPS_RECHECK_SHARE"),
             since=read.instant("PRESSCLIPS_SINCE"),
             until=read.instant("PRESSCLIPS_UNTIL"),
             progress=read.boolean("PRESSCLIPS_PROGRESS"),
@@ -174,6 +176,16 @@ class _Reader:
         if not math.isfinite(value) or value < minimum:
             kind = "positive" if minimum > 0 else "zero or more"
             raise ConfigError(f"{name}={self.settings.get(name)!r}: must be {kind}")
+        return value
+
+    def share(self, name: str) -> float:
+        """A fraction from 0 to 1."""
+        try:
+            value = self.settings.getfloat(name)
+        except (TypeError, ValueError):
+            value = math.nan
+        if not 0.0 <= value <= 1.0:
+            raise ConfigError(f"{name}={self.settings.get(name)!r}: expected a number from 0 to 1")
         return value
 
     def instant(self, name: str) -> datetime | None:

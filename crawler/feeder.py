@@ -20,6 +20,7 @@ from twisted.internet import reactor
 from twisted.internet.defer import CancelledError
 from twisted.internet.task import deferLater
 
+from archive.db.recheck import RecheckQuota
 from archive.db.records import DueUrl
 from crawler.runtime import runtime_of
 
@@ -49,6 +50,10 @@ class FrontierFeeder:
         self.budgets = budgets
         self.make_request = make_request
         self.batch = max(8, crawler.settings.getint("CONCURRENT_REQUESTS", 16))
+        # Known articles are re-checked within a share of each outlet's page budget (taken now,
+        # before anything was fetched); see archive.db.recheck.
+        share = self.runtime.config.recheck_share
+        self.rechecks = {outlet: RecheckQuota.of_budget(share, remaining()) for outlet, remaining in budgets.items()}
 
     def _engine_busy(self) -> bool:
         engine = self.crawler.engine
@@ -76,7 +81,8 @@ class FrontierFeeder:
             limit = min(per_outlet, remaining())
             if limit <= 0:
                 continue
-            due = await maybe_deferred_to_future(self.runtime.db(self.frontier.claim, outlet, run_id, limit))
+            due = await maybe_deferred_to_future(self.runtime.db(self.frontier.claim, outlet, run_id, limit, None,
+                                                                 self.rechecks[outlet]))
             for item in due:
                 request = self.make_request(outlet, item)
                 if request is not None:

@@ -84,6 +84,9 @@ DOWNLOADER_MIDDLEWARES = {
 PRESSCLIPS_RETRY_BACKOFF = 1.0  # seconds before the first retry, doubling each time
 PRESSCLIPS_RETRY_AFTER_MAX = 300  # a longer Retry-After is not waited for in this run
 PRESSCLIPS_MAX_QUERY_VARIANTS = 20  # distinct ?query variants per path from link following; 0 = no cap
+# Share of each outlet's page budget (max_pages) spent re-checking known articles whose recrawl
+# schedule has ended, least recently fetched first (edits nobody announced, pages now gone).
+PRESSCLIPS_RECHECK_SHARE = 0.1
 # A body shorter than its Content-Length is kept (flagged, archived, retried, stored as
 # "truncated") instead of vanishing as a download error.
 DOWNLOAD_FAIL_ON_DATALOSS = False

@@ -5,6 +5,12 @@ its next visit from the outlet's decaying recrawl schedule (or none); failures b
 *claims* due URLs in batches (``claimed_run_id``), so a URL is fetched once per run, and a run
 killed half-way leaves its unfetched URLs due for the next one: nothing is lost but time.
 
+Variants are one page: ``urls.canonical_url`` holds the identity key (``archive.urls.identity_key``:
+canonical form with AMP and print copies folded in), and a URL whose key is known or due is
+recorded but not made due. Which rows are one article, and which of them a re-fetch goes to, is
+``archive.db.identity``; re-checks of known articles within a share of the budget are
+``archive.db.recheck``.
+
 Discovery documents (sitemaps, feeds) are rows too, never due: they remember ETag,
 Last-Modified and the ``lastmod`` an index gave them, so a later run skips an unchanged child
 sitemap without fetching it (the per-outlet watermark) and asks for the rest conditionally.
@@ -19,12 +25,14 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from archive.db.identity import due_when_redated, join_article, join_known_articles, plan_article_visit, source_dates
 from archive.db.kinds import CaptureKind
-from archive.db.models import Article, Capture, UrlState
+from archive.db.models import Capture, UrlState
+from archive.db.recheck import RecheckQuota, recheck_ids
 from archive.db.records import DocumentState, DueUrl, PageResult, PreviousCapture, UrlSighting, Window
 from archive.db.session import Database
 from archive.times import parse_aware, utcnow
-from archive.urls import canonicalize
+from archive.urls import canonicalize, identity_key
 
 DOCUMENT_VIA = "document"  # urls.discovered_via of sitemap/feed rows: never fetched as pages
 REDIRECT_VIA = "redirect"  # urls.discovered_via of the hops of a redirect chain
@@ -67,10 +75,11 @@ class Frontier:
 
     # -- discovery ---------------------------------------------------------------------------
     def add(self, outlet: str, sightings: Sequence[UrlSighting], now: datetime | None = None) -> int:
-        """Record sightings; new URLs become due now unless a variant (same canonical form) is
-        known already. A known URL whose source now dates it after our last fetch (sitemap
-        lastmod, feed updated) becomes due again: the page changed upstream. Returns how many
-        URLs became due."""
+        """Record sightings; new URLs become due now unless a variant (same identity key: tracking
+        parameters, AMP or print copy) is known or due already. A known page whose source now
+        dates it later than before (sitemap lastmod, news publication date, feed updated, a
+        teaser's time) makes its article's canonical URL due again, whichever variant was fetched
+        (``archive.db.identity``). Returns how many URLs became due."""
         if not sightings:
             return 0
         with self.db.transaction("saving discovered URLs") as session:
@@ -81,12 +90,14 @@ class Frontier:
         first: dict[str, UrlSighting] = {}
         for s in sightings:
             first.setdefault(s.url, s)  # the first sighting's metadata is kept
-        canon = {url: canonicalize(url) for url in first}
+        # One identity key for every variant of a page: tracking parameters, AMP and print copies.
+        canon = {url: identity_key(url) for url in first}
         known_canon = set(session.scalars(select(UrlState.canonical_url).where(
             UrlState.canonical_url.in_(set(canon.values())))))
         rows: list[dict[str, Any]] = []
         claimed_canon: set[str] = set()
-        for url, s in first.items():
+        # The page itself is the one to fetch when a batch holds it and its AMP or print copies.
+        for url, s in sorted(first.items(), key=lambda item: canonicalize(item[0]) != canon[item[0]]):
             c = canon[url]
             due = c not in known_canon and c not in claimed_canon
             claimed_canon.add(c)
@@ -96,62 +107,47 @@ class Frontier:
         stmt = self.db.insert(UrlState)
         session.execute(stmt.on_conflict_do_update(index_elements=[UrlState.url], set_={"last_seen": now}), rows)
         became_due = sum(1 for r in rows if r["next_due_at"] is not None and r["canonical_url"] not in known_canon)
-        became_due += self._due_when_redated(session, first, now)
-        # A variant seen after its article was stored joins that article now.
-        article = select(Article.id).where(Article.url_key == UrlState.canonical_url).scalar_subquery()
-        session.execute(update(UrlState).where(UrlState.url.in_(list(first)), UrlState.article_id.is_(None))
-                        .values(article_id=article).execution_options(synchronize_session=False))
-        return became_due
-
-    @staticmethod
-    def _due_when_redated(session: Session, first: dict[str, UrlSighting], now: datetime) -> int:
-        """Changed upstream: the source now dates the URL later than it did when we last read it
-        (sitemap lastmod, feed updated). Compared with the source's own earlier date, not our
-        fetch time, so a site whose clock or dates lag still has its edits found."""
-        dated = {url: d for url, s in first.items() if (d := s.dated()) is not None}
-        if not dated:
-            return 0
-        became_due = 0
-        known = session.execute(select(UrlState.id, UrlState.url, UrlState.discovery, UrlState.fetch_count,
-                                       UrlState.next_due_at).where(UrlState.url.in_(list(dated)))).all()
-        for row_id, url, discovery, fetch_count, due_at in known:
-            before = UrlSighting(url, "", dict(discovery or {})).dated()
-            if before is not None and dated[url] <= before:
-                continue
-            values: dict[str, Any] = {"discovery": {**(discovery or {}), "lastmod": dated[url].isoformat()}}
-            if fetch_count and before is not None and (due_at is None or due_at > now):
-                values["next_due_at"] = now
-                became_due += 1
-            session.execute(update(UrlState).where(UrlState.id == row_id).values(**values)
-                            .execution_options(synchronize_session=False))
+        became_due += due_when_redated(session, source_dates(first.values()), now)
+        join_known_articles(session, list(first))  # a variant seen after its article was stored joins it
         return became_due
 
     # -- the run's work list -----------------------------------------------------------------
-    def claim(self, outlet: str, run_id: int, limit: int, now: datetime | None = None) -> list[DueUrl]:
-        """Take up to ``limit`` due URLs of ``outlet`` for this run, oldest due first."""
+    def claim(self, outlet: str, run_id: int, limit: int, now: datetime | None = None,
+              rechecks: RecheckQuota | None = None) -> list[DueUrl]:
+        """Take up to ``limit`` due URLs of ``outlet`` for this run, oldest due first. With a
+        ``rechecks`` quota, part of the batch (its share, and whatever due URLs leave free, within
+        the run's quota) goes to known articles least recently fetched (``archive.db.recheck``)."""
         if limit <= 0:
             return []
         with self.db.transaction("claiming due URLs") as session:
-            return self._claim(session, outlet, run_id, limit, now or utcnow())
+            return self._claim(session, outlet, run_id, limit, now or utcnow(), rechecks)
 
-    def _claim(self, session: Session, outlet: str, run_id: int, limit: int, now: datetime) -> list[DueUrl]:
+    def _claim(self, session: Session, outlet: str, run_id: int, limit: int, now: datetime,
+               rechecks: RecheckQuota | None) -> list[DueUrl]:
         outlet_id = self.db.outlet_id(session, outlet)
+        reserved = rechecks.reserved(limit) if rechecks is not None else 0
         ids = list(session.scalars(
             select(UrlState.id).where(
                 UrlState.outlet_id == outlet_id, UrlState.next_due_at <= now,
                 or_(UrlState.claimed_run_id.is_(None), UrlState.claimed_run_id != run_id))
-            .order_by(UrlState.next_due_at, UrlState.id).limit(limit)))
+            .order_by(UrlState.next_due_at, UrlState.id).limit(limit - reserved)))
+        if rechecks is not None:
+            room = min(rechecks.left(), limit - len(ids))
+            extra = recheck_ids(session, outlet_id, run_id, room, now - rechecks.after)
+            rechecks.used += len(extra)
+            ids += extra
         if not ids:
             return []
         session.execute(update(UrlState).where(UrlState.id.in_(ids)).values(claimed_run_id=run_id)
                         .execution_options(synchronize_session=False))
         rows = session.execute(
-            select(UrlState.url, UrlState.discovered_via, UrlState.discovery, UrlState.etag, UrlState.last_modified,
-                   Capture)
+            select(UrlState.id, UrlState.url, UrlState.discovered_via, UrlState.discovery, UrlState.etag,
+                   UrlState.last_modified, Capture)
             .outerjoin(Capture, Capture.id == UrlState.last_capture_id)
-            .where(UrlState.id.in_(ids)).order_by(UrlState.next_due_at, UrlState.id)).all()
+            .where(UrlState.id.in_(ids))).all()
+        position = {row_id: n for n, row_id in enumerate(ids)}  # due first, oldest first; then re-checks
         out = []
-        for url, via, discovery, etag, last_modified, capture in rows:
+        for _row_id, url, via, discovery, etag, last_modified, capture in sorted(rows, key=lambda r: position[r[0]]):
             previous = None
             if capture is not None and capture.kind != CaptureKind.REVISIT:
                 previous = _previous(capture)
@@ -193,22 +189,22 @@ class Frontier:
                 values["next_due_at"] = None
             insert_values = {k: v for k, v in values.items() if k != "fetch_count"}
             stmt = self.db.insert(UrlState).values(
-                url=url, canonical_url=canonicalize(url), outlet_id=outlet_id, first_seen=now,
+                url=url, canonical_url=identity_key(url), outlet_id=outlet_id, first_seen=now,
                 discovered_via=page.discovered_via if url == page.requested_url else REDIRECT_VIA,
                 discovery=page.discovery if url == page.requested_url else {},
                 fetch_count=1 if url == page.requested_url else 0, **insert_values)
             session.execute(stmt.on_conflict_do_update(index_elements=[UrlState.url], set_=values))
 
-    @staticmethod
-    def note_article(session: Session, canonical_urls: Collection[str], article_id: int) -> None:
-        """Every URL variant with one of these canonical forms belongs to the article."""
-        session.execute(update(UrlState).where(UrlState.canonical_url.in_(canonical_urls))
-                        .values(article_id=article_id))
+    def note_article(self, session: Session, keys: Collection[str], article_id: int, display_url: str,
+                     outlet_id: int | None, now: datetime) -> None:
+        """Every URL variant with one of these identity keys, and the article's canonical URL
+        (given a row if it had none), belongs to the article (``archive.db.identity``)."""
+        join_article(session, self.db.insert(UrlState), article_id, keys, display_url, outlet_id, now)
 
     @staticmethod
-    def note_due(session: Session, url: str, due: datetime) -> None:
-        """The next planned visit of ``url`` (a recrawl)."""
-        session.execute(update(UrlState).where(UrlState.url == url).values(next_due_at=due))
+    def note_due(session: Session, article_id: int, due: datetime) -> None:
+        """The next planned visit of an article (a recrawl), on its fetch row."""
+        plan_article_visit(session, article_id, due)
 
     # -- discovery documents -----------------------------------------------------------------
     def document_states(self, outlet: str) -> dict[str, DocumentState]:
@@ -239,5 +235,5 @@ class Frontier:
             session.execute(stmt.on_conflict_do_update(index_elements=[UrlState.url], set_=values))
 
 
-__all__ = ["DOCUMENT_VIA", "MAX_FAILURES", "DocumentState", "DueUrl", "Frontier", "PreviousCapture", "UrlSighting",
-           "Window", "backoff", "next_due"]
+__all__ = ["DOCUMENT_VIA", "MAX_FAILURES", "DocumentState", "DueUrl", "Frontier", "PreviousCapture", "RecheckQuota",
+           "UrlSighting", "Window", "backoff", "next_due"]

@@ -28,7 +28,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from archive.times import utcnow
 from archive.warc.reader import WarcPointer
 
-SCHEMA_VERSION = 2
+# 3: indexes for URL identity (versions by content hash) and re-checks (urls by last fetch).
+SCHEMA_VERSION = 3
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -198,3 +199,7 @@ class ArticleVersion(Base):
 
 
 Index("ix_captures_warc", Capture.warc_file, Capture.warc_offset)
+# An identical text on the same outlet is the same article: found by hash before a new article row.
+Index("ix_versions_content_hash", ArticleVersion.content_hash)
+# Re-checks take an outlet's least recently fetched article URLs first.
+Index("ix_urls_outlet_last_fetched", UrlState.outlet_id, UrlState.last_fetched_at)

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from archive.db.frontier import Frontier, next_due
+from archive.db.identity import existing_article
 from archive.db.kinds import CaptureKind, PageOutcome, ReextractOutcome, RunStatus
 from archive.db.models import Article, ArticleVersion, Capture, CrawlRun, Outlet, UrlState
 from archive.db.records import CaptureRecord, ExtractionLike, PageResult, UrlSighting
@@ -24,7 +25,7 @@ from archive.db.session import Database
 from archive.errors import DatabaseError
 from archive.extract.blockpage import BLOCK_REASONS
 from archive.times import parse_aware, utcnow
-from archive.urls import canonicalize, same_site, strip_tracking
+from archive.urls import canonicalize, identity_key, same_site, strip_tracking
 
 GONE_STATUSES = (404, 410)
 RUN_COUNTS = frozenset({"pages_fetched", "articles_new", "articles_updated", "articles_unchanged", "not_articles",
@@ -130,14 +131,19 @@ class Store:
 
         key, display_url = article_url(page.final_url, ext.canonical_url,
                                        self.db.outlet_domains(session, page.outlet))
-        article_id = session.scalar(
-            self.db.insert(Article).values(url_key=key, canonical_url=display_url, outlet_id=outlet_id,
-                                           first_seen=now, last_seen=now)
-            .on_conflict_do_nothing(index_elements=[Article.url_key]).returning(Article.id))
-        is_new_article = article_id is not None
+        # A variant of a known article (same canonical link, a URL already joined, or the same
+        # text on the same outlet) joins it; only a page none of these know is a new article.
+        article_id = existing_article(session, key, fetched, outlet_id, ext.content_hash)
+        is_new_article = article_id is None
         if article_id is None:
-            article_id = session.scalar(select(Article.id).where(Article.url_key == key))
-        assert article_id is not None  # inserted, or there already: url_key is unique
+            article_id = session.scalar(
+                self.db.insert(Article).values(url_key=key, canonical_url=display_url, outlet_id=outlet_id,
+                                               first_seen=now, last_seen=now)
+                .on_conflict_do_nothing(index_elements=[Article.url_key]).returning(Article.id))
+            if article_id is None:  # another writer stored it since: url_key is unique
+                is_new_article = False
+                article_id = session.scalar(select(Article.id).where(Article.url_key == key))
+        assert article_id is not None  # inserted, or there already
 
         version_id = session.scalar(
             self.db.insert(ArticleVersion).values(
@@ -169,10 +175,11 @@ class Store:
             outlet_id=func.coalesce(Article.outlet_id, outlet_id)))
 
         # Every URL variant that led here belongs to the article: the fetched chain, the canonical
-        # link, and any discovered variant with the same canonical form (utm_*, #fragment, slash).
-        self.frontier.note_article(session, {canonicalize(u) for u in fetched} | {key}, article_id)
+        # link, and any discovered variant with the same identity key (utm_*, #fragment, AMP, print).
+        self.frontier.note_article(session, {identity_key(u) for u in fetched} | {identity_key(key)}, article_id,
+                                   display_url, outlet_id, now)
         if is_new_article:  # its first sight is now: no need to read the dates back
-            self._set_due(session, page, parse_aware(ext.published) or now)
+            self._set_due(session, page, parse_aware(ext.published) or now, article_id)
         else:
             self._schedule_recrawl(session, page, article_id)
         if capture_id is not None:
@@ -190,12 +197,14 @@ class Store:
             select(ArticleVersion.published_at, Article.first_seen)
             .join(ArticleVersion, ArticleVersion.id == Article.current_version_id, isouter=True)
             .where(Article.id == article_id)).one()
-        self._set_due(session, page, published or first_seen)
+        self._set_due(session, page, published or first_seen, article_id)
 
-    def _set_due(self, session: Session, page: PageResult, anchor: datetime) -> None:
+    def _set_due(self, session: Session, page: PageResult, anchor: datetime, article_id: int) -> None:
+        """The next visit goes to the article's fetch row (its canonical URL), whichever variant
+        was fetched now; the fetch itself already cleared the fetched row's next_due_at."""
         due = next_due(anchor, page.fetched_at, page.recrawl)
-        if due is not None:  # the fetch itself already cleared next_due_at
-            self.frontier.note_due(session, page.requested_url, due)
+        if due is not None:
+            self.frontier.note_due(session, article_id, due)
 
     def _record_revisit(self, session: Session, page: PageResult, capture_id: int | None) -> PageOutcome:
         """A 304 or an identical payload: the capture stands for the one it refers to; no new version."""
@@ -221,7 +230,7 @@ class Store:
     def _mark_gone(session: Session, fetched: list[str], capture_id: int | None, now: datetime) -> bool:
         """A known article now answering 404/410 is marked gone; nothing of it is deleted."""
         article_id = session.scalar(select(UrlState.article_id).where(
-            UrlState.canonical_url.in_({canonicalize(u) for u in fetched}), UrlState.article_id.is_not(None)).limit(1))
+            UrlState.canonical_url.in_({identity_key(u) for u in fetched}), UrlState.article_id.is_not(None)).limit(1))
         if article_id is None:
             return False
         session.execute(update(Article).where(Article.id == article_id, Article.gone.is_(False))

@@ -1,0 +1,70 @@
+"""Re-checks: a share of each run's page budget goes to known articles whose recrawl schedule has
+ended, least recently fetched first, so over runs every article is looked at again (an edit no
+source announced, or a page that now answers 404/410 and is marked gone).
+
+A re-check is claimed like any due URL (``Frontier.claim``): the claimed row carries its
+validators and last good capture, so the request is conditional and an unchanged page costs a
+304. The quota is per outlet and per run; it lives in memory with the run, because a killed
+run's successor starts a new one anyway.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from archive.db.models import UrlState
+
+# A page fetched less than this long ago is not worth a re-check yet: without it, a small outlet
+# would have every article asked for again by each run, however often cron starts one.
+RECHECK_AFTER = timedelta(days=1)
+
+
+@dataclass
+class RecheckQuota:
+    """How many re-checks one outlet may still make in this run: ``share`` of its page budget."""
+
+    share: float
+    allowed: int
+    used: int = 0
+    after: timedelta = RECHECK_AFTER
+
+    @classmethod
+    def of_budget(cls, share: float, budget: int) -> RecheckQuota:
+        """``share`` (0–1) of ``budget`` pages, rounded down but at least one when both are positive."""
+        share = min(max(share, 0.0), 1.0)
+        allowed = max(1, math.floor(share * budget)) if share > 0 and budget > 0 else 0
+        return cls(share, allowed)
+
+    def left(self) -> int:
+        return max(0, self.allowed - self.used)
+
+    def reserved(self, batch: int) -> int:
+        """Slots of a claim batch kept for re-checks even when enough URLs are due."""
+        return min(self.left(), math.ceil(batch * self.share)) if batch > 0 else 0
+
+
+def recheck_ids(session: Session, outlet_id: int | None, run_id: int, limit: int,
+                fetched_before: datetime) -> list[int]:
+    """Up to ``limit`` article URLs of the outlet with no visit planned, last fetched before
+    ``fetched_before``, not claimed by this run yet: least recently fetched first (the ``(outlet_id,
+    last_fetched_at)`` index gives them in order). One URL per article: the one fetched last
+    (the canonical URL once it was fetched, not the variant that came first)."""
+    if limit <= 0:
+        return []
+    later = aliased(UrlState)
+    fetched_since = exists().where(later.article_id == UrlState.article_id,
+                                   later.last_fetched_at > UrlState.last_fetched_at, later.fetch_count > 0)
+    return list(session.scalars(
+        select(UrlState.id).where(
+            UrlState.outlet_id == outlet_id, UrlState.last_fetched_at < fetched_before,
+            UrlState.article_id.is_not(None), UrlState.next_due_at.is_(None), UrlState.fetch_count > 0,
+            or_(UrlState.claimed_run_id.is_(None), UrlState.claimed_run_id != run_id), ~fetched_since)
+        .order_by(UrlState.last_fetched_at, UrlState.id).limit(limit)))
+
+
+__all__ = ["RECHECK_AFTER", "RecheckQuota", "recheck_ids"]
