@@ -28,6 +28,7 @@ from archive.db.records import UrlSighting
 from archive.db.store import Store
 from archive.urls import identity_key
 from tests.crawler.test_crawl_e2e import FAST, Crawled, run_cli
+from tests import conftest
 from tests.localsite import LocalSite, SiteArticle
 
 # A log line at ERROR or CRITICAL ("... [logger] ERROR: message"), not a setting named *ERROR*.
@@ -147,8 +148,16 @@ def test_recheck_marks_a_deleted_article_gone_and_asks_conditionally(runs: Runs)
 
 @pytest.mark.parametrize("share", ["abc", "1.5", "-0.1"])
 def test_a_bad_recheck_share_is_one_line_and_exit_2(tmp_path: Path, share: str) -> None:
-    result = subprocess.run([sys.executable, "-m", "crawler.run", "-s", f"PRESSCLIPS_ARCHIVE={tmp_path}",
-                             "-s", f"PRESSCLIPS_RECHECK_SHARE={share}"], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [
-        f"pressclips: error: PRESSCLIPS_RECHECK_SHARE must be a number from 0 to 1, not {share!r}"]
+    outlets = tmp_path / "outlets.toml"
+    outlets.write_text('[[outlets]]\nname = "nowhere"\nhomepage = "http://127.0.0.1:9/"\n')
+    archive = tmp_path / "archive"
+    result = conftest.run_cli("crawl", "--outlets", str(outlets), "--archive", str(archive),
+                              "-s", f"PRESSCLIPS_RECHECK_SHARE={share}")
+    conftest.one_line_error(result, 2, "PRESSCLIPS_RECHECK_SHARE", "from 0 to 1")
+    # Refused before the crawl started: no run recorded, nothing archived.
+    assert not list(archive.glob("warcs/*.warc*"))
+    if (archive / "pressclips.sqlite3").exists():
+        engine = make_engine(f"sqlite:///{archive / 'pressclips.sqlite3'}")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM crawl_runs")).scalar() == 0
+        engine.dispose()
