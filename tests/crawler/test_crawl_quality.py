@@ -40,13 +40,9 @@ ALL = frozenset(SEEDS)
 # target -> (seeds it fails on today, why). See the module docstring; figures in the reasons are
 # from the run that set these entries.
 KNOWN_FAILURES: dict[str, tuple[frozenset[int], str]] = {
-    "variants-run-1": (frozenset({1, 2}), ("AMP copies (/amp/..., ?amp=1) and ?print=1 copies are downloaded although the "
-                            "article names its AMP URL (rel=amphtml) and the copies are canonical to it "
-                            "(8-31% extra article downloads)")),
-    "variants-run-2": (frozenset({1}), "a new article's AMP copy linked from the homepage is downloaded too"),
     "conditional": (ALL, ("listing pages (homepage, section ?page=N, tag, author) are re-fetched without "
                          "If-None-Match/If-Modified-Since although their ETag/Last-Modified is stored (23-30%)")),
-    "bytes": (frozenset({1, 3}), "follows from the unconditional listing re-fetches and AMP downloads (17.6%)"),
+    "bytes": (frozenset({3}), "follows from the unconditional listing re-fetches and AMP downloads (17.6%)"),
     "revisits": (ALL, ("a listing page re-fetched with a byte-identical body (same payload digest) is stored as a "
                       "full response capture, never as a revisit record")),
     "gone": (ALL, ("removed articles are never re-requested in the next run (their recrawl schedule, anchored on "
