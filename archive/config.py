@@ -61,7 +61,7 @@ class ArchiveConfig:
 
     @classmethod
     def build(cls, root: str | Path | None = None, database_url: str | None = None,
-              warc_max_size: int | None = None) -> "ArchiveConfig":
+              warc_max_size: int | None = None) -> ArchiveConfig:
         root_path = Path(root).expanduser() if root else default_archive_dir()
         url = database_url or os.environ.get(DATABASE_ENV) or f"sqlite:///{(root_path / DATABASE_FILE).absolute()}"
         return cls(root=root_path.absolute(), database_url=url,

@@ -46,8 +46,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from archive.db.engine import make_engine
 from archive.db.models import Article, ArticleVersion, Capture, Outlet, UrlState
 from archive.query.search import COUNT_CAP, SearchFilters, search
-from archive.warc.writer import HttpExchange, WarcWriter
 from archive.warc.reader import read_record
+from archive.warc.writer import HttpExchange, WarcWriter
 
 CORPUS = Path("/work/shared/corpus/pages")
 OUTLETS = ["Screen Daily Wire", "Premiere Post", "The Reel Report", "Stage & Screen", "Celebrity Ledger",
@@ -248,7 +248,8 @@ def main() -> None:
             resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime - cpu0
         loader.dispose()
         print(f"ingest: {args.n:,} articles / {built['versions']:,} versions (with WARC records) in "
-              f"{built['seconds']:.0f} s = {args.n / built['seconds']:,.0f} articles/s; inserts {built['db_seconds']:.0f} s "
+              f"{built['seconds']:.0f} s = {args.n / built['seconds']:,.0f} articles/s; "
+              f"inserts {built['db_seconds']:.0f} s "
               f"while a second process wrote the WARCs; CPU {cpu:.0f} s user (load {os.getloadavg()[0]:.1f})")
     engine = make_engine(url)
     n_articles = engine.connect().execute(text("SELECT count(*) FROM articles")).scalar() or 0
@@ -262,7 +263,8 @@ def main() -> None:
             db_bytes = conn.execute(text("SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c "
                                          "JOIN pg_namespace n ON n.oid = c.relnamespace "
                                          "WHERE n.nspname = current_schema() AND c.relkind = 'r'")).scalar()
-    print(f"size: {n_articles:,} articles, database {float(db_bytes or 0) / 1e9:.2f} GB, WARCs {warc_bytes / 1e9:.2f} GB")
+    print(f"size: {n_articles:,} articles, database {float(db_bytes or 0) / 1e9:.2f} GB, "
+          f"WARCs {warc_bytes / 1e9:.2f} GB")
 
     rng = random.Random(args.seed + 1)
     subjects = json.loads((root / NAMES_FILE).read_text())

@@ -105,8 +105,10 @@ def generated(seeds: list[int]) -> None:
             print(f"  round 2: {t2.bytes_sent / 1e3:.0f} kB of {t1.bytes_sent / 1e3:.0f} kB "
                   f"({t2.bytes_sent / t1.bytes_sent:.1%}, target ≤ 15%); conditional re-requests "
                   f"{t2.conditional}/{t2.re_requests} ({t2.conditional_share:.1%}, target ≥ 90%)")
-            print(f"  edits found: announced {edited_found(second.versions, changes.edited_announced)}/{len(changes.edited_announced)}, "
-                  f"unannounced {edited_found(second.versions, changes.edited_silent)}/{len(changes.edited_silent)}; "
+            announced = edited_found(second.versions, changes.edited_announced)
+            silent = edited_found(second.versions, changes.edited_silent)
+            print(f"  edits found: announced {announced}/{len(changes.edited_announced)}, "
+                  f"unannounced {silent}/{len(changes.edited_silent)}; "
                   f"added found {len(set(changes.added) & set(second.versions))}/{len(changes.added)}; "
                   f"removed marked gone {len(second.gone & set(changes.removed))}/{len(changes.removed)}")
             print(f"  variant downloads: round 1 {t1.variant_extra}/{t1.articles_downloaded} "

@@ -14,13 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive.db.engine import make_engine
-from archive.extract.result import Extraction
-from archive.extract.markup import content_hash
 from archive.db.kinds import CaptureKind
 from archive.db.models import Capture
 from archive.db.store import CaptureRecord, PageResult, Store
-from archive.warc.writer import HttpExchange, WarcWriter
+from archive.extract.markup import content_hash
+from archive.extract.result import Extraction
 from archive.warc.reader import WarcPointer
+from archive.warc.writer import HttpExchange, WarcWriter
 
 REPO = Path(__file__).resolve().parents[1]
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)

@@ -24,14 +24,14 @@ from archive.db.engine import make_engine
 from archive.db.kinds import CaptureKind
 from archive.db.models import Capture
 from archive.db.store import CaptureRecord, Store
-from archive.warc.writer import HttpExchange, WarcWriter
-from archive.warc.reader import WarcPointer
 from archive.warc.reader import (
+    WarcPointer,
     _digest,  # a revisit must carry the digest of the body it stands for
 )
+from archive.warc.writer import HttpExchange, WarcWriter
+from tests import conftest
 from tests.crawlkit import FAST, assert_clean_log, write_outlets
 from tests.localsite import LocalSite
-from tests import conftest
 
 TRACEBACK_MARKERS = ("Traceback (most recent call last)", 'File "/', "sqlalchemy.exc", "archive.errors")
 

@@ -138,7 +138,8 @@ def feed_urls(outlet: OutletSite) -> tuple[set[str], set[str]]:
 
 def test_outlets_get_disjoint_deterministic_corpus_pages():
     a, b, c = LocalSite(2), LocalSite(2), LocalSite(2, seed=1)
-    slugs = lambda s: [[x.corpus_slug for x in o.articles] for o in s.outlets]
+    def slugs(s: LocalSite) -> list[list[str]]:
+        return [[x.corpus_slug for x in o.articles] for o in s.outlets]
     assert slugs(a) == slugs(b) != slugs(c)
     first, second = (set(x) for x in slugs(a))
     assert first and second and not first & second

@@ -215,7 +215,8 @@ def _detail_table(detail: dict[str, Any], no_text: bool) -> None:
         click.echo(f"  {'gone:':<12}{detail['gone_at'] or 'yes'}")
     click.echo(f"\nversions ({len(detail['versions'])}):")
     print_table([{**v, "current": "*" if v["current"] else "", "changes": ",".join(v["changes"])}
-                 for v in detail["versions"]], ["id", "current", "first_seen", "last_seen", "chars", "changes", "title"])
+                 for v in detail["versions"]],
+                ["id", "current", "first_seen", "last_seen", "chars", "changes", "title"])
     click.echo(f"\nurls ({len(detail['urls'])}):")
     print_table(detail["urls"], ["url", "discovered_via", "last_status", "last_fetched_at"])
     click.echo(f"\ncaptures ({len(detail['captures'])} of {detail['captures_total']}):")

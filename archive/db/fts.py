@@ -19,7 +19,8 @@ must not make its insert fail).
 
 Both: an index on ``articles.current_version_id`` (covering outlet and first_seen), because search
 reaches an article through its current version; on SQLite also one covering the version fields search
-filters and groups by (published_at, language), read per match instead of the multi-kB version row. ``install`` is idempotent and back-fills an index it creates on an archive that
+filters and groups by (published_at, language), read per match instead of the multi-kB version row.
+``install`` is idempotent and back-fills an index it creates on an archive that
 already has rows. Alembic autogenerate must skip these objects (``include_object``).
 """
 

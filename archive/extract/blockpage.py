@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 
 from lxml import etree
-from lxml.html import HTMLParser, HtmlElement, document_fromstring
+from lxml.html import HtmlElement, HTMLParser, document_fromstring
 
 from archive.extract.markup import decode_html
 from archive.extract.pagekind import MIN_TEXT_CHARS

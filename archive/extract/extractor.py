@@ -33,21 +33,15 @@ from datetime import datetime, timezone
 from typing import Any
 
 import trafilatura
-
-from archive.extract.result import Extraction
 from htmldate import find_date
-from trafilatura import metadata as tmeta
 from lxml.html import HtmlElement
+from trafilatura import metadata as tmeta
 
+from archive.extract.blockpage import block_reason
 from archive.extract.markup import (
     AUTHOR_META_KEYS,
     MODIFIED_KEYS,
     PUBLISHED_KEYS,
-    content_hash,
-    decode_html,
-    normalise_text,
-)
-from archive.extract.markup import (
     _canonical,
     _clean,
     _clean_authors,
@@ -59,14 +53,19 @@ from archive.extract.markup import (
     _pick_published,
     _pick_title,
     _site_keys,
+    content_hash,
+    decode_html,
+    normalise_text,
 )
 from archive.extract.pagekind import (
     MAX_HTML_BYTES,
     MIN_TEXT_CHARS,
+    _looks_like_html,
+    _not_article_reason,
+    _text_size,
 )
-from archive.extract.pagekind import _looks_like_html, _not_article_reason, _text_size
+from archive.extract.result import Extraction
 from archive.extract.sitepages import site_page_kind
-from archive.extract.blockpage import block_reason
 
 # lxml refuses a str that still carries an XML encoding declaration.
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
@@ -75,7 +74,8 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
 # --------------------------------------------------------------------------- entry point
 
 
-def extract_page(body: bytes, url: str, content_type: str | None = None, hints: dict[str, Any] | None = None) -> Extraction:
+def extract_page(body: bytes, url: str, content_type: str | None = None,
+                 hints: dict[str, Any] | None = None) -> Extraction:
     """Extract one page. Never raises: failures are ``is_article=False`` with a reason."""
     if not body.strip():
         return Extraction(False, "empty")

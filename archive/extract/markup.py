@@ -14,13 +14,13 @@ import json
 import re
 import unicodedata
 import warnings
+from collections.abc import Iterable
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from dateutil import parser as dateparser
 from lxml.html import HtmlElement
-
 
 # Thresholds were checked against tests/data/corpus and shared/corpus.
 TITLE_MIN_OVERLAP = 0.6  # an <h1> sharing this share of words with og:title/<title> is the title
@@ -39,7 +39,8 @@ MODIFIED_KEYS = (
     "article:modified_time", "og:article:modified_time", "og:updated_time", "datemodified",
     "dc.date.modified", "dcterms.modified", "article.updated", "lastmod", "last-modified",
 )
-AUTHOR_META_KEYS = ("author", "article:author", "byl", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator")
+AUTHOR_META_KEYS = ("author", "article:author", "byl", "parsely-author", "sailthru.author", "dc.creator",
+                    "dcterms.creator")
 TITLE_META_KEYS = ("og:title", "twitter:title")
 # Hints from these sources carry a publication date; a plain sitemap's lastmod is not one.
 DATED_HINT_SOURCES = frozenset({"news-sitemap", "feed"})
@@ -233,7 +234,8 @@ def _page_dates(
     """Date candidates from the page, best first: meta tags, JSON-LD, itemprop, <time>."""
     raw: list[Any] = [value for key in keys for value in meta.get(key, ())]
     raw.extend(obj.get(ld_key) for obj in ld)
-    raw.extend(el.get("datetime") or el.get("content") or el.get("value") for el in tree.xpath(f'//*[@itemprop="{ld_key}"]'))
+    raw.extend(el.get("datetime") or el.get("content") or el.get("value")
+               for el in tree.xpath(f'//*[@itemprop="{ld_key}"]'))
     if ld_key == "datePublished":
         raw.extend(tree.xpath("//time[@pubdate]/@datetime"))
         articles = tree.xpath("//article")
@@ -253,7 +255,8 @@ def _trafilatura_date(value: str | None) -> tuple[datetime, bool] | None:
     return _parse_date(value if _TZ_OFFSET.search(value) else value[:10])
 
 
-def _pick_published(page: list[tuple[datetime, bool]], trafilatura_date: str | None, hints: dict[str, Any]) -> str | None:
+def _pick_published(page: list[tuple[datetime, bool]], trafilatura_date: str | None,
+                    hints: dict[str, Any]) -> str | None:
     """Page timestamp → trafilatura (htmldate) → a page day → the hint (see the module docstring)."""
     candidates = [c for c in page if c[1]] + [c for c in [_trafilatura_date(trafilatura_date)] if c] + page
     best = candidates[0] if candidates else None
@@ -304,7 +307,8 @@ def _ld_author_names(ld: list[dict[str, Any]]) -> list[Any]:
         if not _is_article_type(obj):
             continue
         authors = obj.get("author")
-        names = [a.get("name") if isinstance(a, dict) else a for a in (authors if isinstance(authors, list) else [authors])]
+        listed = authors if isinstance(authors, list) else [authors]
+        names = [a.get("name") if isinstance(a, dict) else a for a in listed]
         if any(isinstance(n, str) for n in names):
             return names
     return []

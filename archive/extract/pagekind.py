@@ -20,7 +20,6 @@ from lxml.html import HtmlElement
 
 from archive.extract.markup import _clean
 
-
 # Non-article rules. Thresholds were checked against tests/data/corpus and shared/corpus.
 MIN_TEXT_CHARS = 300  # less main text than this: "too-short" (briefs, galleries, video stubs)
 CJK_CHAR_WEIGHT = 2  # a CJK character counts double against MIN_TEXT_CHARS (denser script)
@@ -99,7 +98,8 @@ def _teaser_card(el: HtmlElement, site: str) -> HtmlElement | None:
     node = el
     for _ in range(3):
         node = node.getparent()
-        if node is None or node.tag in ("body", "main", "html") or len(_clean(node.text_content()) or "") > TEASER_MAX_CHARS:
+        if (node is None or node.tag in ("body", "main", "html")
+                or len(_clean(node.text_content()) or "") > TEASER_MAX_CHARS):
             return None
         if any(a is not el and el not in a.iterancestors() and _is_headline_link(a, site) for a in node.iter("a")):
             return node

@@ -119,7 +119,8 @@ def _is_image_gallery(tree: HtmlElement, text: str) -> bool:
     images = set()
     for img in tree.iter("img"):
         src = img.get("src") or img.get("data-src") or img.get("data-lazy-src") or ""
-        if not src or src.startswith("data:") or _NOT_CONTENT_IMAGE.search(src) or _NOT_CONTENT_IMAGE.search(img.get("class") or ""):
+        if (not src or src.startswith("data:") or _NOT_CONTENT_IMAGE.search(src)
+                or _NOT_CONTENT_IMAGE.search(img.get("class") or "")):
             continue
         if any(anc.tag in ("nav", "header", "footer", "aside") for anc in img.iterancestors()):
             continue

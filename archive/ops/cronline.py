@@ -23,8 +23,8 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from archive.errors import ConfigError
 from archive.db.models import CrawlRun
+from archive.errors import ConfigError
 from archive.outlets import parse_duration
 
 MINUTE_STEPS = (5, 10, 15, 20, 30)  # divide an hour evenly

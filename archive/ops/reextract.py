@@ -15,13 +15,13 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, and_, or_, select
 
-from archive.errors import WarcError
-from archive.extract.pool import extraction_pool, run_extraction
-from archive.extract.result import Extraction
 from archive.db.kinds import CaptureKind
 from archive.db.models import Capture, Outlet, UrlState
 from archive.db.session import reading
 from archive.db.store import Store
+from archive.errors import WarcError
+from archive.extract.pool import extraction_pool, run_extraction
+from archive.extract.result import Extraction
 from archive.warc.reader import WarcPointer, read_record
 
 logger = logging.getLogger(__name__)

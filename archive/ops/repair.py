@@ -24,11 +24,11 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, select, update
 
-from archive.errors import ArchiveError, WarcError
-from archive.ops.lock import ArchiveLock
 from archive.db.kinds import RunStatus
 from archive.db.models import Capture, CrawlRun
 from archive.db.session import translated
+from archive.errors import ArchiveError, WarcError
+from archive.ops.lock import ArchiveLock
 from archive.warc.reader import OPEN_SUFFIX, finalise_open_files
 from archive.warc.scan import scan_file
 

@@ -29,10 +29,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, or_, select
 from sqlalchemy.orm import aliased
 
-from archive.ops.lock import ArchiveLock
 from archive.db.kinds import CaptureKind
 from archive.db.models import Article, ArticleVersion, Capture, CrawlRun
 from archive.db.session import translated
+from archive.ops.lock import ArchiveLock
 from archive.ops.repair import (
     StartRepair,
     cut_tail,

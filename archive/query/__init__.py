@@ -1,11 +1,12 @@
-"""The read side: articles for export and reports, full-text search and its syntax, one article's detail, versions and diffs.
+"""The read side: articles for export and reports, full-text search and its syntax, one article's
+detail, versions and diffs.
 """
 
 
 from archive.query.articles import (
-    ArticleFilter,
     EXPORT_FIELDS,
     RUN_FIELDS,
+    ArticleFilter,
     get_run,
     iter_articles,
     last_run_id,

@@ -15,11 +15,10 @@ from sqlalchemy import ColumnElement, Engine, func, select
 from sqlalchemy.orm import Session, aliased
 
 from archive.db.kinds import CaptureKind
-from archive.db.session import reading
 from archive.db.models import Article, ArticleVersion, Capture, CrawlRun, Outlet, UrlState
+from archive.db.session import reading
 from archive.times import iso
 from archive.warc.reader import WarcPointer
-
 
 EXPORT_FIELDS = ("id", "url", "urls", "outlet", "title", "authors", "published", "language", "text",
                  "versions", "first_seen", "last_seen", "warc")

@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from archive.db.session import reading
 from archive.db.models import Article, ArticleVersion, Capture, Outlet, UrlState
+from archive.db.session import reading
 from archive.query.articles import warc_fields
 from archive.times import iso
 

@@ -43,15 +43,15 @@ from sqlalchemy import (
     text,
     true,
 )
-from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.sql.selectable import Join
 
-from archive.db.session import reading
 from archive.db import fts
-from archive.errors import ConfigError, DatabaseError
 from archive.db.models import Article, ArticleVersion, Outlet
+from archive.db.session import reading
+from archive.errors import ConfigError, DatabaseError
 from archive.query.syntax import Query, parse, to_fts5, to_tsquery
 
 HIGHLIGHT = ("⟦", "⟧")  # around matched words in snippets; rare in press text, easy to turn into <mark>
@@ -61,7 +61,8 @@ SNIPPET_WORDS = 32
 LISTING_SNIPPET_CHARS = 240
 _WEIGHTS = (10.0, 5.0, 1.0)  # bm25 column weights: title, authors, text
 _FTS = table(fts.FTS_TABLE, column("rowid"))
-_FTS_NAME: ColumnClause[Any] = literal_column(fts.FTS_TABLE)  # FTS5 wants the bare table name in MATCH, bm25() and snippet()
+# FTS5 wants the bare table name in MATCH, bm25() and snippet()
+_FTS_NAME: ColumnClause[Any] = literal_column(fts.FTS_TABLE)
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from archive.db.models import Article, ArticleVersion, Capture
 from archive.db.session import reading
 from archive.errors import ConfigError
-from archive.db.models import Article, ArticleVersion, Capture
 from archive.query.articles import warc_fields
 from archive.times import iso
 

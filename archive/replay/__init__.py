@@ -1,4 +1,5 @@
-"""Replay and web-archive exports: capture lookup, the replay URL grammar, the replay server and its pages, CDXJ and WACZ.
+"""Replay and web-archive exports: capture lookup, the replay URL grammar, the replay server and its
+pages, CDXJ and WACZ.
 """
 
 

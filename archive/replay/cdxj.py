@@ -37,8 +37,8 @@ from urllib.parse import quote_from_bytes, unquote_to_bytes
 
 from sqlalchemy import Engine, select
 
-from archive.db.session import reading
 from archive.db.models import Capture
+from archive.db.session import reading
 from archive.errors import WarcError
 from archive.warc.paths import safe_warc_path
 from archive.warc.reader import StoredRecord, iter_records

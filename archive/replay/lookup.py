@@ -27,8 +27,8 @@ from sqlalchemy import ColumnElement, Engine, select
 from sqlalchemy.orm import Session
 
 from archive.db.kinds import CaptureKind
-from archive.db.session import reading
 from archive.db.models import Article, Capture, UrlState
+from archive.db.session import reading
 from archive.errors import ArchiveError, ConfigError, NotFoundError, WarcError
 from archive.replay.target import timestamp14, url_variants
 from archive.urls import canonicalize
@@ -293,7 +293,8 @@ class Replayer:
         return [CaptureInfo.of(r) for r in [*before, *after]]
 
 
-def _rank(rows: list[CaptureInfo], at: datetime | None, group: Callable[[CaptureInfo], int] | None, *, group_first: bool = False) -> list[CaptureInfo]:
+def _rank(rows: list[CaptureInfo], at: datetime | None, group: Callable[[CaptureInfo], int] | None, *,
+          group_first: bool = False) -> list[CaptureInfo]:
     """Closest to ``at`` first (latest first without it); ``group`` breaks ties, or comes first
     when ``group_first``; the newer capture wins what is left."""
     def distance(c: CaptureInfo) -> float:

@@ -16,7 +16,8 @@ may also hold captures outside the filters (other outlets crawled in the same ru
 lists only the selected articles. Without filters every finished WARC file goes in.
 
 The WACZ is written through ``archive.atomic`` (a temporary file in OUT's directory, fsynced and
-renamed when complete), so a failed export leaves nothing behind. WARCs are streamed; pages are read in batches (only capture IDs are held).
+renamed when complete), so a failed export leaves nothing behind. WARCs are streamed; pages are read
+in batches (only capture IDs are held).
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ from sqlalchemy import Engine, Select, func, select
 
 from archive.atomic import AtomicPath
 from archive.db.kinds import CaptureKind
-from archive.db.session import reading
 from archive.db.models import Article, ArticleVersion, Capture, Outlet
+from archive.db.session import reading
 from archive.errors import ArchiveError, ConfigError, OutputError, WarcError
 from archive.replay.cdxj import warc_files, write_cdxj
 from archive.warc.paths import safe_warc_path
@@ -152,7 +153,8 @@ def _selected_files(engine: Engine, warc_dir: Path, flt: WaczFilter) -> list[str
         seen: set[int] = set()
         while pending:  # the originals of revisits, and theirs (bounded by the captures table)
             seen |= pending
-            found = session.execute(select(Capture.warc_file, Capture.refers_to_id).where(Capture.id.in_(pending))).all()
+            found = session.execute(select(Capture.warc_file, Capture.refers_to_id)
+                                    .where(Capture.id.in_(pending))).all()
             names |= {name for name, _ in found}
             pending = {ref for _, ref in found if ref is not None} - seen
     if not names:
@@ -188,7 +190,8 @@ def _pages(engine: Engine, flt: WaczFilter, text: bool) -> Iterator[dict[str, An
                 .where(Capture.id.in_(ids[start:start + _BATCH])).order_by(Capture.id)).all()
             for capture, version, article in rows:
                 line: dict[str, Any] = {"id": f"article-{article.id}", "url": capture.url,
-                                        "ts": capture.fetched_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                                        "ts": capture.fetched_at.astimezone(timezone.utc)
+                                        .strftime("%Y-%m-%dT%H:%M:%SZ"),
                                         "title": (version.title if version else None) or article.canonical_url}
                 if text and version is not None and version.text:
                     line["text"] = version.text

@@ -1,4 +1,5 @@
-"""The WARC store: the writer (the only warcio user), reading records by pointer, scanning files end to end, and safe file paths.
+"""The WARC store: the writer (the only warcio user), reading records by pointer, scanning files end to
+end, and safe file paths.
 """
 
 

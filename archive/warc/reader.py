@@ -19,10 +19,11 @@ import hashlib
 import logging
 import os
 import zlib
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 from archive.errors import WarcError
 

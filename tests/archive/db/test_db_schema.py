@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import inspect, text
 
 from archive.db.engine import make_engine
-from archive.errors import DatabaseError
 from archive.db.models import SCHEMA_VERSION
+from archive.errors import DatabaseError
 
 
 def test_older_archive_gains_new_columns_and_keeps_rows(tmp_path: Path) -> None:

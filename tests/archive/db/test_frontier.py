@@ -8,10 +8,10 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive.extract.result import Extraction
 from archive.db.frontier import MAX_FAILURES, UrlSighting, Window, backoff, next_due
 from archive.db.models import Article, ArticleVersion, Capture, UrlState
 from archive.db.store import PageResult, Store
+from archive.extract.result import Extraction
 from tests.archive.db.test_store import HOME, T0, article, capture, page
 
 SCHEDULE = (timedelta(hours=1), timedelta(hours=6), timedelta(days=1), timedelta(days=3), timedelta(days=7))

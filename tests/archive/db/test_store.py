@@ -10,13 +10,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from archive.db.engine import make_engine
-from archive.errors import DatabaseError
-from archive.extract.result import Extraction
-from archive.extract.markup import content_hash
-from archive.db.models import Article, ArticleVersion, Capture, CrawlRun, UrlState
-from archive.query.articles import iter_articles, list_runs, outlet_stats
-from archive.db.store import CaptureRecord, PageResult, Store, article_url
 from archive.db.frontier import UrlSighting
+from archive.db.models import Article, ArticleVersion, Capture, CrawlRun, UrlState
+from archive.db.store import CaptureRecord, PageResult, Store, article_url
+from archive.errors import DatabaseError
+from archive.extract.markup import content_hash
+from archive.extract.result import Extraction
+from archive.query.articles import iter_articles, list_runs, outlet_stats
 from archive.warc.reader import WarcPointer
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)

@@ -22,10 +22,10 @@ from hypothesis import strategies as st
 
 from archive.extract import extractor as extract
 from archive.extract import pagekind
-from archive.extract.result import EXTRACTOR_VERSION, Extraction
-from archive.extract.pagekind import MAX_HTML_BYTES
-from archive.extract.markup import content_hash, decode_html, normalise_text
 from archive.extract.extractor import extract_page
+from archive.extract.markup import content_hash, decode_html, normalise_text
+from archive.extract.pagekind import MAX_HTML_BYTES
+from archive.extract.result import EXTRACTOR_VERSION, Extraction
 from tests.paths import TESTS_DIR
 
 CORPUS = TESTS_DIR / "data" / "corpus"
@@ -207,7 +207,7 @@ def article(head: str = "", paragraphs: list[str] = PARAGRAPHS, h1: str = "Taylo
         f'{f"<title>{title}</title>" if title else ""}{head}</head><body>{NAV}'
         f'<article>{f"<h1>{h1}</h1>" if h1 else ""}{byline}{"".join(f"<p>{p}</p>" for p in paragraphs)}</article>'
         f"<aside><h2>More music news</h2><ul>{related}</ul></aside>{FOOTER}</body></html>"
-    ).encode("utf-8")
+    ).encode()
 
 
 LISTING_PAGE = (

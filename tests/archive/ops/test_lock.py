@@ -18,7 +18,6 @@ from archive.errors import ArchiveError, ArchiveLockedError
 from archive.ops.lock import LOCK_FD_ENV, LOCK_NAME, ArchiveLock
 from tests.paths import REPO
 
-
 TRY_LOCK = textwrap.dedent("""
     import sys
     from archive.errors import PressclipsError

@@ -14,14 +14,14 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from archive.errors import ArchiveLockedError
-from archive.ops.lock import ArchiveLock
 from archive.db.models import Article, ArticleVersion, Capture, CrawlRun
 from archive.db.store import CaptureRecord
+from archive.errors import ArchiveLockedError
+from archive.ops.lock import ArchiveLock
 from archive.ops.repair import repair_on_start
 from archive.ops.verify import verify_archive
-from archive.warc.writer import WarcWriter
 from archive.warc.reader import WarcPointer, read_record
+from archive.warc.writer import WarcWriter
 from tests.archivekit import ArchiveKit, article, exchange, killed_writer
 
 

@@ -18,15 +18,15 @@ from sqlalchemy.dialects import postgresql
 
 from archive.db import fts
 from archive.db.engine import init_schema, make_engine
-from archive.errors import ConfigError, QuerySyntaxError
-from archive.extract.result import Extraction
-from archive.extract.markup import content_hash
-from archive.query.search import HIGHLIGHT, SearchFilters, search
-from archive.query.detail import article_detail
-from archive.query.syntax import MAX_TERMS, parse, to_fts5, to_tsquery
 from archive.db.store import CaptureRecord, PageResult, Store
-from archive.warc.writer import HttpExchange, WarcWriter
+from archive.errors import ConfigError, QuerySyntaxError
+from archive.extract.markup import content_hash
+from archive.extract.result import Extraction
+from archive.query.detail import article_detail
+from archive.query.search import HIGHLIGHT, SearchFilters, search
+from archive.query.syntax import MAX_TERMS, parse, to_fts5, to_tsquery
 from archive.warc.reader import read_record
+from archive.warc.writer import HttpExchange, WarcWriter
 
 OUTLETS = [("Variety Wire", "https://variety.example/", ["variety.example"]),
            ("Screen Post", "https://screen.example/", ["screen.example"]),

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from archive.errors import QuerySyntaxError
 from archive.query.search import search
 from archive.query.syntax import parse, to_fts5
-from tests.conftest import _pg_schema
 from tests.archive.query.test_search import build_archive
+from tests.conftest import _pg_schema
 
 # Text that is mostly syntax: quotes, dashes, FTS5 operators and punctuation, plus any character.
 SYNTAX = st.sampled_from(['"', "-", " ", "OR", "AND", "NOT", "NEAR(", ")", "(", "*", "^", ":", "+", "{", "}",

@@ -15,14 +15,14 @@ from urllib.parse import quote
 
 import pytest
 
-from archive.replay.cdxj import write_cdxj
 from archive.db.engine import make_engine
+from archive.replay.cdxj import write_cdxj
 from archive.replay.lookup import Replayer, dechunk
-from archive.replay.target import parse_timestamp, timestamp14
-from archive.replay.responses import ARCHIVED_CSP
-from archive.replay.responses import PAGE_CSP
+from archive.replay.responses import ARCHIVED_CSP, PAGE_CSP
 from archive.replay.server import ReplayApp, make_server
+from archive.replay.target import parse_timestamp, timestamp14
 from archive.replay.wacz import WaczFilter, export_wacz
+from tests.paths import REPO
 from tests.replaykit import (
     BODY_A,
     BODY_B,
@@ -44,7 +44,6 @@ from tests.replaykit import (
     run_cli,
     utc,
 )
-from tests.paths import REPO
 
 
 @pytest.fixture(scope="module")

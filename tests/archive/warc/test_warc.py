@@ -17,7 +17,6 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.errors import WarcError
-from archive.warc.writer import HttpExchange, WarcWriter
 from archive.warc.reader import (
     StoredRecord,
     WarcPointer,
@@ -25,6 +24,7 @@ from archive.warc.reader import (
     iter_records,
     read_record,
 )
+from archive.warc.writer import HttpExchange, WarcWriter
 from tests.paths import REPO
 
 WHEN = datetime(2024, 5, 17, 9, 30, 1, 123456, tzinfo=timezone.utc)
