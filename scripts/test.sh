@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Create/refresh the venv, install pressclips with its test extras, run the test suite.
+# Create/refresh the venv, install pressclips with its test extras, lint and type-check, run the tests.
 # PostgreSQL tests run when 127.0.0.1:5432 answers and are skipped with a reason otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
+.venv/bin/python -m ruff check .
+.venv/bin/python -m mypy
 exec .venv/bin/python -m pytest -q "$@"
