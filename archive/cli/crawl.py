@@ -9,12 +9,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from archive.cli.kit import archive_option, database_option, friendly, parse_when
 from archive.config import ArchiveConfig
 from archive.errors import ArchiveLockedError, ConfigError
+
+if TYPE_CHECKING:
+    from archive.ops.crawl import RunSummary
 
 STARTER = "starter"
 
@@ -81,7 +85,7 @@ def crawl_command(outlets: str, only: str, archive_dir: Path | None, database_ur
         only=tuple(filter(None, (n.strip() for n in only.split(",")))),
         since=parse_when(since, "--since"), until=parse_when(until, "--until"),
         max_runtime=parse_runtime(max_runtime), log_file=log_file, progress=interactive,
-        settings=settings, verbose=verbose)
+        settings=settings, verbose=verbose, quiet=quiet)
 
     def notify(message: str) -> None:
         if interactive:
@@ -98,11 +102,20 @@ def crawl_command(outlets: str, only: str, archive_dir: Path | None, database_ur
     if as_json:
         click.echo(json.dumps(summary.as_dict(), indent=2, default=str))
     elif not summary.ok:
-        click.echo(f"pressclips: {summary.line()}", err=True)
+        report_failure(summary)
     elif not quiet:
         click.echo(summary.line())
+        for cause in summary.causes:  # a partial failure: the run is ok, but say what failed
+            click.echo(f"pressclips: {cause}", err=True)
     if not summary.ok:
         sys.exit(1)
+
+
+def report_failure(summary: RunSummary) -> None:
+    """On stderr, even with --quiet: the summary, then one line per outlet and cause."""
+    click.echo(f"pressclips: {summary.line()}", err=True)
+    for cause in summary.causes:
+        click.echo(f"pressclips: {cause}", err=True)
 
 
 @click.command("demo")
