@@ -118,16 +118,46 @@ def report_failure(summary: RunSummary) -> None:
         click.echo(f"pressclips: {cause}", err=True)
 
 
+# The demo's outlets live on fixed ports, so a second demo into the same archive meets the same
+# outlets and the same article URLs and finds nothing new. Article identity is the canonical URL,
+# host and port included (two outlets on one host are told apart by port, as the tests do), so
+# random ports made every run a new set of stories; dropping the port from identity would merge
+# real outlets that share a host. A fixed range is the demo's business, not the archive's.
+DEMO_PORT = 18701
+
+
+def check_ports_free(first: int, count: int) -> None:
+    """One clear line (exit 2) when a port the demo needs is taken, before anything starts.
+    SO_REUSEADDR as the site's server sets it: a port in TIME_WAIT after an earlier demo is free."""
+    import errno
+    import socket
+
+    for port in range(first, first + count):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError as exc:
+                why = "in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
+                raise ConfigError(f"the demo serves its outlets on 127.0.0.1:{first}-{first + count - 1}, "
+                                  f"and port {port} is {why}",
+                                  hint="stop what listens there, or pick other ports with --port N "
+                                       "(the same N every time, so repeated demos find the same stories)") from None
+
+
 @click.command("demo")
 @click.option("--outlets", "count", type=click.IntRange(1, 8), default=2, show_default=True,
               help="How many local outlets to serve.")
+@click.option("--port", type=click.IntRange(1, 65535), default=DEMO_PORT, show_default=True,
+              help="First of the fixed loopback ports the outlets are served on (outlet i gets PORT+i).")
 @archive_option
 @friendly
-def demo_command(count: int, archive_dir: Path | None) -> None:
+def demo_command(count: int, port: int, archive_dir: Path | None) -> None:
     """Offline demo: serve the checkout's local test site on 127.0.0.1 and crawl it.
 
     Run it from a pressclips checkout (it uses tests/localsite/ and tests/data/corpus).
-    The archive defaults to ./demo-archive so it never mixes with a real one.
+    The archive defaults to ./demo-archive so it never mixes with a real one. The outlets are
+    served on fixed ports, so running the demo again into the same archive stores nothing twice.
 
     \b
     Examples:
@@ -142,14 +172,19 @@ def demo_command(count: int, archive_dir: Path | None) -> None:
     if not (checkout / "tests" / "localsite" / "__init__.py").is_file():
         raise ConfigError("the demo needs the local test site: run it from a pressclips checkout",
                           hint="cd into the cloned repository first")
+    if port + count - 1 > 65535:
+        raise ConfigError(f"--port {port}: {count} outlets need ports up to {port + count - 1}, past 65535")
+    check_ports_free(port, count)
     archive = archive_dir or checkout / "demo-archive"
-    server = subprocess.Popen([sys.executable, "-m", "tests.localsite", "--outlets", str(count)], cwd=checkout,
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    server = subprocess.Popen([sys.executable, "-m", "tests.localsite", "--outlets", str(count), "--port", str(port)],
+                              cwd=checkout, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        assert server.stdout is not None
+        assert server.stdout is not None and server.stderr is not None
         lines = [server.stdout.readline().split() for _ in range(count)]
         if server.poll() is not None or any(len(line) != 2 for line in lines):
-            raise ConfigError("the local test site did not start")
+            server.wait(timeout=10)
+            said = server.stderr.read().strip().splitlines()
+            raise ConfigError("the local test site did not start" + (f": {said[-1]}" if said else ""))
         outlets = archive.parent / f"{archive.name}-outlets.toml"
         archive.parent.mkdir(parents=True, exist_ok=True)
         # A small per-outlet delay keeps the demo quick with AutoThrottle on (the default).
@@ -164,7 +199,7 @@ def demo_command(count: int, archive_dir: Path | None) -> None:
         server.terminate()
         server.wait(timeout=10)
     if not summary.ok:
-        click.echo(f"pressclips: {summary.line()}", err=True)
+        report_failure(summary)
         sys.exit(1)
     click.echo(summary.line())
     click.echo(f"next: pressclips stats --archive {archive}; pressclips export --archive {archive}")
