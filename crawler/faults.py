@@ -64,8 +64,8 @@ def _decompression_refused(exc: BaseException) -> bool:
 def classify_failure(failure: Failure) -> FetchFault | None:
     """What a failed request means for the archive; None for expected refusals."""
     fault = _classify(failure)
-    if fault is None:
-        return None
+    if fault is None or failure.value is None:
+        return fault
     request = getattr(failure, "request", None)  # Scrapy sets it on the Failure an errback gets
     netloc = netloc_of(request.url) if request is not None else "?"
     return replace(fault, cause=describe(failure.value, fault.reason, netloc))
@@ -139,3 +139,33 @@ def record_fault(crawler: Any, runtime: Any, request: Any, fault: FetchFault) ->
     if fault.capture_kept and pointer is not None:
         d = runtime.db(runtime.store.set_capture_kind, pointer.record_id, CaptureKind.NOT_ARTICLE, fault.reason)
         d.addErrback(lambda f: runtime.note_failure(f"capture kind for {request.url} not saved: {f.value}"))
+
+
+class RobotsTxtFailureCounter:
+    """Downloader middleware counting a robots.txt request that ended in failure for its outlet.
+
+    Scrapy's RobotsTxtMiddleware fetches robots.txt itself, so its failures reach no spider
+    errback; without this, an outlet that refuses every connection would show one request fewer
+    than it was sent. Placed below the retry middleware (550): ``process_exception`` runs from the
+    highest priority down, so this sees only what retries gave up on. Responses to robots.txt are
+    counted by the run recorder like any other (``response_received``)."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> RobotsTxtFailureCounter:
+        return cls(crawler)
+
+    def process_exception(self, request: Any, exception: Exception) -> None:
+        if request.meta.get("pc_outlet") is not None or not request.meta.get("dont_obey_robotstxt"):
+            return None  # the spider's own requests are counted by its errback (record_fault)
+        failure = Failure(exception)
+        failure.request = request  # type: ignore[attr-defined]  # as Scrapy hands it to errbacks
+        fault = classify_failure(failure)
+        if fault is not None:
+            from crawler.runtime import runtime_of  # the archive side is open once requests flow
+
+            found = runtime_of(self.crawler).outlet_for_url(request.url)
+            count_failure(self.crawler.stats, found.name if found is not None else None, fault.cause)
+        return None

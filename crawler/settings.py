@@ -75,6 +75,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Same slots as Scrapy's own: retries wait (backoff, Retry-After); redirects detect loops.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
+    # Below the retries, so it counts only the robots.txt fetches they gave up on (crawler.faults).
+    "crawler.faults.RobotsTxtFailureCounter": 540,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.middlewares.redirect.LoopAwareRedirectMiddleware": 600,
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,

@@ -84,7 +84,7 @@ def test_refused_connections_fail_the_run_with_one_line_per_cause(tmp_path: Path
     assert "Traceback" not in result.stderr + result.stdout
     lines = result.stderr.strip().splitlines()
     assert len(lines) < 12, result.stderr  # the run used to print a traceback per failure
-    cause = f"outlet local: 1 requests, 0 pages, 1 failed: connection refused by 127.0.0.1:{refused_port}"
+    cause = f"outlet local: 2 requests, 0 pages, 2 failed: connection refused by 127.0.0.1:{refused_port}"
     assert lines[-2].startswith("pressclips: run 1: failed (finished)"), lines
     assert lines[-1] == f"pressclips: {cause}", lines
     assert last_run(archive)["causes"] == [cause]
@@ -102,7 +102,7 @@ def test_quiet_failure_prints_only_the_summary_and_the_causes(tmp_path: Path, re
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
         result.stderr.splitlines()[0],
-        f"pressclips: outlet local: 1 requests, 0 pages, 1 failed: connection refused by 127.0.0.1:{refused_port}"]
+        f"pressclips: outlet local: 2 requests, 0 pages, 2 failed: connection refused by 127.0.0.1:{refused_port}"]
     assert result.stderr.startswith("pressclips: run 1: failed (finished) — requests ")
 
 
@@ -129,7 +129,7 @@ def test_one_failing_outlet_among_working_ones_stays_ok_and_quiet(tmp_path: Path
     assert result.returncode == 0, result.stderr[-2000:]
     assert (result.stdout, result.stderr) == ("", "")  # --quiet: nothing on success, for cron
     run = last_run(archive)
-    cause = f"outlet gone: 1 requests, 0 pages, 1 failed: connection refused by 127.0.0.1:{refused_port}"
+    cause = f"outlet gone: 2 requests, 0 pages, 2 failed: connection refused by 127.0.0.1:{refused_port}"
     assert run["status"] == "ok" and run["articles_new"] > 0
     assert run["causes"] == [cause]
     logged = log_file.read_text()
