@@ -137,3 +137,11 @@ def test_one_failing_outlet_among_working_ones_stays_ok_and_quiet(tmp_path: Path
     # The only errors are the dead outlet's; the file keeps their tracebacks (DEBUG entries).
     errors = log_problems(logged, allowed=[rf"127\.0\.0\.1:{refused_port}"])
     assert [line for line in errors if "Traceback (most recent call last)" not in line] == []
+
+
+def test_verbose_shows_scrapys_full_log_tracebacks_included(tmp_path: Path, refused_port: int) -> None:
+    result, _archive = crawl(tmp_path, f'[[outlets]]\nname = "local"\nhomepage = "http://127.0.0.1:{refused_port}/"\n',
+                             "-v")
+    assert result.returncode == 1
+    assert "Traceback (most recent call last)" in result.stderr  # -v is for debugging
+    assert "[scrapy.core.engine] INFO: Spider opened" in result.stderr
