@@ -57,7 +57,8 @@ def parse_runtime(value: str | None) -> int | None:
 @click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the crawl log (INFO) here, rotated at 10 MB, 5 files kept.")
 @click.option("-q", "--quiet", is_flag=True,
-              help="Print nothing unless the run fails (for cron). Progress is shown only on a terminal.")
+              help="Print nothing unless the run fails, and then only its summary and one line per outlet and "
+                   "cause of failure (for cron). Progress is shown only on a terminal.")
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
               help="Scrapy setting override, as with 'scrapy crawl -s' (repeatable).")
 @click.option("-v", "--verbose", count=True, help="Show Scrapy's log (-v info, -vv debug).")
@@ -69,7 +70,8 @@ def crawl_command(outlets: str, only: str, archive_dir: Path | None, database_ur
     """Discover, fetch, archive (WARC) and extract articles of the listed outlets.
 
     Incremental: only new URLs and URLs due for a recrawl are fetched, conditionally when seen
-    before. One run at a time per archive. Exit codes: 0 ok, 1 the run failed or was
+    before. One run at a time per archive. Exit codes: 0 ok, 1 the run failed (archive errors, or
+    more than half of its requests failed: one line per outlet and cause says why) or was
     interrupted, 2 usage or configuration error, 75 another run holds the archive lock.
 
     \b
