@@ -1,8 +1,15 @@
 """One ``crawl_runs`` row per run: opened when the spider opens, completed when it closes.
 
 The run's status is decided from its stats, not from Scrapy's exit code (``scrapy crawl`` exits
-0 even after errors; DESIGN §4): spider exceptions, archive write failures, a WARC failure or a
-finish reason other than ``finished`` make it ``failed``.
+0 even after errors; DESIGN §4): spider exceptions, archive write failures, a WARC failure, a
+finish reason other than ``finished``, or most of its requests failing (``crawler.outcomes``:
+no network, DNS down, every server answering 503) make it ``failed``.
+
+The recorder counts each response that ends a request for its outlet (Scrapy's
+``response_received`` fires once per request, after retries and redirects); failures are
+counted where they are classified (``crawler.faults.record_fault``). At the end, one line per
+outlet and cause goes to the log (INFO: the log file) and into the run row's stats
+(``causes``), which ``pressclips runs --json`` shows.
 """
 
 from __future__ import annotations
@@ -11,13 +18,16 @@ import logging
 import sys
 from typing import Any
 
-from scrapy import Spider, signals
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import LoopingCall
 
 from archive.db.kinds import RunStatus
 from archive.memory import release_free_memory
+from archive.urls import netloc_of
+from crawler.outcomes import cause_lines, count_answer, mostly_failed, outlet_outcomes
 from crawler.runtime import ArchiveRuntime, runtime_of
 
 logger = logging.getLogger(__name__)
@@ -51,7 +61,7 @@ COMPLETE_REASONS = ("finished", "closespider_timeout")
 
 def run_failed(stats: dict[str, Any], finish_reason: str, failures: list[str]) -> bool:
     return bool(failures) or finish_reason not in COMPLETE_REASONS \
-        or int(stats.get("spider_exceptions/count", 0)) > 0
+        or int(stats.get("spider_exceptions/count", 0)) > 0 or mostly_failed(outlet_outcomes(stats))
 
 
 class RunRecorder:
@@ -67,6 +77,7 @@ class RunRecorder:
         # is open when this runs. The runtime is looked up there: extensions cannot reach each
         # other while the extension manager is still building them.
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.response_received, signal=signals.response_received)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunRecorder:
@@ -85,6 +96,14 @@ class RunRecorder:
         if runtime.config.progress:
             self.progress = LoopingCall(self.show_progress)
             self.progress.start(runtime.config.progress_interval, now=False)
+
+    def response_received(self, response: Response, request: Request, spider: Spider) -> None:
+        """Count the answer for its outlet (robots.txt requests, made by Scrapy, carry no outlet)."""
+        outlet = request.meta.get("pc_outlet")
+        if outlet is None and self.runtime is not None:
+            found = self.runtime.outlet_for_url(request.url)
+            outlet = found.name if found is not None else None
+        count_answer(self.crawler.stats, outlet, response.status, netloc_of(response.url))
 
     def show_progress(self) -> None:
         """One line on stderr, only when ``pressclips crawl`` runs on a terminal (never under cron)."""
@@ -106,6 +125,10 @@ class RunRecorder:
         self.crawler.stats.set_value("pressclips/status", str(status))
         plain_stats: dict[str, Any] = {k: v for k, v in stats.items() if isinstance(v, (int, float, str))}
         plain_stats["failures"] = runtime.failures[:20]
+        causes = cause_lines(outlet_outcomes(stats))
+        plain_stats["causes"] = causes
+        for line in causes:
+            logger.info("%s", line)
         runtime.warc.close()
         run_id = runtime.run_id
         assert run_id is not None  # set in spider_opened, before this step was added

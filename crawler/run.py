@@ -10,6 +10,12 @@ the ``ArchiveRuntime`` extension, as under plain ``scrapy crawl``; when another 
 spider closes unstarted and this exits 75 with one line.
 The exit status is otherwise decided from the run's stats: 0 ok, 1 failed (DESIGN §4: Scrapy's
 own exit code says 0 even after errors).
+
+Logging is ours, not Scrapy's root handler (``LOG_INSTALL_ROOT_HANDLER`` off): stderr gets one
+line per record at ``LOG_LEVEL`` and no traceback (``archive.ops.logfile.OneLineFormatter``);
+at INFO or DEBUG (``pressclips crawl -v``/``-vv``) it gets Scrapy's full output, tracebacks
+included. ``LOG_ENABLED=False`` (``pressclips crawl --quiet``) prints nothing there. The log file
+(``PRESSCLIPS_LOG_FILE``) always gets INFO and up, with each traceback as a DEBUG entry.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from scrapy.settings import Settings
 
 from archive.errors import ArchiveLockedError, ConfigError, PressclipsError
 from archive.ops.lock import LOCK_FD_ENV, ArchiveLock
-from archive.ops.logfile import rotating_handler
+from archive.ops.logfile import OneLineFormatter, rotating_handler
 from crawler.config import CrawlConfig
 from crawler.runtime import ArchiveRuntime
 from crawler.spiders.press import PressSpider
@@ -39,6 +45,26 @@ def build_settings(overrides: list[str]) -> Settings:
             raise ConfigError(f"bad setting {item!r}: use NAME=VALUE")
         settings.set(name.strip(), value, priority="cmdline")
     return settings
+
+
+def configure_logging(settings: Settings, config: CrawlConfig) -> None:
+    """Install the child's handlers on the root logger (see the module docstring). Called before
+    ``CrawlerProcess``, which then only sets up Scrapy's and Twisted's loggers."""
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
+    root = logging.getLogger()
+    root.setLevel(logging.NOTSET)  # the handlers decide; the file wants INFO even when stderr is quiet
+    if settings.getbool("LOG_ENABLED"):
+        stderr = logging.StreamHandler(sys.stderr)
+        value = settings.get("LOG_LEVEL")  # a name (checked by CrawlConfig) or a number
+        level = value if isinstance(value, int) else int(logging.getLevelName(str(value).upper()))
+        stderr.setLevel(level)
+        fmt, datefmt = settings.get("LOG_FORMAT"), settings.get("LOG_DATEFORMAT")
+        # -v/-vv ask for Scrapy's log as it is, for debugging; tracebacks included.
+        full = level <= logging.INFO
+        stderr.setFormatter(logging.Formatter(fmt, datefmt) if full else OneLineFormatter(fmt, datefmt))
+        root.addHandler(stderr)
+    if config.log_file is not None:
+        root.addHandler(rotating_handler(str(config.log_file)))
 
 
 def error_line(exc: PressclipsError) -> str:
@@ -73,10 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     if refusal := archive_already_locked(config):
         print(error_line(refusal), file=sys.stderr)
         return refusal.exit_code
+    configure_logging(settings, config)
     process = CrawlerProcess(settings)
-    if config.log_file is not None:
-        # In addition to Scrapy's stderr handler (LOG_LEVEL): the file always gets INFO.
-        logging.getLogger().addHandler(rotating_handler(str(config.log_file)))
     crawler = process.create_crawler(PressSpider)
     process.crawl(crawler, outlet=args.outlet)
     process.start()

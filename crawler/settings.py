@@ -46,6 +46,10 @@ AUTOTHROTTLE_START_DELAY = DOWNLOAD_DELAY
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 RETRY_TIMES = 2
+# A request that failed after its retries is one line on stderr, the spider's "fetch failed"
+# warning (with the cause); Scrapy's own "Gave up retrying" ERROR for the same request would make
+# it two. It stays in the log file (INFO), and 5xx answers are summed up per outlet at the end.
+RETRY_GIVE_UP_LOG_LEVEL = "INFO"
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 15 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
@@ -75,6 +79,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Same slots as Scrapy's own: retries wait (backoff, Retry-After); redirects detect loops.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
+    # Below the retries, so it counts only the robots.txt fetches they gave up on (crawler.faults).
+    "crawler.faults.RobotsTxtFailureCounter": 540,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.middlewares.redirect.LoopAwareRedirectMiddleware": 600,
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,

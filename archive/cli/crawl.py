@@ -9,12 +9,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from archive.cli.kit import archive_option, database_option, friendly, parse_when
 from archive.config import ArchiveConfig
 from archive.errors import ArchiveLockedError, ConfigError
+
+if TYPE_CHECKING:
+    from archive.ops.crawl import RunSummary
 
 STARTER = "starter"
 
@@ -53,7 +57,8 @@ def parse_runtime(value: str | None) -> int | None:
 @click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the crawl log (INFO) here, rotated at 10 MB, 5 files kept.")
 @click.option("-q", "--quiet", is_flag=True,
-              help="Print nothing unless the run fails (for cron). Progress is shown only on a terminal.")
+              help="Print nothing unless the run fails, and then only its summary and one line per outlet and "
+                   "cause of failure (for cron). Progress is shown only on a terminal.")
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
               help="Scrapy setting override, as with 'scrapy crawl -s' (repeatable).")
 @click.option("-v", "--verbose", count=True, help="Show Scrapy's log (-v info, -vv debug).")
@@ -65,7 +70,8 @@ def crawl_command(outlets: str, only: str, archive_dir: Path | None, database_ur
     """Discover, fetch, archive (WARC) and extract articles of the listed outlets.
 
     Incremental: only new URLs and URLs due for a recrawl are fetched, conditionally when seen
-    before. One run at a time per archive. Exit codes: 0 ok, 1 the run failed or was
+    before. One run at a time per archive. Exit codes: 0 ok, 1 the run failed (archive errors, or
+    more than half of its requests failed: one line per outlet and cause says why) or was
     interrupted, 2 usage or configuration error, 75 another run holds the archive lock.
 
     \b
@@ -81,7 +87,7 @@ def crawl_command(outlets: str, only: str, archive_dir: Path | None, database_ur
         only=tuple(filter(None, (n.strip() for n in only.split(",")))),
         since=parse_when(since, "--since"), until=parse_when(until, "--until"),
         max_runtime=parse_runtime(max_runtime), log_file=log_file, progress=interactive,
-        settings=settings, verbose=verbose)
+        settings=settings, verbose=verbose, quiet=quiet)
 
     def notify(message: str) -> None:
         if interactive:
@@ -98,23 +104,62 @@ def crawl_command(outlets: str, only: str, archive_dir: Path | None, database_ur
     if as_json:
         click.echo(json.dumps(summary.as_dict(), indent=2, default=str))
     elif not summary.ok:
-        click.echo(f"pressclips: {summary.line()}", err=True)
+        report_failure(summary)
     elif not quiet:
         click.echo(summary.line())
+        for cause in summary.causes:  # a partial failure: the run is ok, but say what failed
+            click.echo(f"pressclips: {cause}", err=True)
     if not summary.ok:
         sys.exit(1)
+
+
+def report_failure(summary: RunSummary) -> None:
+    """On stderr, even with --quiet: the summary, then one line per outlet and cause."""
+    click.echo(f"pressclips: {summary.line()}", err=True)
+    for cause in summary.causes:
+        click.echo(f"pressclips: {cause}", err=True)
+
+
+# The demo's outlets live on fixed ports, so a second demo into the same archive meets the same
+# outlets and the same article URLs and finds nothing new. Article identity is the canonical URL,
+# host and port included (two outlets on one host are told apart by port, as the tests do), so
+# random ports made every run a new set of stories; dropping the port from identity would merge
+# real outlets that share a host. A fixed range is the demo's business, not the archive's.
+DEMO_PORT = 18701
+
+
+def check_ports_free(first: int, count: int) -> None:
+    """One clear line (exit 2) when a port the demo needs is taken, before anything starts.
+    SO_REUSEADDR as the site's server sets it: a port in TIME_WAIT after an earlier demo is free."""
+    import errno
+    import socket
+
+    for port in range(first, first + count):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError as exc:
+                why = "in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
+                raise ConfigError(f"the demo serves its outlets on 127.0.0.1:{first}-{first + count - 1}, "
+                                  f"and port {port} is {why}",
+                                  hint="stop what listens there, or pick other ports with --port N "
+                                       "(the same N every time, so repeated demos find the same stories)") from None
 
 
 @click.command("demo")
 @click.option("--outlets", "count", type=click.IntRange(1, 8), default=2, show_default=True,
               help="How many local outlets to serve.")
+@click.option("--port", type=click.IntRange(1, 65535), default=DEMO_PORT, show_default=True,
+              help="First of the fixed loopback ports the outlets are served on (outlet i gets PORT+i).")
 @archive_option
 @friendly
-def demo_command(count: int, archive_dir: Path | None) -> None:
+def demo_command(count: int, port: int, archive_dir: Path | None) -> None:
     """Offline demo: serve the checkout's local test site on 127.0.0.1 and crawl it.
 
     Run it from a pressclips checkout (it uses tests/localsite/ and tests/data/corpus).
-    The archive defaults to ./demo-archive so it never mixes with a real one.
+    The archive defaults to ./demo-archive so it never mixes with a real one. The outlets are
+    served on fixed ports, so running the demo again into the same archive stores nothing twice.
 
     \b
     Examples:
@@ -129,14 +174,19 @@ def demo_command(count: int, archive_dir: Path | None) -> None:
     if not (checkout / "tests" / "localsite" / "__init__.py").is_file():
         raise ConfigError("the demo needs the local test site: run it from a pressclips checkout",
                           hint="cd into the cloned repository first")
+    if port + count - 1 > 65535:
+        raise ConfigError(f"--port {port}: {count} outlets need ports up to {port + count - 1}, past 65535")
+    check_ports_free(port, count)
     archive = archive_dir or checkout / "demo-archive"
-    server = subprocess.Popen([sys.executable, "-m", "tests.localsite", "--outlets", str(count)], cwd=checkout,
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    server = subprocess.Popen([sys.executable, "-m", "tests.localsite", "--outlets", str(count), "--port", str(port)],
+                              cwd=checkout, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        assert server.stdout is not None
+        assert server.stdout is not None and server.stderr is not None
         lines = [server.stdout.readline().split() for _ in range(count)]
         if server.poll() is not None or any(len(line) != 2 for line in lines):
-            raise ConfigError("the local test site did not start")
+            server.wait(timeout=10)
+            said = server.stderr.read().strip().splitlines()
+            raise ConfigError("the local test site did not start" + (f": {said[-1]}" if said else ""))
         outlets = archive.parent / f"{archive.name}-outlets.toml"
         archive.parent.mkdir(parents=True, exist_ok=True)
         # A small per-outlet delay keeps the demo quick with AutoThrottle on (the default).
@@ -151,7 +201,7 @@ def demo_command(count: int, archive_dir: Path | None) -> None:
         server.terminate()
         server.wait(timeout=10)
     if not summary.ok:
-        click.echo(f"pressclips: {summary.line()}", err=True)
+        report_failure(summary)
         sys.exit(1)
     click.echo(summary.line())
     click.echo(f"next: pressclips stats --archive {archive}; pressclips export --archive {archive}")

@@ -73,7 +73,7 @@ def runs_command(fmt: str, limit: int, archive_dir: Path | None, database_url: s
 
     with open_archive(archive_dir, database_url) as archive:
         rows = list_runs(archive.engine, limit=limit)
-    columns = [f for f in RUN_FIELDS if f != "warc_files"]
+    columns = [f for f in RUN_FIELDS if f not in ("warc_files", "causes")]
     render(Listing(rows, columns if fmt == "table" else list(RUN_FIELDS), document=rows), fmt)
 
 

@@ -50,6 +50,7 @@ class CrawlOptions:
     progress: bool = False
     settings: tuple[str, ...] = ()
     verbose: int = 0
+    quiet: bool = False  # the child logs nothing on stderr (the log file, if any, still gets it all)
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,11 @@ class RunSummary:
     @property
     def ok(self) -> bool:
         return self.run["status"] == "ok" and self.returncode == 0
+
+    @property
+    def causes(self) -> list[str]:
+        """One line per outlet and cause of its failed requests (empty when none failed)."""
+        return list(self.run.get("causes") or [])
 
     def line(self) -> str:
         r = self.run
@@ -142,6 +148,7 @@ def child_command(config: ArchiveConfig, options: CrawlOptions) -> list[str]:
                "-s", f"PRESSCLIPS_ARCHIVE={config.root}",
                "-s", f"PRESSCLIPS_DATABASE_URL={config.database_url}",
                "-s", f"LOG_LEVEL={LOG_LEVELS[min(options.verbose, 2)]}",
+               "-s", f"LOG_ENABLED={'0' if options.quiet else '1'}",
                "-s", f"PRESSCLIPS_PROGRESS={'1' if options.progress else '0'}"]
     for name, when in (("SINCE", options.since), ("UNTIL", options.until)):
         if when is not None:

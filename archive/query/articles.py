@@ -137,11 +137,13 @@ def outlet_stats(engine: Engine) -> list[dict[str, Any]]:
 
 RUN_FIELDS = ("id", "started_at", "finished_at", "status", "finish_reason", "requests", "pages_fetched",
               "articles_new", "articles_updated", "articles_unchanged", "articles_gone", "revisits", "not_articles",
-              "errors", "bytes", "warc_files")
+              "errors", "bytes", "warc_files", "causes")
 
 
 def _run_row(run: CrawlRun) -> dict[str, Any]:
-    row = {f: getattr(run, f) for f in RUN_FIELDS}
+    row = {f: getattr(run, f) for f in RUN_FIELDS if f != "causes"}
+    # One line per outlet and cause of failed requests, kept by the run recorder in the stats.
+    row["causes"] = list((run.stats or {}).get("causes") or [])
     row["started_at"] = iso(run.started_at)
     row["finished_at"] = iso(run.finished_at)
     return row

@@ -29,7 +29,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     args = parser.parse_args(argv)
     site = LocalSite(args.outlets, pages_per_outlet=args.pages_per_outlet, seed=args.seed,
-                     article_delay=args.delay, port=args.port, verbose=args.verbose).start()
+                     article_delay=args.delay, port=args.port, verbose=args.verbose)
+    try:
+        site.start()
+    except OSError as exc:  # a fixed port taken: one line (``pressclips demo`` shows it), no traceback
+        site.stop()
+        print(f"cannot serve on 127.0.0.1 from port {args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C
     # Python leaves SIGINT ignored when the parent started us with it ignored (as a test run or
     # a shell's background job may): Ctrl-C must stop the server whatever we inherited.

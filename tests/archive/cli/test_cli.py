@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import socket
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -110,12 +112,41 @@ def test_demo_outside_a_checkout(tmp_path: Path) -> None:
     assert_one_line_error(cli("demo", cwd=tmp_path), 2, "checkout")
 
 
-def test_demo_runs_from_the_checkout(tmp_path: Path) -> None:
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def article_count(archive: Path) -> int:
+    stats = cli("stats", "--json", "--archive", str(archive))
+    assert stats.returncode == 0, stats.stderr
+    return int(json.loads(stats.stdout)["totals"]["articles"])
+
+
+def test_demo_runs_from_the_checkout_and_again_stores_nothing_twice(tmp_path: Path) -> None:
     checkout = REPO
-    result = cli("demo", "--outlets", "1", "--archive", str(tmp_path / "demo"), cwd=checkout)
+    port = str(free_port())  # not the default: other checkouts may run their demo test meanwhile
+    result = cli("demo", "--outlets", "1", "--port", port, "--archive", str(tmp_path / "demo"), cwd=checkout)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "run 1: ok (finished)" in result.stdout and "errors 0" in result.stdout
     assert (tmp_path / "demo" / "pressclips.sqlite3").exists()
+    first = article_count(tmp_path / "demo")
+    assert first > 0
+    again = cli("demo", "--outlets", "1", "--port", port, "--archive", str(tmp_path / "demo"), cwd=checkout)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "run 2: ok (finished)" in again.stdout and "articles new 0," in again.stdout, again.stdout
+    assert article_count(tmp_path / "demo") == first
+
+
+def test_demo_on_a_taken_port_is_one_line(tmp_path: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = cli("demo", "--outlets", "1", "--port", str(port), "--archive", str(tmp_path / "demo"))
+    assert_one_line_error(result, 2, f"port {port} is in use", "--port")
+    assert not (tmp_path / "demo").exists()
 
 
 def test_the_console_script_forms_both_get_the_command() -> None:
