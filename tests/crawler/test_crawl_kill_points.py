@@ -123,7 +123,6 @@ def only_in_skipped_child_sitemaps(site: GeneratedSite, log_start: int) -> set[s
     return lost
 
 
-@pytest.mark.xfail(strict=True, reason=f"issue 10: {INDEX_BUG}")
 def test_kill_between_a_sitemap_index_and_its_children_loses_no_url(tmp_path: Path) -> None:
     """Deterministic form of the kill point above: the server holds every outlet's request for its
     pages sitemap until the crawl has been killed, then a full run must still reach every URL
