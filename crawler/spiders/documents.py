@@ -40,36 +40,44 @@ class SitemapIndexes:
     def __init__(self) -> None:
         self._pending: dict[str, _PendingIndex] = {}
 
-    def index_read(self, read: DocumentRead, parent: str | None, children: set[str]) -> list[DocumentRead]:
-        """An index was read and scheduled ``children`` (document URLs). Returns the documents to
-        remember now, in order: none while children are outstanding."""
-        if not children:
-            return self.finished(read.url, parent, read)
-        self._pending[read.url] = _PendingIndex(read, parent, set(children))
-        return []
+    def index_read(self, read: DocumentRead, parent: str | None, children: set[str], *,
+                   complete: bool = True) -> list[DocumentRead]:
+        """An index was read and scheduled ``children`` (document URLs); ``complete`` is False when
+        it listed children this run could not schedule (page budget spent). Returns the
+        documents to remember now, in order: none while children are outstanding."""
+        pending = _PendingIndex(read, parent, set(children), child_failed=not complete)
+        if children:
+            self._pending[read.url] = pending
+            return []
+        return [self._final(pending), *self._child_done(parent, read.url, ok=complete)]
 
     def finished(self, url: str, parent: str | None, read: DocumentRead | None) -> list[DocumentRead]:
         """Document ``url`` (listed by index ``parent``) is done: ``read`` when it was read, None
         when it failed. Returns it and every index this completes, innermost first: the order in
         which they must be stored."""
         done = [read] if read is not None else []
-        ok = read is not None
-        child = url
+        return done + self._child_done(parent, url, ok=read is not None)
+
+    def _child_done(self, parent: str | None, child: str, *, ok: bool) -> list[DocumentRead]:
+        done: list[DocumentRead] = []
         while parent is not None and (pending := self._pending.get(parent)) is not None:
             pending.children.discard(child)
             pending.child_failed |= not ok
             if pending.children:
                 break
             del self._pending[parent]
-            if pending.child_failed:
-                # Remembered as read (its children's lastmod watermarks stand) but without
-                # validators: the next run reads it in full and schedules the failed child again.
-                done.append(replace(pending.read, etag=None, last_modified=None))
-            else:
-                done.append(pending.read)
+            done.append(self._final(pending))
             ok = not pending.child_failed
             child, parent = parent, pending.parent
         return done
+
+    @staticmethod
+    def _final(pending: _PendingIndex) -> DocumentRead:
+        if pending.child_failed:
+            # Remembered as read (its children's lastmod watermarks stand) but without
+            # validators: the next run reads it in full and schedules the missing child again.
+            return replace(pending.read, etag=None, last_modified=None)
+        return pending.read
 
     def outstanding(self) -> int:
         return len(self._pending)

@@ -10,7 +10,15 @@ Article candidates are never requested straight from discovery: they are recorde
 database frontier (``archive.db.frontier``) and fetched when ``crawler.feeder`` claims them, so a
 run fetches only what is new or due, asks conditionally for what it has seen, and a killed run
 leaves nothing behind but due rows. Sitemaps and feeds are re-read every run, conditionally, and
-a sitemap index child whose ``lastmod`` has not moved since the last read is skipped.
+a sitemap index child whose ``lastmod`` has not moved since the last read is skipped. A document
+is remembered as read only after what it listed is stored, an index only after its children
+(``crawler.spiders.documents``), so a killed run loses no URL.
+
+Listing pages, sitemaps and feeds fetched before are asked for with their validators and their
+last good capture (``pc_previous``): a 304 or a byte-identical body becomes a WARC revisit
+record, and a 304 listing is followed from the body of the capture it confirms. Links of a
+listing bring their teaser's date (``discovery["updated"]``); an AMP or print copy linked next to
+its article is left out.
 
 Crawling is bounded per outlet: listing pages are followed to ``max_depth``, and at most
 ``max_pages`` pages are fetched per run, which caps calendars, endless pagination and faceted
@@ -295,7 +303,8 @@ class PressSpider(scrapy.Spider):
                                                            entry.lastmod, parent=read.url))]
             # Registered before any child is scheduled: a child may come back before we resume.
             documents = state.indexes.index_read(read, response.meta.get("pc_parent"),
-                                                 {req.meta["pc_document"] for req in children})
+                                                 {req.meta["pc_document"] for req in children},
+                                                 complete=not state.budget_exhausted)
             if documents:
                 yield UrlBatchItem(state.outlet.name, [], documents)
             yield from children

@@ -97,3 +97,10 @@ def test_copies_are_dropped_only_next_to_their_article() -> None:
     links = [f"{BASE}/news/one", f"{BASE}/amp/news/one", f"{BASE}/news/one?print=1",
              f"{BASE}/news/two?amp=1", f"{BASE}/news/three/", f"{BASE}/news/three/amp"]
     assert without_copies(links) == [f"{BASE}/news/one", f"{BASE}/news/two?amp=1", f"{BASE}/news/three/"]
+
+
+def test_an_index_whose_children_could_not_all_be_scheduled_is_read_in_full_next_time() -> None:
+    indexes = SitemapIndexes()
+    assert indexes.index_read(read(INDEX), None, set(), complete=False) == [read(INDEX, etag=None)]
+    indexes.index_read(read(INDEX), None, {PAGES}, complete=False)
+    assert indexes.finished(PAGES, INDEX, read(PAGES)) == [read(PAGES), read(INDEX, etag=None)]
