@@ -40,22 +40,6 @@ ALL = frozenset(SEEDS)
 # target -> (seeds it fails on today, why). See the module docstring; figures in the reasons are
 # from the run that set these entries.
 KNOWN_FAILURES: dict[str, tuple[frozenset[int], str]] = {
-    "clean-log": (ALL, ("crawler/throttle.py OutletAutoThrottle._adjust_delay reads response.meta inside "
-                       "response_downloaded, which raises AttributeError on every response with AutoThrottle on "
-                       "(ERROR + Traceback per response; the per-outlet download_delay floor is never applied)")),
-    "non-articles": (ALL, ("archive/extract/pagekind.py keeps any page with >= 300 characters of text: about, "
-                          "contact, legal, gallery and video-hub pages are stored as articles (24 of ~75 rows)")),
-    "variants-run-1": (ALL, ("AMP copies (/amp/..., ?amp=1) and ?print=1 copies are downloaded although the "
-                            "article names its AMP URL (rel=amphtml) and the copies are canonical to it "
-                            "(8-31% extra article downloads)")),
-    "variants-run-2": (frozenset({1, 3}), "a new article's AMP copy linked from the homepage is downloaded too"),
-    "one-row": (frozenset({3}), ("archive/urls.py TRACKING_PARAMS lacks 'ito': ?ito=792 links to articles without "
-                                "rel=canonical/og:url become second article rows (1.06 rows per article)")),
-    "conditional": (ALL, ("listing pages (homepage, section ?page=N, tag, author) are re-fetched without "
-                         "If-None-Match/If-Modified-Since although their ETag/Last-Modified is stored (23-30%)")),
-    "bytes": (frozenset({1}), "follows from the unconditional listing re-fetches and AMP downloads (17.6%)"),
-    "revisits": (ALL, ("a listing page re-fetched with a byte-identical body (same payload digest) is stored as a "
-                      "full response capture, never as a revisit record")),
     "gone": (ALL, ("removed articles are never re-requested in the next run (their recrawl schedule, anchored on "
                   "the publication date, is over, and leaving the sitemap/feed triggers nothing), so none is "
                   "marked gone")),
