@@ -373,7 +373,12 @@ class PressSpider(scrapy.Spider):
         (unchanged links still lead to section and pagination pages that may have changed)."""
         previous = response.meta.get("pc_previous")
         if response.status == 304 and previous is not None:
-            return previous_body(self.runtime.config.archive.warc_dir, previous)
+            # Read inline: one listing page from local disk, as small as the pages we parse anyway.
+            body = previous_body(self.runtime.config.archive.warc_dir, previous)
+            if body is None:
+                self.logger.warning("capture %d of %s unreadable: its links are not followed this run",
+                                    previous.capture_id, response.url)
+            return body
         if response.status != 200 or not self._is_html(response):
             return None
         return response.body
