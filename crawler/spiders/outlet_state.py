@@ -16,7 +16,6 @@ from crawler.traps import QueryVariantCap
 # Discovery requests outrank pages so a run finds articles early; article pages outrank listings.
 PRIORITY = {CaptureKind.ROBOTS: 30, CaptureKind.SITEMAP: 20, CaptureKind.FEED: 20, CaptureKind.PAGE: 10,
             CaptureKind.LISTING: 0}
-HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
 @dataclass

@@ -28,7 +28,7 @@ URLs.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -48,13 +48,15 @@ from crawler.config import CrawlConfig
 from crawler.discovery import parse_feed, parse_robots_sitemaps, parse_sitemap
 from crawler.faults import classify_failure, record_fault
 from crawler.feeder import FrontierFeeder
-from crawler.items import PageItem, UrlBatchItem
+from crawler.items import UrlBatchItem
 from crawler.links import classify_url, extract_link_cards, find_feed_links, is_amp_url, without_copies
 from crawler.middlewares.slots import slot_name
 from crawler.runtime import ArchiveRuntime, runtime_of
 from crawler.safexml import DiscoveryParseError
 from crawler.spiders.documents import conditional_headers, previous_body
-from crawler.spiders.outlet_state import HTML_TYPES, PRIORITY, OutletState, outlet_slot_settings
+from crawler.spiders.outlet_state import PRIORITY, OutletState, outlet_slot_settings
+from crawler.spiders.responses import header as _header
+from crawler.spiders.responses import is_html, page_item
 from crawler.traps import QueryVariantCap
 
 SIGHTINGS_PER_BATCH = 500
@@ -62,11 +64,6 @@ SIGHTINGS_PER_BATCH = 500
 
 def _when(value: str | None) -> datetime | None:
     return parse_aware(value, assume_utc=True)
-
-
-def _header(response: Response, name: str) -> str | None:
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None
 
 
 class PressSpider(scrapy.Spider):
@@ -357,7 +354,7 @@ class PressSpider(scrapy.Spider):
     def parse_listing(self, response: Response) -> Iterator[Any]:
         """Homepage and section pages: archived, followed for links, never articles."""
         state = self._state(response)
-        yield self._page_item(response)
+        yield page_item(response, self.states[response.meta["pc_outlet"]].outlet)
         body = self._listing_body(response)
         if body is None:
             return
@@ -379,7 +376,7 @@ class PressSpider(scrapy.Spider):
                 self.logger.warning("capture %d of %s unreadable: its links are not followed this run",
                                     previous.capture_id, response.url)
             return body
-        if response.status != 200 or not self._is_html(response):
+        if response.status != 200 or not is_html(response):
             return None
         return response.body
 
@@ -387,7 +384,7 @@ class PressSpider(scrapy.Spider):
         """Article candidates: extracted and stored. Their links are not followed: discovery
         comes from sitemaps, feeds, the homepage and section pages, which keeps the crawl
         bounded and avoids fetching every related-story and navigation link of every article."""
-        yield self._page_item(response)
+        yield page_item(response, self.states[response.meta["pc_outlet"]].outlet)
 
     def on_error(self, failure: Any) -> None:
         request = failure.request
@@ -443,34 +440,3 @@ class PressSpider(scrapy.Spider):
                    for start in range(0, len(sightings), SIGHTINGS_PER_BATCH)] or ([[]] if documents else [])
         for i, batch in enumerate(batches):
             yield UrlBatchItem(state.outlet.name, batch, list(documents or []) if i == len(batches) - 1 else [])
-
-    @staticmethod
-    def _is_html(response: Response) -> bool:
-        ctype = (_header(response, "Content-Type") or "").split(";")[0].strip().lower()
-        return ctype in HTML_TYPES or (not ctype and b"<html" in response.body[:2048].lower())
-
-    def _page_item(self, response: Response) -> PageItem:
-        meta = response.meta
-        pointer = meta.get("warc_pointer")
-        discovery = dict(meta.get("pc_discovery") or {})
-        if meta.get("pc_kind") == CaptureKind.LISTING:
-            discovery["kind"] = "listing"
-        return PageItem(
-            outlet=meta["pc_outlet"],
-            requested_url=meta.get("pc_frontier_url") or (meta.get("redirect_urls") or [response.url])[0],
-            final_url=response.url,
-            status=response.status,
-            content_type=_header(response, "Content-Type"),
-            body=response.body,
-            warc_record_id=pointer.record_id if pointer else "",
-            fetched_at=meta.get("fetched_at") or datetime.now(timezone.utc),
-            redirect_urls=list(meta.get("redirect_urls") or [])[1:],
-            etag=_header(response, "ETag"),
-            last_modified=_header(response, "Last-Modified"),
-            discovered_via=meta.get("pc_via"),
-            discovery=discovery,
-            revisit_of=meta.get("pc_revisit_of"),
-            warc_pointer=pointer,
-            recrawl=self.states[meta["pc_outlet"]].outlet.recrawl_delays if meta.get("pc_kind") == CaptureKind.PAGE else (),
-            truncated="dataloss" in (response.flags or ()),  # body shorter than its Content-Length
-        )
