@@ -114,7 +114,9 @@ def _card_date(card: etree._Element | None) -> str | None:
     if len(values) != 1:
         return None  # no date, or a card of several stories: no date belongs to one link
     when = parse_aware(values.pop(), assume_utc=True)
-    return when.isoformat() if when else None
+    # Whole seconds: a teaser's date is what the page shows; sub-second digits only differ from
+    # the feed's or sitemap's copy of the same date, and would read as an edit (a newer date).
+    return when.replace(microsecond=0).isoformat() if when else None
 
 
 def extract_link_cards(html: bytes, base_url: str) -> list[Link]:

@@ -65,6 +65,7 @@ LISTING = b"""<html><body>
 </ul>
 <article class="teaser"><h2><a href="/news/third-story-title">Third</a></h2>
   <div><time datetime="2026-11-03T08:00:00-05:00">3 Nov</time></div></article>
+<li><a href="/news/precise-story-title">Precise</a><time datetime="2026-11-07T10:00:05.123456+00:00"></time></li>
 <div class="rail"><a href="/news/fourth-story-title">Fourth</a><time datetime="2026-11-04T00:00:00Z"></time></div>
 <ul><li><a href="/news/a-b-c">A</a><time datetime="2026-11-05T00:00:00Z"></time>
   <a href="/news/d-e-f">D</a><time datetime="2026-11-06T00:00:00Z"></time></li></ul>
@@ -78,6 +79,7 @@ def test_a_teaser_cards_time_travels_with_its_links() -> None:
     assert got["/author/ann/"] == "2026-11-01T09:30:00+00:00"  # same card; an author page is no article
     assert got["/news/second-story-here"] == "2026-11-02T00:00:00+00:00"  # a date alone is taken as UTC
     assert got["/news/third-story-title"] == "2026-11-03T08:00:00-05:00"
+    assert got["/news/precise-story-title"] == "2026-11-07T10:00:05+00:00"  # as shown: whole seconds
     assert got["/news/fourth-story-title"] is None  # not inside a teaser card
     assert got["/news/a-b-c"] is None and got["/news/d-e-f"] is None  # one card, two dates: neither
     assert got["/news/bad-date-story"] is None
