@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from archive.db.frontier import DocumentRead
 from archive.db.records import UrlSighting
 from archive.warc.reader import WarcPointer
 
@@ -39,10 +40,16 @@ class PageItem:
 
 @dataclass
 class UrlBatchItem:
-    """URLs discovered on one sitemap, feed or listing page: the frontier record."""
+    """URLs discovered on one sitemap, feed or listing page: the frontier record.
+
+    ``documents`` are the sitemaps/feeds to remember as read once these URLs are stored: the last
+    batch of a document carries it (a document listing nothing gets a batch of no URLs), and the
+    last child of a sitemap index carries the index after itself. Stored after the URLs, never
+    before, so a run killed in between leaves the document to be read again, not its URLs lost."""
 
     outlet: str
     sightings: list[UrlSighting]
+    documents: list[DocumentRead] = field(default_factory=list)
 
     def __repr__(self) -> str:
-        return f"UrlBatchItem({self.outlet!r}, {len(self.sightings)} urls)"
+        return f"UrlBatchItem({self.outlet!r}, {len(self.sightings)} urls, {len(self.documents)} documents)"

@@ -13,9 +13,13 @@ network access, and a page that cannot be parsed yields no links rather than an 
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, unquote, urlsplit
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from lxml import etree
+
+from archive.times import parse_aware
+from archive.urls import canonicalize
 
 # One definition of "a usable absolute http(s) URL" for sitemaps, feeds and pages alike.
 from crawler.safexml import absolute_url
@@ -77,19 +81,97 @@ def extract_links(html: bytes, base_url: str) -> list[str]:
 
     rel=nofollow links are kept on purpose: whether to follow is decided by crawl policy.
     """
+    return [link.url for link in extract_link_cards(html, base_url)]
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link of a listing page, with the date its teaser card shows (ISO 8601), if any."""
+
+    url: str
+    updated: str | None = None
+
+
+# A teaser card: the element around a headline link that holds that story's byline and date.
+_CARD_TAGS = frozenset({"article", "li"})
+_CARD_CLASS = re.compile(r"(?:^|[\s_-])(?:teaser|card|story|post)(?:$|[\s_-])", re.I)
+
+
+def _card_of(anchor: etree._Element) -> etree._Element | None:
+    for element in anchor.iterancestors():
+        if not isinstance(element.tag, str) or element.tag in ("body", "html"):
+            return None
+        if element.tag in _CARD_TAGS or _CARD_CLASS.search(element.get("class") or ""):
+            return element
+    return None
+
+
+def _card_date(card: etree._Element | None) -> str | None:
+    """The one ``<time datetime>`` of a card, as ISO 8601; None when it has none or several."""
+    if card is None:
+        return None
+    values = {(t.get("datetime") or "").strip() for t in card.iter("time")} - {""}
+    if len(values) != 1:
+        return None  # no date, or a card of several stories: no date belongs to one link
+    when = parse_aware(values.pop(), assume_utc=True)
+    # Whole seconds: a teaser's date is what the page shows; sub-second digits only differ from
+    # the feed's or sitemap's copy of the same date, and would read as an edit (a newer date).
+    return when.replace(microsecond=0).isoformat() if when else None
+
+
+def extract_link_cards(html: bytes, base_url: str) -> list[Link]:
+    """``extract_links`` with each link's teaser date: the ``<time datetime>`` inside the same
+    ``<article>``/``<li>``/teaser card as the link (the first occurrence of a URL wins)."""
     root = _html_root(html)
     if root is None:
         return []
     base = _document_base(root, base_url)
-    found: dict[str, None] = {}
+    found: dict[str, Link] = {}
     for anchor in root.iter("a"):
         href = (anchor.get("href") or "").strip()
         if href.startswith("#"):  # same-page anchor, never a new page
             continue
         url = absolute_url(href, base)
-        if url:
-            found.setdefault(url, None)
-    return list(found)
+        if url and url not in found:
+            found[url] = Link(url, _card_date(_card_of(anchor)))
+    return list(found.values())
+
+
+# --------------------------------------------------------------------------- AMP and print copies
+
+
+_COPY_PARAMS = {"amp": "1", "outputtype": "amp", "print": "1"}
+
+
+def copy_of(url: str) -> str | None:
+    """The article URL an AMP or print copy stands for (``/amp/x``, ``x/amp``, ``x?amp=1``,
+    ``x?outputType=amp``, ``x?print=1``); None when ``url`` is no such copy."""
+    try:
+        parts = urlsplit(url)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+    except ValueError:
+        return None
+    kept = [(k, v) for k, v in query if _COPY_PARAMS.get(k.lower()) != v.lower()]
+    path = parts.path
+    if path.startswith("/amp/"):
+        path = path[len("/amp"):]
+    elif path.rstrip("/").endswith("/amp"):
+        path = path.rstrip("/")[: -len("/amp")] or "/"
+    if path == parts.path and len(kept) == len(query):
+        return None
+    return urlunsplit((parts.scheme, parts.netloc, path, urlencode(kept), ""))
+
+
+def is_amp_url(url: str) -> bool:
+    """An AMP copy's URL (``/amp`` path end, ``amp=1``, ``outputType=amp``): an article link."""
+    parts = urlsplit(url)
+    return parts.path.rstrip("/").endswith("/amp") or "amp=1" in parts.query or "outputType=amp" in parts.query
+
+
+def without_copies(urls: list[str]) -> list[str]:
+    """``urls`` less the AMP/print copies of articles that are linked themselves."""
+    originals = {canonicalize(u) for u in urls if copy_of(u) is None}
+    return [u for u in urls if (original := copy_of(u)) is None or canonicalize(original) not in originals]
 
 
 # --------------------------------------------------------------------------- URL classification

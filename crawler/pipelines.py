@@ -13,12 +13,13 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.utils.defer import maybe_deferred_to_future
 
-from archive.extract.blockpage import error_page_block_reason
-from archive.errors import PressclipsError, WarcError
-from archive.extract.pool import run_extraction
-from archive.extract.result import Extraction, provenance_json
+from archive.db.frontier import LISTING_REASON
 from archive.db.kinds import PageOutcome
 from archive.db.records import PageResult
+from archive.errors import PressclipsError, WarcError
+from archive.extract.blockpage import error_page_block_reason
+from archive.extract.pool import run_extraction
+from archive.extract.result import Extraction, provenance_json
 from crawler.items import PageItem, UrlBatchItem
 from crawler.runtime import runtime_of
 
@@ -36,13 +37,12 @@ class ArchivePipeline:
         self.runtime = runtime_of(crawler)
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "ArchivePipeline":
+    def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
         return cls(crawler)
 
     async def process_item(self, item: Any) -> Any:
         if isinstance(item, UrlBatchItem):
-            await self._call_store(self.runtime.store.record_urls, item.outlet, item.sightings,
-                                   what=f"{len(item.sightings)} URLs of {item.outlet}")
+            await self._record_batch(item)
             return item
         if not isinstance(item, PageItem):
             return item
@@ -57,7 +57,7 @@ class ArchivePipeline:
             extraction = not_article("truncated")  # never store a partial body as the article
         elif item.discovery.get("kind") == "listing":
             # Homepages and section pages are followed for links, never stored as articles.
-            extraction = not_article("listing")
+            extraction = not_article(LISTING_REASON)
         else:
             hints = dict(item.discovery)
             extraction = await maybe_deferred_to_future(self.runtime.extract(
@@ -79,6 +79,19 @@ class ArchivePipeline:
                 stats.inc_value(f"pressclips/not_article/{(extraction.reason or 'unknown').split(':')[0]}")
             logger.debug("%s: %s (%s)", outcome, item.final_url, extraction.reason or extraction.title)
         return item
+
+    async def _record_batch(self, item: UrlBatchItem) -> None:
+        """URLs first, then the documents that listed them: a document is marked read only once
+        what it listed is on the frontier. Both calls run on the one writer thread in the order
+        the spider yielded its batches, so a document's earlier batches are committed too."""
+        if item.sightings:
+            stored = await self._call_store(self.runtime.store.record_urls, item.outlet, item.sightings,
+                                            what=f"{len(item.sightings)} URLs of {item.outlet}")
+            if stored is None:  # not stored: leave the document unread, so the next run reads it again
+                return
+        if item.documents:
+            await self._call_store(self.runtime.store.frontier.record_documents, item.outlet, item.documents,
+                                   what=f"sitemap/feed state of {item.documents[0].url}")
 
     def _write_provenance(self, item: PageItem, extraction: Extraction) -> None:
         """A WARC metadata record with the extraction, referring to the response record, so the

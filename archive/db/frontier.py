@@ -19,6 +19,7 @@ sitemap without fetching it (the per-outlet watermark) and asks for the rest con
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,6 +40,28 @@ REDIRECT_VIA = "redirect"  # urls.discovered_via of the hops of a redirect chain
 MAX_FAILURES = 6
 BACKOFF_START = timedelta(hours=1)
 BACKOFF_MAX = timedelta(days=7)
+LISTING_REASON = "listing"  # captures.reason of a homepage or section page (``crawler.pipelines``)
+
+
+@dataclass(frozen=True)
+class DocumentRead:
+    """A sitemap or feed read this run (200) or confirmed unchanged (304), to be remembered."""
+
+    url: str
+    status: int
+    etag: str | None
+    last_modified: str | None
+    lastmod: datetime | None  # as the parent sitemap index gave it
+    windowed: bool  # read with --since/--until: entries outside the window were skipped
+
+
+@dataclass(frozen=True)
+class KnownPage:
+    """A listing page's, sitemap's or feed's last good capture and its ``urls`` row's validators."""
+
+    previous: PreviousCapture
+    etag: str | None
+    last_modified: str | None
 
 
 def _previous(capture: Capture | None) -> PreviousCapture | None:
@@ -220,20 +243,55 @@ class Frontier:
                         last_modified: str | None, lastmod: datetime | None, windowed: bool,
                         now: datetime | None = None) -> None:
         """Remember a sitemap or feed as read (200) or confirmed unchanged (304)."""
+        self.record_documents(outlet, [DocumentRead(url, status, etag, last_modified, lastmod, windowed)], now)
+
+    def record_documents(self, outlet: str, documents: Sequence[DocumentRead], now: datetime | None = None) -> None:
+        """Remember sitemaps and feeds as read, in one transaction and in the order given (a child
+        sitemap before the index that listed it). The caller commits what a document listed
+        first: a document is only ever marked read once its URLs are on the frontier."""
+        if not documents:
+            return
         now = now or utcnow()
-        discovery = {"lastmod": lastmod.isoformat() if lastmod else None, "windowed": windowed}
-        values: dict[str, Any] = {"last_seen": now, "last_fetched_at": now, "last_status": status, "etag": etag,
-                                  "last_modified": last_modified, "discovery": discovery,
+        with self.db.transaction(f"recording sitemap state of {documents[0].url}") as session:
+            outlet_id = self.db.outlet_id(session, outlet)
+            for doc in documents:
+                self._record_document(session, outlet_id, doc, now)
+
+    def _record_document(self, session: Session, outlet_id: int | None, doc: DocumentRead, now: datetime) -> None:
+        discovery = {"lastmod": doc.lastmod.isoformat() if doc.lastmod else None, "windowed": doc.windowed}
+        values: dict[str, Any] = {"last_seen": now, "last_fetched_at": now, "last_status": doc.status,
+                                  "etag": doc.etag, "last_modified": doc.last_modified, "discovery": discovery,
                                   "discovered_via": DOCUMENT_VIA}
-        if status == 304:  # unchanged: keep the validators and what we knew
-            values = {"last_seen": now, "last_fetched_at": now, "last_status": status}
-        with self.db.transaction(f"recording sitemap state of {url}") as session:
-            stmt = self.db.insert(UrlState).values(
-                url=url, canonical_url=canonicalize(url), outlet_id=self.db.outlet_id(session, outlet),
-                first_seen=now, next_due_at=None, **{**values, "discovered_via": DOCUMENT_VIA,
-                                                     "discovery": values.get("discovery", discovery)})
-            session.execute(stmt.on_conflict_do_update(index_elements=[UrlState.url], set_=values))
+        if doc.status == 304:  # unchanged: keep the validators and what we knew
+            values = {"last_seen": now, "last_fetched_at": now, "last_status": doc.status}
+        stmt = self.db.insert(UrlState).values(
+            url=doc.url, canonical_url=canonicalize(doc.url), outlet_id=outlet_id, first_seen=now, next_due_at=None,
+            **{**values, "discovered_via": DOCUMENT_VIA, "discovery": values.get("discovery", discovery)})
+        session.execute(stmt.on_conflict_do_update(index_elements=[UrlState.url], set_=values))
+
+    def revisitable_pages(self, outlet: str) -> dict[str, KnownPage]:
+        """Listing pages, sitemaps and feeds of ``outlet`` with a good earlier capture, by canonical
+        URL: what their next request may ask for conditionally (the ``urls`` row's validators) and
+        what a 304 or an identical body becomes a revisit of. Articles are not here: the frontier's
+        claims carry theirs."""
+        with self.db.reading("reading listing and sitemap captures") as session:
+            outlet_id = self.db.outlet_id(session, outlet)
+            latest = (select(func.max(Capture.id).label("id"))
+                      .where(Capture.outlet_id == outlet_id, Capture.status == 200,
+                             or_(Capture.kind.in_([CaptureKind.SITEMAP, CaptureKind.FEED, CaptureKind.LISTING]),
+                                 and_(Capture.kind == CaptureKind.NOT_ARTICLE, Capture.reason == LISTING_REASON)))
+                      .group_by(Capture.url).subquery())
+            rows = session.execute(
+                select(Capture, UrlState.etag, UrlState.last_modified)
+                .join(latest, Capture.id == latest.c.id)
+                .outerjoin(UrlState, UrlState.url == Capture.url)).all()
+            known: dict[str, KnownPage] = {}
+            for capture, etag, last_modified in rows:
+                previous = _previous(capture)
+                if previous is not None:
+                    known[canonicalize(capture.url)] = KnownPage(previous, etag, last_modified)
+            return known
 
 
-__all__ = ["DOCUMENT_VIA", "MAX_FAILURES", "DocumentState", "DueUrl", "Frontier", "PreviousCapture", "RecheckQuota",
-           "UrlSighting", "Window", "backoff", "next_due"]
+__all__ = ["DOCUMENT_VIA", "LISTING_REASON", "MAX_FAILURES", "DocumentRead", "DocumentState", "DueUrl", "Frontier",
+           "KnownPage", "PreviousCapture", "RecheckQuota", "UrlSighting", "Window", "backoff", "next_due"]

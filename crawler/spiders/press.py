@@ -10,7 +10,15 @@ Article candidates are never requested straight from discovery: they are recorde
 database frontier (``archive.db.frontier``) and fetched when ``crawler.feeder`` claims them, so a
 run fetches only what is new or due, asks conditionally for what it has seen, and a killed run
 leaves nothing behind but due rows. Sitemaps and feeds are re-read every run, conditionally, and
-a sitemap index child whose ``lastmod`` has not moved since the last read is skipped.
+a sitemap index child whose ``lastmod`` has not moved since the last read is skipped. A document
+is remembered as read only after what it listed is stored, an index only after its children
+(``crawler.spiders.documents``), so a killed run loses no URL.
+
+Listing pages, sitemaps and feeds fetched before are asked for with their validators and their
+last good capture (``pc_previous``): a 304 or a byte-identical body becomes a WARC revisit
+record, and a 304 listing is followed from the body of the capture it confirms. Links of a
+listing bring their teaser's date (``discovery["updated"]``); an AMP or print copy linked next to
+its article is left out.
 
 Crawling is bounded per outlet: listing pages are followed to ``max_depth``, and at most
 ``max_pages`` pages are fetched per run, which caps calendars, endless pagination and faceted
@@ -20,8 +28,7 @@ URLs.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,74 +39,31 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 
+from archive.db.frontier import DocumentRead
 from archive.db.kinds import CaptureKind
-from archive.db.records import DocumentState, DueUrl, UrlSighting, Window
-from archive.outlets import Outlet
+from archive.db.records import DueUrl, UrlSighting, Window
+from archive.times import iso, parse_aware
 from archive.urls import canonicalize, strip_tracking
-from crawler.safexml import DiscoveryParseError
+from crawler.config import CrawlConfig
 from crawler.discovery import parse_feed, parse_robots_sitemaps, parse_sitemap
 from crawler.faults import classify_failure, record_fault
 from crawler.feeder import FrontierFeeder
-from crawler.items import PageItem, UrlBatchItem
+from crawler.items import UrlBatchItem
+from crawler.links import classify_url, extract_link_cards, find_feed_links, is_amp_url, without_copies
 from crawler.middlewares.slots import slot_name
-from crawler.links import classify_url, extract_links, find_feed_links
-from crawler.config import CrawlConfig
 from crawler.runtime import ArchiveRuntime, runtime_of
+from crawler.safexml import DiscoveryParseError
+from crawler.spiders.documents import conditional_headers, previous_body
+from crawler.spiders.outlet_state import PRIORITY, OutletState, outlet_slot_settings
+from crawler.spiders.responses import header as _header
+from crawler.spiders.responses import is_html, page_item
 from crawler.traps import QueryVariantCap
-from archive.times import iso, parse_aware
 
-# Discovery requests outrank pages so a run finds articles early; article pages outrank listings.
-PRIORITY = {CaptureKind.ROBOTS: 30, CaptureKind.SITEMAP: 20, CaptureKind.FEED: 20, CaptureKind.PAGE: 10,
-            CaptureKind.LISTING: 0}
-HTML_TYPES = ("text/html", "application/xhtml+xml")
 SIGHTINGS_PER_BATCH = 500
-
-
-@dataclass
-class OutletState:
-    """Per-outlet crawl bounds. ``listings`` holds at most ``max_pages`` canonical listing URLs;
-    article pages are deduplicated by the frontier's claims, not in memory."""
-
-    outlet: Outlet
-    listings: set[str] = field(default_factory=set)
-    discovery_seen: set[str] = field(default_factory=set)
-    documents: dict[str, DocumentState] = field(default_factory=dict)
-    fetched: int = 0
-    budget_exhausted: bool = False
-    query_cap: QueryVariantCap = field(default_factory=lambda: QueryVariantCap(0))
-
-    def remaining(self) -> int:
-        return max(0, self.outlet.max_pages - self.fetched)
-
-
-def outlet_slot_settings(outlet: Outlet, settings: Any) -> dict[str, Any]:
-    """Scrapy download-slot settings for one outlet: its own politeness, else the global one.
-    Delays are randomised by the global DOWNLOAD_DELAY_JITTER, except an outlet's own delay,
-    which is a minimum (``jitter`` 0; Scrapy 2.19's key, hence the pinned version)."""
-    p = outlet.politeness
-    slot: dict[str, Any] = {
-        "concurrency": p.concurrency or settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
-        "delay": p.download_delay if p.download_delay is not None else settings.getfloat("DOWNLOAD_DELAY"),
-    }
-    if p.download_delay is not None:
-        # An outlet's own delay is a promise to that site: not randomised below it (Scrapy's
-        # default jitter would space requests anywhere from 0.5x to 1.5x the delay).
-        slot["jitter"] = 0.0
-    return slot
-
-
-def _is_amp(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.path.rstrip("/").endswith("/amp") or "amp=1" in parts.query or "outputType=amp" in parts.query
 
 
 def _when(value: str | None) -> datetime | None:
     return parse_aware(value, assume_utc=True)
-
-
-def _header(response: Response, name: str) -> str | None:
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None
 
 
 class PressSpider(scrapy.Spider):
@@ -114,7 +78,7 @@ class PressSpider(scrapy.Spider):
         self.robots_from_middleware = True
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "PressSpider":
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PressSpider:
         # The spider is built before the extensions: it reads the settings itself, and reaches
         # the archive runtime (opened on spider_opened) when start() runs, after spider_opened.
         spider = super().from_crawler(crawler, *args, **kwargs)
@@ -168,9 +132,10 @@ class PressSpider(scrapy.Spider):
                               priority=PRIORITY.get(kind, 0), dont_filter=True)
 
     def _discovery_request(self, url: str, state: OutletState, kind: CaptureKind, callback: Any,
-                           lastmod: datetime | None = None) -> scrapy.Request | None:
+                           lastmod: datetime | None = None, parent: str | None = None) -> scrapy.Request | None:
         """Sitemaps and feeds: once per run, conditionally when we have validators, and not at all
-        when a sitemap index says the child has not changed since we last read it in full."""
+        when a sitemap index says the child has not changed since we last read it in full.
+        ``parent`` is the sitemap index that listed it (remembered only after its children)."""
         key = canonicalize(url)
         if key in state.discovery_seen or state.budget_exhausted:
             return None  # seen, or no page budget left for what it would list
@@ -182,19 +147,28 @@ class PressSpider(scrapy.Spider):
             return None
         headers = {}
         if known and not (known.windowed and not self.window.active):
-            if known.etag:
-                headers["If-None-Match"] = known.etag
-            if known.last_modified:
-                headers["If-Modified-Since"] = known.last_modified
+            headers = conditional_headers(known.etag, known.last_modified)
+        captured = state.known.get(key)
+        # The last good capture: a 304 or a byte-identical body becomes a revisit record of it.
         return self._request(url, state, kind, callback, headers=headers or None,
-                             extra_meta={"pc_lastmod": lastmod.isoformat() if lastmod else None})
+                             extra_meta={"pc_lastmod": lastmod.isoformat() if lastmod else None,
+                                         "pc_document": url, "pc_parent": parent,
+                                         "pc_previous": captured.previous if captured else None})
 
-    def _document_read(self, response: Response, state: OutletState) -> None:
-        lastmod = _when(response.meta.get("pc_lastmod"))
-        self.feeder.frontier_call(
-            lambda: self.feeder.frontier.record_document(
-                state.outlet.name, response.url, status=response.status, etag=_header(response, "ETag"),
-                last_modified=_header(response, "Last-Modified"), lastmod=lastmod, windowed=self.window.active))
+    def _document_read(self, response: Response) -> DocumentRead:
+        return DocumentRead(response.meta.get("pc_document") or response.url, response.status,
+                            _header(response, "ETag"), _header(response, "Last-Modified"),
+                            _when(response.meta.get("pc_lastmod")), self.window.active)
+
+    def _document_done(self, meta: dict[str, Any], read: DocumentRead | None) -> list[DocumentRead]:
+        """A sitemap or feed is read (``read``) or failed (None): what to remember now, in order."""
+        state = self.states[meta["pc_outlet"]]
+        return state.indexes.finished(meta.get("pc_document") or "", meta.get("pc_parent"), read)
+
+    def _document_failed(self, response: Response) -> Iterator[UrlBatchItem]:
+        documents = self._document_done(response.meta, None)
+        if documents:  # the index it completes: nothing of this document to wait for
+            yield UrlBatchItem(response.meta["pc_outlet"], [], documents)
 
     def _listing_request(self, url: str, state: OutletState, *, depth: int, via: str) -> scrapy.Request | None:
         """Schedule a listing page once per canonical URL, within the outlet's allow rules and budget."""
@@ -211,7 +185,15 @@ class PressSpider(scrapy.Spider):
         if not self._spend(state):
             return None
         state.listings.add(key)
-        return self._request(strip_tracking(url), state, CaptureKind.LISTING, self.parse_listing, depth=depth, via=via)
+        known = state.known.get(key)
+        if known is None:
+            return self._request(strip_tracking(url), state, CaptureKind.LISTING, self.parse_listing, depth=depth,
+                                 via=via)
+        # Asked for conditionally; a 304 or an identical body becomes a revisit of the last capture.
+        self.crawler.stats.inc_value("pressclips/listing_rechecks")
+        return self._request(strip_tracking(url), state, CaptureKind.LISTING, self.parse_listing, depth=depth,
+                             via=via, headers=conditional_headers(known.etag, known.last_modified) or None,
+                             extra_meta={"pc_previous": known.previous})
 
     def _spend(self, state: OutletState) -> bool:
         if state.remaining() <= 0:
@@ -229,11 +211,7 @@ class PressSpider(scrapy.Spider):
         if not state.outlet.allows(due.url) or not self._spend(state):
             self.feeder.frontier_call(self.feeder.frontier.fetch_failed, due.url, None, True)
             return None
-        headers = {}
-        if due.etag:
-            headers["If-None-Match"] = due.etag
-        if due.last_modified:
-            headers["If-Modified-Since"] = due.last_modified
+        headers = conditional_headers(due.etag, due.last_modified)
         if due.previous is not None:
             self.crawler.stats.inc_value("pressclips/recrawls")
         return self._request(strip_tracking(due.url), state, CaptureKind.PAGE, self.parse_page, via=due.via or "frontier",
@@ -249,6 +227,8 @@ class PressSpider(scrapy.Spider):
         for state in self.states.values():
             state.documents = await maybe_deferred_to_future(
                 self.runtime.db(frontier.document_states, state.outlet.name))
+            state.known = await maybe_deferred_to_future(
+                self.runtime.db(frontier.revisitable_pages, state.outlet.name))
         for request in self._start_requests():
             yield request
         async for request in self.feeder.requests():
@@ -300,23 +280,31 @@ class PressSpider(scrapy.Spider):
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         state = self._state(response)
-        if response.status == 304:
-            self._document_read(response, state)
+        if response.status == 304:  # what it lists is on the frontier already
+            yield UrlBatchItem(state.outlet.name, [], self._document_done(response.meta, self._document_read(response)))
             return
         if response.status != 200:
+            yield from self._document_failed(response)
             return
         try:
             sitemap = parse_sitemap(response.body, base_url=response.url)
         except DiscoveryParseError as exc:
             self.logger.warning("not a sitemap: %s (%s)", response.url, exc)
             self.crawler.stats.inc_value("pressclips/bad_sitemaps")
+            yield from self._document_failed(response)
             return
-        self._document_read(response, state)
+        read = self._document_read(response)
         if sitemap.kind == "index":
-            for entry in sitemap.entries:
-                req = self._discovery_request(entry.loc, state, CaptureKind.SITEMAP, self.parse_sitemap, entry.lastmod)
-                if req:
-                    yield req
+            children = [req for entry in sitemap.entries
+                        if (req := self._discovery_request(entry.loc, state, CaptureKind.SITEMAP, self.parse_sitemap,
+                                                           entry.lastmod, parent=read.url))]
+            # Registered before any child is scheduled: a child may come back before we resume.
+            documents = state.indexes.index_read(read, response.meta.get("pc_parent"),
+                                                 {req.meta["pc_document"] for req in children},
+                                                 complete=not state.budget_exhausted)
+            if documents:
+                yield UrlBatchItem(state.outlet.name, [], documents)
+            yield from children
             return
         sightings: list[UrlSighting] = []
         for entry in sitemap.entries:
@@ -327,29 +315,31 @@ class PressSpider(scrapy.Spider):
                 "lastmod": iso(entry.lastmod), "sitemap": response.url}.items() if v}
             self._sight(state, sightings, UrlSighting(entry.loc, via, discovery),
                         entry.news_publication_date or entry.lastmod)
-        yield from self._sightings(state, sightings)
+        yield from self._sightings(state, sightings, self._document_done(response.meta, read))
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
         state = self._state(response)
         if response.status == 304:
-            self._document_read(response, state)
+            yield UrlBatchItem(state.outlet.name, [], self._document_done(response.meta, self._document_read(response)))
             return
         if response.status != 200:
+            yield from self._document_failed(response)
             return
         try:
             entries = parse_feed(response.body, response.url)
         except DiscoveryParseError as exc:
             self.logger.warning("not a feed: %s (%s)", response.url, exc)
             self.crawler.stats.inc_value("pressclips/bad_feeds")
+            yield from self._document_failed(response)
             return
-        self._document_read(response, state)
+        read = self._document_read(response)
         sightings: list[UrlSighting] = []
         for entry in entries:
             discovery = {k: v for k, v in {
                 "source": "feed", "title": entry.title, "published": iso(entry.published),
                 "updated": iso(entry.updated), "authors": entry.authors or None, "feed": response.url}.items() if v}
             self._sight(state, sightings, UrlSighting(entry.url, "feed", discovery), entry.published or entry.updated)
-        yield from self._sightings(state, sightings)
+        yield from self._sightings(state, sightings, self._document_done(response.meta, read))
 
     def _sight(self, state: OutletState, sightings: list[UrlSighting], sighting: UrlSighting,
                dated: datetime | None) -> None:
@@ -364,25 +354,45 @@ class PressSpider(scrapy.Spider):
     def parse_listing(self, response: Response) -> Iterator[Any]:
         """Homepage and section pages: archived, followed for links, never articles."""
         state = self._state(response)
-        yield self._page_item(response)
-        if response.status != 200 or not self._is_html(response):
+        yield page_item(response, self.states[response.meta["pc_outlet"]].outlet)
+        body = self._listing_body(response)
+        if body is None:
             return
         if response.meta.get("pc_via") == "start" and state.outlet.discover:
-            for url in find_feed_links(response.body, response.url):
+            for url in find_feed_links(body, response.url):
                 req = self._discovery_request(url, state, CaptureKind.FEED, self.parse_feed)
                 if req:
                     yield req
-        yield from self._follow_links(response, state)
+        yield from self._follow_links(response, body, state)
+
+    def _listing_body(self, response: Response) -> bytes | None:
+        """The HTML to follow links from: the body, or for a 304 the body of the capture it confirms
+        (unchanged links still lead to section and pagination pages that may have changed)."""
+        previous = response.meta.get("pc_previous")
+        if response.status == 304 and previous is not None:
+            # Read inline: one listing page from local disk, as small as the pages we parse anyway.
+            body = previous_body(self.runtime.config.archive.warc_dir, previous)
+            if body is None:
+                self.logger.warning("capture %d of %s unreadable: its links are not followed this run",
+                                    previous.capture_id, response.url)
+            return body
+        if response.status != 200 or not is_html(response):
+            return None
+        return response.body
 
     def parse_page(self, response: Response) -> Iterator[Any]:
         """Article candidates: extracted and stored. Their links are not followed: discovery
         comes from sitemaps, feeds, the homepage and section pages, which keeps the crawl
         bounded and avoids fetching every related-story and navigation link of every article."""
-        yield self._page_item(response)
+        yield page_item(response, self.states[response.meta["pc_outlet"]].outlet)
 
     def on_error(self, failure: Any) -> None:
         request = failure.request
         frontier_url = request.meta.get("pc_frontier_url")
+        if request.meta.get("pc_document"):
+            documents = self._document_done(request.meta, None)
+            if documents:  # the sitemap index this failed child completes
+                self.feeder.frontier_call(self.feeder.frontier.record_documents, request.meta["pc_outlet"], documents)
         fault = classify_failure(failure)
         # Back off, or give up on a URL robots.txt forbids, that loops, or that is over the size limit.
         give_up = bool(failure.check(IgnoreRequest)) or (fault is not None and fault.reason == "too-large")
@@ -395,56 +405,38 @@ class PressSpider(scrapy.Spider):
         record_fault(self.crawler, self.runtime, request, fault)
 
     # -- helpers -------------------------------------------------------------------------------
-    def _follow_links(self, response: Response, state: OutletState) -> Iterator[Any]:
+    def _follow_links(self, response: Response, body: bytes, state: OutletState) -> Iterator[Any]:
         depth = int(response.meta.get("pc_depth", 0)) + 1
         if depth > state.outlet.max_depth:
             return
         sightings: list[UrlSighting] = []
-        for url in extract_links(response.body, response.url):
-            if not state.outlet.allows(url):
+        links = [link for link in extract_link_cards(body, response.url) if state.outlet.allows(link.url)]
+        # An AMP or print copy linked next to its article is the same story: sight the article only.
+        wanted = set(without_copies([link.url for link in links]))
+        for link in links:
+            if link.url not in wanted:
+                self.crawler.stats.inc_value("pressclips/copies_not_followed")
                 continue
-            kind = "article" if _is_amp(url) else classify_url(url)
+            url = link.url
+            kind = "article" if is_amp_url(url) else classify_url(url)
             req = None
             if kind == "article":
-                sightings.append(UrlSighting(url, "link", {"source": "link", "referrer": response.url}))
+                discovery = {"source": "link", "referrer": response.url}
+                if link.updated:  # the teaser's date: a newer one announces an edit to the frontier
+                    discovery["updated"] = link.updated
+                sightings.append(UrlSighting(url, "link", discovery))
             elif kind == "listing":
                 req = self._listing_request(url, state, depth=depth, via="link")
             if req:
                 yield req
         yield from self._sightings(state, sightings)
 
-    def _sightings(self, state: OutletState, sightings: list[UrlSighting]) -> Iterable[Any]:
-        # Bounded batches: a 50,000-URL sitemap becomes many short transactions, not one huge one.
-        for start in range(0, len(sightings), SIGHTINGS_PER_BATCH):
-            yield UrlBatchItem(state.outlet.name, sightings[start:start + SIGHTINGS_PER_BATCH])
-
-    @staticmethod
-    def _is_html(response: Response) -> bool:
-        ctype = (_header(response, "Content-Type") or "").split(";")[0].strip().lower()
-        return ctype in HTML_TYPES or (not ctype and b"<html" in response.body[:2048].lower())
-
-    def _page_item(self, response: Response) -> PageItem:
-        meta = response.meta
-        pointer = meta.get("warc_pointer")
-        discovery = dict(meta.get("pc_discovery") or {})
-        if meta.get("pc_kind") == CaptureKind.LISTING:
-            discovery["kind"] = "listing"
-        return PageItem(
-            outlet=meta["pc_outlet"],
-            requested_url=meta.get("pc_frontier_url") or (meta.get("redirect_urls") or [response.url])[0],
-            final_url=response.url,
-            status=response.status,
-            content_type=_header(response, "Content-Type"),
-            body=response.body,
-            warc_record_id=pointer.record_id if pointer else "",
-            fetched_at=meta.get("fetched_at") or datetime.now(timezone.utc),
-            redirect_urls=list(meta.get("redirect_urls") or [])[1:],
-            etag=_header(response, "ETag"),
-            last_modified=_header(response, "Last-Modified"),
-            discovered_via=meta.get("pc_via"),
-            discovery=discovery,
-            revisit_of=meta.get("pc_revisit_of"),
-            warc_pointer=pointer,
-            recrawl=self.states[meta["pc_outlet"]].outlet.recrawl_delays if meta.get("pc_kind") == CaptureKind.PAGE else (),
-            truncated="dataloss" in (response.flags or ()),  # body shorter than its Content-Length
-        )
+    def _sightings(self, state: OutletState, sightings: list[UrlSighting],
+                   documents: list[DocumentRead] | None = None) -> Iterable[Any]:
+        """Bounded batches: a 50,000-URL sitemap becomes many short transactions, not one huge
+        one. ``documents`` ride on the last batch (alone when nothing was listed): they are
+        remembered as read only after every URL they listed is stored."""
+        batches = [sightings[start:start + SIGHTINGS_PER_BATCH]
+                   for start in range(0, len(sightings), SIGHTINGS_PER_BATCH)] or ([[]] if documents else [])
+        for i, batch in enumerate(batches):
+            yield UrlBatchItem(state.outlet.name, batch, list(documents or []) if i == len(batches) - 1 else [])

@@ -40,11 +40,6 @@ ALL = frozenset(SEEDS)
 # target -> (seeds it fails on today, why). See the module docstring; figures in the reasons are
 # from the run that set these entries.
 KNOWN_FAILURES: dict[str, tuple[frozenset[int], str]] = {
-    "conditional": (ALL, ("listing pages (homepage, section ?page=N, tag, author) are re-fetched without "
-                         "If-None-Match/If-Modified-Since although their ETag/Last-Modified is stored (23-30%)")),
-    "bytes": (frozenset({3}), "follows from the unconditional listing re-fetches and AMP downloads (17.6%)"),
-    "revisits": (ALL, ("a listing page re-fetched with a byte-identical body (same payload digest) is stored as a "
-                      "full response capture, never as a revisit record")),
     "gone": (ALL, ("removed articles are never re-requested in the next run (their recrawl schedule, anchored on "
                   "the publication date, is over, and leaving the sitemap/feed triggers nothing), so none is "
                   "marked gone")),

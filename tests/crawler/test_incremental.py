@@ -94,7 +94,8 @@ def test_revisits_are_conditional_and_recorded_as_revisit_records(two_runs: dict
         assert {"if-none-match", "if-modified-since"} & lowered, entry.path
     revisits = second.rows("SELECT c.url, c.warc_file, c.warc_offset, c.warc_length, o.url AS orig_url "
                            "FROM captures c JOIN captures o ON o.id = c.refers_to_id "
-                           "WHERE c.kind = 'revisit' AND c.run_id = 2")
+                           # articles' revisits: listing pages, sitemaps and feeds have their own (run 3's test)
+                           "WHERE c.kind = 'revisit' AND c.run_id = 2 AND c.article_id IS NOT NULL")
     assert len(revisits) >= len(site.articles) - len(added) - len(two_runs["edited"]) - 1
     for row in revisits[:10]:
         record = read_record(second.archive / "warcs", row.warc_file, row.warc_offset, row.warc_length)
@@ -143,6 +144,26 @@ def test_third_run_fetches_no_article_when_nothing_is_due_or_changed(two_runs: d
     assert (run.articles_new, run.articles_updated) == (0, 0)
     # the watermark: a sitemap index child whose lastmod has not moved is not fetched again
     assert json.loads(run.stats).get("pressclips/sitemaps_unchanged", 0) >= 1
+
+
+def test_third_run_revisits_every_listing_sitemap_and_feed(two_runs: dict) -> None:
+    """Nothing changed since run 2. The local site sends validators for articles only, so its
+    homepage, section pages, sitemaps and feeds come back in full: byte-identical, each becomes a
+    WARC revisit record (identical-payload-digest) of its last capture, not a second copy. (The
+    generated sites, which validate listings too, hold the conditional share: test_crawl_quality.)"""
+    third: Crawled = two_runs["third"]
+    site: LocalSite = two_runs["site"]
+    again = [e for e in site.requests[two_runs["log2"]:] if e.method == "GET" and not e.path.startswith("/robots.txt")]
+    captures = third.rows("SELECT c.url, c.kind, c.warc_file, c.warc_offset, c.warc_length, o.url AS orig_url "
+                          "FROM captures c LEFT JOIN captures o ON o.id = c.refers_to_id "
+                          "WHERE c.run_id = 3 AND c.kind NOT IN ('robots', 'redirect')")
+    revisits = [c for c in captures if c.kind == "revisit" and c.orig_url == c.url]
+    print(f"\nrun 3: {len(again)} requests, {len(captures)} captures, {len(revisits)} revisit records")
+    assert again and {e.status for e in again} == {200}
+    assert captures and len(revisits) == len(captures), [(c.url, c.kind) for c in captures if c not in revisits]
+    for row in revisits:
+        record = read_record(third.archive / "warcs", row.warc_file, row.warc_offset, row.warc_length)
+        assert record.warc_header("WARC-Profile").endswith("identical-payload-digest") and record.payload == b""
 
 
 def test_since_skips_old_sitemap_entries_without_fetching_them(tmp_path: Path) -> None:
