@@ -122,7 +122,8 @@ def check_names(settings: BaseSettings) -> None:
             close = difflib.get_close_matches(name[len(PREFIX):], sorted(k[len(PREFIX):] for k in known), n=1)
             if close:
                 raise ConfigError(f"unknown setting {name} (did you mean {PREFIX}{close[0]}?)")
-            raise ConfigError(f"unknown setting {name}", hint="the PRESSCLIPS_* settings are listed in crawler/settings.py")
+            raise ConfigError(f"unknown setting {name}",
+                              hint="the PRESSCLIPS_* settings are listed in crawler/settings.py")
 
 
 def check_scrapy_settings(settings: BaseSettings) -> None:

@@ -22,15 +22,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-
 from typing import ParamSpec, TypeVar
 
 from lxml import etree
 
 from archive.times import parse_date
 from crawler.safexml import (
-    DiscoveryParseError,
     GZIP_MAGIC,
+    DiscoveryParseError,
     absolute_url,
     child_named,
     children_named,

@@ -19,9 +19,9 @@ producing the cap rather than after allocating all of it; every failure surfaces
 
 from __future__ import annotations
 
-from html.entities import html5 as html5_entities
 import re
 import zlib
+from html.entities import html5 as html5_entities
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from lxml import etree

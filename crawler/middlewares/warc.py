@@ -19,9 +19,9 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro
 
-from archive.errors import WarcError
 from archive.db.kinds import CaptureKind
 from archive.db.records import CaptureRecord, PreviousCapture
+from archive.errors import WarcError
 from archive.warc.writer import HttpExchange, payload_digest
 from crawler.runtime import runtime_of
 
@@ -79,7 +79,7 @@ class WarcRecorderMiddleware:
             raise NotConfigured
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "WarcRecorderMiddleware":
+    def from_crawler(cls, crawler: Crawler) -> WarcRecorderMiddleware:
         return cls(crawler)
 
     def process_response(self, request: Request, response: Response) -> Response:

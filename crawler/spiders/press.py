@@ -214,7 +214,8 @@ class PressSpider(scrapy.Spider):
         headers = conditional_headers(due.etag, due.last_modified)
         if due.previous is not None:
             self.crawler.stats.inc_value("pressclips/recrawls")
-        return self._request(strip_tracking(due.url), state, CaptureKind.PAGE, self.parse_page, via=due.via or "frontier",
+        return self._request(strip_tracking(due.url), state, CaptureKind.PAGE, self.parse_page,
+                             via=due.via or "frontier",
                              discovery=due.discovery, headers=headers or None,
                              extra_meta={"pc_previous": due.previous, "pc_frontier_url": due.url})
 

@@ -14,10 +14,10 @@ from sqlalchemy import create_engine, text
 
 from archive.ops.lock import ArchiveLock
 from archive.warc.reader import read_record
-from tests.localsite import LocalSite
-from tests.crawler.test_crawl_e2e import run_cli
 from tests import conftest
+from tests.crawler.test_crawl_e2e import run_cli
 from tests.crawlkit import FAST, assert_clean_log, write_outlets
+from tests.localsite import LocalSite
 
 
 def count(engine, sql: str) -> int:  # noqa: ANN001

@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from archive.warc.reader import read_record
+from tests import conftest
 from tests.crawlkit import FAST, assert_clean_log, polite_outlets, write_outlets
 from tests.localsite import LocalSite
-from tests import conftest
 from tests.paths import REPO
 
 __all__ = ["FAST", "Crawled", "run_cli"]  # shared with the other crawl tests

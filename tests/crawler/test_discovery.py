@@ -18,10 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.safexml import DiscoveryParseError
-from crawler.discovery import FeedEntry, SitemapEntry, parse_feed, parse_robots_sitemaps, parse_sitemap, sniff
 from archive.times import parse_date
+from crawler.discovery import FeedEntry, SitemapEntry, parse_feed, parse_robots_sitemaps, parse_sitemap, sniff
 from crawler.links import classify_url, extract_links, find_feed_links
+from crawler.safexml import DiscoveryParseError
 from tests.paths import REPO, TESTS_DIR
 
 DATA = TESTS_DIR / "data" / "discovery"

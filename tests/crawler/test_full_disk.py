@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from archive.warc.reader import iter_records, read_record
-from tests.localsite import LocalSite
 from tests.crawler.test_crawl_e2e import run_cli
 from tests.crawlkit import FAST, assert_clean_log, write_outlets
+from tests.localsite import LocalSite
 
 
 @pytest.fixture

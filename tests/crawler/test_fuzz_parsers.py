@@ -28,12 +28,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archive.urls import is_http_url
-from crawler.safexml import DiscoveryParseError
-from crawler.discovery import FeedEntry, Sitemap, parse_feed, parse_robots_sitemaps, parse_sitemap, sniff
 from archive.times import parse_date
+from archive.urls import is_http_url
+from crawler.discovery import FeedEntry, Sitemap, parse_feed, parse_robots_sitemaps, parse_sitemap, sniff
 from crawler.links import extract_links, find_feed_links
-from crawler.safexml import MAX_SITEMAP_BYTES, gunzip, maybe_gunzip
+from crawler.safexml import MAX_SITEMAP_BYTES, DiscoveryParseError, gunzip, maybe_gunzip
 from tests.paths import REPO, TESTS_DIR
 
 DATA = TESTS_DIR / "data" / "discovery"

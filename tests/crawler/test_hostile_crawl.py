@@ -32,9 +32,9 @@ from crawler.faults import classify_failure
 from crawler.middlewares.redirect import RedirectLoop, TooManyRedirects, is_redirect_loop
 from crawler.middlewares.retry import parse_retry_after, retry_delay, retry_reason
 from crawler.traps import QueryVariantCap
+from tests import conftest
 from tests.crawlkit import FAST, assert_clean_log, write_outlets
 from tests.hostile_site import BLOCK_PAGES, CHARSET_PAGES, MEDIA, OUTLET, HostileSite, gzip_bomb
-from tests import conftest
 
 BACKOFF = 0.5
 TIMEOUT = 3

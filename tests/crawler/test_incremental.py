@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import text
 
 from archive.warc.reader import read_record
-from tests.localsite import LocalSite
-from tests.crawler.test_crawl_e2e import Crawled, run_cli
 from tests import conftest
+from tests.crawler.test_crawl_e2e import Crawled, run_cli
 from tests.crawlkit import FAST, assert_clean_log, write_outlets
+from tests.localsite import LocalSite
 
 
 def article_requests(site: LocalSite, since: int = 0) -> list:

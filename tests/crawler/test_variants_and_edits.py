@@ -14,8 +14,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +25,8 @@ from archive.db.engine import make_engine
 from archive.db.records import UrlSighting
 from archive.db.store import Store
 from archive.urls import identity_key
-from tests.crawler.test_crawl_e2e import FAST, Crawled, run_cli
 from tests import conftest
+from tests.crawler.test_crawl_e2e import FAST, Crawled, run_cli
 from tests.localsite import LocalSite, SiteArticle
 
 # A log line at ERROR or CRITICAL ("... [logger] ERROR: message"), not a setting named *ERROR*.

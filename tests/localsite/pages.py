@@ -267,7 +267,9 @@ def pdf(title: str) -> bytes:
 
 def jpeg() -> bytes:
     """A valid 8x8 grey baseline JPEG: one-symbol Huffman tables, one all-zero block."""
-    seg = lambda marker, payload: b"\xff" + marker + (len(payload) + 2).to_bytes(2, "big") + payload
+    def seg(marker: bytes, payload: bytes) -> bytes:
+        return b"\xff" + marker + (len(payload) + 2).to_bytes(2, "big") + payload
+
     one_code = bytes([1] + [0] * 15) + b"\x00"  # a single code of length 1 for symbol 0
     return (
         b"\xff\xd8"

@@ -94,7 +94,7 @@ def _robots(outlet: OutletSite) -> bytes:
         "User-agent: *\nDisallow: /private/\nAllow: /\n\n"
         f"Sitemap: {outlet.base_url}/sitemap_index.xml\n"
         f"Sitemap: {outlet.base_url}/news-sitemap.xml\n"
-    ).encode("utf-8")
+    ).encode()
 
 
 def _sitemap_halves(outlet: OutletSite) -> tuple[list[SiteArticle], list[SiteArticle]]:
