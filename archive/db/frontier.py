@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from archive.db.identity import due_when_redated, join_article, join_known_articles, plan_article_visit, source_dates
 from archive.db.kinds import CaptureKind
 from archive.db.models import Capture, UrlState
-from archive.db.recheck import RecheckQuota, recheck_ids
+from archive.db.recheck import RecheckQuota, recheck_dropped, recheck_ids
 from archive.db.records import DocumentState, DueUrl, PageResult, PreviousCapture, UrlSighting, Window
 from archive.db.session import Database
 from archive.times import parse_aware, utcnow
@@ -53,6 +53,7 @@ class DocumentRead:
     last_modified: str | None
     lastmod: datetime | None  # as the parent sitemap index gave it
     windowed: bool  # read with --since/--until: entries outside the window were skipped
+    read_at: datetime | None = None  # when the response arrived (before its URLs were recorded)
 
 
 @dataclass(frozen=True)
@@ -258,7 +259,14 @@ class Frontier:
                 self._record_document(session, outlet_id, doc, now)
 
     def _record_document(self, session: Session, outlet_id: int | None, doc: DocumentRead, now: datetime) -> None:
-        discovery = {"lastmod": doc.lastmod.isoformat() if doc.lastmod else None, "windowed": doc.windowed}
+        discovery: dict[str, Any] = {"lastmod": doc.lastmod.isoformat() if doc.lastmod else None,
+                                     "windowed": doc.windowed}
+        if doc.status == 200 and not doc.windowed and doc.read_at is not None:
+            # A full read: what it no longer lists is re-checked (archive.db.recheck.recheck_dropped).
+            before = session.scalar(select(UrlState.discovery).where(UrlState.url == doc.url))
+            previous_read = parse_aware((before or {}).get("read_at"))
+            recheck_dropped(session, outlet_id, doc.url, previous_read, doc.read_at, now)
+            discovery["read_at"] = doc.read_at.isoformat()
         values: dict[str, Any] = {"last_seen": now, "last_fetched_at": now, "last_status": doc.status,
                                   "etag": doc.etag, "last_modified": doc.last_modified, "discovery": discovery,
                                   "discovered_via": DOCUMENT_VIA}

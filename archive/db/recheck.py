@@ -14,10 +14,10 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from archive.db.models import UrlState
+from archive.db.models import Article, UrlState
 
 # A page fetched less than this long ago is not worth a re-check yet: without it, a small outlet
 # would have every article asked for again by each run, however often cron starts one.
@@ -68,3 +68,30 @@ def recheck_ids(session: Session, outlet_id: int | None, run_id: int, limit: int
 
 
 __all__ = ["RECHECK_AFTER", "RecheckQuota", "recheck_ids"]
+
+
+def recheck_dropped(session: Session, outlet_id: int | None, document: str, previous_read: datetime | None,
+                    read_at: datetime, now: datetime) -> int:
+    """Make due, once, the fetched articles that ``document`` (a sitemap or feed read in full) listed
+    at its previous full read but no longer lists: a removed or unpublished article leaves its
+    sitemap and feed first, and only a re-check can see its 404/410. An article that merely rolled
+    off a feed costs one conditional request (a 304) in its lifetime.
+
+    Listed at the previous read = first sighted there and seen since ``previous_read``; not listed
+    now = not seen since this read began (``read_at``: sightings of a read are recorded after its
+    response arrived). Without a previous full read nothing is due: an archive older than this
+    rule would otherwise re-check every article that ever left a feed at once.
+    """
+    if previous_read is None or previous_read >= read_at:
+        return 0
+    source = or_(UrlState.discovery["sitemap"].as_string() == document,
+                 UrlState.discovery["feed"].as_string() == document)
+    gone = exists().where(Article.id == UrlState.article_id, Article.gone.is_(True))
+    result = session.execute(
+        update(UrlState)
+        .where(UrlState.outlet_id == outlet_id, source, UrlState.fetch_count > 0, ~gone,
+               UrlState.last_seen >= previous_read, UrlState.last_seen < read_at,
+               or_(UrlState.next_due_at.is_(None), UrlState.next_due_at > now))
+        .values(next_due_at=now)
+        .execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0) or 0)

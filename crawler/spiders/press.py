@@ -28,7 +28,7 @@ URLs.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -158,7 +158,8 @@ class PressSpider(scrapy.Spider):
     def _document_read(self, response: Response) -> DocumentRead:
         return DocumentRead(response.meta.get("pc_document") or response.url, response.status,
                             _header(response, "ETag"), _header(response, "Last-Modified"),
-                            _when(response.meta.get("pc_lastmod")), self.window.active)
+                            _when(response.meta.get("pc_lastmod")), self.window.active,
+                            response.meta.get("fetched_at") or datetime.now(timezone.utc))
 
     def _document_done(self, meta: dict[str, Any], read: DocumentRead | None) -> list[DocumentRead]:
         """A sitemap or feed is read (``read``) or failed (None): what to remember now, in order."""
