@@ -261,11 +261,11 @@ class Frontier:
     def _record_document(self, session: Session, outlet_id: int | None, doc: DocumentRead, now: datetime) -> None:
         discovery: dict[str, Any] = {"lastmod": doc.lastmod.isoformat() if doc.lastmod else None,
                                      "windowed": doc.windowed}
+        # The last full read; a full read re-checks what it no longer lists (archive.db.recheck).
+        before = session.scalar(select(UrlState.discovery).where(UrlState.url == doc.url)) or {}
+        discovery["read_at"] = before.get("read_at")
         if doc.status == 200 and not doc.windowed and doc.read_at is not None:
-            # A full read: what it no longer lists is re-checked (archive.db.recheck.recheck_dropped).
-            before = session.scalar(select(UrlState.discovery).where(UrlState.url == doc.url))
-            previous_read = parse_aware((before or {}).get("read_at"))
-            recheck_dropped(session, outlet_id, doc.url, previous_read, doc.read_at, now)
+            recheck_dropped(session, outlet_id, doc.url, parse_aware(before.get("read_at")), doc.read_at, now)
             discovery["read_at"] = doc.read_at.isoformat()
         values: dict[str, Any] = {"last_seen": now, "last_fetched_at": now, "last_status": doc.status,
                                   "etag": doc.etag, "last_modified": doc.last_modified, "discovery": discovery,

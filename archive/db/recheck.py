@@ -80,18 +80,25 @@ def recheck_dropped(session: Session, outlet_id: int | None, document: str, prev
     Listed at the previous read = first sighted there and seen since ``previous_read``; not listed
     now = not seen since this read began (``read_at``: sightings of a read are recorded after its
     response arrived). Without a previous full read nothing is due: an archive older than this
-    rule would otherwise re-check every article that ever left a feed at once.
+    rule would otherwise re-check every article that ever left a feed at once. A re-checked row
+    keeps ``discovery["left"]``: its re-check fetch would otherwise look like a listing next time.
     """
     if previous_read is None or previous_read >= read_at:
         return 0
     source = or_(UrlState.discovery["sitemap"].as_string() == document,
                  UrlState.discovery["feed"].as_string() == document)
     gone = exists().where(Article.id == UrlState.article_id, Article.gone.is_(True))
-    result = session.execute(
-        update(UrlState)
+    rows = session.execute(
+        select(UrlState.id, UrlState.discovery)
         .where(UrlState.outlet_id == outlet_id, source, UrlState.fetch_count > 0, ~gone,
                UrlState.last_seen >= previous_read, UrlState.last_seen < read_at,
-               or_(UrlState.next_due_at.is_(None), UrlState.next_due_at > now))
-        .values(next_due_at=now)
-        .execution_options(synchronize_session=False))
-    return int(getattr(result, "rowcount", 0) or 0)
+               or_(UrlState.next_due_at.is_(None), UrlState.next_due_at > now))).all()
+    made_due = 0
+    for row_id, discovery in rows:
+        if (discovery or {}).get("left") == document:
+            continue  # re-checked already: its fetch since then is what made it look listed
+        session.execute(update(UrlState).where(UrlState.id == row_id)
+                        .values(next_due_at=now, discovery={**(discovery or {}), "left": document})
+                        .execution_options(synchronize_session=False))
+        made_due += 1
+    return made_due

@@ -111,3 +111,35 @@ def test_schedule_without_a_publication_date_counts_from_first_sight(store: Stor
     assert url_row(store, url).next_due_at == first_seen + timedelta(hours=6)
     page(store, 3, url, undated, when=first_seen + timedelta(days=2), recrawl=schedule)
     assert url_row(store, url).next_due_at is None  # the schedule ended: from now on, re-checks only
+
+
+def test_an_article_that_leaves_its_sitemap_is_rechecked_once(store: Store) -> None:
+    from archive.db.frontier import DocumentRead
+    from archive.db.models import UrlState
+
+    f = store.frontier
+    sitemap = f"{HOME}/sitemap.xml"
+    kept, dropped = f"{HOME}/news/kept", f"{HOME}/news/dropped"
+
+    def read(at: timedelta, listed: list[str], *, windowed: bool = False) -> None:
+        read_at = T0 + at
+        f.add("outlet", [UrlSighting(u, "sitemap", {"source": "sitemap", "sitemap": sitemap}) for u in listed],
+              read_at + timedelta(seconds=5))
+        f.record_documents("outlet", [DocumentRead(sitemap, 200, '"s"', None, None, windowed, read_at)],
+                           read_at + timedelta(seconds=10))
+
+    def due(url: str) -> bool:
+        with Session(store.engine) as session:
+            return session.scalar(select(UrlState.next_due_at).where(UrlState.url == url)) is not None
+
+    read(timedelta(0), [kept, dropped])
+    for n, url in enumerate((kept, dropped)):
+        page(store, n + 1, url, article(f"Listed article {n}. " * 20), when=T0 + timedelta(minutes=1))
+    assert not due(kept) and not due(dropped)  # fetched, no visit planned (corpus dates are old)
+    read(timedelta(hours=1), [kept], windowed=True)  # --since/--until: a partial read says nothing
+    assert not due(dropped)
+    read(timedelta(hours=2), [kept])  # a full read without it: re-check it
+    assert due(dropped) and not due(kept)
+    page(store, 3, dropped, article("Listed article 1. " * 20), when=T0 + timedelta(hours=2, minutes=1))
+    read(timedelta(hours=3), [kept])  # still not listed: once is enough
+    assert not due(dropped)
