@@ -12,7 +12,7 @@ from urllib.parse import quote
 from sqlalchemy import Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from archive.db.fts import FTS_TABLE
 from archive.db.models import SCHEMA_VERSION, Base, Meta
@@ -201,7 +201,3 @@ def _add_missing_columns(engine: Engine) -> None:
                     conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
             for index in table.indexes:
                 index.create(conn, checkfirst=True)
-
-
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
