@@ -199,6 +199,18 @@ class ArticleVersion(Base):
     changes: Mapped[list[str] | None] = mapped_column(JSON, default=list)
 
 
+class Watchlist(Base):
+    """A named set of search queries (a film, its cast, its director) that ``pressclips report`` reads;
+    ``last_report_at`` is when its last report was made, so the next one can list what is new since."""
+
+    __tablename__ = "watchlists"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    queries: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_report_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 Index("ix_captures_warc", Capture.warc_file, Capture.warc_offset)
 # An identical text on the same outlet is the same article: found by hash before a new article row.
 Index("ix_versions_content_hash", ArticleVersion.content_hash)

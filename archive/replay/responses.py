@@ -41,3 +41,8 @@ def html_response(page: str, status: int = 200) -> Response:
 def replay_path(timestamp: str, url: str, modifier: str = "") -> str:
     """The path this server replays ``url`` at ``timestamp`` under."""
     return f"/{timestamp}{modifier}/{url}"
+
+
+def article_path(article_id: int) -> str:
+    """The path of this server's page for one article (its versions and captures)."""
+    return f"/article/{article_id}"
