@@ -10,7 +10,7 @@ into ``<mark>`` only after escaping.
 from __future__ import annotations
 
 import html
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -20,8 +20,10 @@ from archive.errors import ConfigError
 from archive.replay.lookup import CaptureNotFound
 from archive.replay.responses import Response, html_response, replay_path
 from archive.replay.target import timestamp14
+from archive.times import parse_user_date
 
 PAGE_SIZE = 20
+FILTER_FIELDS = ("outlet", "author", "language", "published_from", "published_to")
 _STYLE = """
 body{font:16px/1.45 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
 a{color:#0645ad} h1 a{color:inherit;text-decoration:none} mark{background:#ffe58a}
@@ -30,6 +32,25 @@ form{margin:1rem 0} input[type=search]{width:70%;font-size:1rem;padding:.3rem}
 td,th{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #ddd;vertical-align:top;font-size:.92rem}
 .facets a{margin-right:.8rem} .error{color:#a00} pre{white-space:pre-wrap}
 """
+
+
+def search_filters(filters: dict[str, str]) -> Any:
+    """The search page's filters as ``SearchFilters``; dates as the CLI takes them, ``published_to``
+    inclusive of its day (what a date picker means). A malformed date is a ``ConfigError`` (HTTP 400)."""
+    from archive.query.search import SearchFilters
+
+    dates: dict[str, datetime | None] = {}
+    for name in ("published_from", "published_to"):
+        value = filters.get(name, "")
+        try:
+            dates[name] = parse_user_date(value) if value else None
+        except ValueError:
+            raise ConfigError(f"{name.replace('_', ' ')}: not a date: {value[:40]!r}") from None
+    if dates["published_to"] is not None and len(filters["published_to"]) == 10:
+        dates["published_to"] += timedelta(days=1)
+    return SearchFilters(outlet=filters.get("outlet") or None, author=filters.get("author") or None,
+                         language=filters.get("language") or None, published_from=dates["published_from"],
+                         published_to=dates["published_to"])
 
 
 def esc(value: Any) -> str:
@@ -59,36 +80,44 @@ class ArchivePages:
 
     def index(self, query_string: str) -> Response:
         try:
-            params = parse_qs(query_string, errors="strict", max_num_fields=10)
+            params = parse_qs(query_string, errors="strict", max_num_fields=20)
         except (UnicodeDecodeError, ValueError):
             raise ConfigError("the query string is not valid UTF-8 form data") from None
         q = params.get("q", [""])[0][:500]
-        outlet = params.get("outlet", [""])[0][:200] or None
+        filters = {name: params.get(name, [""])[0][:200].strip() for name in FILTER_FIELDS}
         page_text = params.get("page", ["1"])[0]
         page = int(page_text) if page_text.isdigit() and 0 < int(page_text) <= 10_000 else 1
         form = ('<form action="/" method="get"><input type="search" name="q" value="' + esc(q)
                 + '" placeholder="words, &quot;a phrase&quot;, -exclude, OR" autofocus> '
-                + (f'<input type="hidden" name="outlet" value="{esc(outlet)}">' if outlet else "")
-                + "<button>Search</button></form>")
+                + (f'<input type="hidden" name="outlet" value="{esc(filters["outlet"])}">' if filters["outlet"] else "")
+                + "<button>Search</button><div class=meta>"
+                + f'author <input name="author" size=14 value="{esc(filters["author"])}"> '
+                + f'language <input name="language" size=4 value="{esc(filters["language"])}"> '
+                + f'published from <input type="date" name="published_from" value="{esc(filters["published_from"])}"> '
+                + f'to <input type="date" name="published_to" value="{esc(filters["published_to"])}"> '
+                + (f'· <a href="/report?{esc(urlencode({"q": q}))}">coverage report</a>' if q.strip() else "")
+                + "</div></form>")
         try:
-            body = self._results(q, outlet, page)
+            body = self._results(q, filters, page)
             status = 200
         except ConfigError as exc:  # a query the syntax cannot use: say so on the page
             body, status = f'<p class="error">{esc(exc)}</p>', 400
         return html_response(_page(f"{q} – pressclips" if q else "pressclips archive", form + body), status)
 
-    def _results(self, q: str, outlet: str | None, page: int) -> str:
-        from archive.query.search import HIGHLIGHT, SearchFilters, search
+    def _results(self, q: str, filters: dict[str, str], page: int) -> str:
+        from archive.query.search import HIGHLIGHT, search
 
-        result = search(self.engine, q, SearchFilters(outlet=outlet), limit=PAGE_SIZE,
+        outlet = filters["outlet"] or None
+        result = search(self.engine, q, search_filters(filters), limit=PAGE_SIZE,
                         offset=(page - 1) * PAGE_SIZE, facets=True)
         start, end = HIGHLIGHT
         heading = (f"{result.total}{'+' if result.total_capped else ''} articles" if q
                    else "Newest articles")
         parts = [f"<p class=meta>{esc(heading)}" + (f" from {esc(outlet)}" if outlet else "") + "</p>"]
+        base = {"q": q, **{k: v for k, v in filters.items() if v}}
         outlets = result.facets.get("outlet", {}) if result.facets else {}
         if outlets:
-            links = [f'<a href="/?{esc(urlencode({"q": q, "outlet": name}))}">{esc(name)} ({n})</a>'
+            links = [f'<a href="/?{esc(urlencode({**base, "outlet": name}))}">{esc(name)} ({n})</a>'
                      for name, n in sorted(outlets.items(), key=lambda kv: (-kv[1], kv[0]))]
             parts.append('<p class="facets meta">Outlets: ' + "".join(links) + "</p>")
         for hit in result.hits:
@@ -102,7 +131,6 @@ class ArchivePages:
         if not result.hits:
             parts.append("<p>Nothing found.</p>")
         nav = []
-        base = {"q": q, **({"outlet": outlet} if outlet else {})}
         if page > 1:
             nav.append(f'<a href="/?{esc(urlencode({**base, "page": page - 1}))}">Previous</a>')
         if page * PAGE_SIZE < result.total:

@@ -42,6 +42,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from archive.errors import ConfigError, PressclipsError, WarcError
 from archive.replay.lookup import CaptureNotFound, Replayer, Resolved, dechunk
 from archive.replay.pages import ArchivePages
+from archive.replay.reportpage import ReportPage
 from archive.replay.responses import (
     ARCHIVED_CSP,
     COMMON_HEADERS,
@@ -75,6 +76,7 @@ class ReplayApp:
         if pages is None:
             pages = ArchivePages(replayer.engine)
         self.pages = pages
+        self.report_page = ReportPage(replayer.engine)
 
     def handle(self, target: str) -> Response:
         try:
@@ -104,6 +106,8 @@ class ReplayApp:
             raise ConfigError("the path is not valid UTF-8") from None
         if path == "/":
             return self.pages.index(query)
+        if path == "/report":
+            return self.report_page.render(query)
         if m := _ARTICLE.match(path):
             return self.pages.article(int(m.group(1)))
         if path in ("/favicon.ico", "/robots.txt"):
