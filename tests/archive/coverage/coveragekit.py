@@ -17,9 +17,11 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 
 from archive.db.engine import make_engine
+from archive.db.kinds import CaptureKind
 from archive.db.store import CaptureRecord, PageResult, Store
 from archive.extract.markup import content_hash
 from archive.extract.result import Extraction
+from archive.warc.reader import WarcPointer
 from archive.warc.writer import HttpExchange, WarcWriter
 
 OUTLETS = [("Variety Wire", "https://variety.example/", ["variety.example"]),
@@ -81,26 +83,35 @@ EXPECTED = {
 
 
 class CoverageArchive:
-    def __init__(self, database_url: str, root: Path) -> None:
+    def __init__(self, database_url: str, root: Path, outlets: list[tuple[str, str, list[str]]] = OUTLETS) -> None:
         self.database_url = database_url
         self.root = root
+        self.outlets = outlets
         self.engine: Engine = make_engine(database_url)
         self.store = Store(self.engine)
-        self.store.ensure_outlets(OUTLETS)
+        self.store.ensure_outlets(outlets)
         self.writer = WarcWriter(root / "warcs")
         self.ids: dict[str, int] = {}
 
-    def add(self, item: Item, when: datetime = SEEN) -> int:
-        host = next(home for name, home, _ in OUTLETS if name == item.outlet).rstrip("/")
-        url = host + item.path
-        html = f"<html><head><title>{item.title}</title></head><body><p>{item.body}</p></body></html>".encode()
+    def archived(self, outlet: str, path: str, body: str, when: datetime, kind: CaptureKind | None = None) -> WarcPointer:
+        """A response archived as the crawler does: a WARC record and its capture row."""
+        url = self.url(outlet, path)
         pointer = self.writer.write_exchange(HttpExchange(
             url=url, method="GET", request_headers=[("Accept", "text/html")], status=200, reason="OK",
-            http_version="HTTP/1.1", response_headers=[("Content-Type", "text/html; charset=utf-8")], body=html,
-            fetched_at=when))
+            http_version="HTTP/1.1", response_headers=[("Content-Type", "text/html; charset=utf-8")],
+            body=f"<html><body><p>{body}</p></body></html>".encode(), fetched_at=when))
         self.writer.close()
         self.store.add_capture(CaptureRecord(url=url, fetched_at=when, status=200, mime="text/html", pointer=pointer,
-                                             outlet=item.outlet))
+                                             outlet=outlet, kind=kind))
+        return pointer
+
+    def url(self, outlet: str, path: str) -> str:
+        return next(home for name, home, _ in self.outlets if name == outlet).rstrip("/") + path
+
+    def add(self, item: Item, when: datetime = SEEN) -> int:
+        """One article page fetched at ``when``: archived, extracted as ``item`` says, stored."""
+        url = self.url(item.outlet, item.path)
+        pointer = self.archived(item.outlet, item.path, item.body, when)
         extraction = Extraction(is_article=True, reason=None, title=item.title, authors=list(item.authors),
                                 published=item.published, language="en", text=item.body,
                                 content_hash=content_hash(item.body))
