@@ -160,12 +160,13 @@ def _outlet_weeks(name: str, versions: list[_Version], pages: dict[date, list[in
         }
         health = WeekHealth(outlet=name, week=iso_week(week), start=week, articles=len(members), shares=shares,
                             pages=judged)
-        _judge(health, baseline_weeks, rule)
+        judge_week(health, baseline_weeks, rule)
         history.append(health)
     return history
 
 
-def _judge(health: WeekHealth, baseline: list[WeekHealth], rule: HealthRule) -> None:
+def judge_week(health: WeekHealth, baseline: list[WeekHealth], rule: HealthRule) -> None:
+    """Set ``judged``, ``baseline`` and ``flags`` of ``health`` against the outlet's usable ``baseline`` weeks."""
     if len(baseline) < rule.min_baseline_weeks:
         return
     if health.articles >= rule.min_articles:
