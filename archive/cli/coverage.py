@@ -49,7 +49,13 @@ def watch_group() -> None:
 @friendly
 def watch_add(name: str, queries: tuple[str, ...], archive_dir: Path | None, database_url: str | None) -> None:
     """Add watchlist NAME: each QUERY (quoted, in search syntax) is one query; an article matching
-    any of them is coverage. NAME: letters, digits, '.', '_', '-'."""
+    any of them is coverage. NAME: letters, digits, '.', '_', '-'.
+
+    \b
+    Examples:
+      pressclips watch add poor-things '"poor things"' '"emma stone"' lanthimos
+      pressclips watch add bugonia bugonia --archive /srv/pressclips
+    """
     from archive.coverage.watchlists import add_watchlist, check_name
 
     check_name(name)  # before the archive is opened: a typo is reported first
@@ -64,7 +70,13 @@ def watch_add(name: str, queries: tuple[str, ...], archive_dir: Path | None, dat
 @database_option
 @friendly
 def watch_list(fmt: str, archive_dir: Path | None, database_url: str | None) -> None:
-    """List the watchlists with their queries and last report."""
+    """List the watchlists with their queries and last report.
+
+    \b
+    Examples:
+      pressclips watch list
+      pressclips watch list --json
+    """
     from archive.coverage.watchlists import list_watchlists
 
     with open_archive(archive_dir, database_url) as archive:
@@ -80,7 +92,12 @@ def watch_list(fmt: str, archive_dir: Path | None, database_url: str | None) -> 
 @database_option
 @friendly
 def watch_rm(name: str, archive_dir: Path | None, database_url: str | None) -> None:
-    """Remove watchlist NAME (the articles stay; only the list of queries goes)."""
+    """Remove watchlist NAME (the articles stay; only the list of queries goes).
+
+    \b
+    Examples:
+      pressclips watch rm poor-things
+    """
     from archive.coverage.watchlists import check_name, remove_watchlist
 
     check_name(name)

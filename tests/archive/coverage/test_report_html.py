@@ -24,7 +24,7 @@ from archive.coverage.charts import CHART_BACKGROUND, PALETTE
 from archive.replay import Replayer, make_server
 from tests.archive.coverage.coveragekit import CoverageArchive, build
 from tests.browserkit import ink_fraction, load_image, screenshot
-from tests.conftest import run_cli
+from tests.conftest import invoke_cli, run_cli
 
 WIRE_REPLAY = "/20261113090000/https://variety.example/film/bugonia-wraps"
 BACKGROUND = tuple(int(CHART_BACKGROUND[i:i + 2], 16) for i in (1, 3, 5))
@@ -34,8 +34,8 @@ BACKGROUND = tuple(int(CHART_BACKGROUND[i:i + 2], 16) for i in (1, 3, 5))
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CoverageArchive]:
     root = tmp_path_factory.mktemp("report-html")
     built = build(f"sqlite:///{root / 'pressclips.sqlite3'}", root)
-    added = run_cli("watch", "add", "bugonia", "bugonia", '"emma stone"', "--archive", str(root))
-    assert added.returncode == 0, added.stderr
+    added = invoke_cli("watch", "add", "bugonia", "bugonia", '"emma stone"', "--archive", str(root))
+    assert added.exit_code == 0, added.output
     yield built
     built.close()
 
@@ -105,7 +105,7 @@ def test_html_report_file_renders_with_charts(archive: CoverageArchive, tmp_path
 
 
 def test_replay_server_report_page(archive: CoverageArchive, server: str, tmp_path: Path) -> None:
-    before = run_cli("watch", "list", "--json", "--archive", str(archive.root)).stdout
+    before = invoke_cli("watch", "list", "--json", "--archive", str(archive.root)).stdout
     status, page, headers = get(server + "/report?w=bugonia&by=week")
     assert status == 200 and headers["Content-Type"].startswith("text/html")
     assert page.count("<svg") == 2 and "Coverage: bugonia" in page and "2026-W45" in page
@@ -118,7 +118,7 @@ def test_replay_server_report_page(archive: CoverageArchive, server: str, tmp_pa
     status, narrowed, _ = get(server + "/report?q=bugonia&since=2026-11-03&until=2026-11-05")
     assert status == 200 and "<b>2</b>pieces" in narrowed
     # viewing the page does not count as the watchlist's last report
-    assert run_cli("watch", "list", "--json", "--archive", str(archive.root)).stdout == before
+    assert invoke_cli("watch", "list", "--json", "--archive", str(archive.root)).stdout == before
 
 
 def test_search_page_filters(archive: CoverageArchive, server: str) -> None:
