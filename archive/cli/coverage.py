@@ -2,7 +2,8 @@
 (registered by ``register``).
 
 ``report`` reads like the other read commands; for a watchlist it then records the report's time
-(``--no-record`` leaves it), which is what "new since the last report" counts from. Terminal tables
+(``--no-record`` leaves it), which is what "new since the last report" counts from. On an archive it
+cannot write (a read-only mount) the report is still made, with a one-line warning. Terminal tables
 by default; ``--json`` is the whole report, ``--csv``/``--jsonl`` the table ``--by`` chooses;
 ``--html FILE`` a self-contained page with charts (matplotlib, the ``[reports]`` extra), written
 atomically.
@@ -19,7 +20,7 @@ import click
 
 from archive.cli.kit import archive_option, database_option, friendly, open_archive, parse_when
 from archive.cli.output import Listing, output_options, print_table, render
-from archive.errors import ConfigError
+from archive.errors import ConfigError, PressclipsError
 
 BY_CHOICES = ("outlet", "day", "week", "author")  # archive.coverage.report.BY_CHOICES, kept import-free here
 DEFAULT_REPLAY_BASE = "http://127.0.0.1:8080"  # pressclips replay serve's default address
@@ -198,8 +199,12 @@ def report_command(subject: tuple[str, ...], since: str | None, until: str | Non
         render(Listing(report.breakdown(), report.breakdown_columns(), document=document,
                        table=lambda: _report_table(report)), fmt)
     if watchlist is not None and not no_record:
-        with open_archive(archive_dir, database_url, write=True) as archive:
-            mark_reported(archive.engine, watchlist.name, generated_at)
+        try:
+            with open_archive(archive_dir, database_url, write=True) as archive:
+                mark_reported(archive.engine, watchlist.name, generated_at)
+        except PressclipsError as exc:  # a read-only archive still gets its report; only the bookmark is lost
+            click.echo(f"pressclips: warning: this report was not recorded as the last of {watchlist.name} ({exc})",
+                       err=True)
 
 
 def _report_table(report: Any) -> None:

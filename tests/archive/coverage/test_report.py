@@ -148,3 +148,25 @@ def test_no_archive_and_missing_matplotlib(tmp_path: Path, monkeypatch: pytest.M
         assert cli(archive, "report", "bugonia").exit_code == 0  # tables need no matplotlib
     finally:
         archive.close()
+
+
+def test_read_only_archive(tmp_path: Path, read_only_copy: Any) -> None:
+    """Reports and health read a read-only archive; only the watchlist's bookmark cannot be kept."""
+    root = tmp_path / "archive"
+    root.mkdir()
+    archive = build(f"sqlite:///{root / 'pressclips.sqlite3'}", root)
+    assert cli(archive, "watch", "add", "bugonia", "bugonia").exit_code == 0
+    archive.close()  # checkpoints the WAL: the copy is the whole database
+    ro = read_only_copy(root)
+
+    def ro_cli(*args: str) -> Any:
+        return invoke_cli(*args, "--archive", str(ro))
+
+    result = ro_cli("report", "bugonia", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["totals"]["pieces"] == 5
+    assert result.stderr.startswith("pressclips: warning: this report was not recorded") and result.stderr.count("\n") == 1
+    assert ro_cli("report", "bugonia", "--no-record").stderr == ""
+    assert ro_cli("watch", "list").exit_code == 0 and ro_cli("health").exit_code == 0
+    refused = ro_cli("watch", "add", "other", "query")
+    assert refused.exit_code in (1, 2) and refused.stderr.count("\n") == 1 and "Traceback" not in refused.output
