@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from typing import Any
 
 from archive.coverage.report import CoverageReport
@@ -19,6 +20,8 @@ from archive.errors import ConfigError
 CHART_BACKGROUND = "#f7f7f2"  # the charts' own background: the browser test finds the chart areas by it
 MAX_SERIES = 8  # outlets drawn on their own in the timeline; the rest are stacked as "others"
 MAX_BARS = 15  # outlets in the pickups chart
+# matplotlib's rc settings are process-global and the replay server draws from several threads.
+_DRAWING = threading.Lock()
 _PROLOG = re.compile(r"^.*?(?=<svg)", re.S)
 # Colour-blind-safe (Okabe-Ito), then grey for "others".
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000", "#999999")
@@ -35,6 +38,17 @@ def require_matplotlib() -> Any:
 
 def timeline_svg(report: CoverageReport) -> str:
     """Pieces per day or week, stacked by outlet (the largest ``MAX_SERIES``, the rest as "others")."""
+    with _DRAWING:
+        return _timeline_svg(report)
+
+
+def pickups_svg(report: CoverageReport) -> str:
+    """Pieces per outlet, the largest first (at most ``MAX_BARS`` outlets)."""
+    with _DRAWING:
+        return _pickups_svg(report)
+
+
+def _timeline_svg(report: CoverageReport) -> str:
     require_matplotlib()
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
@@ -65,8 +79,7 @@ def timeline_svg(report: CoverageReport) -> str:
     return _svg(figure)
 
 
-def pickups_svg(report: CoverageReport) -> str:
-    """Pieces per outlet, the largest first (at most ``MAX_BARS`` outlets)."""
+def _pickups_svg(report: CoverageReport) -> str:
     require_matplotlib()
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator

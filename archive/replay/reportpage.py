@@ -14,11 +14,10 @@ from urllib.parse import parse_qs
 
 from sqlalchemy import Engine
 
+from archive.coverage.report import BY_CHOICES
 from archive.errors import ConfigError
 from archive.replay.responses import Response, html_response
 from archive.times import parse_user_date, utcnow
-
-BY_CHOICES = ("outlet", "day", "week", "author")
 
 
 def _esc(value: object) -> str:

@@ -170,3 +170,10 @@ def test_read_only_archive(tmp_path: Path, read_only_copy: Any) -> None:
     assert ro_cli("watch", "list").exit_code == 0 and ro_cli("health").exit_code == 0
     refused = ro_cli("watch", "add", "other", "query")
     assert refused.exit_code in (1, 2) and refused.stderr.count("\n") == 1 and "Traceback" not in refused.output
+
+
+def test_the_cli_offers_the_reports_own_breakdowns() -> None:
+    from archive.cli.coverage import BY_CHOICES as CLI_CHOICES
+    from archive.coverage.report import BY_CHOICES
+
+    assert CLI_CHOICES == BY_CHOICES  # the CLI keeps its own copy so that --help imports no database code
