@@ -65,7 +65,7 @@ def _timeline_svg(report: CoverageReport) -> str:
     positions = list(range(len(labels)))
     for index, (name, values) in enumerate(series.items()):
         colour = PALETTE[-1] if name == "others" else PALETTE[index % (len(PALETTE) - 1)]
-        axes.bar(positions, values, bottom=bottom, label=name, color=colour, width=0.8)
+        axes.bar(positions, values, bottom=bottom, label=_plain(name), color=colour, width=0.8)
         bottom = [b + v for b, v in zip(bottom, values)]
     step = max(1, len(labels) // 12)  # at most ~12 tick labels, whatever the span
     axes.set_xticks(positions[::step], labels[::step], rotation=30, ha="right", fontsize=8)
@@ -89,7 +89,7 @@ def _pickups_svg(report: CoverageReport) -> str:
     axes = figure.add_subplot(facecolor=CHART_BACKGROUND)
     positions = list(range(len(rows)))[::-1]  # the largest on top
     axes.barh(positions, [row["pieces"] for row in rows], color=PALETTE[0], height=0.7)
-    axes.set_yticks(positions, [row["outlet"] for row in rows], fontsize=9)
+    axes.set_yticks(positions, [_plain(row["outlet"]) for row in rows], fontsize=9)
     for position, row in zip(positions, rows):
         axes.annotate(f" {row['pieces']}", (row["pieces"], position), va="center", fontsize=8)
     axes.set_xlabel("pieces (pickups)")
@@ -98,6 +98,11 @@ def _pickups_svg(report: CoverageReport) -> str:
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     return _svg(figure)
+
+
+def _plain(label: str) -> str:
+    """A label drawn as written: matplotlib reads text between two ``$`` as math and fails on bad math."""
+    return label.replace("$", r"\$")
 
 
 def _svg(figure: Any) -> str:
