@@ -53,6 +53,13 @@ def search_filters(filters: dict[str, str]) -> Any:
                          published_to=dates["published_to"])
 
 
+def report_params(q: str, filters: dict[str, str]) -> dict[str, str]:
+    """The coverage report of this search: its query and publication window (the report page's own form
+    takes it from there)."""
+    window = {"since": filters.get("published_from", ""), "until": filters.get("published_to", "")}
+    return {"q": q, **{k: v for k, v in window.items() if v}}
+
+
 def esc(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
@@ -95,7 +102,8 @@ class ArchivePages:
                 + f'language <input name="language" size=4 value="{esc(filters["language"])}"> '
                 + f'published from <input type="date" name="published_from" value="{esc(filters["published_from"])}"> '
                 + f'to <input type="date" name="published_to" value="{esc(filters["published_to"])}"> '
-                + (f'· <a href="/report?{esc(urlencode({"q": q}))}">coverage report</a>' if q.strip() else "")
+                + (f'· <a href="/report?{esc(urlencode(report_params(q, filters)))}">coverage report</a>'
+                   if q.strip() else "")
                 + "</div></form>")
         try:
             body = self._results(q, filters, page)

@@ -135,3 +135,6 @@ def test_search_page_filters(archive: CoverageArchive, server: str) -> None:
     assert titles("q=bugonia&language=de") == []
     assert titles("q=stone&language=en") == ["Emma Stone im Gespräch", "Emma Stone interview", "Emma Stone on Bugonia"]
     assert get(server + "/?q=bugonia&published_from=someday")[0] == 400
+    # the search links to its coverage report, window included
+    page = get(server + "/?q=bugonia&published_from=2026-11-03")[1]
+    assert 'href="/report?q=bugonia&amp;since=2026-11-03"' in page
