@@ -10,6 +10,7 @@ escaped: archived titles and bylines are hostile input like any other.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -96,7 +97,7 @@ def report_body(report: CoverageReport, *, replay_base: str, charts: bool = True
     return "".join(parts)
 
 
-def _linker(replay_base: str) -> Any:
+def _linker(replay_base: str) -> Callable[[Piece], str]:
     def link(piece: Piece) -> str:
         return f'<a href="{esc(replay_link(piece, replay_base))}">{esc(piece.title or piece.url)}</a>'
 
@@ -124,7 +125,7 @@ def _cards(report: CoverageReport) -> str:
     return '<div class="cards">' + "".join(f'<div class="card"><b>{v}</b>{esc(k)}</div>' for k, v in cards) + "</div>"
 
 
-def _pieces_table(pieces: list[Piece], link: Any) -> str:
+def _pieces_table(pieces: list[Piece], link: Callable[[Piece], str]) -> str:
     return _table(["published", "outlet", "title", "authors", "story"],
                   [[_when(p.published_at) or f"seen {_when(p.first_seen)}", esc(p.outlet), link(p),
                     esc(", ".join(p.authors)), p.story if p.story > 0 else ""] for p in pieces])

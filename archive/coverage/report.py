@@ -20,6 +20,7 @@ What PR teams count (pickups, not rows):
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -163,7 +164,7 @@ def piece_row(piece: Piece, replay_url: str | None = None) -> dict[str, Any]:
             "story_id": piece.story if piece.story > 0 else None, "replay_url": replay_url}
 
 
-def report_document(report: CoverageReport, replay_url: Any = None) -> dict[str, Any]:
+def report_document(report: CoverageReport, replay_url: Callable[[Piece], str] | None = None) -> dict[str, Any]:
     """The whole report as one JSON-ready document (``--json``); ``replay_url(piece)`` links each piece."""
     def link(piece: Piece) -> str | None:
         return replay_url(piece) if replay_url is not None else None
