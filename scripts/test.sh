@@ -8,4 +8,6 @@ python3 -m venv .venv
 .venv/bin/python -m pip install --quiet -e '.[test]'
 .venv/bin/python -m ruff check .
 .venv/bin/python -m mypy
-exec .venv/bin/python -m pytest -q "$@"
+# Four workers on two cores: most of the suite's time is crawls waiting out politeness delays, not CPU.
+# --dist loadfile keeps each module on one worker, so a module-scoped crawl runs once.
+exec .venv/bin/python -m pytest -q -n 4 --dist loadfile "$@"
