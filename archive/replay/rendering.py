@@ -43,8 +43,12 @@ def media_type(response: Response) -> str:
 
 
 def render(engine: Engine, res: Resolved, response: Response, *, modifier: str = "", banner: bool = True,
-           scripts: bool = False) -> Response:
-    """``response`` (built from ``res`` as archived) made ready for the browser (module docstring)."""
+           scripts: bool = False, requested: str | None = None) -> Response:
+    """``response`` (built from ``res`` as archived) made ready for the browser (module docstring).
+
+    A page's links and requisites are looked up at the page's capture time; a stylesheet's at the
+    ``requested`` timestamp, which for a stylesheet the page names is the page's time again, so
+    fonts and images deep in ``@import`` chains still come from the captures nearest the page."""
     if scripts:
         response = _cross_origin(response)
     encoded = any(k.lower() == "content-encoding" for k, _ in response.headers)
@@ -65,7 +69,8 @@ def render(engine: Engine, res: Resolved, response: Response, *, modifier: str =
         return _with(response, body, FRAMED_CSP if framed else REPLAY_CSP)
     if kind in CSS_TYPES:
         codec = document_codec(response.body, content_type) or "utf-8"
-        urls = UrlMap(res.capture.url, res.capture.timestamp, FRAME_MODIFIER if framed else "", scripts=framed)
+        urls = UrlMap(res.capture.url, requested or res.capture.timestamp, FRAME_MODIFIER if framed else "",
+                      scripts=framed)
         try:
             text = response.body.decode(codec, "surrogateescape")
             body = rewrite_css(text, urls).encode(codec, "surrogateescape")

@@ -144,7 +144,7 @@ class ReplayApp:
             return self.pages.not_archived(url, at)
         resolved = self.replayer.resolve_first(candidates)
         return render(self.replayer.engine, resolved, capture_response(resolved, modifier), modifier=modifier,
-                      banner=banner, scripts=self.scripts)
+                      banner=banner, scripts=self.scripts, requested=timestamp)
 
 
 def _banner_switch(url: str) -> tuple[str, bool]:

@@ -1,0 +1,161 @@
+"""Replay that looks like the page, judged by a real browser: headless Chromium screenshots of the
+styled local site (tests/styledsite.py) live, then of the same pages replayed by ``pressclips
+replay serve`` (with ``?banner=0``; and with the banner, compared below it) and by pywb.
+
+Tolerance: at most ``TOLERANCE`` of the pixels may differ by more than ``browserkit.diff_fraction``'s
+channel threshold. The same page unrewritten (``id_``: no stylesheet, font or image can load under
+its CSP) differs from the live one in far more pixels (``BROKEN_AT_LEAST``), so the comparison
+tells a styled replay from a broken one. While the replays render, the live site must see no
+request: nothing leaves the replay server.
+
+Two archives: one written by ``styledsite.build_archive`` (the page requisites as a crawl with
+assets stores them), which runs today, and one from a real ``pressclips crawl`` of the site,
+marked ``needs_assets`` until the crawler archives page requisites (issue 11 §1).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from archive.replay.banner import BANNER_HEIGHT
+from archive.replay.target import timestamp14
+from tests.archive.replay.test_pywb import free_port, tool, tools  # noqa: F401  (tools: the pywb venv fixture)
+from tests.browserkit import diff_fraction, load_image, screenshot
+from tests.replaykit import Served, crawl, fetch, wait_for
+from tests.styledsite import StyledArchive, StyledSite, build_archive
+
+WIDTH, HEIGHT = 1200, 1300
+TOLERANCE = 0.01  # share of pixels allowed to differ (anti-aliasing, image decoding timing)
+PYWB_BANNER_AT_MOST = 160  # px: pywb's own bar above its frame
+BROKEN_AT_LEAST = 0.15  # the unrewritten page differs from the live one in at least this share
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[StyledSite]:
+    with StyledSite() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def live_shots(site: StyledSite, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    out = tmp_path_factory.mktemp("live")
+    return {page: load_image(screenshot(page, out / f"live-{i}.png", width=WIDTH, height=HEIGHT))
+            for i, page in enumerate(site.pages)}
+
+
+@pytest.fixture(scope="module")
+def kit_archive(site: StyledSite, tmp_path_factory: pytest.TempPathFactory) -> StyledArchive:
+    return build_archive(site, tmp_path_factory.mktemp("styled") / "archive")
+
+
+@pytest.fixture(scope="module")
+def served(kit_archive: StyledArchive) -> Iterator[Served]:
+    server = Served(kit_archive.root, "-q")
+    try:
+        yield server
+    finally:
+        assert "Traceback" not in server.stop()
+
+
+def _shoot_replay(site: StyledSite, base: str, target: str, out: Path) -> Any:
+    before = len(site.requests)
+    image = load_image(screenshot(base.rstrip("/") + target, out, width=WIDTH, height=HEIGHT))
+    assert site.requests[before:] == [], "the replayed page made the browser fetch from the live site"
+    return image
+
+
+def test_replayed_pages_look_like_the_live_ones(site: StyledSite, live_shots: dict[str, Any],
+                                                kit_archive: StyledArchive, served: Served, tmp_path: Path) -> None:
+    for i, page in enumerate(site.pages):
+        stamp = timestamp14(kit_archive.captured[page])
+        replayed = _shoot_replay(site, served.url, f"/{stamp}/{page}?banner=0", tmp_path / f"replay-{i}.png")
+        difference = diff_fraction(live_shots[page], replayed)
+        assert difference <= TOLERANCE, f"{page}: {difference:.2%} of pixels differ from the live page"
+        unrewritten = _shoot_replay(site, served.url, f"/{stamp}id_/{page}", tmp_path / f"raw-{i}.png")
+        assert diff_fraction(live_shots[page], unrewritten) >= BROKEN_AT_LEAST  # the check can tell broken pages
+
+
+def test_the_banner_moves_the_page_down_by_its_height_only(site: StyledSite, live_shots: dict[str, Any],
+                                                          kit_archive: StyledArchive, served: Served,
+                                                          tmp_path: Path) -> None:
+    page = site.pages[0]
+    stamp = timestamp14(kit_archive.captured[page])
+    with_banner = _shoot_replay(site, served.url, f"/{stamp}/{page}", tmp_path / "banner.png")
+    below = (0, BANNER_HEIGHT, WIDTH, HEIGHT)
+    shifted_live = live_shots[page].crop((0, 0, WIDTH, HEIGHT - BANNER_HEIGHT))
+    difference = diff_fraction(with_banner.crop(below), shifted_live)
+    assert difference <= TOLERANCE, f"below the banner {difference:.2%} of pixels differ"
+    banner_strip = with_banner.crop((0, 0, WIDTH, BANNER_HEIGHT))
+    assert diff_fraction(banner_strip, live_shots[page].crop((0, 0, WIDTH, BANNER_HEIGHT))) > 0.1  # it is there
+
+
+@pytest.mark.slow
+def test_pywb_replays_the_styled_pages(site: StyledSite, live_shots: dict[str, Any], kit_archive: StyledArchive,
+                                       tools: Path, tmp_path: Path) -> None:  # noqa: F811
+    root = tmp_path / "pywb"
+    root.mkdir()
+    assert tool(tools, "wb-manager", "init", "styled", cwd=root).returncode == 0
+    warcs = sorted(str(p) for p in (kit_archive.root / "warcs").glob("*.warc.gz"))
+    added = tool(tools, "wb-manager", "add", "styled", *warcs, cwd=root)
+    assert added.returncode == 0, added.stderr
+    port = free_port()
+    with open(root / "wayback.log", "wb") as log:
+        proc = subprocess.Popen([str(tools / "wayback"), "-p", str(port), "-b", "127.0.0.1"], cwd=root,
+                                stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _up(proc, base), timeout=90)
+        page = site.pages[0]
+        stamp = timestamp14(kit_archive.captured[page])
+        # the stylesheet and the images come from the archive (mp_: the page itself, without pywb's frame)
+        css = fetch(base, f"/styled/{stamp}mp_/{site.origin}/static/css/site.css")
+        assert css.status == 200 and b"Press Serif" in css.body and b"/static/img/masthead.png" in css.body
+        for image in ("hero.png", "lazy.png", "paper.png"):
+            reply = fetch(base, f"/styled/{stamp}mp_/{site.origin}/static/img/{image}")
+            assert reply.status == 200 and reply.header("Content-Type") == "image/png", image
+            assert reply.body == site.files[f"/static/img/{image}"][1]
+        replayed = _shoot_replay(site, base, f"/styled/{stamp}/{page}", tmp_path / "pywb.png")
+        offset, difference = _below_banner(live_shots[page], replayed)  # pywb frames the page under its own bar
+        assert difference <= TOLERANCE, f"pywb: {difference:.2%} of pixels differ from the live page"
+        assert 0 < offset <= PYWB_BANNER_AT_MOST
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+def _below_banner(live: Any, replayed: Any) -> tuple[int, float]:
+    """(height of the bar above the replayed page, share of differing pixels below it): the bar's
+    height is the vertical shift that makes the two pictures agree best."""
+    def at(offset: int) -> float:
+        return diff_fraction(replayed.crop((0, offset, WIDTH, HEIGHT)), live.crop((0, 0, WIDTH, HEIGHT - offset)))
+
+    return min(((offset, at(offset)) for offset in range(PYWB_BANNER_AT_MOST + 1)), key=lambda pair: pair[1])
+
+
+def _up(proc: subprocess.Popen[bytes], base: str) -> bool:
+    assert proc.poll() is None, "pywb exited"
+    try:
+        return fetch(base, "/styled/").status == 200
+    except OSError:
+        return False
+
+
+@pytest.mark.needs_assets
+def test_a_crawled_site_replays_like_the_live_one(site: StyledSite, live_shots: dict[str, Any],
+                                                  tmp_path: Path) -> None:
+    """The whole path users take: ``pressclips crawl`` with default settings, then ``replay serve``."""
+    archive = tmp_path / "crawled"
+    crawl(site, archive)  # type: ignore[arg-type]  # any site with outlets_toml() will do
+    server = Served(archive, "-q")
+    try:
+        for i, page in enumerate(site.pages):
+            replayed = _shoot_replay(site, server.url, f"/2999/{page}?banner=0", tmp_path / f"crawled-{i}.png")
+            difference = diff_fraction(live_shots[page], replayed)
+            assert difference <= TOLERANCE, f"{page}: {difference:.2%} of pixels differ from the live page"
+    finally:
+        assert "Traceback" not in server.stop()
