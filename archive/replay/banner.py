@@ -75,7 +75,9 @@ def banner_html(capture: CaptureInfo, context: CaptureContext, modifier: str = "
         parts.append(_a(replay_path(later[0].timestamp, later[0].url, modifier), "later \u25b6",
                         f"capture of {_when(later[0])} UTC"))
     if context.article_id is not None:
-        parts.append(_a(f"/article/{context.article_id}", f"article record ({context.total} capture{'s' if context.total != 1 else ''} of this URL)"))
+        plural = "s" if context.total != 1 else ""
+        label = f"article record ({context.total} capture{plural} of this URL)"
+        parts.append(_a(f"/article/{context.article_id}", label))
     elif context.total > 1:
         parts.append(_span(_DIM, f"{context.total} captures of this URL"))
     parts.append(_a(without_banner(here), "hide banner"))
