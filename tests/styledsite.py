@@ -224,14 +224,15 @@ def _fetch(url: str) -> tuple[int, list[tuple[str, str]], bytes]:
         return response.status, list(response.headers.items()), response.read()
 
 
-def build_archive(site: StyledSite, root: Path, when: datetime | None = None) -> StyledArchive:
+def build_archive(site: StyledSite, root: Path, when: datetime | None = None,
+                  database_url: str | None = None) -> StyledArchive:
     """Fetch the pages and every requisite from ``site`` and archive them under ``root``: pages as
     articles, requisites as ``asset`` captures a few seconds after their page. Also an older
     version of ``site.css`` (a week earlier, other colours) that replay must not pick, and a
     revisit of ``hero.png`` (same payload) that it resolves."""
     at = when or datetime.now(UTC).replace(microsecond=0)
     root.mkdir(parents=True, exist_ok=True)
-    database_url = f"sqlite:///{root / 'pressclips.sqlite3'}"
+    database_url = database_url or f"sqlite:///{root / 'pressclips.sqlite3'}"
     (root / "warcs").mkdir(exist_ok=True)
     engine = make_engine(database_url)
     store = Store(engine)

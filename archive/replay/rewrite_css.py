@@ -15,7 +15,7 @@ from archive.replay.urlmap import UrlMap
 # url( <ws> "..." | '...' | unquoted-with-escapes <ws> ) ; @import "..." | '...'
 _URL = re.compile(
     r"""(?P<fn>url\(\s*)(?:"(?P<dq>(?:[^"\\\n]|\\.|\\\n)*)"|'(?P<sq>(?:[^'\\\n]|\\.|\\\n)*)'|"""
-    r"""(?P<bare>(?:[^"'()\\\s]|\\.)*))(?P<end>\s*\))"""
+    r"""(?P<bare>(?:[^"'()\\\s]|\\[0-9A-Fa-f]{1,6}\s?|\\.)*))(?P<end>\s*\))"""
     r"""|(?P<imp>@import\s+)(?:"(?P<idq>(?:[^"\\\n]|\\.)*)"|'(?P<isq>(?:[^'\\\n]|\\.)*)')""",
     re.I | re.S)
 _ESCAPE = re.compile(r"\\(?:([0-9A-Fa-f]{1,6})[ \t\n\r\f]?|\n|(.))", re.S)

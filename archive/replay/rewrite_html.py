@@ -43,7 +43,7 @@ LAZY_TAGS = frozenset({"img", "source", "iframe", "video", "audio"})
 SCRIPT_TYPES = frozenset({"", "text/javascript", "application/javascript", "module", "text/ecmascript",
                           "application/ecmascript", "text/jscript", "text/livescript", "application/x-javascript"})
 _PLACEHOLDER = re.compile(r"(?:^|[/_.-])(?:blank|spacer|placeholder|pixel|transparent|lazy|loading|1x1|grey|gray)"
-                          r"[^/]*\.(?:gif|png|svg|jpe?g|webp)(?:[?#].*)?$", re.I)
+                          r"(?:[-_.][^/]*)?\.(?:gif|png|svg|jpe?g|webp)(?:[?#].*)?$", re.I)
 _REFRESH = re.compile(r"^(\s*[\d.]*\s*[;,]?\s*(?:url\s*=\s*)?)(['\"]?)(.*?)\2\s*$", re.I | re.S)
 _CHARSET_IN_HEADER = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 _CHARSET_IN_META = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([\w.:-]+)", re.I)

@@ -56,7 +56,7 @@ class UrlMap:
             return None
         if scheme not in ("http", "https"):
             return None
-        return target
+        return scheme + target[len(scheme):]  # HTTPS://x and https://x are one URL
 
     def replay(self, ref: str) -> str | None:
         """The replay path for ``ref``, or None to leave it as written (``javascript:`` gives
