@@ -94,6 +94,21 @@ def test_the_banner_moves_the_page_down_by_its_height_only(site: StyledSite, liv
     assert diff_fraction(banner_strip, live_shots[page].crop((0, 0, WIDTH, BANNER_HEIGHT))) > 0.1  # it is there
 
 
+def test_scripts_mode_runs_the_page_in_a_sandboxed_frame(site: StyledSite, live_shots: dict[str, Any],
+                                                        kit_archive: StyledArchive, tmp_path: Path) -> None:
+    """``--scripts``: the archived page runs (its lazy-load script swaps the image in) inside an
+    opaque-origin iframe, and still loads only from the replay server."""
+    server = Served(kit_archive.root, "-q", "--scripts")
+    try:
+        page = site.pages[0]
+        stamp = timestamp14(kit_archive.captured[page])
+        replayed = _shoot_replay(site, server.url, f"/{stamp}/{page}?banner=0", tmp_path / "scripts.png")
+        difference = diff_fraction(live_shots[page], replayed)
+        assert difference <= TOLERANCE, f"--scripts: {difference:.2%} of pixels differ from the live page"
+    finally:
+        assert "Traceback" not in server.stop()
+
+
 @pytest.mark.slow
 def test_pywb_replays_the_styled_pages(site: StyledSite, live_shots: dict[str, Any], kit_archive: StyledArchive,
                                        tools: Path, tmp_path: Path) -> None:  # noqa: F811
