@@ -25,11 +25,14 @@ from __future__ import annotations
 
 import codecs
 import html
+import logging
 import re
 from html.parser import HTMLParser
 
 from archive.replay.rewrite_css import rewrite_css
 from archive.replay.urlmap import UrlMap
+
+log = logging.getLogger(__name__)
 
 URL_ATTRS = frozenset({"href", "src", "action", "formaction", "poster", "background", "cite", "longdesc",
                        "lowsrc", "manifest", "icon", "xlink:href", "data-src", "data-lazy-src", "data-original",
@@ -116,8 +119,12 @@ def rewrite_html(body: bytes, content_type: str | None, urls: UrlMap, banner: st
         return body
     text = body.decode(codec, "surrogateescape")
     rewriter = HtmlRewriter(urls, banner)
-    rewriter.feed(text)
-    rewriter.close()
+    try:
+        rewriter.feed(text)
+        rewriter.close()
+    except AssertionError:  # _markupbase's "unknown status keyword" on a malformed <![...[ section
+        log.warning("markup of %s could not be parsed; served as archived under the strict CSP", urls.document_url)
+        return body
     return rewriter.result().encode(codec, "surrogateescape")
 
 
@@ -196,7 +203,7 @@ class HtmlRewriter(HTMLParser):
         self.out.append(f"<?{data}>")
 
     def unknown_decl(self, data: str) -> None:
-        self.out.append(f"<![{data}]>")
+        self.out.append(f"<![{data}]]>")  # <![CDATA[x]]> arrives as "CDATA[x"
 
     # -- attributes ------------------------------------------------------------------------------
     def _attributes(self, tag: str, attrs: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:

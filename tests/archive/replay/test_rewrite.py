@@ -6,6 +6,8 @@ inside URLs, CSS ``url()``/``@import`` with quotes and escapes, and HTML (attrib
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from archive.replay.rewrite_css import css_string, rewrite_css, unescape_css
 from archive.replay.rewrite_html import is_placeholder, rewrite_html, rewrite_srcset
@@ -188,3 +190,19 @@ def test_encodings_survive_the_round_trip() -> None:
     assert b"bad \xff\xfe utf-8" in rewrite_html(broken, "text/html; charset=utf-8", urls())
     utf16 = "<p><img src='/a.png'></p>".encode("utf-16")
     assert rewrite_html(utf16, "text/html", urls()) == utf16  # not ASCII-compatible: served as archived
+
+
+@pytest.mark.parametrize("source", [b"<![foo[ x ]]><p>", b"<!-- unterminated", b'<a href="x', b"</", b"<!DOCTYPE",
+                                    b"<?xml x", b"&#xZZ; &#99999999999;", b"<![CDATA[x]]>"])
+def test_broken_markup_is_kept(source: bytes) -> None:
+    out = rewrite_html(source, "text/html", urls(), "[B]")
+    assert out.replace(b"[B]", b"", 1) == source
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["<", ">", "</", "<a ", "href=", '"', "'", "/x", "<script>", "</script>", "<style>",
+                                 "url(", ")", "<![", "]]>", "<!--", "-->", "&amp;", "&#", "srcset=", " 1x,", "\xff",
+                                 "<body>", "<base href=", "data-src=", "text", "\n", "é"]), max_size=40))
+def test_any_markup_rewrites_without_error(parts: list[str]) -> None:
+    source = "".join(parts).encode("utf-8", "surrogateescape")
+    assert isinstance(rewrite_html(source, "text/html", urls(), "[B]"), bytes)
