@@ -16,7 +16,8 @@ marked ``needs_assets`` until the crawler archives page requisites (issue 11 §1
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from tests.replaykit import Served, crawl, fetch, wait_for
 from tests.styledsite import StyledArchive, StyledSite, build_archive
 
 WIDTH, HEIGHT = 1200, 1300
+MASTHEAD_LOGO = (80, 48)  # a pixel of the masthead's background image (styledsite.py: 20px in, centred)
 TOLERANCE = 0.01  # share of pixels allowed to differ (anti-aliasing, image decoding timing)
 PYWB_BANNER_AT_MOST = 160  # px: pywb's own bar above its frame
 BROKEN_AT_LEAST = 0.15  # the unrewritten page differs from the live one in at least this share
@@ -44,8 +46,21 @@ def site() -> Iterator[StyledSite]:
 @pytest.fixture(scope="module")
 def live_shots(site: StyledSite, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     out = tmp_path_factory.mktemp("live")
-    return {page: load_image(screenshot(page, out / f"live-{i}.png", width=WIDTH, height=HEIGHT))
-            for i, page in enumerate(site.pages)}
+    shots = {}
+    for i, page in enumerate(site.pages):
+        for attempt in range(2):  # once more if Chromium on a loaded machine shot it before its stylesheet arrived
+            shot = load_image(screenshot(page, out / f"live-{i}-{attempt}.png", width=WIDTH, height=HEIGHT))
+            if _styled(shot):
+                break
+        assert _styled(shot), f"the live page {page} did not render styled"
+        shots[page] = shot
+    return shots
+
+
+def _styled(shot: Any) -> bool:
+    """The masthead's orange logo image is where the stylesheet puts it."""
+    red, green, blue = shot.getpixel(MASTHEAD_LOGO)
+    return abs(red - 240) < 30 and abs(green - 120) < 30 and abs(blue - 40) < 30
 
 
 @pytest.fixture(scope="module")
@@ -69,12 +84,25 @@ def _shoot_replay(site: StyledSite, base: str, target: str, out: Path) -> Any:
     return image
 
 
+def _replay_difference(site: StyledSite, base: str, target: str, out: Path,
+                       measure: Callable[[Any], float]) -> tuple[Any, float]:
+    """The replay's screenshot and ``measure`` of it; taken once more when it misses ``TOLERANCE``,
+    because on a loaded machine Chromium can take the picture before every requisite has arrived
+    (a second miss fails the test)."""
+    image = _shoot_replay(site, base, target, out)
+    difference = measure(image)
+    if difference > TOLERANCE:
+        image = _shoot_replay(site, base, target, out.with_name(f"{out.stem}-again.png"))
+        difference = measure(image)
+    return image, difference
+
+
 def test_replayed_pages_look_like_the_live_ones(site: StyledSite, live_shots: dict[str, Any],
                                                 kit_archive: StyledArchive, served: Served, tmp_path: Path) -> None:
     for i, page in enumerate(site.pages):
         stamp = timestamp14(kit_archive.captured[page])
-        replayed = _shoot_replay(site, served.url, f"/{stamp}/{page}?banner=0", tmp_path / f"replay-{i}.png")
-        difference = diff_fraction(live_shots[page], replayed)
+        _image, difference = _replay_difference(site, served.url, f"/{stamp}/{page}?banner=0",
+                                                tmp_path / f"replay-{i}.png", partial(diff_fraction, live_shots[page]))
         assert difference <= TOLERANCE, f"{page}: {difference:.2%} of pixels differ from the live page"
     # the same page unrewritten (nothing can load under its CSP): the comparison tells broken pages apart
     page = site.pages[0]
@@ -88,10 +116,10 @@ def test_the_banner_moves_the_page_down_by_its_height_only(site: StyledSite, liv
                                                           tmp_path: Path) -> None:
     page = site.pages[0]
     stamp = timestamp14(kit_archive.captured[page])
-    with_banner = _shoot_replay(site, served.url, f"/{stamp}/{page}", tmp_path / "banner.png")
-    below = (0, BANNER_HEIGHT, WIDTH, HEIGHT)
     shifted_live = live_shots[page].crop((0, 0, WIDTH, HEIGHT - BANNER_HEIGHT))
-    difference = diff_fraction(with_banner.crop(below), shifted_live)
+    with_banner, difference = _replay_difference(
+        site, served.url, f"/{stamp}/{page}", tmp_path / "banner.png",
+        lambda shot: diff_fraction(shot.crop((0, BANNER_HEIGHT, WIDTH, HEIGHT)), shifted_live))
     assert difference <= TOLERANCE, f"below the banner {difference:.2%} of pixels differ"
     banner_strip = with_banner.crop((0, 0, WIDTH, BANNER_HEIGHT))
     assert diff_fraction(banner_strip, live_shots[page].crop((0, 0, WIDTH, BANNER_HEIGHT))) > 0.1  # it is there
@@ -105,8 +133,8 @@ def test_scripts_mode_runs_the_page_in_a_sandboxed_frame(site: StyledSite, live_
     try:
         page = site.pages[0]
         stamp = timestamp14(kit_archive.captured[page])
-        replayed = _shoot_replay(site, server.url, f"/{stamp}/{page}?banner=0", tmp_path / "scripts.png")
-        difference = diff_fraction(live_shots[page], replayed)
+        _image, difference = _replay_difference(site, server.url, f"/{stamp}/{page}?banner=0",
+                                                tmp_path / "scripts.png", partial(diff_fraction, live_shots[page]))
         assert difference <= TOLERANCE, f"--scripts: {difference:.2%} of pixels differ from the live page"
     finally:
         assert "Traceback" not in server.stop()
@@ -153,8 +181,10 @@ def test_pywb_replays_the_styled_pages(source: str, site: StyledSite, live_shots
             reply = fetch(base, f"/styled/{stamp}id_/{site.origin}{path}")
             assert reply.status == 200 and reply.header("Content-Type") == site.files[path][0], path
             assert reply.body == site.files[path][1], path
-        replayed = _shoot_replay(site, base, f"/styled/{stamp}/{page}", tmp_path / "pywb.png")
-        offset, difference = _below_banner(live_shots[page], replayed)  # pywb frames the page under its own bar
+        # pywb frames the page under its own bar: compare below it
+        replayed, difference = _replay_difference(site, base, f"/styled/{stamp}/{page}", tmp_path / "pywb.png",
+                                                  lambda shot: _below_banner(live_shots[page], shot)[1])
+        offset, _ = _below_banner(live_shots[page], replayed)
         assert difference <= TOLERANCE, f"pywb: {difference:.2%} of pixels differ from the live page"
         assert 0 < offset <= PYWB_BANNER_AT_MOST
     finally:
@@ -190,8 +220,9 @@ def test_a_crawled_site_replays_like_the_live_one(site: StyledSite, live_shots: 
     server = Served(crawled_archive, "-q")
     try:
         for i, page in enumerate(site.pages):
-            replayed = _shoot_replay(site, server.url, f"/2999/{page}?banner=0", tmp_path / f"crawled-{i}.png")
-            difference = diff_fraction(live_shots[page], replayed)
+            _image, difference = _replay_difference(site, server.url, f"/2999/{page}?banner=0",
+                                                    tmp_path / f"crawled-{i}.png",
+                                                    partial(diff_fraction, live_shots[page]))
             assert difference <= TOLERANCE, f"{page}: {difference:.2%} of pixels differ from the live page"
     finally:
         assert "Traceback" not in server.stop()
