@@ -8,6 +8,7 @@ the not-archived page, and the ``--scripts`` frame. On SQLite and PostgreSQL, th
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -134,3 +135,29 @@ def test_scripts_run_only_in_an_opaque_origin_frame(kit: Kit) -> None:
     image = kit.scripts_app.handle(f"/{stamp}if_/{kit.site.origin}/static/img/hero.png")
     assert kit.header(image, "Cross-Origin-Resource-Policy") == "cross-origin"
     assert kit.header(kit.app.handle(f"/{stamp}/{url}"), "Access-Control-Allow-Origin") is None
+
+
+def test_many_threads_replay_from_a_read_only_sqlite_archive(tmp_path: Path) -> None:
+    """The server's per-request threads on the read-only SQLite engine the CLI opens: a browser
+    loads a page's requisites over several connections at once, and none may fail."""
+    with StyledSite() as site:
+        archive = build_archive(site, tmp_path / "archive")
+    engine = make_engine(archive.database_url, create=False, read_only=True)
+    app = ReplayApp(Replayer(engine, tmp_path / "archive" / "warcs"))
+    stamp = timestamp14(archive.captured[site.pages[0]])
+    targets = [f"/{stamp}/{site.origin}{path}" for path in site.files]
+    statuses: list[int] = []
+
+    def load() -> None:
+        for target in targets:
+            statuses.append(app.handle(target).status)
+
+    try:
+        threads = [threading.Thread(target=load) for _ in range(12)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        engine.dispose()
+    assert statuses == [200] * len(targets) * len(threads)
