@@ -33,6 +33,7 @@ from archive.warc.writer import HttpExchange, WarcWriter
 from tests.archivekit import article as extraction
 
 OUTLET = "styled"
+ARTICLE_PATH = "/news/2026/11/01/"  # dated article URLs, as news sites have (the crawler's URL hint)
 FONT_FILE = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf")
 ARTICLES = {
     "harbour-festival": ("Harbour festival returns with a record line-up",
@@ -140,7 +141,7 @@ def _article_html(origin: str, slug: str) -> str:
 
 
 def _home_html(slugs: list[str]) -> str:
-    links = "".join(f'<li><a href="/news/{s}/">{ARTICLES[s][0]}</a></li>' for s in slugs)
+    links = "".join(f'<li><a href="{ARTICLE_PATH}{s}/">{ARTICLES[s][0]}</a></li>' for s in slugs)
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>The Styled Times</title>'
             f'<link rel="stylesheet" href="/static/css/site.css"></head><body>'
             f'<header class="masthead"><a href="/">The Styled Times</a></header><main><ul>{links}</ul></main>'
@@ -168,7 +169,7 @@ class StyledSite:
 
     @property
     def pages(self) -> list[str]:
-        return [f"{self.origin}/news/{slug}/" for slug in ARTICLES]
+        return [f"{self.origin}{ARTICLE_PATH}{slug}/" for slug in ARTICLES]
 
     @property
     def requisites(self) -> list[str]:
@@ -182,7 +183,7 @@ class StyledSite:
             return (200, *self.files[path])
         if path == "/":
             return 200, "text/html; charset=utf-8", _home_html(list(ARTICLES)).encode()
-        if path.startswith("/news/") and path.strip("/").split("/")[-1] in ARTICLES:
+        if path.startswith(ARTICLE_PATH) and path.strip("/").split("/")[-1] in ARTICLES:
             return 200, "text/html; charset=utf-8", _article_html(self.origin, path.strip("/").split("/")[-1]).encode()
         if path == "/robots.txt":
             return 200, "text/plain", f"User-agent: *\nAllow: /\nSitemap: {self.origin}/sitemap.xml\n".encode()
