@@ -6,7 +6,7 @@ A streaming rewriter on the standard library's ``HTMLParser`` (the approach pywb
 comments and untouched tags are written back exactly as archived; a tag is re-serialised only
 when one of its attributes changes. What is rewritten: ``href``, ``src``, ``srcset``,
 ``data-src``/``data-srcset`` (and the other common lazy-load names), ``poster``, ``action``,
-``background``, SVG ``xlink:href``, inline ``style`` and ``<style>`` (through
+``background``, SVG ``xlink:href``, ``<iframe srcdoc>``, inline ``style`` and ``<style>`` (through
 ``archive.replay.rewrite_css``), ``<base href>`` (which also becomes the base of later relative
 references) and ``<meta http-equiv=refresh>``. ``integrity`` is dropped (the rewritten CSS no
 longer has the archived hash), as are ``crossorigin`` (a same-origin fetch needs no CORS) and
@@ -225,6 +225,14 @@ class HtmlRewriter(HTMLParser):
                 new.append((name, rewrite_srcset(value, self.urls)))
             elif name == "style":
                 new.append((name, rewrite_css(value, self.urls)))
+            elif name == "srcdoc":  # a whole document inside the attribute: rewritten the same way
+                inner = HtmlRewriter(self.urls)
+                try:
+                    inner.feed(value)
+                    inner.close()
+                    new.append((name, inner.result()))
+                except AssertionError:
+                    continue
             elif name == "content" and tag == "meta" and _is_refresh(attrs):
                 new.append((name, self._refresh(value)))
             else:

@@ -107,9 +107,6 @@ class ReplayApp:
             return self.replay(m.group(3), m.group(1), m.group(2) or "")
         if m := _LATEST.match(target):
             return self.replay(m.group(1), None, "")
-        if m := _BAD_TIMESTAMP.match(target):
-            raise ConfigError(f"malformed timestamp {m.group(1)[:40]!r}: expected 1-14 digits (YYYYMMDDhhmmss), "
-                              "optionally followed by a modifier such as id_, e.g. /20260101/https://example.com/")
         path, _, query = target.partition("?")
         try:
             path = unquote(path, errors="strict")
@@ -122,6 +119,9 @@ class ReplayApp:
                 return handler(path[len(prefix):], query)
         if path in ("/favicon.ico", "/robots.txt"):
             raise CaptureNotFound(path)
+        if m := _BAD_TIMESTAMP.match(target):  # after the routes: their paths may hold URLs too
+            raise ConfigError(f"malformed timestamp {m.group(1)[:40]!r}: expected 1-14 digits (YYYYMMDDhhmmss), "
+                              "optionally followed by a modifier such as id_, e.g. /20260101/https://example.com/")
         raise ConfigError("not a replay URL; expected /<timestamp>/<url>, e.g. /20260101/https://example.com/, "
                           "or /article/<id>")
 

@@ -129,6 +129,8 @@ def test_html_untouched_markup_is_kept_byte_for_byte() -> None:
     ('<base href="/static/"><img src="a.png">', f'<base href="{P}http://news.test/static/"><img src="{P}http://news.test/static/a.png">'),
     ('<svg><image xlink:href="i.svg"/></svg>', f'<svg><image xlink:href="{P}http://news.test/a/b/i.svg" /></svg>'),
     ('<img src="data:image/png;base64,AA">', '<img src="data:image/png;base64,AA">'),
+    ('<iframe srcdoc="<img src=&quot;//ads.test/a.gif&quot;><script>x()</script>">',
+     f'<iframe srcdoc="&lt;img src=&quot;{P}http://ads.test/a.gif&quot;&gt;">'),
 ])
 def test_html_attributes(source: str, expected: str) -> None:
     assert html(source) == expected
