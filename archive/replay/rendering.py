@@ -15,6 +15,8 @@ this server's origin and neither header is needed.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from sqlalchemy import Engine
 
 from archive.replay.banner import FRAME_MODIFIER, banner_html, frame_page
@@ -34,6 +36,7 @@ from archive.replay.urlmap import UrlMap
 RAW_MODIFIER = "id_"
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 CSS_TYPES = frozenset({"text/css"})
+FONT_EXTENSIONS = (".woff2", ".woff", ".ttf", ".otf", ".eot")  # fonts served as application/octet-stream
 FONT_TYPES = ("font/", "application/font", "application/x-font", "application/vnd.ms-fontobject")
 
 
@@ -50,7 +53,7 @@ def render(engine: Engine, res: Resolved, response: Response, *, modifier: str =
     ``requested`` timestamp, which for a stylesheet the page names is the page's time again, so
     fonts and images deep in ``@import`` chains still come from the captures nearest the page."""
     if scripts:
-        response = _cross_origin(response)
+        response = _cross_origin(response, res.capture.url)
     encoded = any(k.lower() == "content-encoding" for k, _ in response.headers)
     if modifier == RAW_MODIFIER or encoded or not response.body or 300 <= response.status < 400:
         return response
@@ -87,8 +90,9 @@ def _with(response: Response, body: bytes, csp: str | None) -> Response:
     return Response(response.status, body, headers, response.reason)
 
 
-def _cross_origin(response: Response) -> Response:
+def _cross_origin(response: Response, url: str) -> Response:
     extra = [("Cross-Origin-Resource-Policy", "cross-origin")]
-    if media_type(response).startswith(FONT_TYPES):
+    path = urlsplit(url).path.lower()
+    if media_type(response).startswith(FONT_TYPES) or path.endswith(FONT_EXTENSIONS):
         extra.append(("Access-Control-Allow-Origin", "null"))
     return Response(response.status, response.body, [*response.headers, *extra], response.reason)

@@ -3,11 +3,12 @@
 Owns the URL grammar and the routing: ``/<timestamp>[<mod>_]/<url>`` replays the capture of
 ``url`` closest to the timestamp (1-14 digits; modifiers ``id_`` = the archived bytes unrewritten,
 ``if_`` = the framed document of ``--scripts``); ``/<url>`` alone means the latest capture; a
-``banner=0`` parameter at the end of the URL's query hides the banner (it is taken off before the
+``banner=0`` parameter in the URL's query hides the banner (it is taken off before the
 lookup). ``/`` and ``/article/<id>`` are the archive's own pages (``archive.replay.pages``);
-``ROUTES`` maps further path prefixes to page handlers, so new pages plug in without touching
-the replay grammar. HTML and CSS are rewritten and the banner added by ``archive.replay.rendering``.
-A URL the archive does not hold gets a "not archived" page (404) offering the nearest captures.
+``ReplayApp.routes`` maps path prefixes to page handlers (rest of the path, query string), so new
+pages plug in with one entry, without touching the replay grammar. HTML and CSS are rewritten
+and the banner added by ``archive.replay.rendering``. A URL the archive does not hold gets a
+"not archived" page (404) offering the nearest captures.
 
 What the client gets for a capture: the archived status and reason; the archived headers minus
 hop-by-hop ones (Connection and the headers it names, Keep-Alive, Proxy-*, TE, Trailer,
