@@ -84,20 +84,27 @@ def get(target: str, at: str | None, show_headers: bool, raw: bool, archive_dir:
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True,
               help="Port (0 = any free port; the URL is printed).")
 @click.option("-q", "--quiet", is_flag=True, help="No access log on stderr.")
+@click.option("--scripts", is_flag=True,
+              help="Run archived scripts, sandboxed in an iframe with an opaque origin (off by default).")
 @archive_option
 @database_option
 @friendly
-def serve(host: str, port: int, quiet: bool, archive_dir: Path | None, database_url: str | None) -> None:
+def serve(host: str, port: int, quiet: bool, scripts: bool, archive_dir: Path | None,
+          database_url: str | None) -> None:
     """Serve the archive on a local web server.
 
     /<timestamp>/<url> replays the capture closest to the timestamp (1-14 digits), with the
-    archived status and headers and a sandboxing Content-Security-Policy; / has a search box
-    and links to every article's versions and captures.
+    archived status and headers, links and page requisites rewritten to this server (each from
+    its capture closest in time), a banner (hide it with ?banner=0) and a strict
+    Content-Security-Policy: nothing loads from the live web and archived scripts stay off unless
+    --scripts. /<timestamp>id_/<url> is the archived bytes unrewritten. / has a search box and
+    links to every article's versions and captures.
 
     \b
     Examples:
       pressclips replay serve
       pressclips replay serve --port 0 --quiet
+      pressclips replay serve --scripts
     """
     from archive.replay.lookup import Replayer
     from archive.replay.server import is_loopback, make_server
@@ -107,7 +114,7 @@ def serve(host: str, port: int, quiet: bool, archive_dir: Path | None, database_
                    "use --host 127.0.0.1 to keep it on this machine", err=True)
     with open_archive(archive_dir, database_url) as archive:
         try:
-            server = make_server(Replayer(archive.engine, archive.config.warc_dir), host, port)
+            server = make_server(Replayer(archive.engine, archive.config.warc_dir), host, port, scripts=scripts)
         except OSError as exc:
             raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
                               hint="choose another --port, or 0 for any free one") from None

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import QueuePool
 
 from archive.db.fts import FTS_TABLE
 from archive.db.models import SCHEMA_VERSION, Base, Meta
@@ -124,7 +125,10 @@ def _create(url: str, *, read_only: bool) -> Engine:
         return engine
     database = make_url(url).database
     if read_only and database and database != ":memory:" and not database.startswith("file:"):
-        return create_engine("sqlite://", creator=_sqlite_read_only_creator(database))
+        # "sqlite://" alone would get SQLAlchemy's in-memory SingletonThreadPool, which closes the
+        # connections of other threads once more than five threads have one: the replay server's
+        # per-request threads then failed with "Cannot operate on a closed database".
+        return create_engine("sqlite://", creator=_sqlite_read_only_creator(database), poolclass=QueuePool)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine

@@ -1,5 +1,5 @@
 """Replay and web-archive exports: capture lookup, the replay URL grammar, the replay server and its
-pages, CDXJ and WACZ.
+pages, HTML/CSS rewriting onto the server with the banner, CDXJ and WACZ.
 """
 
 

@@ -147,6 +147,22 @@ class ArchivePages:
             parts.append("<p>" + " · ".join(nav) + "</p>")
         return "".join(parts)
 
+    def not_archived(self, url: str, at: datetime | None) -> Response:
+        """404 for a URL the archive does not hold: names it, offers the captures nearest to it
+        (same host, closest in time), and never fetches anything from the live web."""
+        from archive.replay.context import nearby
+
+        links = nearby(self.engine, url, at)
+        wanted = f" near {_when(at)} UTC" if at is not None else ""
+        rows = "".join(f'<li><a href="{esc(replay_path(c.timestamp, c.url))}">{esc(c.url)}</a> '
+                       f"<span class=meta>{_when(c.fetched_at)} UTC · {esc(c.status)} · {esc(c.kind or '')}</span></li>"
+                       for c in links)
+        offer = (f"<p>Nearest captures on the same host:</p><ul>{rows}</ul>" if links
+                 else "<p>The archive holds nothing from this host.</p>")
+        body = (f"<h2>Not archived</h2><p>The archive holds no capture of <code>{esc(url)}</code>{wanted}. "
+                "Nothing was fetched from the live web.</p>" + offer)
+        return html_response(_page(f"Not archived: {url}", body), 404)
+
     def article(self, article_id: int) -> Response:
         from archive.query.detail import article_detail
 

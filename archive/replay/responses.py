@@ -11,6 +11,19 @@ from dataclasses import dataclass, field
 ARCHIVED_CSP = ("sandbox; default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
                 "font-src 'self' data:; media-src 'self' data:; form-action 'none'; base-uri 'none'; "
                 "frame-ancestors 'none'")
+# A rewritten archived page, scripts off: its own origin kept (fonts and images load from this
+# server without CORS), but no script, form, plugin or popup, and nothing from anywhere else.
+REPLAY_CSP = ("sandbox allow-same-origin; default-src 'none'; script-src 'none'; object-src 'none'; "
+              "img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; "
+              "media-src 'self' data:; frame-src 'self'; form-action 'none'; base-uri 'self'; "
+              "frame-ancestors 'self'")
+# The archived document inside the --scripts frame: scripts run, in an opaque origin, and may load
+# only from this server.
+FRAMED_CSP = ("sandbox allow-scripts; default-src 'self' data: blob: 'unsafe-inline' 'unsafe-eval'; "
+              "object-src 'none'; form-action 'none'; base-uri 'self'; frame-ancestors 'self'")
+# The outer page of the --scripts mode: the banner and one same-server iframe.
+FRAME_PAGE_CSP = ("default-src 'none'; frame-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; "
+                  "form-action 'none'; base-uri 'none'; frame-ancestors 'none'")
 PAGE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
             "base-uri 'none'; frame-ancestors 'none'")
 COMMON_HEADERS = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"),
@@ -32,9 +45,9 @@ def error_response(status: int, message: str) -> Response:
                     [("Content-Type", "text/plain; charset=utf-8"), ("Content-Security-Policy", PAGE_CSP)])
 
 
-def html_response(page: str, status: int = 200) -> Response:
+def html_response(page: str, status: int = 200, csp: str = PAGE_CSP) -> Response:
     return Response(status, page.encode("utf-8"),
-                    [("Content-Type", "text/html; charset=utf-8"), ("Content-Security-Policy", PAGE_CSP),
+                    [("Content-Type", "text/html; charset=utf-8"), ("Content-Security-Policy", csp),
                      ("Cache-Control", "no-store")])
 
 

@@ -1,10 +1,14 @@
 """``pressclips replay serve``: a local web server replaying archived captures, pywb-style.
 
-Owns the URL grammar (``/<timestamp>[<mod>_]/<url>``: 1-14 digits, an optional two-letter
-modifier such as ``id_``, which is accepted and changes nothing because this server never
-rewrites content; ``/<url>`` alone means the latest capture), the response built from a
-resolved capture, the security headers, and the HTTP plumbing (stdlib ``ThreadingHTTPServer``).
-The archive's own pages (search, article) come from ``archive.replay.pages``.
+Owns the URL grammar and the routing: ``/<timestamp>[<mod>_]/<url>`` replays the capture of
+``url`` closest to the timestamp (1-14 digits; modifiers ``id_`` = the archived bytes unrewritten,
+``if_`` = the framed document of ``--scripts``); ``/<url>`` alone means the latest capture; a
+``banner=0`` parameter in the URL's query hides the banner (it is taken off before the
+lookup). ``/`` and ``/article/<id>`` are the archive's own pages (``archive.replay.pages``);
+``ReplayApp.routes`` maps path prefixes to page handlers (rest of the path, query string), so new
+pages plug in with one entry, without touching the replay grammar. HTML and CSS are rewritten
+and the banner added by ``archive.replay.rendering``. A URL the archive does not hold gets a
+"not archived" page (404) offering the nearest captures.
 
 What the client gets for a capture: the archived status and reason; the archived headers minus
 hop-by-hop ones (Connection and the headers it names, Keep-Alive, Proxy-*, TE, Trailer,
@@ -17,13 +21,14 @@ cookie on 127.0.0.1, Access-Control-Allow-Origin must not let other sites read t
 Report-To/NEL/Link/Refresh must not make the browser contact the live web. Redirects keep
 their status with Location rewritten into the replay namespace.
 
-Security: archived responses carry ``ARCHIVED_CSP`` (sandbox: no scripts, an opaque origin, no
-forms or popups; nothing loads except images, styles, fonts and media from this server's own
-archived paths or data: URLs), the archive's pages ``PAGE_CSP``; all responses carry nosniff,
-no-referrer and ``Cross-Origin-Resource-Policy: same-origin`` (other sites cannot probe the
-archive by embedding its URLs). Bound to loopback, the server refuses Host headers that are not
-loopback names, so DNS rebinding cannot turn a web page into a reader of the archive. Errors are
-one plain line: 400 malformed, 404 unknown, 500 internal (details go to the server's log).
+Security: rewritten pages carry ``REPLAY_CSP`` (no script, nothing from anywhere but this
+server), raw captures ``ARCHIVED_CSP`` (sandbox, an opaque origin), the archive's pages
+``PAGE_CSP``; all responses carry nosniff, no-referrer and (unless ``--scripts`` needs otherwise,
+see ``archive.replay.rendering``) ``Cross-Origin-Resource-Policy: same-origin`` (other sites
+cannot probe the archive by embedding its URLs). Bound to loopback, the server refuses Host
+headers that are not loopback names, so DNS rebinding cannot turn a web page into a reader of the
+archive. Errors are one plain line saying what happened: 400 malformed (a bad timestamp says
+so), 404 unknown, 500 internal (details go to the server's log).
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import ipaddress
 import logging
 import re
 import socket
+from collections.abc import Callable
 from datetime import timezone
 from email.utils import format_datetime
 from http import HTTPStatus
@@ -42,6 +48,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from archive.errors import ConfigError, PressclipsError, WarcError
 from archive.replay.lookup import CaptureNotFound, Replayer, Resolved, dechunk
 from archive.replay.pages import ArchivePages
+from archive.replay.rendering import render
 from archive.replay.reportpage import ReportPage
 from archive.replay.responses import (
     ARCHIVED_CSP,
@@ -61,7 +68,8 @@ PASS_HEADERS = frozenset({"content-type", "content-language", "content-dispositi
 ORIG_PREFIX = "X-Archive-Orig-"
 _REPLAY = re.compile(r"^/(\d{1,14})([a-z]{2}_)?/(.+)$", re.S)
 _LATEST = re.compile(r"^/((?:https?:|https?%3[Aa]).+)$", re.S | re.I)
-_ARTICLE = re.compile(r"^/article/(\d{1,18})$")
+_BAD_TIMESTAMP = re.compile(r"^/([^/]*)/((?:https?:|https?%3[Aa]|//).*)$", re.S | re.I)
+_BANNER_OFF = "banner=0"
 _ENCODED_SCHEME = re.compile(r"^https?%3a", re.I)
 _SLASHES = re.compile(r"^(https?):/+", re.I)
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
@@ -71,12 +79,16 @@ _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 class ReplayApp:
     """Request target in, ``Response`` out: everything but the socket, so it is easy to test."""
 
-    def __init__(self, replayer: Replayer, pages: Any | None = None) -> None:
+    def __init__(self, replayer: Replayer, pages: Any | None = None, *, scripts: bool = False) -> None:
         self.replayer = replayer
         if pages is None:
             pages = ArchivePages(replayer.engine)
         self.pages = pages
         self.report_page = ReportPage(replayer.engine)
+        self.scripts = scripts
+        # path prefix -> handler(rest of the path, query string): the archive's own pages
+        self.routes: dict[str, Callable[[str, str], Response]] = {"/article/": self._article,
+                                                                 "/report": self._report}
 
     def handle(self, target: str) -> Response:
         try:
@@ -106,24 +118,52 @@ class ReplayApp:
             raise ConfigError("the path is not valid UTF-8") from None
         if path == "/":
             return self.pages.index(query)
-        if path == "/report":
-            return self.report_page.render(query)
-        if m := _ARTICLE.match(path):
-            return self.pages.article(int(m.group(1)))
+        for prefix, handler in self.routes.items():
+            if path.startswith(prefix):
+                return handler(path[len(prefix):], query)
         if path in ("/favicon.ico", "/robots.txt"):
             raise CaptureNotFound(path)
-        raise ConfigError("not a replay URL; expected /<timestamp>/<url>, e.g. /20260101/https://example.com/")
+        if m := _BAD_TIMESTAMP.match(target):  # after the routes: their paths may hold URLs too
+            raise ConfigError(f"malformed timestamp {m.group(1)[:40]!r}: expected 1-14 digits (YYYYMMDDhhmmss), "
+                              "optionally followed by a modifier such as id_, e.g. /20260101/https://example.com/")
+        raise ConfigError("not a replay URL; expected /<timestamp>/<url>, e.g. /20260101/https://example.com/, "
+                          "or /article/<id>")
+
+    def _report(self, rest: str, query: str) -> Response:
+        if rest not in ("", "/"):
+            raise CaptureNotFound(f"no page /report{rest[:40]}")
+        return self.report_page.render(query)
+
+    def _article(self, rest: str, query: str) -> Response:
+        if not rest.isascii() or not rest.isdigit():
+            raise ConfigError(f"not an article ID: {rest[:40]!r} (expected /article/<number>)")
+        if len(rest) > 18:
+            raise CaptureNotFound(f"no article {rest}")
+        return self.pages.article(int(rest))
 
     def replay(self, url: str, timestamp: str | None, modifier: str) -> Response:
         if _ENCODED_SCHEME.match(url):
             url = unquote(url)
         url = _SLASHES.sub(lambda m: m.group(1).lower() + "://", url, count=1)
+        url, banner = _banner_switch(url)
         url_variants(url)  # raises ConfigError for what cannot be a URL, before touching the database
         at = parse_timestamp(timestamp) if timestamp else None
         candidates = self.replayer.by_url(url, at)
         if not candidates:
-            raise CaptureNotFound(f"no capture of {url}")
-        return capture_response(self.replayer.resolve_first(candidates), modifier)
+            return self.pages.not_archived(url, at)
+        resolved = self.replayer.resolve_first(candidates)
+        return render(self.replayer.engine, resolved, capture_response(resolved, modifier), modifier=modifier,
+                      banner=banner, scripts=self.scripts, requested=timestamp)
+
+
+def _banner_switch(url: str) -> tuple[str, bool]:
+    """``url`` without a ``banner=0`` query parameter, and whether the banner is shown."""
+    base, sep, query = url.partition("?")
+    params = query.split("&") if sep else []
+    kept = [p for p in params if p != _BANNER_OFF]
+    if len(kept) == len(params):
+        return url, True
+    return base + ("?" + "&".join(kept) if kept else ""), False
 
 
 def capture_response(res: Resolved, modifier: str = "") -> Response:
@@ -265,7 +305,9 @@ class _Handler(BaseHTTPRequestHandler):
         reason = "".join(c for c in reason if 0x20 <= ord(c) <= 0x7E or 0xA0 <= ord(c) <= 0xFF)[:100]
         try:
             self.send_response(response.status, reason)
-            for name, value in [*response.headers, *COMMON_HEADERS]:
+            own = {name.lower() for name, _ in response.headers}
+            common = [(name, value) for name, value in COMMON_HEADERS if name.lower() not in own]
+            for name, value in [*response.headers, *common]:
                 self.send_header(name, value)
             if response.status not in (204, 304):
                 self.send_header("Content-Length", str(len(response.body)))
@@ -292,6 +334,8 @@ def _host_name(host: str) -> str:
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
-def make_server(replayer: Replayer, host: str = "127.0.0.1", port: int = 8080) -> ReplayServer:
-    """Bind (port 0 = any free port); call ``serve_forever`` on the result."""
-    return ReplayServer(host, port, ReplayApp(replayer))
+def make_server(replayer: Replayer, host: str = "127.0.0.1", port: int = 8080, *,
+                scripts: bool = False) -> ReplayServer:
+    """Bind (port 0 = any free port); call ``serve_forever`` on the result. ``scripts``: archived
+    scripts run, sandboxed in an opaque-origin iframe (``pressclips replay serve --scripts``)."""
+    return ReplayServer(host, port, ReplayApp(replayer, scripts=scripts))

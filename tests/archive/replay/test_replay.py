@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -18,7 +19,7 @@ import pytest
 from archive.db.engine import make_engine
 from archive.replay.cdxj import write_cdxj
 from archive.replay.lookup import Replayer, dechunk
-from archive.replay.responses import ARCHIVED_CSP, PAGE_CSP
+from archive.replay.responses import ARCHIVED_CSP, PAGE_CSP, REPLAY_CSP
 from archive.replay.server import ReplayApp, make_server
 from archive.replay.target import parse_timestamp, timestamp14
 from archive.replay.wacz import WaczFilter, export_wacz
@@ -73,7 +74,7 @@ def test_articles_replay_with_the_bytes_the_site_sent(shared_crawl: SharedCrawl,
     gzipped = chunked = 0
     for art in shared_crawl.site.articles:
         _article_id, _capture_id, url, when = shared_crawl.article_capture(art.canonical_url)
-        reply = fetch(served.url, f"/{timestamp14(when)}/{url}")
+        reply = fetch(served.url, f"/{timestamp14(when)}id_/{url}")  # id_: the archived bytes, unrewritten
         assert reply.status == 200, (url, reply.body[:200])
         assert reply.body == art.body
         sent = shared_crawl.site.last_body_sent[url]
@@ -101,11 +102,12 @@ def test_closest_capture_is_chosen_by_timestamp(shared_crawl: SharedCrawl, serve
     late = second - (second - first) / 4
     cases = [(timestamp14(first), shared_crawl.first_home), (timestamp14(second), shared_crawl.second_home),
              (timestamp14(early), shared_crawl.first_home), (timestamp14(late), shared_crawl.second_home),
-             ("1999", shared_crawl.first_home), ("2999", shared_crawl.second_home), ("", shared_crawl.second_home)]
+             ("1999", shared_crawl.first_home), ("2999", shared_crawl.second_home)]
     for stamp, body in cases:
-        target = f"/{stamp}/{shared_crawl.home}" if stamp else f"/{shared_crawl.home}"
-        reply = fetch(served.url, target)
-        assert reply.status == 200 and reply.body == body, target
+        reply = fetch(served.url, f"/{stamp}id_/{shared_crawl.home}")
+        assert reply.status == 200 and reply.body == body, stamp
+    latest = fetch(served.url, f"/{shared_crawl.home}")  # no timestamp: the latest, rewritten
+    assert latest.status == 200 and latest.body == fetch(served.url, f"/{timestamp14(second)}/{shared_crawl.home}").body
 
 
 def test_archived_cookies_and_headers_are_inert(shared_crawl: SharedCrawl, served: Served) -> None:
@@ -156,7 +158,9 @@ def test_index_search_and_article_pages(shared_crawl: SharedCrawl, served: Serve
     assert page.status == 200 and page.all("Content-Security-Policy") == [PAGE_CSP]
     link = f"/{timestamp14(when)}/{url}"
     assert f'href="{link}"'.encode() in page.body
-    assert fetch(served.url, link).body == art.body
+    replayed = fetch(served.url, link)
+    assert replayed.status == 200 and f'href="/article/{article_id}"'.encode() in replayed.body  # the banner
+    assert fetch(served.url, f"/{timestamp14(when)}id_/{url}").body == art.body
     hostile = fetch(served.url, "/?q=" + quote('<script>alert(1)</script> "x'))
     assert b"<script>alert" not in hostile.body and b"&lt;script&gt;" in hostile.body
     assert fetch(served.url, "/article/999999").status == 404
@@ -200,7 +204,7 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def test_hop_by_hop_headers_dropped_and_body_decoded(synthetic: str) -> None:
-    reply = fetch(synthetic, f"/20240101/{PAGE}")
+    reply = fetch(synthetic, f"/20240101id_/{PAGE}")
     assert reply.status == 200 and reply.body == BODY_A  # de-chunked, then gunzipped
     names = {k.lower() for k, _ in reply.headers}
     assert not names & set(HOP), names & set(HOP)
@@ -212,7 +216,7 @@ def test_hop_by_hop_headers_dropped_and_body_decoded(synthetic: str) -> None:
     assert reply.all("Content-Security-Policy") == [ARCHIVED_CSP]
     assert "report-uri" in reply.header("X-Archive-Orig-Content-Security-Policy")
     assert not [k for k, _ in reply.headers if "Bad" in k or "Nul" in k]  # unparsable headers are not forwarded
-    head = fetch(synthetic, f"/20240101/{PAGE}", method="HEAD")
+    head = fetch(synthetic, f"/20240101id_/{PAGE}", method="HEAD")
     assert head.status == 200 and head.body == b"" and head.header("Content-Length") == str(len(BODY_A))
 
 
@@ -226,16 +230,17 @@ def test_hop_by_hop_headers_dropped_and_body_decoded(synthetic: str) -> None:
     ("20241399", BODY_B, '"b2"', "revisit"),  # month and day clamped, as pywb does
 ])
 def test_closest_capture_and_revisits(synthetic: str, stamp: str, body: bytes, etag: str, own: str | None) -> None:
-    reply = fetch(synthetic, f"/{stamp}/{PAGE}" if stamp else f"/{PAGE}")
-    assert (reply.status, reply.body, reply.header("ETag")) == (200, body, etag)
+    reply = fetch(synthetic, f"/{stamp}id_/{PAGE}" if stamp else f"/{PAGE}")
+    assert (reply.status, reply.header("ETag")) == (200, etag)
+    assert reply.body == body if stamp else body.split(b"<body>")[1].split(b"</body>")[0] in reply.body
     assert reply.header("X-Archive-Orig-X-Seen") == own
     assert reply.header("Content-Type") == "text/html; charset=utf-8"
 
 
 def test_revisit_fallbacks_and_missing_originals(synthetic: str) -> None:
-    chain = fetch(synthetic, f"/2024/{CHAIN}")  # a revisit of a revisit
+    chain = fetch(synthetic, f"/2024id_/{CHAIN}")  # a revisit of a revisit
     assert chain.status == 200 and chain.body == BODY_B
-    other = fetch(synthetic, f"/20240215/{OTHER}")  # WARC-Refers-To is wrong: found by target URI + date
+    other = fetch(synthetic, f"/20240215id_/{OTHER}")  # WARC-Refers-To is wrong: found by target URI + date
     assert other.status == 200 and other.body == BODY_E and other.header("X-Archive-Orig-X-Fetch") == "second"
     lost = fetch(synthetic, f"/2024/{LOST}")
     assert lost.status == 404 and lost.header("Content-Type") == "text/plain; charset=utf-8"
@@ -253,9 +258,12 @@ def test_redirect_capture_stays_in_the_replay_namespace(synthetic: str) -> None:
 
 
 def test_archived_error_status_and_undecodable_bodies(synthetic: str) -> None:
-    missing = fetch(synthetic, f"/2024/{MISSING}")
+    missing = fetch(synthetic, f"/2024id_/{MISSING}")
     assert missing.status == 404 and missing.body == b"<html>archived not-found page</html>"
     assert missing.header("Content-Security-Policy") == ARCHIVED_CSP
+    shown = fetch(synthetic, f"/2024/{MISSING}")  # rewritten, with the banner
+    assert shown.status == 404 and b"<pressclips-banner" in shown.body and b"archived not-found page" in shown.body
+    assert shown.header("Content-Security-Policy") == REPLAY_CSP
     br = fetch(synthetic, f"/2024/{BROTLI}")
     assert br.status == 200 and br.header("Content-Encoding") == "br" and br.body == b"\x1b\x03\x00brotli?"
 
@@ -266,12 +274,12 @@ def test_archived_error_status_and_undecodable_bodies(synthetic: str) -> None:
 ])
 def test_url_forms_find_the_page(synthetic: str, target: str) -> None:
     reply = fetch(synthetic, target)
-    assert reply.status == 200 and reply.body == BODY_A
+    assert reply.status == 200 and reply.body == fetch(synthetic, f"/20240101/{PAGE}").body
+    assert b"Version A of the page." in reply.body
 
 
 @pytest.mark.parametrize("target, status", [
-    ("/20240101/http://example.test/nothing", 404), ("/20240101/http://never.test/", 404),
-    ("/article/123456", 404), ("/favicon.ico", 404),
+    ("/article/123456", 404), ("/article/x1", 400), ("/article/99999999999999999999", 404), ("/favicon.ico", 404),
     ("/notatimestamp/http://example.test/page", 400), ("/%ff", 400), ("/%ff/x", 400),
     ("/123456789012345/http://example.test/page", 400), ("/2024/ftp://example.test/page", 400),
     ("/2024/", 400), ("/2024/%20", 400), ("/2024*/http://example.test/page", 400),
@@ -283,6 +291,29 @@ def test_unknown_is_404_and_malformed_is_400(synthetic: str, target: str, status
     assert reply.header("Content-Type") == "text/plain; charset=utf-8"
     assert len(reply.body.decode().strip().splitlines()) == 1
     assert reply.header("X-Content-Type-Options") == "nosniff" and reply.header("Content-Security-Policy") == PAGE_CSP
+
+
+@pytest.mark.parametrize("target, needle", [
+    ("/20240101/http://example.test/nothing", b"http://example.test/page"),  # same-host captures offered
+    ("/20240101/http://never.test/", b"nothing from this host"),
+])
+def test_not_archived_page_names_the_url_and_offers_nearby(synthetic: str, target: str, needle: bytes) -> None:
+    reply = fetch(synthetic, target)
+    assert reply.status == 404 and reply.header("Content-Type") == "text/html; charset=utf-8"
+    assert b"Not archived" in reply.body and target.split("/", 2)[2].encode() in reply.body and needle in reply.body
+    assert reply.header("Content-Security-Policy") == PAGE_CSP
+
+
+@pytest.mark.parametrize("target, message", [
+    ("/article/999999", "not found: no article 999999"),
+    ("/article/abc", "not an article ID: 'abc'"),
+    ("/2024-01-01/http://example.test/page", "malformed timestamp '2024-01-01'"),
+    ("/123456789012345/http://example.test/page", "malformed timestamp '123456789012345'"),
+    ("/nowhere", "not a replay URL"),
+])
+def test_errors_say_what_happened(synthetic: str, target: str, message: str) -> None:
+    reply = fetch(synthetic, target)
+    assert reply.status in (400, 404) and message in reply.body.decode(), reply.body
 
 
 @pytest.mark.parametrize("request_bytes, status", [
@@ -326,11 +357,11 @@ def test_lookup_resolution_and_exports_on_both_databases(database_url: str, tmp_
     try:
         app = ReplayApp(Replayer(engine, syn.warc_dir))
         for target, status, body in ((f"/20240101/{PAGE}", 200, BODY_A), (f"/20240301/{PAGE}", 200, BODY_A),
-                                     (f"/20240520/{PAGE}", 200, BODY_B), (f"/{PAGE}", 200, BODY_B),
+                                     (f"/20240520/{PAGE}", 200, BODY_B), (f"/{PAGE}", 200, None),
                                      (f"/20240215/{OTHER}", 200, BODY_E), (f"/2024/{OLD}", 301, b""),
                                      (f"/2024/{LOST}", 404, None), ("/2024/http://example.test/passwd", 500, None),
                                      ("/2024/http://example.test/nothing", 404, None)):
-            response = app.handle(target)
+            response = app.handle(re.sub(r"^/(\d+)/", r"/\1id_/", target) if body else target)
             assert response.status == status, (target, response.body)
             assert body is None or response.body == body, target
         replayer = Replayer(engine, syn.warc_dir)
