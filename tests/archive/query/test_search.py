@@ -23,8 +23,9 @@ from archive.errors import ConfigError, QuerySyntaxError
 from archive.extract.markup import content_hash
 from archive.extract.result import Extraction
 from archive.query.detail import article_detail
+from archive.query.matching import to_fts5, to_tsquery
 from archive.query.search import HIGHLIGHT, SearchFilters, search
-from archive.query.syntax import MAX_TERMS, parse, to_fts5, to_tsquery
+from archive.query.syntax import MAX_TERMS, parse
 from archive.warc.reader import read_record
 from archive.warc.writer import HttpExchange, WarcWriter
 
