@@ -70,14 +70,14 @@ PG_CJK_DOCUMENT = ("(coalesce(article_versions.title, '') || ' ' || pressclips_a
                    f" || ' ' || left(coalesce(article_versions.text, ''), {PG_MAX_CHARS}))")
 
 
-def _authors_sql(column: str) -> str:
+def authors_sql(column: str) -> str:
     """SQLite: the JSON authors list as 'Name, Name' (NULL or invalid JSON gives NULL, never an error)."""
     return (f"(SELECT group_concat(value, ', ') FROM json_each("
             f"CASE WHEN json_valid({column}) THEN {column} ELSE '[]' END))")
 
 
 def _sqlite_row(prefix: str) -> str:
-    return f"{prefix}.id, {prefix}.title, {_authors_sql(prefix + '.authors')}, {prefix}.text"
+    return f"{prefix}.id, {prefix}.title, {authors_sql(prefix + '.authors')}, {prefix}.text"
 
 
 _SQLITE_TRIGGERS = (
@@ -97,7 +97,7 @@ END""",
 def _has_cjk(prefix: str) -> str:
     pattern = f"'*{CJK_CLASS}*'"
     return (f"(coalesce({prefix}.title, '') GLOB {pattern} OR coalesce({prefix}.text, '') GLOB {pattern} "
-            f"OR coalesce({_authors_sql(prefix + '.authors')}, '') GLOB {pattern})")
+            f"OR coalesce({authors_sql(prefix + '.authors')}, '') GLOB {pattern})")
 
 
 def _cjk_row(prefix: str) -> str:

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, column, func, literal_column, not_, or_, select, table, text
+from sqlalchemy import ColumnElement, and_, column, func, literal_column, not_, or_, select, table
 
 from archive.db import fts
 from archive.db.models import Article, ArticleVersion
@@ -37,7 +37,9 @@ _CJK = table(fts.CJK_TABLE, column("rowid"))
 _CJK_NAME: Any = literal_column(fts.CJK_TABLE)
 _FTS5_COLUMNS = {None: "", "title": "title : ", "author": "authors : "}
 _PG_WEIGHTS = {None: "", "title": "A", "author": "B"}
-_CJK_LIKE_COLUMNS = {None: ("title", "authors", "text"), "title": ("title",), "author": ("authors",)}
+_AUTHORS = fts.authors_sql("article_versions.authors")  # the JSON list as plain names, as indexed
+_CJK_LIKE_COLUMNS = {None: ("article_versions.title", _AUTHORS, "article_versions.text"),
+                     "title": ("article_versions.title",), "author": (_AUTHORS,)}
 OutletResolver = Callable[[str], int]
 
 
@@ -156,22 +158,19 @@ def condition(node: Node, dialect: str, resolve: OutletResolver) -> ColumnElemen
 def _cjk_condition(term: Term, dialect: str) -> ColumnElement[bool]:
     """Every word of the term occurs as a substring (words are letters and digits: no LIKE wildcards)."""
     parts: list[ColumnElement[bool]] = []
-    for index, word in enumerate(term.words):
-        key = f"cjk_{id(term)}_{index}"
+    for word in term.words:
         if dialect == "postgresql":
-            target = {None: fts.PG_CJK_DOCUMENT, "title": "coalesce(article_versions.title, '')",
-                      "author": "pressclips_authors_text(article_versions.authors)"}[term.field]
-            guard = f"{fts.PG_CJK_DOCUMENT} ~ '{fts.CJK_CLASS}' AND " if term.field is None else ""
-            parts.append(cast(ColumnElement[bool], text(f"({guard}{target} ILIKE :{key})")
-                              .bindparams(**{key: f"%{word}%"})))
+            target = literal_column({None: fts.PG_CJK_DOCUMENT, "title": "coalesce(article_versions.title, '')",
+                                     "author": "pressclips_authors_text(article_versions.authors)"}[term.field])
+            if term.field is None:  # the partial index's own predicate, so the planner can use it
+                parts.append(target.op("~")(literal_column(f"'{fts.CJK_CLASS}'")))
+            parts.append(target.ilike(f"%{word}%"))
         elif len(word) >= 3:  # a trigram index lookup
             prefix = _FTS5_COLUMNS[term.field]
             parts.append(ArticleVersion.id.in_(
                 select(_CJK.c.rowid).where(_CJK_NAME.op("MATCH")(prefix + '"' + word.replace('"', '""') + '"'))))
-        else:  # too short for a trigram: FTS5 scans the (CJK-only) table for LIKE
-            likes = " OR ".join(f"{c} LIKE :{key}" for c in _CJK_LIKE_COLUMNS[term.field])
-            parts.append(ArticleVersion.id.in_(
-                select(_CJK.c.rowid).where(text(f"({likes})").bindparams(**{key: f"%{word}%"}))))
+        else:  # too short for a trigram: a scan (walking newest first, it stops at the window's end)
+            parts.append(or_(*(literal_column(c).like(f"%{word}%") for c in _CJK_LIKE_COLUMNS[term.field])))
     return and_(*parts)
 
 

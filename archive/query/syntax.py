@@ -4,7 +4,7 @@ Syntax (what researchers type into news databases and web search engines):
 
     climate warming            every word must occur (AND), in any order
     "red carpet"               a phrase: these words, adjacent, in this order
-    gos*                       a prefix: gosling, gossip, ...
+    gos*  "red carp*"          a prefix: gosling, gossip, ...; a phrase ending in a prefix
     emma NOT stone, -stone     exclude a word, a phrase or a group (NOT and -, the same)
     stone OR gosling           either
     a AND b                    the same as ``a b``
@@ -168,8 +168,9 @@ def _lex(text: str, warn: list[str]) -> list[_Token]:
             if end < 0:
                 warn.append('unbalanced " : the phrase runs to the end of the query')
                 end = n
-            tokens.append(_Token("phrase", text[i + 1:end]))
-            i = end + 1
+            star = end + 1 < n and text[end + 1] == "*"  # "red carp"* is "red carp*"
+            tokens.append(_Token("phrase", text[i + 1:end] + ("*" if star else "")))
+            i = end + 1 + star
         else:
             start = i
             while i < n and not text[i].isspace() and text[i] not in '"()':
@@ -292,7 +293,7 @@ class _Parser:
 
 def _term(token: _Token) -> Term | None:
     raw, prefix = token.text.strip(), False
-    if token.kind == "word" and raw.endswith("*"):
+    if raw.endswith("*"):  # gos*, "red carp*": the last word is a prefix
         raw, prefix = raw.rstrip("*"), True
     found = words(raw)
     if not found:  # "-", "*", '""': nothing to look for
