@@ -160,7 +160,7 @@ def _cjk_condition(term: Term, dialect: str) -> ColumnElement[bool]:
     parts: list[ColumnElement[bool]] = []
     for word in term.words:
         if dialect == "postgresql":
-            target = literal_column({None: fts.PG_CJK_DOCUMENT, "title": "coalesce(article_versions.title, '')",
+            target: Any = literal_column({None: fts.PG_CJK_DOCUMENT, "title": "coalesce(article_versions.title, '')",
                                      "author": "pressclips_authors_text(article_versions.authors)"}[term.field])
             if term.field is None:  # the partial index's own predicate, so the planner can use it
                 parts.append(target.op("~")(literal_column(f"'{fts.CJK_CLASS}'")))
