@@ -144,7 +144,9 @@ def retired_option(name: str, replacement: str) -> Callable[[F], F]:
         if value is not None:
             raise click.UsageError(f"{name} was renamed to say which date it filters: use {replacement}", ctx)
 
-    return click.option(name, expose_value=False, hidden=True, callback=refuse, metavar="DATE")
+    # A name of its own: crawl's --published-since keeps the parameter name "since" it always had.
+    dest = "retired_" + name.strip("-").replace("-", "_")
+    return click.option(name, dest, expose_value=False, hidden=True, callback=refuse, metavar="DATE")
 
 
 # -- whole numbers ------------------------------------------------------------------------------
