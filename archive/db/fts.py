@@ -115,6 +115,12 @@ _SQLITE_CJK_TRIGGERS = (
 )
 
 
+def has_cjk_table(conn: Connection) -> bool:
+    """SQLite: whether the trigram table exists (an archive only ever opened read-only since this
+    version of pressclips has none yet)."""
+    return conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = :n"), {"n": CJK_TABLE}).first() is not None
+
+
 def install(engine: Engine) -> None:
     """Create the full-text index for this engine's dialect if missing (and fill it if it is new)."""
     if engine.dialect.name == "sqlite":

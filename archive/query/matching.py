@@ -134,8 +134,10 @@ def wanted_fts5(query: Query) -> str | None:
 
 
 # -- any tree as SQL ------------------------------------------------------------------------------
-def condition(node: Node, dialect: str, resolve: OutletResolver) -> ColumnElement[bool]:
-    """A WHERE condition (over ``Article`` joined to its current ``ArticleVersion``) for any tree."""
+def condition(node: Node, dialect: str, resolve: OutletResolver, *, cjk_table: bool = True) -> ColumnElement[bool]:
+    """A WHERE condition (over ``Article`` joined to its current ``ArticleVersion``) for any tree.
+    ``cjk_table``: SQLite's trigram table exists (an archive opened read-only before its upgrade
+    has none; CJK terms then scan with LIKE)."""
     if _only_indexed(node):
         if dialect == "postgresql":
             vector: Any = literal_column(f"article_versions.{fts.PG_COLUMN}")
@@ -148,14 +150,14 @@ def condition(node: Node, dialect: str, resolve: OutletResolver) -> ColumnElemen
             return func.coalesce(Article.outlet_id, 0) == resolve(node.raw)
         if indexed(node):  # SQLite: one indexed term always renders, so this is unreachable
             return ArticleVersion.id.in_(_fts5_rows(fts5_term(node)))
-        return _cjk_condition(node, dialect)
+        return _cjk_condition(node, dialect, cjk_table)
     if isinstance(node, Not):
-        return not_(condition(node.node, dialect, resolve))
-    parts = [condition(child, dialect, resolve) for child in node.children]
+        return not_(condition(node.node, dialect, resolve, cjk_table=cjk_table))
+    parts = [condition(child, dialect, resolve, cjk_table=cjk_table) for child in node.children]
     return and_(*parts) if isinstance(node, And) else or_(*parts)
 
 
-def _cjk_condition(term: Term, dialect: str) -> ColumnElement[bool]:
+def _cjk_condition(term: Term, dialect: str, cjk_table: bool) -> ColumnElement[bool]:
     """Every word of the term occurs as a substring (words are letters and digits: no LIKE wildcards)."""
     parts: list[ColumnElement[bool]] = []
     for word in term.words:
@@ -165,7 +167,7 @@ def _cjk_condition(term: Term, dialect: str) -> ColumnElement[bool]:
             if term.field is None:  # the partial index's own predicate, so the planner can use it
                 parts.append(target.op("~")(literal_column(f"'{fts.CJK_CLASS}'")))
             parts.append(target.ilike(f"%{word}%"))
-        elif len(word) >= 3:  # a trigram index lookup
+        elif len(word) >= 3 and cjk_table:  # a trigram index lookup
             prefix = _FTS5_COLUMNS[term.field]
             parts.append(ArticleVersion.id.in_(
                 select(_CJK.c.rowid).where(_CJK_NAME.op("MATCH")(prefix + '"' + word.replace('"', '""') + '"'))))
@@ -184,7 +186,7 @@ class Plan:
     rank_tsquery: Any | None  # PostgreSQL relevance; None when nothing indexed is looked for
 
 
-def plan(query: Query, dialect: str, resolve: OutletResolver) -> Plan:
+def plan(query: Query, dialect: str, resolve: OutletResolver, *, cjk_table: bool = True) -> Plan:
     if dialect == "postgresql":
         return Plan(None, [condition(query.root, dialect, resolve)], wanted_tsquery(query))
     members = query.conjuncts()
@@ -192,4 +194,4 @@ def plan(query: Query, dialect: str, resolve: OutletResolver) -> Plan:
                if _only_indexed(m) and to_fts5(m.node if isinstance(m, Not) else m) is not None]
     driver = to_fts5(And(tuple(in_fts5))) if in_fts5 else None
     rest = [m for m in members if driver is None or m not in in_fts5]
-    return Plan(driver, [condition(m, dialect, resolve) for m in rest], None)
+    return Plan(driver, [condition(m, dialect, resolve, cjk_table=cjk_table) for m in rest], None)

@@ -177,8 +177,15 @@ def article_condition(engine: Engine, session: Session, query: str | Query,
     conds = filter_conditions(session, dialect, flt)
     parsed = parse_query(query)
     if parsed is not None:
-        conds.append(matching.condition(parsed.root, dialect, lambda name: resolve_outlet(session, name)))
+        conds.append(matching.condition(parsed.root, dialect, lambda name: resolve_outlet(session, name),
+                                        cjk_table=_cjk_table(session, dialect, parsed)))
     return and_(true(), *conds)
+
+
+def _cjk_table(session: Session, dialect: str, parsed: Query) -> bool:
+    if dialect != "sqlite" or not any(t.cjk for t in parsed.terms()):
+        return True
+    return fts.has_cjk_table(session.connection())
 
 
 class _CrossJoin(Join):
@@ -234,7 +241,8 @@ def _ranked(session: Session, dialect: str, parsed: Query, conds: list[ColumnEle
 
     Without a part FTS5 can drive (only CJK substrings or outlets looked for, or ``a OR -b``), SQLite
     walks the articles newest first instead, and every hit ranks 0.0."""
-    plan = matching.plan(parsed, dialect, lambda name: resolve_outlet(session, name))
+    plan = matching.plan(parsed, dialect, lambda name: resolve_outlet(session, name),
+                         cjk_table=_cjk_table(session, dialect, parsed))
     conds = [*conds, *plan.conditions]
     articles, versions = Article.__table__, ArticleVersion.__table__
     source: Join
