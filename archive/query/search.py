@@ -1,8 +1,10 @@
 """Full-text search over the archive: ranked articles with highlighted snippets, filters and facets.
 
 One ``search()`` for both backends. The user's query is parsed by ``archive.query.syntax`` and only
-its rendering reaches the database: an FTS5 MATCH string on SQLite (ranked by ``bm25``, snippets by
-``snippet()``), a tsquery built from bound parameters on PostgreSQL (``ts_rank``, ``ts_headline``).
+its rendering (``archive.query.matching``) reaches the database: an FTS5 MATCH string on SQLite
+(ranked by ``bm25``, snippets by ``snippet()``), a tsquery built from bound parameters on PostgreSQL
+(``ts_rank``, ``ts_headline``), plus SQL conditions for what neither can say (outlets, CJK substrings
+in the second, substring index, ``a OR -b`` on FTS5).
 Highlights are marked with ``HIGHLIGHT`` on both. A search hits an article through its *current*
 version, so every article appears at most once. A blank query lists the articles matching the
 filters, newest first (publication date, else first seen).

@@ -30,8 +30,8 @@ empty result for syntax we ignored.
 Errors (``QuerySyntaxError``, the only exception ``parse`` raises): a query with words only in
 exclusions (``-gossip``), a non-blank query with nothing searchable in it (``***``), or more than
 ``MAX_TERMS`` terms / ``MAX_LENGTH`` characters. A blank query is not parsed: ``search()`` then
-lists by filters. Rendering for the backends lives in ``archive.query.fts5`` and
-``archive.query.matching``; raw user text never reaches a query parser on either backend.
+lists by filters. Rendering for the backends lives in ``archive.query.matching``; raw user text
+never reaches a query parser on either backend.
 """
 
 from __future__ import annotations
