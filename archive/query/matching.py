@@ -35,6 +35,7 @@ FTS = table(fts.FTS_TABLE, column("rowid"))
 FTS_NAME: Any = literal_column(fts.FTS_TABLE)  # FTS5 wants the bare table name in MATCH, bm25(), snippet()
 _CJK = table(fts.CJK_TABLE, column("rowid"))
 _CJK_NAME: Any = literal_column(fts.CJK_TABLE)
+_CJK_DOCS = table(f"{fts.CJK_TABLE}_docsize", column("id"))  # FTS5's own list of the rows it holds
 _FTS5_COLUMNS = {None: "", "title": "title : ", "author": "authors : "}
 _PG_WEIGHTS = {None: "", "title": "A", "author": "B"}
 _AUTHORS = fts.authors_sql("article_versions.authors")  # the JSON list as plain names, as indexed
@@ -171,8 +172,9 @@ def _cjk_condition(term: Term, dialect: str, cjk_table: bool) -> ColumnElement[b
             prefix = _FTS5_COLUMNS[term.field]
             parts.append(ArticleVersion.id.in_(
                 select(_CJK.c.rowid).where(_CJK_NAME.op("MATCH")(prefix + '"' + word.replace('"', '""') + '"'))))
-        else:  # too short for a trigram: a scan (walking newest first, it stops at the window's end)
-            parts.append(or_(*(literal_column(c).like(f"%{word}%") for c in _CJK_LIKE_COLUMNS[term.field])))
+        else:  # too short for a trigram: LIKE, over only the versions in the CJK table when it exists
+            like = or_(*(literal_column(c).like(f"%{word}%") for c in _CJK_LIKE_COLUMNS[term.field]))
+            parts.append(and_(ArticleVersion.id.in_(select(_CJK_DOCS.c.id)), like) if cjk_table else like)
     return and_(*parts)
 
 
