@@ -40,13 +40,12 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import Union
 
 from archive.errors import QuerySyntaxError
 
 MAX_TERMS = 64
 MAX_LENGTH = 2000
-MAX_DEPTH = 16  # nested parentheses; deeper ones are read as plain grouping-free text
+MAX_DEPTH = 16  # nested parentheses; deeper pairs are dropped (so parsing never recurses deeper)
 FIELDS = {"title": "title", "author": "author", "authors": "author", "outlet": "outlet"}
 _HINT = 'use words, "phrases", prefix*, -exclude, OR and (groups), e.g. oscars "red carpet" -golden'
 # Scripts written without spaces between words: a term in them matches as a substring.
@@ -86,7 +85,7 @@ class Or:
     children: tuple[Node, ...]
 
 
-Node = Union[Term, Not, And, Or]  # noqa: UP007 - a runtime alias used before the classes close
+Node = Term | Not | And | Or
 
 
 @dataclass(frozen=True)
@@ -153,12 +152,20 @@ _OPERATORS = ("AND", "OR", "NOT")
 def _lex(text: str, warn: list[str]) -> list[_Token]:
     tokens: list[_Token] = []
     i, n = 0, len(text)
+    depth = dropped = 0  # open parentheses kept / dropped for being nested deeper than MAX_DEPTH
     while i < n:
         ch = text[i]
         if ch.isspace():
             i += 1
         elif ch in "()":
-            tokens.append(_Token(ch))
+            if ch == "(" and depth >= MAX_DEPTH:
+                dropped += 1
+                warn.append(f"parentheses nested deeper than {MAX_DEPTH}: the inner ones are ignored")
+            elif ch == ")" and dropped:
+                dropped -= 1
+            else:
+                depth += 1 if ch == "(" else -1 if depth else 0
+                tokens.append(_Token(ch))
             i += 1
         elif ch == "-" and i + 1 < n and not text[i + 1].isspace() and text[i + 1] != "-":
             tokens.append(_Token("NOT", "-"))
@@ -277,13 +284,10 @@ class _Parser:
             return None
         self.take()
         if token.kind == "(":
-            if self.depth >= MAX_DEPTH:
-                self.warn.append(f"parentheses nested deeper than {MAX_DEPTH}: the inner ones are ignored")
-                return self.unary()
             self.depth += 1
             inner = self.conjunction()
             self.depth -= 1
-            if self.peek() is not None and self.peek().kind == ")":  # type: ignore[union-attr]
+            if (closing := self.peek()) is not None and closing.kind == ")":
                 self.take()
             else:
                 self.warn.append("unbalanced '(': the group runs to the end of the query")

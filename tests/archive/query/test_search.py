@@ -25,7 +25,7 @@ from archive.extract.result import Extraction
 from archive.query.detail import article_detail
 from archive.query.matching import to_fts5, to_tsquery
 from archive.query.search import HIGHLIGHT, SearchFilters, search
-from archive.query.syntax import MAX_TERMS, parse
+from archive.query.syntax import MAX_LENGTH, MAX_TERMS, parse
 from archive.warc.reader import read_record
 from archive.warc.writer import HttpExchange, WarcWriter
 
@@ -172,6 +172,16 @@ def test_syntax_read_as_words_is_a_warning(query: str, warning: str) -> None:
     parsed = parse(query)
     assert any(warning in w for w in parsed.warnings), parsed.warnings
     assert all("\n" not in w for w in parsed.warnings)
+
+
+@pytest.mark.parametrize("query", ["(-" * 999 + "x y", "(" * 1999 + "x", "NOT " * 498 + "x", "title:" * 300 + "x",
+                                   "(a " * 600 + ")" * 600, "-(" * 999 + "x"])
+def test_deep_nesting_at_the_length_limit_parses_or_is_a_syntax_error(query: str) -> None:
+    try:  # never a RecursionError: parentheses past MAX_DEPTH are dropped while lexing
+        parsed = parse(query[:MAX_LENGTH])
+    except QuerySyntaxError:
+        return
+    assert parsed.wanted() and (to_fts5(parsed.root) or "").count('"') % 2 == 0
 
 
 def test_clean_syntax_has_no_warnings() -> None:
