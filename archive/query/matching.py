@@ -41,6 +41,8 @@ _PG_WEIGHTS = {None: "", "title": "A", "author": "B"}
 _AUTHORS = fts.authors_sql("article_versions.authors")  # the JSON list as plain names, as indexed
 _CJK_LIKE_COLUMNS = {None: ("article_versions.title", _AUTHORS, "article_versions.text"),
                      "title": ("article_versions.title",), "author": (_AUTHORS,)}
+_PG_CJK_TARGETS = {None: fts.PG_CJK_DOCUMENT, "title": "coalesce(article_versions.title, '')",
+                   "author": "pressclips_authors_text(article_versions.authors)"}
 OutletResolver = Callable[[str], int]
 
 
@@ -146,11 +148,9 @@ def condition(node: Node, dialect: str, resolve: OutletResolver, *, cjk_table: b
         rendered = to_fts5(node)
         if rendered is not None:
             return ArticleVersion.id.in_(_fts5_rows(rendered))
-    if isinstance(node, Term):
+    if isinstance(node, Term):  # an indexed term always rendered above: this one is an outlet or CJK
         if node.field == "outlet":
             return func.coalesce(Article.outlet_id, 0) == resolve(node.raw)
-        if indexed(node):  # SQLite: one indexed term always renders, so this is unreachable
-            return ArticleVersion.id.in_(_fts5_rows(fts5_term(node)))
         return _cjk_condition(node, dialect, cjk_table)
     if isinstance(node, Not):
         return not_(condition(node.node, dialect, resolve, cjk_table=cjk_table))
@@ -163,8 +163,7 @@ def _cjk_condition(term: Term, dialect: str, cjk_table: bool) -> ColumnElement[b
     parts: list[ColumnElement[bool]] = []
     for word in term.words:
         if dialect == "postgresql":
-            target: Any = literal_column({None: fts.PG_CJK_DOCUMENT, "title": "coalesce(article_versions.title, '')",
-                                     "author": "pressclips_authors_text(article_versions.authors)"}[term.field])
+            target: Any = literal_column(_PG_CJK_TARGETS[term.field])
             if term.field is None:  # the partial index's own predicate, so the planner can use it
                 parts.append(target.op("~")(literal_column(f"'{fts.CJK_CLASS}'")))
             parts.append(target.ilike(f"%{word}%"))
