@@ -6,8 +6,9 @@ is ISO 8601. Dates come in from three kinds of source, each with its own parser 
 - our own rows and settings (``parse_aware``): strict ISO 8601, naive only where we wrote it;
 - sitemaps, feeds and HTTP (``parse_date``): W3C datetime, RFC 822 and free text, never raising,
   since a publisher's typo must never stop a crawl;
-- the command line (``parse_user_date``): ISO 8601 or ``YYYY``/``YYYY-MM``, UTC when unzoned, and
-  a ``ValueError`` the CLI turns into one line (a user's typo must not be guessed at).
+- the command line (``parse_user_date``): ISO 8601, ``YYYY``/``YYYY-MM``, or relative to now
+  (``7d``, ``2w``, ``today``), UTC when unzoned, and a ``ValueError`` the CLI turns into one line
+  (a user's typo must not be guessed at).
 
 Page-level date extraction lives with extraction (``archive.extract.markup``), and replay's
 14-digit timestamps with replay (``archive.replay.target``): their rules are specific to them.
@@ -15,9 +16,10 @@ Page-level date extraction lives with extraction (``archive.extract.markup``), a
 
 from __future__ import annotations
 
+import calendar
 import re
 import warnings
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 
@@ -45,12 +47,53 @@ def parse_aware(value: Any, *, assume_utc: bool = False) -> datetime | None:
 
 
 _YEAR_MONTH = re.compile(r"^(\d{4})(?:-(\d{1,2}))?$")
+_RELATIVE = re.compile(r"^(\d{1,6})\s*([hdwmy])$", re.IGNORECASE)
+RELATIVE_DAYS = {"today": 0, "yesterday": 1}  # midnight UTC that many days ago: whole calendar days
+RELATIVE_UNITS = "h hours, d days, w weeks, m months, y years"
 
 
-def parse_user_date(value: str) -> datetime:
-    """A date typed on the command line: ISO 8601 (``2026-11-01``, ``2026-11-01T10:00+01:00``) or a
-    W3C year/month (``2026``, ``2026-11``); UTC when no offset is given. ``ValueError`` otherwise."""
+def is_whole_day(value: str) -> bool:
+    """``today``/``yesterday``: a whole calendar day, so an inclusive upper bound runs to its end."""
+    return value.strip().lower() in RELATIVE_DAYS
+
+
+def relative_date(value: str, now: datetime | None = None) -> datetime | None:
+    """``7d``/``2w``/``3m``/``1y``/``12h`` (that long before now; months and years by the calendar),
+    ``today``/``yesterday`` (midnight UTC), ``now``; None when ``value`` is not relative."""
+    text = value.strip().lower()
+    now = now or utcnow()
+    if text == "now":
+        return now
+    if text in RELATIVE_DAYS:
+        midnight = now.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+        return midnight - timedelta(days=RELATIVE_DAYS[text])
+    match = _RELATIVE.match(text)
+    if not match:
+        return None
+    count, unit = int(match.group(1)), match.group(2)
+    if unit in "hdw":
+        try:
+            return now - timedelta(**{{"h": "hours", "d": "days", "w": "weeks"}[unit]: count})
+        except OverflowError:
+            raise ValueError(f"not a date: {value!r} (before year 1)") from None
+    months = count * (12 if unit == "y" else 1)
+    year, month = divmod(now.year * 12 + now.month - 1 - months, 12)
+    if year < 1:
+        raise ValueError(f"not a date: {value!r} (before year 1)")
+    # the same day of the month, or the month's last day (31 March minus 1 month is 28/29 February)
+    day = min(now.day, calendar.monthrange(year, month + 1)[1])
+    return now.replace(year=year, month=month + 1, day=day)
+
+
+def parse_user_date(value: str, now: datetime | None = None) -> datetime:
+    """A date typed on the command line: ISO 8601 (``2026-11-01``, ``2026-11-01T10:00+01:00``), a
+    W3C year/month (``2026``, ``2026-11``), or relative to ``now`` (``relative_date``: ``7d``,
+    ``2w``, ``3m``, ``1y``, ``12h``, ``today``, ``yesterday``); UTC when no offset is given.
+    ``ValueError`` otherwise."""
     text = value.strip()
+    relative = relative_date(text, now)
+    if relative is not None:
+        return relative
     match = _YEAR_MONTH.match(text)
     try:
         if match:

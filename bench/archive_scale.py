@@ -11,8 +11,12 @@ twice (a new version each). Every version has a real WARC response record writte
 ``archive.warc.writer.WarcWriter`` and a capture row pointing at it; rows are bulk-inserted into the same
 tables, so the FTS triggers index them exactly as in a crawl.
 
+About 3% of articles also carry a sentence in Japanese, Chinese or Korean about one of a few CJK
+subjects (drawn from a separate random stream, so the English texts are those of earlier runs).
+
 Prints: ingest rate, database size, search p50/p95 (selective, broad, phrase, with and without
-filters, listing), export throughput with the export's peak RSS (``pressclips export`` in a child
+filters, listing; the query syntax: prefix, title:, outlet:, a NOT inside OR, CJK substrings of
+1, 2 and 3+ characters), export throughput with the export's peak RSS (``pressclips export`` in a child
 process), and record-by-pointer read time. Targets (SQLite): search p95 < 100 ms, record < 1 ms.
 Search is timed as wall clock and as this process's CPU time: on a shared machine the wall clock
 includes waiting for a core, and the load average is printed next to both.
@@ -81,9 +85,16 @@ def invented_names(rng: random.Random, n: int) -> list[str]:
     return sorted(names)
 
 
+CJK_SUBJECTS = ["トランプ", "ゴジラ", "宮崎駿", "是枝裕和", "新海誠", "张艺谋", "气候变化", "巩俐", "봉준호",
+                "부산국제영화제"]
+CJK_TAILS = ["の新作が公開された。", "について記者会見が開かれた。", "的电影在海外上映。", "가 새 영화를 발표했다."]
+CJK_SHARE = 0.03
+
+
 class Generator:
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
+        self.cjk_rng = random.Random(seed + 99)  # its own stream: the English texts stay as they were
         self.sentences, self.titles, self.authors = load_corpus()
         self.names = invented_names(self.rng, 40_000)
         weights = [1 / (k + 1) ** 1.1 for k in range(len(self.names))]  # Zipf: few stars, a long tail
@@ -100,6 +111,8 @@ class Generator:
         who = self.subject()
         body = rng.sample(self.sentences, rng.randint(12, 40))
         body.insert(rng.randrange(len(body)), f"{who} spoke about the project at length.")
+        if self.cjk_rng.random() < CJK_SHARE:
+            body.append(self.cjk_rng.choice(CJK_SUBJECTS) + self.cjk_rng.choice(CJK_TAILS))
         title = f"{who}: {rng.choice(self.titles)}"
         published = START + timedelta(seconds=rng.randrange(SPAN_DAYS * 86400))
         return {"n": n, "outlet": rng.randrange(len(OUTLETS)), "title": title, "who": who,
@@ -287,6 +300,13 @@ def main() -> None:
         "broad OR, with exclusion": [(f"{a} OR {b} -{c}", SearchFilters()) for a, b, c in
                                      zip(words[:q], words[2:q + 2], words[4:q + 4])],
         "listing (no query) + outlet": [("", SearchFilters(outlet=o)) for o in OUTLETS] * max(1, q // 8),
+        "prefix (word*)": [(w[:4] + "*", SearchFilters()) for w in words[:q]],
+        "title: field, rare name": [(f'title:"{n}"', SearchFilters()) for n in rare],
+        "outlet: in the query": [(f'{w} outlet:"{OUTLETS[2]}"', SearchFilters()) for w in words[:q]],
+        "NOT inside OR (SQL path)": [(f'"{n}" OR -{w}', SearchFilters()) for n, w in zip(rare, words[:q])],
+        "CJK substring, 3+ chars": [(s, SearchFilters()) for s in CJK_SUBJECTS if len(s) >= 3] * max(1, q // 7),
+        "CJK, 2 chars (LIKE scan)": [(s[:2], SearchFilters()) for s in CJK_SUBJECTS] * max(1, q // 10),
+        "CJK, 1 char (LIKE scan)": [(s[-1], SearchFilters()) for s in CJK_SUBJECTS] * max(1, q // 10),
         "listing (no query) + dates": [("", recent)] * q,
     }
     print(f"search (limit 20, facets on; window/count cap {COUNT_CAP:,}) — target p95 < 100 ms on SQLite; "

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from archive.cli.kit import archive_option, database_option, friendly, parse_when
+from archive.cli.kit import archive_option, database_option, friendly, parse_until, parse_when, retired_option
 from archive.config import ArchiveConfig
 from archive.errors import ArchiveLockedError, ConfigError
 
@@ -49,9 +49,13 @@ def parse_runtime(value: str | None) -> int | None:
 @click.option("--outlet", "only", default="", help="Crawl only these outlets (comma-separated names).")
 @archive_option
 @database_option
-@click.option("--since", default=None, metavar="DATE",
-              help="Skip sitemap and feed entries dated before DATE (ISO 8601) without fetching them.")
-@click.option("--until", default=None, metavar="DATE", help="Skip sitemap and feed entries dated after DATE.")
+@click.option("--published-since", "since", default=None, metavar="DATE",
+              help="Skip sitemap and feed entries published before DATE without fetching them: ISO 8601 "
+                   "(2026-11-01) or relative (7d, 2w, 3m, today, yesterday).")
+@click.option("--published-until", "until", default=None, metavar="DATE",
+              help="Skip sitemap and feed entries published after DATE (a date without time: after that day).")
+@retired_option("--since", "--published-since (sitemap and feed entries by publication date, as before)")
+@retired_option("--until", "--published-until (sitemap and feed entries by publication date, as before)")
 @click.option("--max-runtime", default=None, metavar="DURATION",
               help="Stop gracefully after this long (e.g. 25m); the rest stays due for the next run.")
 @click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -77,7 +81,7 @@ def crawl_command(outlets: str, only: str, archive_dir: Path | None, database_ur
     \b
     Examples:
       pressclips crawl --outlets starter --max-runtime 25m
-      pressclips crawl --outlets outlets.toml --outlet variety --since 2026-11-01 --json
+      pressclips crawl --outlets outlets.toml --outlet variety --published-since 7d --json
     """
     from archive.ops.crawl import CrawlOptions, SettingsRejected, run_crawl
 
@@ -85,7 +89,7 @@ def crawl_command(outlets: str, only: str, archive_dir: Path | None, database_ur
     options = CrawlOptions(
         outlets=resolve_outlets_path(outlets),
         only=tuple(filter(None, (n.strip() for n in only.split(",")))),
-        since=parse_when(since, "--since"), until=parse_when(until, "--until"),
+        since=parse_when(since, "--published-since"), until=parse_until(until, "--published-until"),
         max_runtime=parse_runtime(max_runtime), log_file=log_file, progress=interactive,
         settings=settings, verbose=verbose, quiet=quiet)
 

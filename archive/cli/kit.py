@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -24,7 +24,7 @@ import click
 
 from archive.config import ArchiveConfig
 from archive.errors import ConfigError, NoArchiveError, PressclipsError
-from archive.times import parse_user_date
+from archive.times import RELATIVE_UNITS, is_whole_day, parse_user_date
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 INT64_MAX = 2**63 - 1
 _WHOLE_NUMBER = re.compile(r"^[+-]?\d+$")
+_DATE_ONLY = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
 def fail(message: str, code: int, hint: str | None = None) -> None:
@@ -102,13 +103,50 @@ def open_archive(archive_dir: Path | None, database_url: str | None, *,
 
 
 def parse_when(value: str | None, option: str) -> datetime | None:
-    """A date option (ISO 8601, or YYYY / YYYY-MM), UTC when no offset is given; one line when malformed."""
+    """A date option (ISO 8601, YYYY / YYYY-MM, or relative: 7d, 2w, 3m, 1y, 12h, today, yesterday),
+    UTC when no offset is given; one line when malformed."""
     if value is None:
         return None
     try:
         return parse_user_date(value)
-    except ValueError:
-        raise ConfigError(f"{option}: not a date: {value!r}", hint="use ISO 8601, e.g. 2026-11-01") from None
+    except ValueError as exc:
+        raise ConfigError(f"{option}: {exc}",
+                          hint=f"use ISO 8601 (2026-11-01), or relative: 7d, 2w, today ({RELATIVE_UNITS})") from None
+
+
+def parse_until(value: str | None, option: str) -> datetime | None:
+    """An inclusive upper bound as an exclusive instant: a date without a time (2026-11-30, 2026-11,
+    2026, yesterday) means up to the end of that day, month or year; an instant (7d, 10:00) is itself."""
+    when = parse_when(value, option)
+    if when is None or value is None:
+        return when
+    text = value.strip()
+    if is_whole_day(text):
+        return when + timedelta(days=1)
+    if not _DATE_ONLY.match(text):
+        return when
+    parts = text.count("-")
+    if parts == 2:
+        return when + timedelta(days=1)
+    if parts == 1:
+        return when.replace(year=when.year + (when.month == 12), month=when.month % 12 + 1)
+    return when.replace(year=when.year + 1)
+
+
+def retired_option(name: str, replacement: str) -> Callable[[F], F]:
+    """An option name that no longer exists, kept only to say which one replaced it (exit 2).
+
+    ``--since``/``--until`` filtered publication dates in ``crawl``, first-seen dates in ``search``
+    and capture dates in ``export-wacz``; every date option now names what it filters, and an old
+    name fails loudly rather than keep one of its three meanings in silence (cron lines included)."""
+
+    def refuse(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+        if value is not None:
+            raise click.UsageError(f"{name} was renamed to say which date it filters: use {replacement}", ctx)
+
+    # A name of its own: crawl's --published-since keeps the parameter name "since" it always had.
+    dest = "retired_" + name.strip("-").replace("-", "_")
+    return click.option(name, dest, expose_value=False, hidden=True, callback=refuse, metavar="DATE")
 
 
 # -- whole numbers ------------------------------------------------------------------------------

@@ -55,8 +55,8 @@ def main() -> None:
     \b
     Examples:
       pressclips crawl --outlets starter --max-runtime 25m
-      pressclips search '"all of us strangers" -trailer' --since 2026-10
-      pressclips export --since 2026-11 -o november.jsonl
+      pressclips search '"all of us strangers" -trailer' --published-since 2026-10
+      pressclips export --published-since 7d -o last-week.jsonl
     """
 
 

@@ -12,7 +12,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,9 @@ from archive.cli.kit import (
     database_option,
     friendly,
     open_archive,
+    parse_until,
     parse_when,
+    retired_option,
 )
 from archive.cli.kit import limit as limit_type
 from archive.cli.output import (
@@ -45,16 +47,23 @@ _DATE_ONLY = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 # -- shared options ------------------------------------------------------------------------------
 def filter_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """The search filters as options, in the order they appear in --help."""
+    """The search filters as options, in the order they appear in --help. Each date option names
+    the date it filters; the old --since/--until (which meant first seen here, but publication in
+    crawl and capture in export-wacz) are refused with the new name."""
     options = [
         click.option("--outlet", default=None, help="Only this outlet (name, case-insensitive)."),
         click.option("--author", default=None, help="Only articles with an author containing this text."),
-        click.option("--published-from", default=None, metavar="DATE", help="Published on or after DATE."),
-        click.option("--published-to", default=None, metavar="DATE",
+        click.option("--published-since", "--published-from", "published_since", default=None, metavar="DATE",
+                     help="Published on or after DATE: ISO 8601 (2026-11-01, 2026-11) or relative (7d, 2w, 3m, "
+                          "1y, 12h, today, yesterday)."),
+        click.option("--published-until", "--published-to", "published_until", default=None, metavar="DATE",
                      help="Published up to DATE (a date without time includes that whole day, month or year)."),
-        click.option("--seen-from", "--since", "seen_from", default=None, metavar="DATE",
-                     help="First seen on or after DATE (--since is the same)."),
-        click.option("--seen-to", default=None, metavar="DATE", help="First seen up to DATE (inclusive, as above)."),
+        click.option("--seen-since", "--seen-from", "seen_since", default=None, metavar="DATE",
+                     help="First seen by the crawler on or after DATE."),
+        click.option("--seen-until", "--seen-to", "seen_until", default=None, metavar="DATE",
+                     help="First seen up to DATE (inclusive, as above)."),
+        retired_option("--since", "--seen-since (first seen, as --since was) or --published-since"),
+        retired_option("--until", "--seen-until (first seen) or --published-until"),
         click.option("--language", default=None, help="Language code; 'en' also matches 'en-GB'."),
         click.option("--edited/--unedited", "has_versions", default=None,
                      help="Only articles with more than one version / with exactly one."),
@@ -64,35 +73,32 @@ def filter_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
-def _until(value: str | None, option: str) -> datetime | None:
-    """An inclusive upper bound as an exclusive datetime: 2026-11-30 means up to the end of that day."""
-    when = parse_when(value, option)
-    if when is None or value is None or not _DATE_ONLY.match(value.strip()):
-        return when
-    parts = value.strip().count("-")
-    if parts == 2:
-        return when + timedelta(days=1)
-    if parts == 1:
-        return when.replace(year=when.year + (when.month == 12), month=when.month % 12 + 1)
-    return when.replace(year=when.year + 1)
-
-
-def build_filters(outlet: str | None, author: str | None, published_from: str | None, published_to: str | None,
-                  seen_from: str | None, seen_to: str | None, language: str | None,
-                  has_versions: bool | None) -> Any:
+def build_filters(outlet: str | None, author: str | None, published_since: str | None,
+                  published_until: str | None, seen_since: str | None, seen_until: str | None,
+                  language: str | None, has_versions: bool | None) -> Any:
     from archive.query.search import SearchFilters
 
     flt = SearchFilters(
         outlet=outlet, author=author or None, language=language or None, has_versions=has_versions,
-        published_from=parse_when(published_from, "--published-from"),
-        published_to=_until(published_to, "--published-to"),
-        seen_from=parse_when(seen_from, "--seen-from/--since"), seen_to=_until(seen_to, "--seen-to"))
+        published_from=parse_when(published_since, "--published-since"),
+        published_to=parse_until(published_until, "--published-until"),
+        seen_from=parse_when(seen_since, "--seen-since"), seen_to=parse_until(seen_until, "--seen-until"))
     for low, high, name in ((flt.published_from, flt.published_to, "--published"),
                             (flt.seen_from, flt.seen_to, "--seen")):
         if low is not None and high is not None and low >= high:
-            raise ConfigError(f"{name}-from {low.date()} is not before {name}-to",
+            raise ConfigError(f"{name}-since {low.date()} is not before {name}-until",
                               hint="swap the two dates")
     return flt
+
+
+def query_text(words: tuple[str, ...]) -> str:
+    """The QUERY arguments as one query: ``pressclips search climate warming`` is 'climate warming'."""
+    return " ".join(words)
+
+
+def warn_about(warnings: tuple[str, ...]) -> None:
+    for warning in warnings:
+        click.echo(f"pressclips: warning: {warning}", err=True)
 
 
 def _bold_highlights(snippet: str) -> str:
@@ -117,7 +123,7 @@ def _hit_row(hit: Any) -> dict[str, Any]:
 
 # -- commands ------------------------------------------------------------------------------------
 @click.command("search")
-@click.argument("query", required=False, default="")
+@click.argument("words", nargs=-1, metavar="[QUERY]...")
 @filter_options
 @click.option("--limit", type=limit_type(1000), default=20, show_default=True, help="Hits per page (1-1000).")
 @click.option("--offset", type=OFFSET, default=0, help="Skip this many hits (paging).")
@@ -127,28 +133,38 @@ def _hit_row(hit: Any) -> dict[str, Any]:
 @archive_option
 @database_option
 @friendly
-def search_command(query: str, limit: int, offset: int, no_facets: bool, fmt: str, show_sql: bool,
+def search_command(words: tuple[str, ...], limit: int, offset: int, no_facets: bool, fmt: str, show_sql: bool,
                    archive_dir: Path | None, database_url: str | None, **filters: Any) -> None:
-    """Full-text search: words (all must occur), "phrases", -exclude, OR.
+    """Full-text search: words (all must occur), "phrases", prefix*, -exclude or NOT, OR, (groups),
+    title:, author:, outlet: (see README "Search syntax").
 
-    Ranked, with the matching words marked in a snippet. Without QUERY, lists the articles matching
-    the filters, newest first. Quote the whole query; one that starts with '-' goes after '--'.
-    --json adds the total and the facets; --jsonl and --csv give one row per hit.
+    Ranked, with the matching words marked in a snippet. Chinese, Japanese and Korean terms match
+    as substrings. Without QUERY, lists the articles matching the filters, newest first. Unquoted
+    words are one query; quote phrases for the shell ('"red carpet"'); a query starting with '-'
+    goes after '--'. Syntax read as plain words is reported as a warning on stderr. --json adds the
+    total and the facets; --jsonl and --csv give one row per hit.
 
     \b
     Examples:
-      pressclips search '"all of us strangers" -trailer' --since 2026-10
+      pressclips search climate warming --published-since 7d
+      pressclips search '"all of us strangers" -trailer' --seen-since 2026-10
+      pressclips search '(stone OR gosling) NOT trailer' title:lanthimos outlet:variety
       pressclips search venice --outlet variety --limit 50 --jsonl
     """
-    from archive.query.search import search
+    from archive.query.search import parse_query, search
 
+    query = query_text(words)
     flt = build_filters(**filters)
+    parsed = parse_query(query)  # syntax errors before the archive is opened
+    if parsed is not None:
+        warn_about(parsed.warnings)
     with open_archive(archive_dir, database_url) as archive:
         if show_sql:
             echo_sql(archive.engine)
-        result = search(archive.engine, query, flt, limit=limit, offset=offset, facets=not no_facets)
+        result = search(archive.engine, parsed or "", flt, limit=limit, offset=offset, facets=not no_facets)
     rows = [_hit_row(h) for h in result.hits]
-    document = {"query": query, "total": result.total, "total_capped": result.total_capped,
+    document = {"query": query, "warnings": list(result.warnings), "total": result.total,
+                "total_capped": result.total_capped,
                 "offset": offset, "hits": rows, "facets": result.facets}
     render(Listing(rows, HIT_FIELDS, document=document, table=lambda: _hits_table(result, rows, offset)), fmt)
 
@@ -236,7 +252,7 @@ def _flat_export(row: dict[str, Any]) -> dict[str, Any]:
 
 
 @click.command("export")
-@click.argument("query", required=False, default="")
+@click.argument("words", nargs=-1, metavar="[QUERY]...")
 @filter_options
 @output_options(default="jsonl")
 @click.option("--limit", type=limit_type(), default=None, help="At most this many articles.")
@@ -246,7 +262,7 @@ def _flat_export(row: dict[str, Any]) -> dict[str, Any]:
 @archive_option
 @database_option
 @friendly
-def export_command(query: str, fmt: str, limit: int | None, output: Path | None, show_sql: bool,
+def export_command(words: tuple[str, ...], fmt: str, limit: int | None, output: Path | None, show_sql: bool,
                    archive_dir: Path | None, database_url: str | None, **filters: Any) -> None:
     """Export articles (current version) as JSON lines, CSV, JSON or a table, streamed, in id order.
 
@@ -255,21 +271,24 @@ def export_command(query: str, fmt: str, limit: int | None, output: Path | None,
 
     \b
     Examples:
-      pressclips export --since 2026-11 -o november.jsonl
+      pressclips export --published-since 2026-11 -o november.jsonl
       pressclips export venice --outlet variety --csv -o venice.csv
     """
     from archive.atomic import atomic_output, check_target
     from archive.db.session import reading
     from archive.query.articles import EXPORT_FIELDS, ArticleFilter, iter_articles
-    from archive.query.search import article_condition
+    from archive.query.search import article_condition, parse_query
 
     flt = build_filters(**filters)
+    parsed = parse_query(query_text(words))
+    if parsed is not None:
+        warn_about(parsed.warnings)
     if output is not None:
         check_target(output)  # a missing directory is reported before the archive is opened
     with open_archive(archive_dir, database_url) as archive:
         engine = archive.engine
         with reading(engine, "preparing the export") as session:
-            where = article_condition(engine, session, query, flt)  # resolves the outlet: errors come first
+            where = article_condition(engine, session, parsed or "", flt)  # resolves the outlet: errors come first
         if show_sql:
             echo_sql(engine)
         rows: Iterator[dict[str, Any]] = iter_articles(engine, ArticleFilter(limit=limit), where=where)

@@ -17,7 +17,9 @@ from archive.cli.kit import (
     database_option,
     friendly,
     open_archive,
+    parse_until,
     parse_when,
+    retired_option,
 )
 from archive.errors import ConfigError, WarcError
 
@@ -174,8 +176,12 @@ def export_cdxj(output: Path | None, archive_dir: Path | None, database_url: str
 @click.command("export-wacz")
 @click.argument("out", type=click.Path(path_type=Path))
 @click.option("--outlet", default=None, help="Only captures of this outlet.")
-@click.option("--since", default=None, help="Only captures fetched at or after this date (ISO 8601).")
-@click.option("--until", default=None, help="Only captures fetched before this date (ISO 8601).")
+@click.option("--captured-since", "since", default=None, metavar="DATE",
+              help="Only captures fetched at or after DATE: ISO 8601 or relative (7d, 2w, today, yesterday).")
+@click.option("--captured-until", "until", default=None, metavar="DATE",
+              help="Only captures fetched up to DATE (a date without time includes that whole day, month or year).")
+@retired_option("--since", "--captured-since (captures by fetch date, as before)")
+@retired_option("--until", "--captured-until (inclusive: --captured-until 2026-11-30 includes that day)")
 @click.option("--text/--no-text", default=True, show_default=True, help="Article text in pages/pages.jsonl.")
 @click.option("--title", default=None, help="Title in datapackage.json.")
 @archive_option
@@ -192,15 +198,17 @@ def export_wacz(out: Path, outlet: str | None, since: str | None, until: str | N
     \b
     Examples:
       pressclips export-wacz archive.wacz
-      pressclips export-wacz variety-nov.wacz --outlet variety --since 2026-11-01 --until 2026-12-01
+      pressclips export-wacz variety-nov.wacz --outlet variety --captured-since 2026-11 --captured-until 2026-11
+      pressclips export-wacz last-week.wacz --captured-since 7d
     """
     from archive.atomic import check_target
     from archive.replay.wacz import WaczFilter
     from archive.replay.wacz import export_wacz as build
 
-    flt = WaczFilter(outlet=outlet, since=parse_when(since, "--since"), until=parse_when(until, "--until"))
+    flt = WaczFilter(outlet=outlet, since=parse_when(since, "--captured-since"),
+                     until=parse_until(until, "--captured-until"))
     if flt.since and flt.until and flt.since >= flt.until:
-        raise ConfigError("--since must be before --until")
+        raise ConfigError("--captured-since must be before --captured-until")
     check_target(out)  # a missing directory is reported before the archive is opened
     with open_archive(archive_dir, database_url) as archive:
         summary = build(archive.engine, archive.config.warc_dir, out, flt, text=text, title=title)

@@ -52,7 +52,7 @@ class DocumentRead:
     etag: str | None
     last_modified: str | None
     lastmod: datetime | None  # as the parent sitemap index gave it
-    windowed: bool  # read with --since/--until: entries outside the window were skipped
+    windowed: bool  # read with --published-since/--published-until: entries outside the window were skipped
     read_at: datetime | None = None  # when the response arrived (before its URLs were recorded)
 
 

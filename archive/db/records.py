@@ -105,7 +105,7 @@ class UrlSighting:
 
 @dataclass(frozen=True)
 class Window:
-    """``--since``/``--until``: sitemap and feed entries dated outside it are never fetched."""
+    """``--published-since``/``--published-until``: sitemap and feed entries dated outside it are never fetched."""
 
     since: datetime | None = None
     until: datetime | None = None
@@ -146,7 +146,7 @@ class DocumentState:
     etag: str | None
     last_modified: str | None
     lastmod: datetime | None  # as the parent sitemap index last gave it
-    windowed: bool  # last read with --since/--until, so entries may have been skipped
+    windowed: bool  # last read with --published-since/--published-until, so entries may have been skipped
 
 
 __all__ = ["CaptureRecord", "DocumentState", "DueUrl", "ExtractionLike", "PageResult", "PreviousCapture",

@@ -94,7 +94,7 @@ def validate(options: CrawlOptions) -> None:
         if "=" not in item or not item.partition("=")[0].strip():
             raise ConfigError(f"-s {item!r}: expected NAME=VALUE")
     if options.since and options.until and options.since > options.until:
-        raise ConfigError("--since is after --until")
+        raise ConfigError("--published-since is after --published-until")
     if options.max_runtime is not None and options.max_runtime <= 0:
         raise ConfigError("--max-runtime must be positive")
     if options.log_file is not None:

@@ -15,7 +15,8 @@ from archive.query.articles import (
     totals,
 )
 from archive.query.detail import article_detail
-from archive.query.search import COUNT_CAP, HIGHLIGHT, SearchFilters, article_condition, search
+from archive.query.search import COUNT_CAP, HIGHLIGHT, SearchFilters, article_condition, parse_query, search
+from archive.query.syntax import Query, parse
 from archive.query.versions import diff_versions, list_versions
 
 __all__ = [
@@ -34,6 +35,9 @@ __all__ = [
     "list_runs",
     "list_versions",
     "outlet_stats",
+    "parse",
+    "parse_query",
+    "Query",
     "search",
     "totals",
 ]

@@ -1,8 +1,10 @@
 """Full-text search over the archive: ranked articles with highlighted snippets, filters and facets.
 
 One ``search()`` for both backends. The user's query is parsed by ``archive.query.syntax`` and only
-its rendering reaches the database: an FTS5 MATCH string on SQLite (ranked by ``bm25``, snippets by
-``snippet()``), a tsquery built from bound parameters on PostgreSQL (``ts_rank``, ``ts_headline``).
+its rendering (``archive.query.matching``) reaches the database: an FTS5 MATCH string on SQLite
+(ranked by ``bm25``, snippets by ``snippet()``), a tsquery built from bound parameters on PostgreSQL
+(``ts_rank``, ``ts_headline``), plus SQL conditions for what neither can say (outlets, CJK substrings
+in the second, substring index, ``a OR -b`` on FTS5).
 Highlights are marked with ``HIGHLIGHT`` on both. A search hits an article through its *current*
 version, so every article appears at most once. A blank query lists the articles matching the
 filters, newest first (publication date, else first seen).
@@ -29,17 +31,14 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import (
-    ColumnClause,
     ColumnElement,
     Engine,
     and_,
-    column,
     exists,
     func,
     literal_column,
     or_,
     select,
-    table,
     text,
     true,
 )
@@ -52,7 +51,11 @@ from archive.db import fts
 from archive.db.models import Article, ArticleVersion, Outlet
 from archive.db.session import reading
 from archive.errors import ConfigError, DatabaseError
-from archive.query.syntax import Query, parse, to_fts5, to_tsquery
+from archive.query import matching
+from archive.query.matching import FTS as _FTS
+from archive.query.matching import FTS_NAME as _FTS_NAME
+from archive.query.snippets import substring_snippet
+from archive.query.syntax import Query, parse
 
 HIGHLIGHT = ("⟦", "⟧")  # around matched words in snippets; rare in press text, easy to turn into <mark>
 ELLIPSIS = "…"
@@ -60,9 +63,6 @@ COUNT_CAP = 5_000
 SNIPPET_WORDS = 32
 LISTING_SNIPPET_CHARS = 240
 _WEIGHTS = (10.0, 5.0, 1.0)  # bm25 column weights: title, authors, text
-_FTS = table(fts.FTS_TABLE, column("rowid"))
-# FTS5 wants the bare table name in MATCH, bm25() and snippet()
-_FTS_NAME: ColumnClause[Any] = literal_column(fts.FTS_TABLE)
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,7 @@ class SearchResult:
     total: int
     facets: dict[str, dict[str, int]]  # {"outlet": {name: n}, "month": {"2026-11": n}}
     total_capped: bool = field(default=False)  # total (and facets) stopped at COUNT_CAP
+    warnings: tuple[str, ...] = field(default=())  # syntax read differently than typed (Query.warnings)
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -162,30 +163,31 @@ def filter_conditions(session: Session, dialect: str, flt: SearchFilters) -> lis
     return conds
 
 
-def match_condition(dialect: str, query: Query) -> tuple[ColumnElement[bool], Any]:
-    """(condition on the current version, relevance: higher is better) for a parsed query. Relevance
-    counts only what is looked for: exclusions decide what matches, not how well."""
-    wanted = Query(groups=query.groups)
-    if dialect == "sqlite":
-        # bm25() is negative, better matches more so; it reads the MATCH of the same query.
-        return _FTS_NAME.op("MATCH")(to_fts5(query)), -func.bm25(_FTS_NAME, *_WEIGHTS)
-    vector: ColumnClause[Any] = literal_column(f"article_versions.{fts.PG_COLUMN}")
-    return vector.op("@@")(to_tsquery(query, fts.PG_CONFIG)), func.ts_rank(vector, to_tsquery(wanted, fts.PG_CONFIG))
+def parse_query(query: str | Query) -> Query | None:
+    """A query as ``search`` takes it: text (parsed; blank gives None) or an already parsed ``Query``,
+    so callers that run one query many times (watchlists, reports) parse it once."""
+    if isinstance(query, Query):
+        return query
+    return parse(query) if query.strip() else None
 
 
-def article_condition(engine: Engine, session: Session, query: str, flt: SearchFilters) -> ColumnElement[bool]:
+def article_condition(engine: Engine, session: Session, query: str | Query,
+                      flt: SearchFilters) -> ColumnElement[bool]:
     """One condition selecting every article ``search`` matches, without a window (streaming export);
     expects ``Article`` joined to its current ``ArticleVersion``."""
     dialect = _dialect(engine)
     conds = filter_conditions(session, dialect, flt)
-    if query.strip():
-        parsed = parse(query)
-        if dialect == "sqlite":
-            rowids = select(_FTS.c.rowid).where(_FTS_NAME.op("MATCH")(to_fts5(parsed)))
-            conds.append(ArticleVersion.id.in_(rowids))
-        else:
-            conds.append(match_condition(dialect, parsed)[0])
+    parsed = parse_query(query)
+    if parsed is not None:
+        conds.append(matching.condition(parsed.root, dialect, lambda name: resolve_outlet(session, name),
+                                        cjk_table=_cjk_table(session, dialect, parsed)))
     return and_(true(), *conds)
+
+
+def _cjk_table(session: Session, dialect: str, parsed: Query) -> bool:
+    if dialect != "sqlite" or not any(t.cjk for t in parsed.terms()):
+        return True
+    return fts.has_cjk_table(session.connection())
 
 
 class _CrossJoin(Join):
@@ -214,11 +216,12 @@ def _month(dialect: str) -> Any:
     return func.substr(when, 1, 7) if dialect == "sqlite" else func.to_char(when, "YYYY-MM")
 
 
-def search(engine: Engine, query: str, filters: SearchFilters = SearchFilters(), *, limit: int = 20,
+def search(engine: Engine, query: str | Query, filters: SearchFilters = SearchFilters(), *, limit: int = 20,
            offset: int = 0, facets: bool = True) -> SearchResult:
-    """Ranked articles for ``query`` (see ``archive.query.syntax``) under ``filters``."""
+    """Ranked articles for ``query`` (text in the syntax of ``archive.query.syntax``, or a parsed
+    ``Query``) under ``filters``. ``SearchResult.warnings`` says what syntax was read as words."""
     dialect = _dialect(engine)
-    parsed = parse(query) if query.strip() else None
+    parsed = parse_query(query)
     limit, offset = max(0, int(limit)), max(0, int(offset))
     with reading(engine, "searching the archive") as session:
         conds = filter_conditions(session, dialect, filters)
@@ -227,7 +230,8 @@ def search(engine: Engine, query: str, filters: SearchFilters = SearchFilters(),
         else:
             page, total, capped, facet_counts = _ranked(session, dialect, parsed, conds, limit, offset, facets)
         hits = _hits(session, dialect, parsed, page)
-    return SearchResult(hits=hits, total=total, facets=facet_counts if facets else {}, total_capped=capped)
+    return SearchResult(hits=hits, total=total, facets=facet_counts if facets else {}, total_capped=capped,
+                        warnings=parsed.warnings if parsed else ())
 
 
 Counted = tuple[list[tuple[int, float]], int, bool, dict[str, dict[str, int]]]
@@ -235,11 +239,20 @@ Counted = tuple[list[tuple[int, float]], int, bool, dict[str, dict[str, int]]]
 
 def _ranked(session: Session, dialect: str, parsed: Query, conds: list[ColumnElement[bool]], limit: int,
             offset: int, facets: bool) -> Counted:
-    """One pass over the newest COUNT_CAP + 1 matches: they give the total, the facets and the ranking."""
-    match, relevance = match_condition(dialect, parsed)
+    """One pass over the newest COUNT_CAP + 1 matches: they give the total, the facets and the ranking.
+
+    Without a part FTS5 can drive (only CJK substrings or outlets looked for, or ``a OR -b``), SQLite
+    walks the articles newest first instead, and every hit ranks 0.0."""
+    plan = matching.plan(parsed, dialect, lambda name: resolve_outlet(session, name),
+                         cjk_table=_cjk_table(session, dialect, parsed))
+    conds = [*conds, *plan.conditions]
     articles, versions = Article.__table__, ArticleVersion.__table__
     source: Join
-    if dialect == "sqlite":  # FTS5 walks its matches newest first and stops at the window's end
+    match: ColumnElement[bool] = true()
+    relevance: Any = literal_column("0.0")
+    if plan.fts5 is not None:  # FTS5 walks its matches newest first and stops at the window's end
+        # bm25() is negative, better matches more so; it reads the MATCH of the same query.
+        match, relevance = _FTS_NAME.op("MATCH")(plan.fts5), -func.bm25(_FTS_NAME, *_WEIGHTS)
         source = _CrossJoin(_CrossJoin(_FTS, articles, Article.current_version_id == _FTS.c.rowid),
                             versions, ArticleVersion.id == _FTS.c.rowid)
         newest = _FTS.c.rowid.desc()
@@ -249,15 +262,14 @@ def _ranked(session: Session, dialect: str, parsed: Query, conds: list[ColumnEle
     columns = [Article.id, Article.outlet_id, _month(dialect).label("month")]
     conn = session.connection()  # Core rows, not ORM ones: the window can hold thousands
     window: list[Any]
-    if dialect == "sqlite":
+    if dialect == "sqlite" or plan.rank_tsquery is None:
         window = list(conn.execute(select(*columns, relevance.label("score")).select_from(source)
                                    .where(match, *conds).order_by(newest).limit(COUNT_CAP + 1)))
     else:  # rank only the window: ts_rank reads the whole tsvector of every row it scores
         inner = (select(*columns, ArticleVersion.id.label("vid")).select_from(source).where(match, *conds)
                  .order_by(newest).limit(COUNT_CAP + 1).subquery())
         scored = versions.alias("scored")
-        rank = func.ts_rank(literal_column(f"scored.{fts.PG_COLUMN}"), to_tsquery(Query(groups=parsed.groups),
-                                                                                   fts.PG_CONFIG))
+        rank = func.ts_rank(literal_column(f"scored.{fts.PG_COLUMN}"), plan.rank_tsquery)
         window = list(conn.execute(select(inner.c.id, inner.c.outlet_id, inner.c.month, rank.label("score"))
                                    .select_from(inner.join(scored, scored.c.id == inner.c.vid))
                                    .order_by(inner.c.vid.desc())))  # the +1 row to drop stays last
@@ -335,21 +347,31 @@ def _hits(session: Session, dialect: str, parsed: Query | None, page: list[tuple
 
 def _snippets(session: Session, dialect: str, parsed: Query | None, version_ids: list[int]) -> dict[int, str]:
     if parsed is None:
-        found = session.execute(select(ArticleVersion.id, func.substr(ArticleVersion.text, 1,
-                                                                      LISTING_SNIPPET_CHARS + 1))
-                                .where(ArticleVersion.id.in_(version_ids)))
-        return {vid: _listing_snippet(body or "") for vid, body in found}
+        listed = session.execute(select(ArticleVersion.id, func.substr(ArticleVersion.text, 1,
+                                                                       LISTING_SNIPPET_CHARS + 1))
+                                 .where(ArticleVersion.id.in_(version_ids)))
+        return {vid: _listing_snippet(body or "") for vid, body in listed}
     start, stop = HIGHLIGHT
-    if dialect == "sqlite":
+    found: dict[int, str] = {}
+    if dialect == "sqlite" and (wanted := matching.wanted_fts5(parsed)) is not None:
         stmt = (select(_FTS.c.rowid, func.snippet(_FTS_NAME, 2, start, stop, ELLIPSIS, SNIPPET_WORDS))
-                .where(_FTS_NAME.op("MATCH")(to_fts5(parsed)), _FTS.c.rowid.in_(version_ids)))
-    else:
+                .where(_FTS_NAME.op("MATCH")(wanted), _FTS.c.rowid.in_(version_ids)))
+        found = {int(vid): " ".join((snip or "").split()) for vid, snip in session.execute(stmt)}
+    elif dialect == "postgresql" and (tsquery := matching.wanted_tsquery(parsed)) is not None:
         options = (f"StartSel={start}, StopSel={stop}, MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 2}, "
                    f'MaxFragments=2, FragmentDelimiter=" {ELLIPSIS} "')
         stmt = select(ArticleVersion.id, func.ts_headline(
             literal_column(f"'{fts.PG_CONFIG}'::regconfig"), func.left(ArticleVersion.text, fts.PG_MAX_CHARS),
-            to_tsquery(parsed, fts.PG_CONFIG), options)).where(ArticleVersion.id.in_(version_ids))
-    return {int(vid): " ".join((snip or "").split()) for vid, snip in session.execute(stmt)}
+            tsquery, options)).where(ArticleVersion.id.in_(version_ids))
+        found = {int(vid): " ".join((snip or "").split()) for vid, snip in session.execute(stmt)}
+    # No indexed word to mark (CJK substrings, outlets) or none in this text: mark substrings here.
+    missing = [vid for vid in version_ids if not found.get(vid)]
+    if missing:
+        needles = [w for t in parsed.wanted() if t.field != "outlet" for w in t.words]
+        texts = session.execute(select(ArticleVersion.id, ArticleVersion.text).where(ArticleVersion.id.in_(missing)))
+        for vid, body in texts:
+            found[int(vid)] = substring_snippet(body or "", needles, HIGHLIGHT, LISTING_SNIPPET_CHARS, ELLIPSIS)
+    return found
 
 
 def _listing_snippet(body: str) -> str:

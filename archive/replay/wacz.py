@@ -158,7 +158,7 @@ def _selected_files(engine: Engine, warc_dir: Path, flt: WaczFilter) -> list[str
             names |= {name for name, _ in found}
             pending = {ref for _, ref in found if ref is not None} - seen
     if not names:
-        raise ConfigError("no captures match the filters", hint="check --outlet, --since and --until")
+        raise ConfigError("no captures match the filters", hint="check --outlet, --captured-since and --captured-until")
     for name in names:
         if "/" in name:
             raise WarcError(f"WARC file name {name!r} is not a plain file name")

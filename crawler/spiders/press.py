@@ -345,7 +345,7 @@ class PressSpider(scrapy.Spider):
 
     def _sight(self, state: OutletState, sightings: list[UrlSighting], sighting: UrlSighting,
                dated: datetime | None) -> None:
-        """Keep an entry for the frontier if the outlet allows it and it falls in --since/--until."""
+        """Keep an entry for the frontier if the outlet allows it and it is in the --published-* window."""
         if not state.outlet.allows(sighting.url):
             self.crawler.stats.inc_value("pressclips/offsite_or_denied")
         elif not self.window.admits(dated):

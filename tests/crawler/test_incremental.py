@@ -172,7 +172,7 @@ def test_since_skips_old_sitemap_entries_without_fetching_them(tmp_path: Path) -
         runs = TwoRuns(site, tmp_path)
         arts = sorted(site.articles, key=lambda a: a.published)
         cut = arts[len(arts) // 2].published
-        crawled = runs.crawl("--since", cut.date().isoformat())
+        crawled = runs.crawl("--published-since", cut.date().isoformat())
         assert crawled.result.returncode == 0, crawled.result.stderr[-3000:]
         fetched = {e.path for e in article_requests(site)}
         # only articles announced by a dated sitemap or feed entry can be judged before fetching

@@ -105,7 +105,8 @@ def test_read_commands_without_an_archive(tmp_path: Path) -> None:
 
 
 def test_bad_since_date(tmp_path: Path) -> None:
-    assert_one_line_error(cli("export", "--since", "last tuesday", "--archive", str(tmp_path)), 2, "--since")
+    assert_one_line_error(cli("export", "--published-since", "last tuesday", "--archive", str(tmp_path)), 2,
+                          "--published-since")
 
 
 def test_demo_outside_a_checkout(tmp_path: Path) -> None:

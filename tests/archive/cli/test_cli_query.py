@@ -83,7 +83,7 @@ def test_search_filters_and_listing(arc) -> None:
     assert [h["id"] for h in data["hits"]] == [ids["globes"]]  # one whole day
     data = json.loads(run("search", "--edited", "--json").stdout)
     assert [h["id"] for h in data["hits"]] == [ids["bugonia"]]
-    data = json.loads(run("search", "--author", "müller", "--since", "2026-11-01", "--json").stdout)
+    data = json.loads(run("search", "--author", "müller", "--seen-since", "2026-11-01", "--json").stdout)
     assert [h["id"] for h in data["hits"]] == [ids["kino"]]
     data = json.loads(run("search", "--limit", "2", "--offset", "1", "--json").stdout)
     assert len(data["hits"]) == 2 and data["total"] == len(PAGES)
@@ -93,11 +93,13 @@ def test_errors_are_one_line_with_a_hint(arc) -> None:
     run, _ids, _engine = arc
     one_line_error(run("search", "--", "-gossip"), 2, "only excludes", "hint:")  # '--': a query starting with -
     one_line_error(run("search", "***"), 2, "no words", "hint:")
-    one_line_error(run("search", "x", "--published-from", "last week"), 2, "--published-from", "hint:")
-    one_line_error(run("search", "x", "--seen-from", "2026-11-02", "--seen-to", "2026-11-01"), 2, "--seen", "hint:")
+    one_line_error(run("search", "x", "--published-since", "last week"), 2, "--published-since", "hint:")
+    one_line_error(run("search", "x", "--seen-since", "2026-11-02", "--seen-until", "2026-11-01"), 2, "--seen",
+                   "hint:")
     one_line_error(run("search", "x", "--outlet", "Daily Nope"), 2, "unknown outlet", "Kino Zeitung")
     one_line_error(run("export", "--outlet", "Daily Nope"), 2, "unknown outlet")
-    one_line_error(run("export", "--since", "yesterday-ish"), 2, "--since")
+    one_line_error(run("export", "--seen-since", "yesterday-ish"), 2, "--seen-since")
+    one_line_error(run("export", "--since", "2026-11"), 2, "--since was renamed", "use --seen-since")
     one_line_error(run("show", "abc"), 2, "not an article id", "hint:")
     one_line_error(run("show", "0"), 2, "not an article id")
     one_line_error(run("show", "12abc"), 2, "not an article id")
@@ -176,9 +178,31 @@ def test_show_sql_prints_the_statements_with_values(arc) -> None:
     assert json.loads(result.stdout)["total"] == 1  # stdout stays machine-readable
     sql = result.stderr
     if engine.dialect.name == "sqlite":
-        assert "MATCH '\"lanthimos\" NOT \"stone\"'" in sql and "bm25(" in sql
+        assert "MATCH '(\"lanthimos\" NOT \"stone\")'" in sql and "bm25(" in sql
     else:
         assert "phraseto_tsquery('pressclips_search'::regconfig, 'lanthimos')" in sql and "ts_rank(" in sql
     assert "SELECT" in sql and "outlet_id = " in sql
     export = run("export", "--show-sql", "--format", "jsonl")
     assert export.exit_code == 0 and "FROM articles" in export.stderr
+
+
+def test_unquoted_words_warnings_and_relative_dates(arc) -> None:
+    run, ids, _engine = arc
+    unquoted = json.loads(run("search", "lanthimos", "NOT", "stone", "--json").stdout)
+    quoted = json.loads(run("search", "lanthimos -stone", "--json").stdout)
+    dashed = json.loads(run("search", "--json", "--", "lanthimos", "-stone").stdout)  # '-stone' after '--'
+    assert [h["id"] for h in unquoted["hits"]] == [h["id"] for h in quoted["hits"]] == [ids["kino"]]
+    assert dashed["hits"] == quoted["hits"] and dashed["query"] == "lanthimos -stone"
+    assert unquoted["query"] == "lanthimos NOT stone" and unquoted["warnings"] == []
+    result = run("search", "NEAR(memo", "budget)", "--json")
+    assert result.exit_code == 0 and [h["id"] for h in json.loads(result.stdout)["hits"]] == [ids["leak"]]
+    assert result.stderr.startswith("pressclips: warning: NEAR(...) is not supported")
+    assert json.loads(result.stdout)["warnings"] == [result.stderr.split("warning: ", 1)[1].strip()]
+    exported = run("export", "title:lanthimos", "OR", "author:garcia", "--jsonl")
+    assert sorted(json.loads(x)["id"] for x in exported.stdout.splitlines()) == sorted([ids["bugonia"], ids["globes"]])
+    # every page here was first seen before today and was published less than a hundred years ago
+    assert len(json.loads(run("search", "--seen-until", "yesterday", "--json").stdout)["hits"]) == len(PAGES)
+    assert json.loads(run("search", "--seen-since", "today", "--json").stdout)["hits"] == []
+    assert json.loads(run("search", "--published-since", "12h", "--json").stdout)["hits"] == []
+    dated = [p for p in PAGES if p.published]
+    assert len(json.loads(run("export", "--published-since", "100y", "--json").stdout)) == len(dated)

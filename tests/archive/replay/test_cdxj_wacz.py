@@ -182,13 +182,13 @@ def test_export_wacz_filters_take_whole_files(shared_crawl: SharedCrawl, tmp_pat
     cases = [
         (["--outlet", "outlet-b"], files_of(outlet_b), pages_of(
             "SELECT a.id FROM articles a JOIN outlets o ON o.id = a.outlet_id WHERE o.name = 'outlet-b'")),
-        (["--until", between], files_of("SELECT warc_file FROM captures WHERE fetched_at < :t",
+        (["--captured-until", between], files_of("SELECT warc_file FROM captures WHERE fetched_at < :t",
                                         t=shared_crawl.between.replace(tzinfo=None)),
          pages_of("SELECT article_id FROM captures WHERE kind = 'article' AND fetched_at < :t",
                   t=shared_crawl.between.replace(tzinfo=None))),
         # Run 2 re-read outlet-a's unchanged listing pages and sitemaps as revisit records: their
         # originals' file (run 1's) comes along, so that they replay.
-        (["--since", between, "--outlet", "outlet-a"], sorted(set(files_of(
+        (["--captured-since", between, "--outlet", "outlet-a"], sorted(set(files_of(
             outlet_b.replace("outlet-b", "outlet-a") + " AND c.fetched_at >= :t", t=shared_crawl.between.replace(tzinfo=None)))
             | set(files_of("SELECT r.warc_file FROM captures c JOIN captures r ON r.id = c.refers_to_id "
                            "JOIN outlets o ON o.id = c.outlet_id WHERE o.name = 'outlet-a' AND c.fetched_at >= :t",
@@ -210,7 +210,7 @@ def test_export_wacz_filters_take_whole_files(shared_crawl: SharedCrawl, tmp_pat
 
 def test_export_wacz_brings_the_originals_of_revisits(synthetic: Synthetic, tmp_path: Path) -> None:
     out = tmp_path / "revisit.wacz"
-    cli_ok("export-wacz", str(out), "--since", "2024-08-01", "--archive", str(synthetic.archive))
+    cli_ok("export-wacz", str(out), "--captured-since", "2024-08-01", "--archive", str(synthetic.archive))
     warcs, pages, index = check_wacz(out, synthetic.warc_dir)
     assert warcs == sorted(synthetic.files)  # the September revisit's file and its original's
     assert pages == []  # a revisit is not an extracted article capture
@@ -219,9 +219,10 @@ def test_export_wacz_brings_the_originals_of_revisits(synthetic: Synthetic, tmp_
 
 @pytest.mark.parametrize("args, needle", [
     (["--outlet", "nope"], "no outlet named 'nope'"),
-    (["--since", "2031-01-01"], "no captures match"),
-    (["--since", "2024-05-01", "--until", "2024-01-01"], "--since must be before --until"),
-    (["--until", "yesterday-ish"], "--until: not a date"),
+    (["--captured-since", "2031-01-01"], "no captures match"),
+    (["--captured-since", "2024-05-01", "--captured-until", "2023-12"], "--captured-since must be before --captured-until"),
+    (["--captured-until", "yesterday-ish"], "--captured-until: not a date"),
+    (["--since", "2024-05-01"], "--since was renamed to say which date it filters: use --captured-since"),
 ])
 def test_export_wacz_bad_filters(synthetic: Synthetic, tmp_path: Path, args: list[str], needle: str) -> None:
     out = tmp_path / "bad.wacz"

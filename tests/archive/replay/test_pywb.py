@@ -236,7 +236,7 @@ def test_surt_matches_the_surt_package(tools: Path, shared_crawl: SharedCrawl) -
 def test_wacz_validate_accepts_our_exports(tools: Path, shared_crawl: SharedCrawl, tmp_path: Path) -> None:
     archive = ["--archive", str(shared_crawl.archive)]
     for name, args in (("all.wacz", []), ("outlet-b.wacz", ["--outlet", "outlet-b", "--no-text"]),
-                       ("since.wacz", ["--since", shared_crawl.between.isoformat()])):
+                       ("since.wacz", ["--captured-since", shared_crawl.between.isoformat()])):
         out = tmp_path / name
         assert run_cli("export-wacz", str(out), *args, *archive).returncode == 0
         result = tool(tools, "wacz", "validate", "-f", str(out))
