@@ -7,7 +7,9 @@ Created: ${create_date}
 
 from __future__ import annotations
 
+% if "sa." in (upgrades or "") + (downgrades or ""):
 import sqlalchemy as sa
+% endif
 from alembic import op
 ${imports if imports else ""}
 revision = ${repr(up_revision)}
