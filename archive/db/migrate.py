@@ -18,6 +18,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -84,8 +85,14 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+@cache
+def _script() -> ScriptDirectory:
+    """The revisions shipped with this pressclips: read once per process (every open asks)."""
+    return ScriptDirectory.from_config(alembic_config())
+
+
 def head() -> str:
-    found = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    found = _script().get_current_head()
     if found is None:  # pragma: no cover - the package always ships the baseline
         raise DatabaseError("no schema migrations found in the installed pressclips")
     return found
@@ -93,7 +100,7 @@ def head() -> str:
 
 def history() -> list[Revision]:
     """Every revision, newest first."""
-    script = ScriptDirectory.from_config(alembic_config())
+    script = _script()
     heads = set(script.get_heads())
     return [Revision(r.revision, _down(r.down_revision), (r.doc or "").strip().splitlines()[0] if r.doc else "",
                      r.revision in heads) for r in script.walk_revisions()]
@@ -224,7 +231,7 @@ def _quietly(fn: object, *args: object) -> None:
 
 
 def _revisions() -> set[str]:
-    return {r.revision for r in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    return {r.revision for r in _script().walk_revisions()}
 
 
 def _down(value: object) -> str | None:

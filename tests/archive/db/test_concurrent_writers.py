@@ -9,8 +9,9 @@ import traceback
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
+from archive.db import migrate
 from archive.db.engine import make_engine
 from archive.db.kinds import RunStatus
 from archive.db.models import Article, ArticleVersion, Capture, CrawlRun, Outlet, UrlState
@@ -73,6 +74,43 @@ def write_pages(url: str, index: int, barrier: Any) -> list[str]:
     return outcomes
 
 
+def open_archive(url: str, index: int, barrier: Any, results: Any) -> None:
+    try:
+        barrier.wait(timeout=60)
+        make_engine(url).dispose()
+        results.put((index, "ok"))
+    except BaseException:
+        results.put((index, traceback.format_exc()))
+        raise
+
+
+def race(target: Any, url: str) -> dict[int, Any]:
+    """Run ``target(url, index, barrier, results)`` in 4 fresh processes released together."""
+    ctx = multiprocessing.get_context("spawn")  # no engine or connection crosses a fork
+    barrier, results = ctx.Barrier(WRITERS), ctx.Queue()
+    procs = [ctx.Process(target=target, args=(url, i, barrier, results)) for i in range(WRITERS)]
+    for proc in procs:
+        proc.start()
+    outcomes = dict(results.get(timeout=180) for _ in procs)
+    for proc in procs:
+        proc.join(timeout=60)
+    failed = {i: o for i, o in outcomes.items() if isinstance(o, str) and o != "ok"}
+    assert not failed, failed
+    assert [proc.exitcode for proc in procs] == [0] * WRITERS
+    return outcomes
+
+
+def test_four_processes_creating_one_archive_at_once(database_url: str) -> None:
+    """Workers started together on an empty database: one creates the schema, the others wait for it."""
+    race(open_archive, database_url)
+    engine = make_engine(database_url, create=False)
+    assert migrate.current(engine).revision == migrate.head()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
+        assert conn.execute(text("SELECT count(*) FROM meta")).scalar() == 1
+    engine.dispose()
+
+
 def count(store: Store, model: type, *where: Any) -> int:
     with store.db.reading("counting") as session:
         return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
@@ -80,17 +118,7 @@ def count(store: Store, model: type, *where: Any) -> int:
 
 def test_four_writers_never_duplicate_a_row_nor_lose_a_write(database_url: str) -> None:
     make_engine(database_url).dispose()  # the schema exists before the race (workers start on an archive)
-    ctx = multiprocessing.get_context("spawn")  # no engine or connection crosses a fork
-    barrier, results = ctx.Barrier(WRITERS), ctx.Queue()
-    procs = [ctx.Process(target=writer, args=(database_url, i, barrier, results)) for i in range(WRITERS)]
-    for proc in procs:
-        proc.start()
-    outcomes = dict(results.get(timeout=180) for _ in procs)
-    failed = {i: o for i, o in outcomes.items() if isinstance(o, str)}
-    assert not failed, failed
-    for proc in procs:
-        proc.join(timeout=60)
-        assert proc.exitcode == 0
+    outcomes = race(writer, database_url)
 
     store = Store(make_engine(database_url))
     articles = len(OUTLETS) * PAGES
