@@ -1,4 +1,5 @@
-"""Operations on a whole archive: the run lock, the archive lease, repair on start, verify, re-extraction, the cron line and the log file.
+"""Operations on a whole archive: the run lock, the archive lease, repair on start, verify,
+re-extraction, the cron line and the log file.
 """
 
 
