@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, inspect, text
 
-from archive.db import migrate
+from archive.db import fts, migrate
 from archive.db.engine import make_engine
 from archive.db.models import SCHEMA_VERSION, Base
 from archive.errors import DatabaseError, SchemaUpgradeNeeded
@@ -108,9 +109,24 @@ def test_fresh_archive_is_at_head_and_the_models_match_it(database_url: str) -> 
         differences = compare_metadata(migrate.migration_context(conn), Base.metadata)
         assert conn.execute(text("SELECT value FROM meta WHERE key = 'schema_version'")).scalar() == str(SCHEMA_VERSION)
     assert differences == [], "models differ from the migrations: run 'pressclips db revision -m ...' (README)"
+    with engine.connect() as conn:  # unfiltered, autogenerate would drop the full-text objects (DESIGN §4)
+        unfiltered = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    dropped = {_dropped_name(d) for d in unfiltered}
+    expected = {"ix_articles_current_version"} | (
+        {fts.FTS_TABLE, fts.VERSION_META_INDEX} if engine.dialect.name == "sqlite"
+        else {fts.PG_COLUMN, "ix_article_versions_search"})
+    assert expected <= dropped
     names = {i["name"] for i in inspect(engine).get_indexes("captures")}
     assert "ix_captures_outlet_kind_status" in names  # revision 0002
     engine.dispose()
+
+
+def _dropped_name(diff: object) -> str | None:
+    if isinstance(diff, tuple) and diff and diff[0] in ("remove_table", "remove_index"):
+        return str(diff[1].name)
+    if isinstance(diff, tuple) and diff and diff[0] == "remove_column":
+        return str(diff[3].name)
+    return None
 
 
 def test_first_released_schema_is_upgraded_on_first_open_and_nothing_is_lost(database_url: str) -> None:
@@ -190,3 +206,15 @@ def test_a_failed_upgrade_changes_nothing(tmp_path: Path) -> None:
     with engine.connect() as conn:
         assert conn.execute(text("SELECT value FROM meta WHERE key = 'schema_version'")).scalar() == "1"
     engine.dispose()
+
+
+def test_db_upgrade_creates_the_schema_in_an_empty_postgresql_database(postgres_url: str) -> None:
+    """How a distributed set-up starts: the schema is made once, before the workers."""
+    empty = run_cli("db", "current", "--database-url", postgres_url)
+    one_line_error(empty, 2, "empty")
+    made = run_cli("db", "upgrade", "--database-url", postgres_url)
+    assert made.returncode == 0, made.stderr
+    assert f"upgraded from empty to {migrate.head()} (head)" in made.stdout
+    again = run_cli("db", "upgrade", "--database-url", postgres_url)
+    assert again.returncode == 0 and f"already at {migrate.head()} (head)" in again.stdout
+    assert run_cli("db", "current", "--database-url", postgres_url).stdout.strip() == f"{migrate.head()} (head)"
