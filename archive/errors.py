@@ -4,6 +4,7 @@
     ├── ConfigError            malformed outlets file, bad option value (exit 2)
     │   ├── NotFoundError      an ID, URL or version the archive does not hold
     │   ├── NoArchiveError     no archive where one was expected, or a database that is not one
+    │   ├── SchemaUpgradeNeeded a read-only command met an archive whose schema needs upgrading
     │   └── QuerySyntaxError   a search query with nothing to look for
     ├── ArchiveError           archive directory missing/unwritable, database unreachable
     │   ├── DatabaseError
@@ -41,6 +42,11 @@ class NotFoundError(ConfigError):
 class NoArchiveError(ConfigError):
     """A read command found no archive (missing or empty database), or a database that holds
     someone else's tables: exit 2, and nothing is created in it."""
+
+
+class SchemaUpgradeNeeded(ConfigError):
+    """A command that only reads opened an archive that needs ``pressclips db upgrade`` first (exit 2):
+    reading must never migrate."""
 
 
 class ArchiveError(PressclipsError):

@@ -17,6 +17,7 @@ import click
 
 from archive.cli import coverage as cli_coverage  # watch add/list/rm, report
 from archive.cli import crawl as cli_crawl  # crawl, demo
+from archive.cli import db as cli_db  # db upgrade/current/history/revision
 from archive.cli import health as cli_health  # health
 from archive.cli import ops as cli_ops  # verify, reextract, cron
 from archive.cli import query as cli_query  # search, show, export, versions, diff
@@ -62,7 +63,7 @@ def main() -> None:
 
 main.add_command(cli_crawl.crawl_command)
 main.add_command(cli_crawl.demo_command)
-for module in (cli_stats, cli_query, cli_ops, cli_replay, cli_coverage, cli_health):
+for module in (cli_stats, cli_query, cli_ops, cli_replay, cli_coverage, cli_health, cli_db):
     module.register(main)
 
 

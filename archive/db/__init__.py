@@ -1,5 +1,6 @@
 """The database: models, the unit of work (``Database``), the write side (store), the crawl
-frontier (every write to ``urls``), the closed vocabularies (kinds) and the full-text index.
+frontier (every write to ``urls``), the closed vocabularies (kinds), the full-text index and the
+schema migrations (``archive.db.migrate``, Alembic).
 """
 
 

@@ -63,11 +63,27 @@ _CURRENT_INDEX = ("CREATE INDEX IF NOT EXISTS ix_articles_current_version "
                   "ON articles (current_version_id, outlet_id, first_seen)")
 # Likewise the version fields search filters and groups by, so a match never reads a whole version row.
 VERSION_META_INDEX = "ix_article_versions_search_meta"
+FTS_INDEXES = frozenset({"ix_articles_current_version", VERSION_META_INDEX, "ix_article_versions_search", CJK_INDEX})
 _META_INDEX = f"CREATE INDEX IF NOT EXISTS {VERSION_META_INDEX} ON article_versions (id, published_at, language)"
 
 
 PG_CJK_DOCUMENT = ("(coalesce(article_versions.title, '') || ' ' || pressclips_authors_text(article_versions.authors)"
                    f" || ' ' || left(coalesce(article_versions.text, ''), {PG_MAX_CHARS}))")
+
+
+def is_fts_object(name: str | None, type_: str) -> bool:
+    """The objects ``install`` owns, which Alembic autogenerate must neither drop nor re-create:
+    the FTS5 table and its shadow tables (SQLite), the generated column (PostgreSQL) and the indexes
+    made here. Their DDL is per dialect and lives in this module only."""
+    if name is None:
+        return False
+    if type_ == "table":
+        return name.startswith(FTS_TABLE)
+    if type_ == "column":
+        return name == PG_COLUMN
+    if type_ == "index":
+        return name in FTS_INDEXES
+    return False
 
 
 def authors_sql(column: str) -> str:
@@ -123,14 +139,18 @@ def has_cjk_table(conn: Connection) -> bool:
 
 def install(engine: Engine) -> None:
     """Create the full-text index for this engine's dialect if missing (and fill it if it is new)."""
-    if engine.dialect.name == "sqlite":
-        with engine.begin() as conn:
-            _install_sqlite(conn)
-    elif engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            _install_postgresql(conn)
+    with engine.begin() as conn:
+        install_on(conn)
+
+
+def install_on(conn: Connection) -> None:
+    """``install`` inside the caller's transaction (the baseline migration runs it there)."""
+    if conn.dialect.name == "sqlite":
+        _install_sqlite(conn)
+    elif conn.dialect.name == "postgresql":
+        _install_postgresql(conn)
     else:  # other dialects are refused by the store already; search then says so itself
-        log.warning("no full-text index for dialect %s", engine.dialect.name)
+        log.warning("no full-text index for dialect %s", conn.dialect.name)
 
 
 def rebuild(engine: Engine) -> None:

@@ -29,7 +29,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from archive.times import utcnow
 from archive.warc.reader import WarcPointer
 
-# 3: indexes for URL identity (versions by content hash) and re-checks (urls by last fetch).
+# The last schema made without Alembic (3: indexes for URL identity and re-checks). It stays in
+# ``meta.schema_version``; every change since is an Alembic revision (archive/db/migrations, README).
 SCHEMA_VERSION = 3
 
 
@@ -216,3 +217,5 @@ Index("ix_captures_warc", Capture.warc_file, Capture.warc_offset)
 Index("ix_versions_content_hash", ArticleVersion.content_hash)
 # Re-checks take an outlet's least recently fetched article URLs first.
 Index("ix_urls_outlet_last_fetched", UrlState.outlet_id, UrlState.last_fetched_at)
+# Re-visits read an outlet's listing/sitemap/feed captures that answered 200 (revision 0002).
+Index("ix_captures_outlet_kind_status", Capture.outlet_id, Capture.kind, Capture.status)

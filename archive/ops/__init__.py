@@ -1,8 +1,10 @@
-"""Operations on a whole archive: the run lock, repair on start, verify, re-extraction, the cron line and the log file.
+"""Operations on a whole archive: the run lock, the archive lease, repair on start, verify,
+re-extraction, the cron line and the log file.
 """
 
 
 from archive.ops.cronline import crontab_lines, last_outlets_file, runtime_limit, schedule
+from archive.ops.lease import ArchiveLease
 from archive.ops.lock import ArchiveLock
 from archive.ops.logfile import rotating_handler
 from archive.ops.reextract import reextract_archive
@@ -10,6 +12,7 @@ from archive.ops.repair import repair_on_start
 from archive.ops.verify import verify_archive
 
 __all__ = [
+    "ArchiveLease",
     "ArchiveLock",
     "crontab_lines",
     "last_outlets_file",

@@ -17,8 +17,9 @@ description keeps the lock until it exits too.
 
 Scope: the lock lives in the archive directory, so it serialises runs on one machine (or on
 machines sharing that directory over a filesystem with working flock). Several machines sharing
-one PostgreSQL database with separate archive directories are not serialised by it; that set-up
-needs a shared queue (scrapy-redis, DESIGN §4) and is not provided here.
+one PostgreSQL database with separate archive directories are not serialised by it: work that
+must be single across them (repair, restory) takes the archive lease (``archive.ops.lease``), a
+PostgreSQL advisory lock on top of this flock.
 """
 
 from __future__ import annotations

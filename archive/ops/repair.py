@@ -28,12 +28,14 @@ from archive.db.kinds import RunStatus
 from archive.db.models import Capture, CrawlRun
 from archive.db.session import translated
 from archive.errors import ArchiveError, WarcError
+from archive.ops.lease import ArchiveLease
 from archive.ops.lock import ArchiveLock
 from archive.warc.reader import OPEN_SUFFIX, finalise_open_files
 from archive.warc.scan import scan_file
 
 log = logging.getLogger(__name__)
 
+START_REPAIR_WAIT = 60  # seconds a PostgreSQL worker waits for another one's start-up repair
 QUARANTINE = "quarantine"  # under the WARC directory: bytes cut from closed files are kept here
 
 
@@ -215,12 +217,10 @@ def repair_on_start(engine: Engine, warc_dir: Path, *, lock: ArchiveLock | None 
     warc_dir = Path(warc_dir)
     if lock is not None and not lock.held:
         raise ArchiveError("repair_on_start needs the archive lock held")
-    own = None if lock is not None else ArchiveLock(warc_dir.parent).acquire()
-    try:
+    # On PostgreSQL the database lease too, waited for: workers starting together take turns.
+    lease = ArchiveLease(engine, warc_dir.parent, "start-up repair", lock=lock)
+    with lease.acquire(wait=START_REPAIR_WAIT if lease.distributed else 0):
         return _repair_on_start(engine, warc_dir, current_run_id)
-    finally:
-        if own is not None:
-            own.release()
 
 
 def _repair_on_start(engine: Engine, warc_dir: Path, current_run_id: int | None) -> StartRepair:

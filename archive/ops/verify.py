@@ -32,6 +32,7 @@ from sqlalchemy.orm import aliased
 from archive.db.kinds import CaptureKind
 from archive.db.models import Article, ArticleVersion, Capture, CrawlRun
 from archive.db.session import translated
+from archive.ops.lease import ArchiveLease
 from archive.ops.lock import ArchiveLock
 from archive.ops.repair import (
     StartRepair,
@@ -109,8 +110,9 @@ def verify_archive(engine: Engine, warc_dir: Path, *, repair: bool, root: Path |
         report, _plan = _Inspection(engine, warc_dir, lock_free=holder is None).run()
         report.lock_holder = holder
         return report
-    own = None if lock is not None and lock.held else ArchiveLock(root).acquire()
-    try:
+    # The archive lock, and on PostgreSQL also the database lease: one repair per archive, whichever
+    # machine it runs on (archive.ops.lease).
+    with ArchiveLease(engine, root, "repair", lock=lock).acquire():
         report, plan = _Inspection(engine, warc_dir, lock_free=True).run()
         if not plan:
             return report
@@ -118,9 +120,6 @@ def verify_archive(engine: Engine, warc_dir: Path, *, repair: bool, root: Path |
         report, _plan = _Inspection(engine, warc_dir, lock_free=True).run()
         report.repaired = done
         return report
-    finally:
-        if own is not None:
-            own.release()
 
 
 def _apply(engine: Engine, warc_dir: Path, plan: _Plan) -> list[str]:

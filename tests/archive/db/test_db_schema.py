@@ -20,6 +20,8 @@ def test_older_archive_gains_new_columns_and_keeps_rows(tmp_path: Path) -> None:
         conn.execute(text("ALTER TABLE urls DROP COLUMN next_due_at"))
         conn.execute(text("ALTER TABLE crawl_runs DROP COLUMN articles_gone"))
         conn.execute(text("UPDATE meta SET value = '1' WHERE key = 'schema_version'"))
+        conn.execute(text("DROP TABLE alembic_version"))  # made before migrations
+        conn.execute(text("DROP INDEX ix_captures_outlet_kind_status"))
         conn.execute(text("INSERT INTO urls (url, canonical_url, first_seen, last_seen, discovery) "
                           "VALUES ('http://127.0.0.1/a', 'http://127.0.0.1/a', '2026-01-01', '2026-01-01', '{}')"))
     engine.dispose()
@@ -35,10 +37,12 @@ def test_older_archive_gains_new_columns_and_keeps_rows(tmp_path: Path) -> None:
 
 
 def test_newer_archive_is_refused(tmp_path: Path) -> None:
+    """An archive never stamped whose schema version is past the last one made without migrations."""
     url = f"sqlite:///{tmp_path / 'a.sqlite3'}"
     engine = make_engine(url)
     with engine.begin() as conn:
         conn.execute(text("UPDATE meta SET value = '999' WHERE key = 'schema_version'"))
+        conn.execute(text("DROP TABLE alembic_version"))
     engine.dispose()
     with pytest.raises(DatabaseError, match="newer"):
         make_engine(url)

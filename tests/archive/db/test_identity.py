@@ -160,6 +160,9 @@ def test_older_archive_gains_the_identity_indexes(database_url: str) -> None:
         conn.execute(text("DROP INDEX ix_versions_content_hash"))
         conn.execute(text("DROP INDEX ix_urls_outlet_last_fetched"))
         conn.execute(text("UPDATE meta SET value = '2' WHERE key = 'schema_version'"))
+        # as made before migrations: no revision stamp, nothing from the revisions after the baseline
+        conn.execute(text("DROP TABLE alembic_version"))
+        conn.execute(text("DROP INDEX ix_captures_outlet_kind_status"))
     engine.dispose()
     engine = make_engine(database_url)
     names = {i["name"] for t in ("urls", "article_versions") for i in inspect(engine).get_indexes(t)}

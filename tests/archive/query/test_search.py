@@ -367,6 +367,8 @@ def test_install_is_idempotent_and_backfills_an_existing_archive(built) -> None:
                 conn.execute(text(f"DROP TRIGGER {fts.FTS_TABLE}_{suffix}"))
         else:
             conn.execute(text(f"ALTER TABLE article_versions DROP COLUMN {fts.PG_COLUMN}"))
+        conn.execute(text("DROP TABLE alembic_version"))  # and from before migrations
+        conn.execute(text("DROP INDEX ix_captures_outlet_kind_status"))
     init_schema(e)
     assert set(found(e, "lanthimos")) == {ids["stone"], ids["kino"], ids["bugonia"]}
     assert found(e, "plemons") == [ids["bugonia"]]

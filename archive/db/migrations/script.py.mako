@@ -1,0 +1,30 @@
+"""${message}
+
+Revision ID: ${up_revision}
+Revises: ${down_revision | comma,n}
+Created: ${create_date}
+"""
+
+from __future__ import annotations
+
+% if "sa." in (upgrades or "") + (downgrades or ""):
+import sqlalchemy as sa
+% endif
+from alembic import op
+% if "archive.db.models." in (upgrades or "") + (downgrades or ""):
+
+import archive.db.models
+% endif
+${imports if imports else ""}
+revision = ${repr(up_revision)}
+down_revision = ${repr(down_revision)}
+branch_labels = ${repr(branch_labels)}
+depends_on = ${repr(depends_on)}
+
+
+def upgrade() -> None:
+    ${upgrades if upgrades else "pass"}
+
+
+def downgrade() -> None:
+    ${downgrades if downgrades else "pass"}

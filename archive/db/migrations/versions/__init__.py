@@ -1,0 +1,1 @@
+"""One file per schema revision, named NNNN_<what>.py (``pressclips db revision``)."""
