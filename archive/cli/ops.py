@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from archive.cli.kit import archive_option, database_option, friendly, open_archive
+from archive.cli.kit import archive_option, database_option, friendly, open_archive, skip_ledger, strict_option
 from archive.cli.output import Listing, output_options, render
 from archive.config import DATABASE_ENV, ArchiveConfig
 from archive.errors import ConfigError, NoArchiveError
@@ -79,12 +79,16 @@ def _report_table(report: VerifyReport) -> None:
 @click.command("reextract")
 @click.option("--outlet", default=None, help="Only captures of this outlet.")
 @click.option("--workers", type=click.IntRange(1, 64), default=None, help="Extraction processes (default: CPUs).")
+@strict_option
 @archive_option
 @database_option
 @friendly
-def reextract_command(outlet: str | None, workers: int | None, archive_dir: Path | None,
+def reextract_command(outlet: str | None, workers: int | None, strict: bool, archive_dir: Path | None,
                       database_url: str | None) -> None:
     """Re-run extraction over stored WARC records, without fetching anything.
+
+    A damaged record is skipped with one warning per WARC file (counted as "skipped");
+    --strict stops at the first one instead (exit 1).
 
     \b
     Examples:
@@ -94,7 +98,8 @@ def reextract_command(outlet: str | None, workers: int | None, archive_dir: Path
     from archive.ops.reextract import reextract_archive
 
     with open_archive(archive_dir, database_url, write=True) as archive:
-        counts = reextract_archive(archive.engine, archive.config.warc_dir, outlet=outlet, workers=workers)
+        counts = reextract_archive(archive.engine, archive.config.warc_dir, outlet=outlet, workers=workers,
+                                   ledger=skip_ledger(strict))
     click.echo(", ".join(f"{k} {v}" for k, v in counts.items()))
     if counts.get("errors"):
         sys.exit(1)
