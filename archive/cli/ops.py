@@ -27,8 +27,9 @@ if TYPE_CHECKING:
 # -- verify --------------------------------------------------------------------------------------
 @click.command("verify")
 @click.option("--repair", is_flag=True,
-              help="Fix what is safe (finalise .open WARCs, cut torn tails, re-point captures, mark killed "
-                   "runs) under the archive lock; list the rest. Nothing archived is deleted.")
+              help="Fix what is safe (finalise .open WARCs, cut torn tails, quarantine files with a corrupt "
+                   "record, re-point captures, mark killed runs) under the archive lock; list the rest. "
+                   "Nothing archived is deleted.")
 @output_options()
 @archive_option
 @database_option
@@ -65,6 +66,9 @@ def _report_table(report: VerifyReport) -> None:
     if report.lock_holder:
         click.echo(f"note: a run is in progress ({report.lock_holder}); "
                    f"{c['captures_skipped']} capture(s) in files it is writing were skipped")
+    if c.get("captures_unreadable"):
+        click.echo(f"note: {c['captures_unreadable']} capture(s) are marked unreadable: their records were "
+                   "damaged and are kept under warcs/quarantine/")
     for line in report.repaired:
         click.echo(f"repaired: {line}")
     for problem in report.problems:
