@@ -113,6 +113,8 @@ KILLED_REPAIR = textwrap.dedent("""
 
 @pytest.mark.parametrize("point", ["journal", "mid-copy", "copied", "linked", "published", "committed"])
 def test_a_kill_at_any_step_leaves_the_old_state_or_the_new(kit: ArchiveKit, point: str) -> None:
+    if not kit.database_url.startswith("sqlite") and point not in ("mid-copy", "committed"):
+        pytest.skip("on PostgreSQL one roll-back and one roll-forward point are enough (each kill costs a process)")
     with WarcWriter(kit.warc_dir, prefix="q") as writer:
         pages = [kit.page(writer, f"/q/{i}", article(f"Story {i}. " * 40, title=f"q{i}")) for i in range(4)]
     kit.finish_run()
