@@ -118,7 +118,8 @@ def serve(host: str, port: int, quiet: bool, strict: bool, archive_dir: Path | N
     with open_archive(archive_dir, database_url) as archive:
         ledger = skip_ledger(strict)
         try:
-            server = make_server(SkippingReplayer(archive.engine, archive.config.warc_dir, ledger), host, port)
+            replayer = SkippingReplayer(archive.engine, archive.config.warc_dir, ledger, warn_at_once=True)
+            server = make_server(replayer, host, port)
         except OSError as exc:
             raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
                               hint="choose another --port, or 0 for any free one") from None

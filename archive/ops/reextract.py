@@ -46,6 +46,7 @@ def _candidates(engine: Engine, outlet: str | None) -> list[_Candidate]:
                    Capture.warc_record_id, Capture.payload_digest, UrlState.discovery)
             .outerjoin(UrlState, UrlState.url == Capture.url)
             .where(Capture.status >= 200, Capture.status < 300,
+                   Capture.warc_unreadable_at.is_(None),  # quarantined by verify --repair: known lost
                    # listing pages (homepage, sections) were never candidates for article text
                    or_(Capture.kind == CaptureKind.ARTICLE,
                        and_(Capture.kind == CaptureKind.NOT_ARTICLE, Capture.reason != "listing")))

@@ -172,7 +172,7 @@ def test_replay_server_skips_or_answers_500_when_strict(damaged: Damaged) -> Non
     try:
         said: list[str] = []
         ledger = SkipLedger(warn=said.append)
-        app = ReplayApp(SkippingReplayer(engine, damaged.kit.warc_dir, ledger))
+        app = ReplayApp(SkippingReplayer(engine, damaged.kit.warc_dir, ledger, warn_at_once=True))
         for _ in range(3):
             response = app.handle(f"/20270101/{HOME}/flipped/1")
             assert response.status == 200 and response.body == OLD_BODY
