@@ -1,10 +1,12 @@
-"""Operations on a whole archive: the run lock, repair on start, verify, re-extraction, the cron line and the log file.
+"""Operations on a whole archive: the run lock, repair on start, verify (with the
+quarantine of a damaged WARC file), re-extraction, the cron line and the log file.
 """
 
 
 from archive.ops.cronline import crontab_lines, last_outlets_file, runtime_limit, schedule
 from archive.ops.lock import ArchiveLock
 from archive.ops.logfile import rotating_handler
+from archive.ops.quarantine import quarantine, recover
 from archive.ops.reextract import reextract_archive
 from archive.ops.repair import repair_on_start
 from archive.ops.verify import verify_archive
@@ -13,6 +15,8 @@ __all__ = [
     "ArchiveLock",
     "crontab_lines",
     "last_outlets_file",
+    "quarantine",
+    "recover",
     "reextract_archive",
     "repair_on_start",
     "rotating_handler",
