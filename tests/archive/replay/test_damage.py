@@ -133,6 +133,7 @@ def test_export_wacz_ships_the_readable_records(damaged: Damaged, tmp_path: Path
     assert damaged.digests() == before
 
 
+@pytest.mark.slow  # like test_pywb.py, whose venv (pywb + wacz, cached) it uses
 def test_wacz_validate_accepts_a_filtered_export_of_a_damaged_archive(damaged_on_each_database: Damaged,
                                                                       tmp_path: Path, tools: Path) -> None:  # noqa: F811
     found = damaged_on_each_database
