@@ -6,7 +6,7 @@ quarantine of a damaged WARC file), re-extraction, the cron line and the log fil
 from archive.ops.cronline import crontab_lines, last_outlets_file, runtime_limit, schedule
 from archive.ops.lock import ArchiveLock
 from archive.ops.logfile import rotating_handler
-from archive.ops.quarantine import quarantine, recover
+from archive.ops.quarantine import quarantine_file, recover
 from archive.ops.reextract import reextract_archive
 from archive.ops.repair import repair_on_start
 from archive.ops.verify import verify_archive
@@ -15,7 +15,7 @@ __all__ = [
     "ArchiveLock",
     "crontab_lines",
     "last_outlets_file",
-    "quarantine",
+    "quarantine_file",
     "recover",
     "reextract_archive",
     "repair_on_start",

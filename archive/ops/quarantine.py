@@ -111,7 +111,7 @@ def pending_journals(warc_dir: Path) -> list[QuarantineJob]:
     return found
 
 
-def quarantine(engine: Engine, warc_dir: Path, original: str, scan: FileScan) -> str:
+def quarantine_file(engine: Engine, warc_dir: Path, original: str, scan: FileScan) -> str:
     """Copy the readable records of ``original`` (scanned as ``scan``) into a new file, keep the
     original under ``quarantine/``, re-point the captures. Call with the archive lock held."""
     job = QuarantineJob.plan(Path(warc_dir), original)
@@ -237,4 +237,4 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-__all__ = ["JOURNAL_SUFFIX", "QUARANTINE", "QuarantineJob", "pending_journals", "quarantine", "recover"]
+__all__ = ["JOURNAL_SUFFIX", "QUARANTINE", "QuarantineJob", "pending_journals", "quarantine_file", "recover"]

@@ -37,7 +37,7 @@ from archive.db.kinds import CaptureKind
 from archive.db.models import Article, ArticleVersion, Capture, CrawlRun
 from archive.db.session import translated
 from archive.ops.lock import ArchiveLock
-from archive.ops.quarantine import pending_journals, quarantine, recover
+from archive.ops.quarantine import pending_journals, quarantine_file, recover
 from archive.ops.repair import (
     StartRepair,
     cut_tail,
@@ -133,7 +133,7 @@ def verify_archive(engine: Engine, warc_dir: Path, *, repair: bool, root: Path |
 
 
 def _apply(engine: Engine, warc_dir: Path, plan: _Plan) -> list[str]:
-    done = [quarantine(engine, warc_dir, name, scan) for name, scan in plan.quarantine]
+    done = [quarantine_file(engine, warc_dir, name, scan) for name, scan in plan.quarantine]
     done += [cut_tail(warc_dir, name, offset) for name, offset in plan.cut_tails]
     if plan.finalise:
         renamed, removed = finalise_safely(warc_dir, plan.unsafe_open)
