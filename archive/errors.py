@@ -9,6 +9,7 @@
     ├── ArchiveError           archive directory missing/unwritable, database unreachable
     │   ├── DatabaseError
     │   ├── WarcError          WARC file unwritable, corrupt, or a pointer that does not resolve
+    │   │   └── RecordUnreadableError  one record's bytes are damaged (names the file and offset)
     │   └── ArchiveLockedError another run holds the archive lock (exit 75, EX_TEMPFAIL)
     ├── CrawlError             the crawl itself failed (spider errors, aborted run)
     └── OutputError            an output file (-o) could not be written to the end
@@ -59,6 +60,16 @@ class DatabaseError(ArchiveError):
 
 class WarcError(ArchiveError):
     """A WARC file cannot be written or read back."""
+
+
+class RecordUnreadableError(WarcError):
+    """The bytes of one WARC record cannot be read back (truncated, flipped bytes, a cut gzip member,
+    garbage): ``file`` and ``offset`` say where. Readers that can go on without it (exports, replay,
+    reextract) skip it and count it; with ``--strict`` it aborts the command."""
+
+    def __init__(self, file: str, offset: int, reason: str, *, hint: str | None = None) -> None:
+        super().__init__(f"{file}: unreadable WARC record at byte {offset}: {reason}", hint=hint)
+        self.file, self.offset, self.reason = file, offset, reason
 
 
 class ArchiveLockedError(ArchiveError):

@@ -29,6 +29,8 @@ from archive.times import RELATIVE_UNITS, is_whole_day, parse_user_date
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from archive.warc.damage import SkipLedger
+
 F = TypeVar("F", bound=Callable[..., Any])
 INT64_MAX = 2**63 - 1
 _WHOLE_NUMBER = re.compile(r"^[+-]?\d+$")
@@ -55,6 +57,22 @@ def friendly(fn: F) -> F:
             fail("interrupted", 130)
 
     return wrapper  # type: ignore[return-value]
+
+
+def warn(line: str) -> None:
+    click.echo(f"pressclips: warning: {line}", err=True)
+
+
+strict_option = click.option(
+    "--strict", is_flag=True,
+    help="Abort at the first unreadable WARC record (exit 1) instead of skipping it with a warning per file.")
+
+
+def skip_ledger(strict: bool) -> SkipLedger:
+    """Where a command's unreadable records go: one warning line per file on stderr, or abort."""
+    from archive.warc.damage import SkipLedger
+
+    return SkipLedger(strict=strict, warn=warn)
 
 
 archive_option = click.option(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from archive.cli.kit import archive_option, database_option, friendly, open_archive
+from archive.cli.kit import archive_option, database_option, friendly, open_archive, skip_ledger, strict_option
 from archive.cli.output import Listing, output_options, render
 from archive.config import DATABASE_ENV, ArchiveConfig
 from archive.errors import ConfigError, NoArchiveError
@@ -27,8 +27,9 @@ if TYPE_CHECKING:
 # -- verify --------------------------------------------------------------------------------------
 @click.command("verify")
 @click.option("--repair", is_flag=True,
-              help="Fix what is safe (finalise .open WARCs, cut torn tails, re-point captures, mark killed "
-                   "runs) under the archive lock; list the rest. Nothing archived is deleted.")
+              help="Fix what is safe (finalise .open WARCs, cut torn tails, quarantine files with a corrupt "
+                   "record, re-point captures, mark killed runs) under the archive lock; list the rest. "
+                   "Nothing archived is deleted.")
 @output_options()
 @archive_option
 @database_option
@@ -65,6 +66,9 @@ def _report_table(report: VerifyReport) -> None:
     if report.lock_holder:
         click.echo(f"note: a run is in progress ({report.lock_holder}); "
                    f"{c['captures_skipped']} capture(s) in files it is writing were skipped")
+    if c.get("captures_unreadable"):
+        click.echo(f"note: {c['captures_unreadable']} capture(s) are marked unreadable: their records were "
+                   "damaged and are kept under warcs/quarantine/")
     for line in report.repaired:
         click.echo(f"repaired: {line}")
     for problem in report.problems:
@@ -79,12 +83,16 @@ def _report_table(report: VerifyReport) -> None:
 @click.command("reextract")
 @click.option("--outlet", default=None, help="Only captures of this outlet.")
 @click.option("--workers", type=click.IntRange(1, 64), default=None, help="Extraction processes (default: CPUs).")
+@strict_option
 @archive_option
 @database_option
 @friendly
-def reextract_command(outlet: str | None, workers: int | None, archive_dir: Path | None,
+def reextract_command(outlet: str | None, workers: int | None, strict: bool, archive_dir: Path | None,
                       database_url: str | None) -> None:
     """Re-run extraction over stored WARC records, without fetching anything.
+
+    A damaged record is skipped with one warning per WARC file (counted as "skipped");
+    --strict stops at the first one instead (exit 1).
 
     \b
     Examples:
@@ -94,7 +102,8 @@ def reextract_command(outlet: str | None, workers: int | None, archive_dir: Path
     from archive.ops.reextract import reextract_archive
 
     with open_archive(archive_dir, database_url, write=True) as archive:
-        counts = reextract_archive(archive.engine, archive.config.warc_dir, outlet=outlet, workers=workers)
+        counts = reextract_archive(archive.engine, archive.config.warc_dir, outlet=outlet, workers=workers,
+                                   ledger=skip_ledger(strict))
     click.echo(", ".join(f"{k} {v}" for k, v in counts.items()))
     if counts.get("errors"):
         sys.exit(1)

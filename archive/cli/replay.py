@@ -20,6 +20,8 @@ from archive.cli.kit import (
     parse_until,
     parse_when,
     retired_option,
+    skip_ledger,
+    strict_option,
 )
 from archive.errors import ConfigError, WarcError
 
@@ -42,30 +44,34 @@ def replay() -> None:
 @click.option("--headers", "show_headers", is_flag=True,
               help="Print the archived status line and headers instead of the body.")
 @click.option("--raw", is_flag=True, help="The payload exactly as stored (still content-encoded).")
+@strict_option
 @archive_option
 @database_option
 @friendly
-def get(target: str, at: str | None, show_headers: bool, raw: bool, archive_dir: Path | None,
+def get(target: str, at: str | None, show_headers: bool, raw: bool, strict: bool, archive_dir: Path | None,
         database_url: str | None) -> None:
     """Write an archived response body to stdout.
 
     TARGET is an article ID (as `search` and `show` print), capture:ID, or a URL (matched
     exactly and through its canonical form; the scheme may be left out). Revisits are
     resolved to the payload they stand for. The body is de-chunked and gzip/deflate-decoded,
-    so what you get is the page itself; --raw gives the stored bytes.
+    so what you get is the page itself; --raw gives the stored bytes. A capture whose WARC
+    record is unreadable is skipped for the next-closest one, with a warning; --strict fails.
 
     \b
     Examples:
       pressclips replay get 42 > page.html
       pressclips replay get https://variety.com/2026/film/news/x/ --at 20261101 --headers
     """
-    from archive.replay.lookup import Replayer
     from archive.replay.target import parse_timestamp
+    from archive.replay.tolerant import SkippingReplayer
 
     when = parse_timestamp(at) if at else None
+    ledger = skip_ledger(strict)
     with open_archive(archive_dir, database_url) as archive:
-        replayer = Replayer(archive.engine, archive.config.warc_dir)
+        replayer = SkippingReplayer(archive.engine, archive.config.warc_dir, ledger)
         resolved = replayer.resolve_first(replayer.lookup(target, when))
+    ledger.flush()
     out = sys.stdout.buffer
     if show_headers:
         head = resolved.status_line() + "\n" + "".join(f"{k}: {v}\n" for k, v in resolved.headers)
@@ -88,10 +94,11 @@ def get(target: str, at: str | None, show_headers: bool, raw: bool, archive_dir:
 @click.option("-q", "--quiet", is_flag=True, help="No access log on stderr.")
 @click.option("--scripts", is_flag=True,
               help="Run archived scripts, sandboxed in an iframe with an opaque origin (off by default).")
+@strict_option
 @archive_option
 @database_option
 @friendly
-def serve(host: str, port: int, quiet: bool, scripts: bool, archive_dir: Path | None,
+def serve(host: str, port: int, quiet: bool, scripts: bool, strict: bool, archive_dir: Path | None,
           database_url: str | None) -> None:
     """Serve the archive on a local web server.
 
@@ -101,6 +108,8 @@ def serve(host: str, port: int, quiet: bool, scripts: bool, archive_dir: Path | 
     Content-Security-Policy: nothing loads from the live web and archived scripts stay off unless
     --scripts. /<timestamp>id_/<url> is the archived bytes unrewritten. / has a search box and
     links to every article's versions and captures.
+    A capture whose WARC record is unreadable is skipped for the next-closest one (a warning per
+    damaged file, with counts at exit); with --strict it is answered with a 500 instead.
 
     \b
     Examples:
@@ -108,19 +117,24 @@ def serve(host: str, port: int, quiet: bool, scripts: bool, archive_dir: Path | 
       pressclips replay serve --port 0 --quiet
       pressclips replay serve --scripts
     """
-    from archive.replay.lookup import Replayer
     from archive.replay.server import is_loopback, make_server
+    from archive.replay.tolerant import SkippingReplayer
 
     if not is_loopback(host):
         click.echo(f"pressclips: warning: listening on {host} makes the archive readable from the network; "
                    "use --host 127.0.0.1 to keep it on this machine", err=True)
     with open_archive(archive_dir, database_url) as archive:
+        ledger = skip_ledger(strict)
         try:
-            server = make_server(Replayer(archive.engine, archive.config.warc_dir), host, port, scripts=scripts)
+            replayer = SkippingReplayer(archive.engine, archive.config.warc_dir, ledger, warn_at_once=True)
+            server = make_server(replayer, host, port, scripts=scripts)
         except OSError as exc:
             raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
                               hint="choose another --port, or 0 for any free one") from None
-        _serve(server, archive.config.root, quiet)
+        try:
+            _serve(server, archive.config.root, quiet)
+        finally:
+            ledger.flush()  # the counts of every damaged file met while serving
 
 
 def _serve(server: Any, root: Path, quiet: bool) -> None:
@@ -143,11 +157,15 @@ def _serve(server: Any, root: Path, quiet: bool) -> None:
 @click.command("export-cdxj")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Write to this file (atomically: complete or not at all) instead of stdout.")
+@strict_option
 @archive_option
 @database_option
 @friendly
-def export_cdxj(output: Path | None, archive_dir: Path | None, database_url: str | None) -> None:
+def export_cdxj(output: Path | None, strict: bool, archive_dir: Path | None, database_url: str | None) -> None:
     """Write a sorted CDXJ index of the archive's WARC files (for pywb and replayweb.page).
+
+    Every response and revisit record is indexed (pages, feeds, stylesheets, images, fonts...).
+    An unreadable record is left out with one warning per WARC file; --strict aborts instead.
 
     \b
     Examples:
@@ -164,12 +182,13 @@ def export_cdxj(output: Path | None, archive_dir: Path | None, database_url: str
         if not warc_dir.is_dir():
             raise ConfigError(f"no WARC directory at {warc_dir}", hint="run 'pressclips crawl' first")
         files = warc_files(warc_dir)
+        ledger = skip_ledger(strict)
         if output is None:
-            write_cdxj(warc_dir, files, sys.stdout, engine=archive.engine)
+            write_cdxj(warc_dir, files, sys.stdout, engine=archive.engine, ledger=ledger)
             sys.stdout.flush()
             return
         with atomic_output(output) as fh:
-            lines = write_cdxj(warc_dir, files, cast(TextIO, fh), engine=archive.engine)
+            lines = write_cdxj(warc_dir, files, cast(TextIO, fh), engine=archive.engine, ledger=ledger)
     click.echo(f"wrote {output}: {lines} lines from {len(files)} WARC files", err=True)
 
 
@@ -184,16 +203,19 @@ def export_cdxj(output: Path | None, archive_dir: Path | None, database_url: str
 @retired_option("--until", "--captured-until (inclusive: --captured-until 2026-11-30 includes that day)")
 @click.option("--text/--no-text", default=True, show_default=True, help="Article text in pages/pages.jsonl.")
 @click.option("--title", default=None, help="Title in datapackage.json.")
+@strict_option
 @archive_option
 @database_option
 @friendly
 def export_wacz(out: Path, outlet: str | None, since: str | None, until: str | None, text: bool,
-                title: str | None, archive_dir: Path | None, database_url: str | None) -> None:
+                title: str | None, strict: bool, archive_dir: Path | None, database_url: str | None) -> None:
     """Write a WACZ (WARCs, CDXJ index, pages list, datapackage) for replayweb.page and pywb.
 
-    With filters, the WACZ holds the whole WARC files that contain the selected captures (and
-    the originals their revisits refer to), so every record stays byte-identical to the
-    archive's; pages/pages.jsonl lists only the selected articles. OUT is written atomically.
+    With filters, only the selected captures' records go in (with their request records, the
+    originals their revisits refer to, and their page requisites), copied record by record into
+    new WARC files, so nothing outside the selection leaks; each record stays byte-identical to
+    the archive's. An unreadable record is left out with one warning per WARC file; --strict
+    aborts instead. OUT is written atomically.
 
     \b
     Examples:
@@ -211,7 +233,8 @@ def export_wacz(out: Path, outlet: str | None, since: str | None, until: str | N
         raise ConfigError("--captured-since must be before --captured-until")
     check_target(out)  # a missing directory is reported before the archive is opened
     with open_archive(archive_dir, database_url) as archive:
-        summary = build(archive.engine, archive.config.warc_dir, out, flt, text=text, title=title)
+        summary = build(archive.engine, archive.config.warc_dir, out, flt, text=text, title=title,
+                        ledger=skip_ledger(strict))
     click.echo(f"wrote {summary.path}: {len(summary.warc_files)} WARC files, {summary.pages} pages, "
                f"{summary.index_lines} index lines, {summary.bytes} bytes")
 

@@ -121,6 +121,10 @@ class Capture(Base):
     reason: Mapped[str | None] = mapped_column(String(200))
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), index=True)
     version_id: Mapped[int | None] = mapped_column(ForeignKey("article_versions.id"))
+    # Set by ``verify --repair`` when this capture's WARC record was found unreadable and its file
+    # was quarantined: the row is kept (the capture happened), its pointer then names the damaged
+    # original under ``quarantine/`` (offset and length unchanged), and exports leave it out.
+    warc_unreadable_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def pointer(self) -> WarcPointer:

@@ -1,5 +1,5 @@
-"""Operations on a whole archive: the run lock, the archive lease, repair on start, verify,
-re-extraction, the cron line and the log file.
+"""Operations on a whole archive: the run lock, the archive lease, repair on start, verify (with the
+quarantine of a damaged WARC file), re-extraction, the cron line and the log file.
 """
 
 
@@ -7,6 +7,7 @@ from archive.ops.cronline import crontab_lines, last_outlets_file, runtime_limit
 from archive.ops.lease import ArchiveLease
 from archive.ops.lock import ArchiveLock
 from archive.ops.logfile import rotating_handler
+from archive.ops.quarantine import quarantine_file, recover
 from archive.ops.reextract import reextract_archive
 from archive.ops.repair import repair_on_start
 from archive.ops.verify import verify_archive
@@ -16,6 +17,8 @@ __all__ = [
     "ArchiveLock",
     "crontab_lines",
     "last_outlets_file",
+    "quarantine_file",
+    "recover",
     "reextract_archive",
     "repair_on_start",
     "rotating_handler",

@@ -1,8 +1,11 @@
 """Re-run extraction over archived WARC records (``pressclips reextract``): nothing is fetched.
 
 Records are read by their database pointer, decoded, extracted in a process pool, and applied
-with ``Store.reextract_capture``. A record that cannot be read is counted as an error and named
-in the log; the rest of the archive is still processed.
+with ``Store.reextract_capture``. A damaged record (``RecordUnreadableError``) goes to the
+``SkipLedger``: counted as ``skipped`` with one warning per WARC file, or, strict, the end of the
+run (what was applied before stays applied, each capture in its own transaction). Any other
+failure to read a record (a missing file, an undecodable payload) is counted as an error and
+named in the log; the rest of the archive is still processed.
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ from archive.db.kinds import CaptureKind
 from archive.db.models import Capture, Outlet, UrlState
 from archive.db.session import reading
 from archive.db.store import Store
-from archive.errors import WarcError
+from archive.errors import RecordUnreadableError, WarcError
 from archive.extract.pool import extraction_pool, run_extraction
 from archive.extract.result import Extraction
+from archive.warc.damage import SkipLedger
 from archive.warc.reader import WarcPointer, read_record
 
 logger = logging.getLogger(__name__)
@@ -42,6 +46,7 @@ def _candidates(engine: Engine, outlet: str | None) -> list[_Candidate]:
                    Capture.warc_record_id, Capture.payload_digest, UrlState.discovery)
             .outerjoin(UrlState, UrlState.url == Capture.url)
             .where(Capture.status >= 200, Capture.status < 300,
+                   Capture.warc_unreadable_at.is_(None),  # quarantined by verify --repair: known lost
                    # listing pages (homepage, sections) were never candidates for article text
                    or_(Capture.kind == CaptureKind.ARTICLE,
                        and_(Capture.kind == CaptureKind.NOT_ARTICLE, Capture.reason != "listing")))
@@ -54,8 +59,9 @@ def _candidates(engine: Engine, outlet: str | None) -> list[_Candidate]:
 
 
 def reextract_archive(engine: Engine, warc_root: Path, *, outlet: str | None = None,
-                      workers: int | None = None) -> dict[str, int]:
+                      workers: int | None = None, ledger: SkipLedger | None = None) -> dict[str, int]:
     store = Store(engine)
+    ledger = ledger or SkipLedger()
     counts: Counter[str] = Counter()
     pending: list[tuple[int, Future[Extraction]]] = []
 
@@ -69,6 +75,10 @@ def reextract_archive(engine: Engine, warc_root: Path, *, outlet: str | None = N
             try:
                 record = read_record(warc_root, pointer)
                 body = record.decoded_payload()
+            except RecordUnreadableError as exc:
+                ledger.skip(exc)  # raises when strict; drained work is already applied
+                counts["skipped"] += 1
+                continue
             except WarcError as exc:
                 logger.error("capture %s: %s", capture_id, exc)
                 counts["errors"] += 1
@@ -77,4 +87,5 @@ def reextract_archive(engine: Engine, warc_root: Path, *, outlet: str | None = N
                                                     discovery)))
             drain(WINDOW)
         drain(0)
+    ledger.flush()
     return {"captures": sum(counts.values()), **dict(sorted(counts.items()))}

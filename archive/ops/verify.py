@@ -12,10 +12,14 @@ Checks, in one pass over each WARC file (so the cost is one sequential read of t
 - runs still ``running`` while nobody holds the archive lock (the crawl was killed).
 
 ``repair=True`` holds the archive lock and fixes only the safe problems (``archive.ops.repair``):
-finalise dead ``.open`` files, cut a closed file's torn tail (the bytes are kept in
-``warcs/quarantine/``), re-point captures at the finalised name or at the offset where their
-record really is in the same file, and mark stale runs ``killed``. Then it checks again, so the
-report lists exactly what remains. Nothing archived (captures, articles, versions) is deleted.
+finish or undo a quarantine a kill interrupted, finalise dead ``.open`` files, cut a closed file's
+torn tail (the bytes are kept in ``warcs/quarantine/``), quarantine a closed file with a corrupt
+record in the middle (``archive.ops.quarantine``: its readable records copied to a new file, the
+original kept under ``warcs/quarantine/``, captures re-pointed, those whose record was unreadable
+marked ``warc_unreadable_at``), re-point captures at the finalised name or at the offset where
+their record really is in the same file, and mark stale runs ``killed``. Then it checks again, so
+the report lists exactly what remains. Nothing archived (captures, articles, versions) is deleted;
+captures marked unreadable are counted (``captures_unreadable``), not reported again.
 
 Without ``repair`` nothing is written and no lock is needed; a crawl may run meanwhile.
 """
@@ -34,6 +38,7 @@ from archive.db.models import Article, ArticleVersion, Capture, CrawlRun
 from archive.db.session import translated
 from archive.ops.lease import ArchiveLease
 from archive.ops.lock import ArchiveLock
+from archive.ops.quarantine import pending_journals, quarantine_file, recover
 from archive.ops.repair import (
     StartRepair,
     cut_tail,
@@ -91,9 +96,11 @@ class _Plan:
     repoint: set[str] = field(default_factory=set)
     moves: list[tuple[int, int, int]] = field(default_factory=list)
     kill_runs: list[int] = field(default_factory=list)
+    quarantine: list[tuple[str, FileScan]] = field(default_factory=list)  # closed files with corrupt records
 
     def __bool__(self) -> bool:
-        return bool(self.cut_tails or self.finalise or self.repoint or self.moves or self.kill_runs)
+        return bool(self.cut_tails or self.finalise or self.repoint or self.moves or self.kill_runs
+                    or self.quarantine)
 
 
 def verify_archive(engine: Engine, warc_dir: Path, *, repair: bool, root: Path | None = None,
@@ -113,17 +120,20 @@ def verify_archive(engine: Engine, warc_dir: Path, *, repair: bool, root: Path |
     # The archive lock, and on PostgreSQL also the database lease: one repair per archive, whichever
     # machine it runs on (archive.ops.lease).
     with ArchiveLease(engine, root, "repair", lock=lock).acquire():
+        recovered = recover(engine, warc_dir)
         report, plan = _Inspection(engine, warc_dir, lock_free=True).run()
         if not plan:
+            report.repaired = recovered
             return report
-        done = _apply(engine, warc_dir, plan)
+        done = recovered + _apply(engine, warc_dir, plan)
         report, _plan = _Inspection(engine, warc_dir, lock_free=True).run()
         report.repaired = done
         return report
 
 
 def _apply(engine: Engine, warc_dir: Path, plan: _Plan) -> list[str]:
-    done = [cut_tail(warc_dir, name, offset) for name, offset in plan.cut_tails]
+    done = [quarantine_file(engine, warc_dir, name, scan) for name, scan in plan.quarantine]
+    done += [cut_tail(warc_dir, name, offset) for name, offset in plan.cut_tails]
     if plan.finalise:
         renamed, removed = finalise_safely(warc_dir, plan.unsafe_open)
         done += [f"{name}{OPEN_SUFFIX}: finalised as {name}" for name in renamed]
@@ -156,13 +166,15 @@ class _Inspection:
         self.problems: list[Problem] = []
         self.plan = _Plan()
         self.counts = dict.fromkeys(("files", "open_files", "records", "captures", "captures_ok",
-                                     "captures_skipped", "articles", "versions", "runs"), 0)
+                                     "captures_skipped", "captures_unreadable", "articles", "versions", "runs"), 0)
 
     def add(self, where: str, what: str, kind: str, fixable: bool = False) -> None:
         self.problems.append(Problem(where, what, kind, fixable))
 
     def run(self) -> tuple[VerifyReport, _Plan]:
         with translated("verifying the archive"), self.engine.connect() as conn:
+            for job in pending_journals(self.warc_dir):
+                self.add(job.original, f"a quarantine into {job.new} was interrupted", "interrupted-repair", True)
             files = self._disk_files()
             for final, disk in files.items():
                 self._file(conn, final, disk)
@@ -207,22 +219,25 @@ class _Inspection:
                 self.plan.finalise.append(final)
             else:
                 self.plan.unsafe_open.append(disk.path)
+        quarantining = bool(scan.corrupt) and not disk.is_open
         for damage in scan.corrupt:
             self.add(f"{name}:{damage.offset}", f"corrupt record, {damage.end - damage.offset} bytes "
-                     f"unreadable up to offset {damage.end} ({damage.reason})", "corrupt-record")
+                     f"unreadable up to offset {damage.end} ({damage.reason})", "corrupt-record", quarantining)
+        if quarantining:  # the readable records go to a new file: a torn tail is left behind too
+            self.plan.quarantine.append((final, scan))
         if scan.torn:
             t = scan.torn
             fixable = not disk.is_open or not scan.corrupt
             self.add(f"{name}:{t.offset}", f"truncated trailing record, {t.end - t.offset} bytes ({t.reason})",
                      "torn-tail", fixable)
-            if not disk.is_open:
+            if not disk.is_open and not quarantining:
                 self.plan.cut_tails.append((final, t.offset))
         for rec in scan.records:
             if not rec.digest_ok:
                 self.add(f"{name}:{rec.offset}", f"payload digest mismatch in {rec.rec_type} record "
                          f"{rec.record_id}: header {rec.payload_digest}, payload {rec.actual_digest}",
                          "payload-digest")
-        self._check_captures(conn, final, scan)
+        self._check_captures(conn, final, scan, plan_fixes=not quarantining)
 
     def _captures(self, conn: Connection, final: str) -> list[Any]:
         ref = aliased(Capture)
@@ -233,20 +248,23 @@ class _Inspection:
             .where(Capture.warc_file.in_([final, final + OPEN_SUFFIX]))
             .order_by(Capture.warc_offset, Capture.id)))
 
-    def _check_captures(self, conn: Connection, final: str, scan: FileScan) -> None:
+    def _check_captures(self, conn: Connection, final: str, scan: FileScan, *, plan_fixes: bool = True) -> None:
+        """Check the captures of one file; ``plan_fixes`` is off when the file is being quarantined
+        (the quarantine re-points all of them by record ID)."""
         at, by_id = scan.by_offset(), scan.by_id()
+        plan = self.plan if plan_fixes else _Plan()
         for cid, file, offset, length, record_id, digest, ref_id in self._captures(conn, final):
             where = f"{final}:{offset}"
             if file != final:
                 self.add(where, f"capture {cid} points at {file}; its file is {final}", "capture-open-name", True)
-                self.plan.repoint.add(final)
+                plan.repoint.add(final)
             rec = at.get(offset)
             if rec is None or rec.record_id != record_id:
                 moved = by_id.get(record_id)
                 if moved is not None:
                     self.add(where, f"capture {cid}: record {record_id} is at offset {moved.offset} "
                              f"(length {moved.length})", "capture-moved", True)
-                    self.plan.moves.append((cid, moved.offset, moved.length))
+                    plan.moves.append((cid, moved.offset, moved.length))
                     continue
                 damage = scan.damaged_at(offset)
                 if offset >= scan.size:
@@ -258,12 +276,12 @@ class _Inspection:
                     what = f"capture {cid}: record here is {rec.record_id}, expected {record_id}"
                 else:
                     what = f"capture {cid}: no record {record_id} in this file"
-                self.add(where, what, "capture-unresolved")
+                self.add(where, what, "capture-unresolved", not plan_fixes)
                 continue
             if rec.length != length:
                 self.add(where, f"capture {cid}: length {length} in the database, the record has {rec.length}",
                          "capture-moved", True)
-                self.plan.moves.append((cid, rec.offset, rec.length))
+                plan.moves.append((cid, rec.offset, rec.length))
                 continue
             if rec.rec_type == "response" and rec.payload_digest and digest != rec.payload_digest:
                 self.add(where, f"capture {cid}: payload digest {digest} in the database, the record says "
@@ -275,8 +293,11 @@ class _Inspection:
                 self.counts["captures_ok"] += 1
 
     def _missing_files(self, conn: Connection, files: dict[str, _DiskFile]) -> None:
-        rows = conn.execute(select(Capture.warc_file, func.count()).group_by(Capture.warc_file)
-                            .order_by(Capture.warc_file)).all()
+        rows = conn.execute(select(Capture.warc_file, func.count()).where(Capture.warc_unreadable_at.is_(None))
+                            .group_by(Capture.warc_file).order_by(Capture.warc_file)).all()
+        self.counts["captures_unreadable"] = unreadable = conn.scalar(
+            select(func.count()).select_from(Capture).where(Capture.warc_unreadable_at.is_not(None))) or 0
+        self.counts["captures"] += unreadable
         for name, n in rows:
             self.counts["captures"] += n
             final = name.removesuffix(OPEN_SUFFIX)

@@ -1,6 +1,8 @@
 """A CDXJ index of the archive's WARC files, for pywb and replayweb.page (``pressclips export-cdxj``).
 
-One line per ``response`` and ``revisit`` record: ``<SURT key> <14-digit timestamp> <JSON>`` with
+One line per ``response`` and ``revisit`` record, whatever it holds (pages, feeds, sitemaps, and
+page requisites: stylesheets, scripts, images, fonts, and their revisits), so a replay tool finds
+every archived response: ``<SURT key> <14-digit timestamp> <JSON>`` with
 url, mime, status, digest, length, offset and filename, the fields and spellings cdxj-indexer
 writes (``warc/revisit`` as a revisit's mime, ``sha1:`` digests, numbers as strings). Lines are
 sorted by their UTF-8 bytes (``LC_ALL=C sort``), which is the (key, timestamp) order pywb's
@@ -9,8 +11,10 @@ temporary files, so memory is bounded by the largest WARC file, not the archive.
 
 Built by scanning the WARCs, not from the captures table: the files are the authority (a record
 whose row was lost to a crash is still indexed, offsets and lengths are the ones on disk, and
-every record is digest-checked on the way, so a corrupt file fails the export instead of a
-replay). Request, warcinfo and metadata records are not indexed, like pywb's own indexer:
+every record is digest-checked on the way). An unreadable record (truncated, flipped bytes, a gzip
+member cut in half, garbage) is left out and reading resumes at the next readable record; the
+``SkipLedger`` warns once per file with the count, or, strict, aborts the export. Request,
+warcinfo and metadata records are not indexed, like pywb's own indexer:
 metadata records name the article URL, and a replay tool's closest-capture lookup must never
 land on extraction JSON instead of the page. A revisit without WARC-Payload-Digest (the 304
 profile) gets the digest of the payload it stands for from the captures table; when unknown the
@@ -31,6 +35,7 @@ import socket
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 from urllib.parse import quote_from_bytes, unquote_to_bytes
@@ -40,12 +45,15 @@ from sqlalchemy import Engine, select
 from archive.db.models import Capture
 from archive.db.session import reading
 from archive.errors import WarcError
+from archive.warc.damage import SkipLedger
 from archive.warc.paths import safe_warc_path
-from archive.warc.reader import StoredRecord, iter_records
+from archive.warc.reader import StoredRecord
+from archive.warc.scan import iter_readable
 
 log = logging.getLogger(__name__)
 
-__all__ = ["cdxj_lines", "surt", "warc_files", "write_cdxj"]
+__all__ = ["IndexEntry", "cdxj_lines", "index_entry", "index_line", "merge_sorted", "revisit_digests", "sort_key",
+           "surt", "warc_files", "write_cdxj"]
 
 INDEXED_TYPES = ("response", "revisit")
 _SAFE = b"!\"$&'()*+,-./:;<=>?@[\\]^_`{|}~"  # escaped once: everything else outside printable ASCII
@@ -200,25 +208,80 @@ def warc_files(warc_dir: Path) -> list[str]:
 
 
 def cdxj_lines(path: Path, filename: str,
-               revisit_digest: Callable[[StoredRecord], str | None] | None = None) -> Iterator[str]:
-    """Index lines (unsorted, newline-terminated) for the records of one WARC file."""
-    for offset, length, record in iter_records(path):
-        if record.rec_type not in INDEXED_TYPES or not record.target_uri:
-            continue
-        fields: dict[str, str] = {"url": record.target_uri}
-        mime = _mime(record)
-        if mime:  # no Content-Type (a bare redirect): left out, as cdxj-indexer does
-            fields["mime"] = mime
-        if record.status is not None:
-            fields["status"] = str(record.status)
-        digest = record.warc_header("WARC-Payload-Digest")
-        if not digest and record.rec_type == "revisit" and revisit_digest is not None:
-            digest = revisit_digest(record)
-        if digest:
-            fields["digest"] = digest
-        fields.update(length=str(length), offset=str(offset), filename=filename)
-        stamp = re.sub(r"\D", "", record.date)[:14].ljust(14, "0")
-        yield f"{surt(record.target_uri)} {stamp} {json.dumps(fields, ensure_ascii=False)}\n"
+               revisit_digest: Callable[[StoredRecord], str | None] | None = None,
+               ledger: SkipLedger | None = None) -> Iterator[str]:
+    """Index lines (unsorted, newline-terminated) for the readable records of one WARC file;
+    unreadable ones go to ``ledger`` (default: strict, the first one raises)."""
+    for offset, length, record in iter_readable(path, ledger or SkipLedger(strict=True), filename):
+        line = index_line(record, offset, length, filename, revisit_digest)
+        if line is not None:
+            yield line
+
+
+def index_line(record: StoredRecord, offset: int, length: int, filename: str,
+               revisit_digest: Callable[[StoredRecord], str | None] | None = None) -> str | None:
+    """The index line (newline-terminated) of one record at ``offset`` in ``filename``, or None
+    for a record type that is not indexed."""
+    entry = index_entry(record, length, revisit_digest)
+    return None if entry is None else entry.line(filename, offset)
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """A record's index line before it knows the file (and offset) it will be read from."""
+
+    key: str
+    stamp: str
+    fields: dict[str, str]
+
+    def line(self, filename: str, offset: int) -> str:
+        fields = {**self.fields}
+        length = fields.pop("length")
+        fields.update(length=length, offset=str(offset), filename=filename)
+        return f"{self.key} {self.stamp} {json.dumps(fields, ensure_ascii=False)}\n"
+
+
+def index_entry(record: StoredRecord, length: int,
+                revisit_digest: Callable[[StoredRecord], str | None] | None = None) -> IndexEntry | None:
+    """What the index says about ``record`` (None for a type that is not indexed)."""
+    if record.rec_type not in INDEXED_TYPES or not record.target_uri:
+        return None
+    fields: dict[str, str] = {"url": record.target_uri}
+    mime = _mime(record)
+    if mime:  # no Content-Type (a bare redirect): left out, as cdxj-indexer does
+        fields["mime"] = mime
+    if record.status is not None:
+        fields["status"] = str(record.status)
+    digest = record.warc_header("WARC-Payload-Digest")
+    if not digest and record.rec_type == "revisit" and revisit_digest is not None:
+        digest = revisit_digest(record)
+    if digest:
+        fields["digest"] = digest
+    fields["length"] = str(length)
+    stamp = re.sub(r"\D", "", record.date)[:14].ljust(14, "0")
+    return IndexEntry(surt(record.target_uri), stamp, fields)
+
+
+def sort_key(line: str) -> bytes:
+    """Lines sort by their UTF-8 bytes, as ``LC_ALL=C sort`` does and pywb's binary search expects."""
+    return line.encode("utf-8")
+
+
+def merge_sorted(runs: Iterable[list[str]], out: TextIO) -> int:
+    """Write the merge of already sorted runs of lines to ``out``, holding one run in memory at
+    a time (the others wait in temporary files); returns the number of lines."""
+    count = 0
+    with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="pressclips-cdxj-") as tmp:
+        files: list[TextIO] = []
+        for lines in runs:
+            count += len(lines)
+            run = stack.enter_context(open(Path(tmp) / f"{len(files)}.cdxj", "w+", encoding="utf-8"))
+            run.writelines(lines)
+            run.seek(0)
+            files.append(run)
+        for line in heapq.merge(*files, key=sort_key):
+            out.write(line)
+    return count
 
 
 def _mime(record: StoredRecord) -> str | None:
@@ -228,7 +291,7 @@ def _mime(record: StoredRecord) -> str | None:
     return re.split(r"[;\s]", value, maxsplit=1)[0].strip() or None
 
 
-def _db_revisit_digest(engine: Engine | None) -> Callable[[StoredRecord], str | None] | None:
+def revisit_digests(engine: Engine | None) -> Callable[[StoredRecord], str | None] | None:
     """A revisit's payload digest from the captures table: its own row (whose digest is the
     original's, by the writer's design), else the row of the record it refers to."""
     if engine is None:
@@ -246,22 +309,20 @@ def _db_revisit_digest(engine: Engine | None) -> Callable[[StoredRecord], str | 
     return lookup
 
 
-def write_cdxj(warc_dir: Path, files: Iterable[str], out: TextIO, *, engine: Engine | None = None) -> int:
-    """Write the sorted index of ``files`` (names inside ``warc_dir``) to ``out``; returns lines."""
-    digest_of = _db_revisit_digest(engine)
-    count = 0
-    with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="pressclips-cdxj-") as tmp:
-        runs: list[TextIO] = []
+def write_cdxj(warc_dir: Path, files: Iterable[str], out: TextIO, *, engine: Engine | None = None,
+               ledger: SkipLedger | None = None) -> int:
+    """Write the sorted index of ``files`` (names inside ``warc_dir``) to ``out``; returns lines.
+    Unreadable records go to ``ledger`` (one warning per file), default strict: the first raises."""
+    digest_of = revisit_digests(engine)
+    skips = ledger or SkipLedger(strict=True)
+
+    def runs() -> Iterator[list[str]]:
         for name in files:
             if "/" in name:  # a WACZ and pywb want plain names in the index
                 raise WarcError(f"WARC file name {name!r} is not a plain file name")
             path = safe_warc_path(Path(warc_dir), name)
-            lines = sorted(cdxj_lines(path, name, digest_of), key=lambda s: s.encode("utf-8"))
-            count += len(lines)
-            run = stack.enter_context(open(Path(tmp) / f"{len(runs)}.cdxj", "w+", encoding="utf-8"))
-            run.writelines(lines)
-            run.seek(0)
-            runs.append(run)
-        for line in heapq.merge(*runs, key=lambda s: s.encode("utf-8")):
-            out.write(line)
-    return count
+            lines = sorted(cdxj_lines(path, name, digest_of, skips), key=sort_key)
+            skips.flush(name)
+            yield lines
+
+    return merge_sorted(runs(), out)

@@ -7,22 +7,23 @@ url and ts, the title and, unless ``text=False``, the text of the version that c
 ``datapackage.json`` (every entry's sha256 and size, of the content as stored) and
 ``datapackage-digest.json`` (the sha256 of datapackage.json).
 
-Filters (outlet, fetched-at range) select captures, and the WACZ carries the whole WARC files
-that hold them, plus the files holding the payloads their revisits refer to. Whole files rather
-than a filtered copy: every record stays byte-identical to the crawl's own files (their hashes
-can be checked against the archive, which is the point of an evidence copy), nothing has to be
-re-written or re-digested, and a revisit can never lose its original. The price is that a file
-may also hold captures outside the filters (other outlets crawled in the same run); pages.jsonl
-lists only the selected articles. Without filters every finished WARC file goes in.
+Which records go in: without filters, every readable record of every finished WARC file. A file
+read end to end without damage is shipped as it is, byte for byte (its hash can be checked
+against the archive's, which is the point of an evidence copy). With filters (outlet, fetched-at
+window), ``archive.replay.selection`` picks the captures and what they need (revisits'
+originals, page requisites), and ``archive.replay.excerpt`` copies exactly those records, with
+their request and metadata records, into new ``<stem>-excerpt.warc.gz`` files, record by record
+(each record's bytes unchanged), so nothing outside the selection leaks. An unreadable record is
+left out the same way (a new file of the readable ones), with one warning per file through the
+``SkipLedger``; strict, the export fails and nothing is written.
 
 The WACZ is written through ``archive.atomic`` (a temporary file in OUT's directory, fsynced and
-renamed when complete), so a failed export leaves nothing behind. WARCs are streamed; pages are read
-in batches (only capture IDs are held).
+renamed when complete), so a failed export leaves nothing behind. WARCs are streamed; each file's
+index entries and kept spans are held while it is copied; pages are read in batches.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import io
 import json
@@ -32,35 +33,23 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import IO, Any, BinaryIO, TypeVar, cast
+from typing import IO, Any, BinaryIO, cast
 
-from sqlalchemy import Engine, Select, func, select
+from sqlalchemy import Engine, func, select
 
 from archive.atomic import AtomicPath
 from archive.db.kinds import CaptureKind
-from archive.db.models import Article, ArticleVersion, Capture, Outlet
+from archive.db.models import Article, ArticleVersion, Capture
 from archive.db.session import reading
-from archive.errors import ArchiveError, ConfigError, OutputError, WarcError
-from archive.replay.cdxj import warc_files, write_cdxj
+from archive.errors import ArchiveError, ConfigError, OutputError
+from archive.replay.cdxj import merge_sorted, revisit_digests, warc_files
+from archive.replay.excerpt import FileExcerpt, plan_excerpt
+from archive.replay.selection import WaczFilter, capture_filter, records_by_file
+from archive.warc.damage import SkipLedger
 from archive.warc.paths import safe_warc_path
 
 WACZ_VERSION = "1.1.1"
-_CHUNK = 1 << 20
 _BATCH = 500
-
-
-SelectT = TypeVar("SelectT", bound="Select[*tuple[Any, ...]]")
-
-
-@dataclass(frozen=True)
-class WaczFilter:
-    outlet: str | None = None
-    since: datetime | None = None  # captures fetched at or after
-    until: datetime | None = None  # captures fetched before
-
-    @property
-    def active(self) -> bool:
-        return bool(self.outlet or self.since or self.until)
 
 
 @dataclass(frozen=True)
@@ -89,33 +78,31 @@ class _HashingWriter(io.RawIOBase):
         return len(view)
 
 
-def export_wacz(engine: Engine, warc_dir: Path, out_path: Path, flt: WaczFilter = WaczFilter(), *,
-                text: bool = True, title: str | None = None) -> WaczSummary:
+def export_wacz(engine: Engine, warc_dir: Path, out_path: Path, flt: WaczFilter | None = None, *,
+                text: bool = True, title: str | None = None, ledger: SkipLedger | None = None) -> WaczSummary:
+    """Write the WACZ; unreadable records go to ``ledger`` (default strict: the first one raises)."""
     out_path = Path(out_path)
-    files = _selected_files(engine, warc_dir, flt)
+    flt = flt or WaczFilter()
+    ledger = ledger or SkipLedger(strict=True)
+    plans = _plans(engine, warc_dir, flt, ledger)
     resources: list[dict[str, Any]] = []
     try:
         with AtomicPath(out_path) as part, zipfile.ZipFile(part, "w", allowZip64=True) as zf:
-            for name in files:
-                src = safe_warc_path(warc_dir, name)
-                if src.name != name:  # only a finished file: an .open one may still grow
-                    raise ArchiveError(f"WARC file {name} is still being written",
-                                       hint="export again when the crawl has finished")
-                size = src.stat().st_size
-                with open(src, "rb") as fh:
-                    resources.append(_entry(zf, f"archive/{name}", zipfile.ZIP_STORED, size,
-                                            functools.partial(_copy, fh)))
+            for plan in plans:
+                resources.append(_entry(zf, f"archive/{plan.name}", zipfile.ZIP_STORED, plan.size,
+                                        plan.copy_to))
             index_lines = 0
 
             def index(w: BinaryIO) -> None:
                 nonlocal index_lines
                 text_out = io.TextIOWrapper(w, encoding="utf-8", newline="\n", write_through=True)
-                index_lines = write_cdxj(warc_dir, files, text_out, engine=engine)
+                index_lines = merge_sorted((plan.index_lines() for plan in plans), text_out)
                 text_out.flush()
                 text_out.detach()  # the zip entry is closed by its own context
 
             resources.append(_entry(zf, "indexes/index.cdxj", zipfile.ZIP_DEFLATED, None, index))
             pages = 0
+            shipped = {plan.source_name: plan for plan in plans}
 
             def page_list(w: BinaryIO) -> None:
                 nonlocal pages
@@ -123,7 +110,7 @@ def export_wacz(engine: Engine, warc_dir: Path, out_path: Path, flt: WaczFilter 
                 if text:
                     header["hasText"] = True
                 w.write((json.dumps(header) + "\n").encode("utf-8"))
-                for line in _pages(engine, flt, text):
+                for line in _pages(engine, flt, text, shipped):
                     w.write((json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8"))
                     pages += 1
 
@@ -135,50 +122,39 @@ def export_wacz(engine: Engine, warc_dir: Path, out_path: Path, flt: WaczFilter 
                         json.dumps(digest, indent=2).encode("utf-8"))
     except OSError as exc:
         raise OutputError(f"cannot write {out_path}: {exc.strerror or exc}", hint="nothing was written") from exc
-    return WaczSummary(out_path, files, pages, index_lines, out_path.stat().st_size)
+    return WaczSummary(out_path, [plan.name for plan in plans], pages, index_lines, out_path.stat().st_size)
 
 
-def _selected_files(engine: Engine, warc_dir: Path, flt: WaczFilter) -> list[str]:
-    if not flt.active:
-        files = warc_files(warc_dir)
-        if not files:
+def _plans(engine: Engine, warc_dir: Path, flt: WaczFilter, ledger: SkipLedger) -> list[FileExcerpt]:
+    """What each WARC file contributes, read before the WACZ is opened: a strict ledger fails here."""
+    wanted: dict[str, set[str]] | None = None
+    if flt.active:
+        wanted = records_by_file(engine, warc_dir, flt)
+        names = sorted(wanted)
+    else:
+        names = warc_files(warc_dir)
+        if not names:
             raise ConfigError(f"no finished WARC files in {warc_dir}", hint="crawl something first")
-        return files
-    with reading(engine, "selecting WARC files for the WACZ") as session:
-        if flt.outlet and session.scalar(select(Outlet.id).where(Outlet.name == flt.outlet)) is None:
-            raise ConfigError(f"--outlet: no outlet named {flt.outlet!r} in the archive")
-        rows = session.execute(_capture_filter(select(Capture.warc_file, Capture.refers_to_id), flt).distinct()).all()
-        names = {name for name, _ in rows}
-        pending = {ref for _, ref in rows if ref is not None}
-        seen: set[int] = set()
-        while pending:  # the originals of revisits, and theirs (bounded by the captures table)
-            seen |= pending
-            found = session.execute(select(Capture.warc_file, Capture.refers_to_id)
-                                    .where(Capture.id.in_(pending))).all()
-            names |= {name for name, _ in found}
-            pending = {ref for _, ref in found if ref is not None} - seen
-    if not names:
-        raise ConfigError("no captures match the filters", hint="check --outlet, --captured-since and --captured-until")
+    digest_of = revisit_digests(engine)
+    plans = []
     for name in names:
-        if "/" in name:
-            raise WarcError(f"WARC file name {name!r} is not a plain file name")
-    return sorted(names)
+        src = safe_warc_path(warc_dir, name)
+        if src.name != name:  # only a finished file: an .open one may still grow
+            raise ArchiveError(f"WARC file {name} is still being written",
+                               hint="export again when the crawl has finished")
+        plan = plan_excerpt(src, name, None if wanted is None else wanted[name], ledger, digest_of)
+        if plan is not None:
+            plans.append(plan)
+    if not plans:
+        raise ConfigError("no readable WARC record matches", hint="run 'pressclips verify'")
+    return plans
 
 
-def _capture_filter(stmt: SelectT, flt: WaczFilter) -> SelectT:
-    if flt.outlet:
-        stmt = stmt.join(Outlet, Outlet.id == Capture.outlet_id).where(Outlet.name == flt.outlet)
-    if flt.since:
-        stmt = stmt.where(Capture.fetched_at >= flt.since)
-    if flt.until:
-        stmt = stmt.where(Capture.fetched_at < flt.until)
-    return stmt
-
-
-def _pages(engine: Engine, flt: WaczFilter, text: bool) -> Iterator[dict[str, Any]]:
-    """One entry per article: its latest selected capture that is an extracted response."""
+def _pages(engine: Engine, flt: WaczFilter, text: bool, shipped: dict[str, FileExcerpt]) -> Iterator[dict[str, Any]]:
+    """One entry per article: its latest selected capture that is an extracted response and whose
+    record is in the WACZ."""
     # Capture IDs grow in fetch order, so an article's highest ID is its latest capture.
-    latest = (_capture_filter(select(func.max(Capture.id)), flt)
+    latest = (capture_filter(select(func.max(Capture.id)), flt)
               .where(Capture.article_id.is_not(None), Capture.kind == CaptureKind.ARTICLE).group_by(Capture.article_id))
     with reading(engine, "listing pages for the WACZ") as session:
         ids = sorted(session.scalars(latest))
@@ -189,6 +165,9 @@ def _pages(engine: Engine, flt: WaczFilter, text: bool) -> Iterator[dict[str, An
                 .outerjoin(ArticleVersion, ArticleVersion.id == Capture.version_id)
                 .where(Capture.id.in_(ids[start:start + _BATCH])).order_by(Capture.id)).all()
             for capture, version, article in rows:
+                plan = shipped.get(capture.warc_file)
+                if plan is None or plan.lost(capture.warc_offset):
+                    continue
                 line: dict[str, Any] = {"id": f"article-{article.id}", "url": capture.url,
                                         "ts": capture.fetched_at.astimezone(timezone.utc)
                                         .strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -218,11 +197,6 @@ def _entry(zf: zipfile.ZipFile, name: str, compression: int, size: int | None,
             "bytes": writer.size}
 
 
-def _copy(src: IO[bytes], dst: BinaryIO) -> None:
-    while chunk := src.read(_CHUNK):
-        dst.write(chunk)
-
-
 def _datapackage(resources: list[dict[str, Any]], title: str) -> bytes:
     try:
         version = metadata.version("pressclips")
@@ -241,3 +215,6 @@ def _default_title(flt: WaczFilter) -> str:
     if flt.until:
         parts.append(f"until {flt.until.date().isoformat()}")
     return "pressclips archive" + (f" ({', '.join(parts)})" if parts else "")
+
+
+__all__ = ["WaczFilter", "WaczSummary", "export_wacz"]

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from archive.errors import WarcError
+from archive.errors import RecordUnreadableError, WarcError
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,11 @@ class StoredRecord:
 
 def read_record(root: Path, pointer_or_file: WarcPointer | str, offset: int | None = None,
                 length: int | None = None) -> StoredRecord:
-    """Read one record by pointer (or file + offset [+ length]); the file may still be ``.open``."""
+    """Read one record by pointer (or file + offset [+ length]); the file may still be ``.open``.
+
+    Damaged bytes at the pointer raise ``RecordUnreadableError`` (naming file and offset), so a
+    caller can skip that one record and go on; a missing file or a bad name is a plain ``WarcError``.
+    """
     expect_id = None
     if isinstance(pointer_or_file, WarcPointer):
         file, offset, length = pointer_or_file.file, pointer_or_file.offset, pointer_or_file.length
@@ -104,13 +108,18 @@ def read_record(root: Path, pointer_or_file: WarcPointer | str, offset: int | No
         raise WarcError(f"invalid offset {offset!r} for {file}")
     where = f"{file}@{offset}"
     with _open_for_read(Path(root), file) as fh:
-        found = _read_at(fh, offset, length, where)
-    if found is None:
-        raise WarcError(f"no WARC record at {where}: end of file")
-    used, _, raw = found
-    if length is not None and used != length:
-        raise WarcError(f"pointer {where} length {length} does not match the record ({used})")
-    record = _parse_record(raw, where)
+        try:  # the file is there: whatever fails from here on is this one record's bytes
+            found = _read_at(fh, offset, length, where)
+            if found is None:
+                raise WarcError("no record there: end of file")
+            used, _, raw = found
+            if length is not None and used != length:
+                raise WarcError(f"pointer length {length} does not match the record ({used})")
+            record = _parse_record(raw, where)
+        except RecordUnreadableError:
+            raise
+        except WarcError as exc:
+            raise RecordUnreadableError(file, offset, str(exc)) from exc
     if expect_id is not None and record.record_id != expect_id:
         raise WarcError(f"record at {where} is {record.record_id}, expected {expect_id}")
     return record

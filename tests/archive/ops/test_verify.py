@@ -67,6 +67,13 @@ def lines(report) -> list[str]:
     return [p.line for p in report.problems]
 
 
+def pointer_of(kit: ArchiveKit, record_id: str) -> WarcPointer:
+    with Session(kit.engine) as session:
+        row = session.scalar(select(Capture).where(Capture.warc_record_id == record_id))
+        assert row is not None
+        return row.pointer
+
+
 def set_capture(kit: ArchiveKit, record_id: str, **values: object) -> None:
     with Session(kit.engine) as session, session.begin():
         session.execute(update(Capture).where(Capture.warc_record_id == record_id).values(**values))
@@ -79,8 +86,8 @@ def test_clean_archive_is_clean(kit: ArchiveKit) -> None:
     report = verify_archive(kit.engine, kit.warc_dir, repair=False)
     assert report.clean and lines(report) == []
     assert report.counts == {"files": 2, "open_files": 0, "records": 2 + 2 * 5, "captures": 5, "captures_ok": 5,
-                             "captures_skipped": 0, "articles": 5, "versions": 5, "runs": 1, "problems": 0,
-                             "fixable": 0}
+                             "captures_skipped": 0, "captures_unreadable": 0, "articles": 5, "versions": 5, "runs": 1,
+                             "problems": 0, "fixable": 0}
     repaired = verify_archive(kit.engine, kit.warc_dir, repair=True)
     assert repaired.clean and repaired.repaired == []
     assert read_record(kit.warc_dir, a[0]).record_id == a[0].record_id
@@ -126,12 +133,8 @@ def test_verify_finds_each_damage_and_repair_fixes_the_safe_ones(kit: ArchiveKit
     unfixable = [
         f"{a_file.name}:{a[2].offset}: capture {cid[a[2].record_id]}: record {a[2].record_id} is past the end "
         f"of the file ({a[2].offset} bytes)",
-        f"{c_file.name}:{c[1].offset}: corrupt record, {c[1].length + 4} bytes unreadable up to offset "
-        f"{c[1].offset + c[1].length + 4} (block digest mismatch at byte {c[1].offset})",
         f"{c_file.name}:{c[2].offset}: payload digest mismatch in response record {c[2].record_id}: "
         f"header {c[2].payload_digest}, payload {forged}",
-        f"{c_file.name}:{c[1].offset}: capture {cid[c[1].record_id]}: record {c[1].record_id} unreadable "
-        f"(corrupt record at offset {c[1].offset})",
         f"{d_file.name}:{d[0].offset}: capture {cid[d[0].record_id]}: payload digest "
         f"sha1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA in the database, the record says {d[0].payload_digest}",
         f"{e[0].file}: WARC file missing (2 capture(s) point at it)",
@@ -151,6 +154,11 @@ def test_verify_finds_each_damage_and_repair_fixes_the_safe_ones(kit: ArchiveKit
         f"{d_file.name}:{d[2].offset}: capture {cid[d[2].record_id]}: length {d[2].length + 7} in the "
         f"database, the record has {d[2].length}",
         f"run {run}: still 'running' but no pressclips run holds the archive lock (killed)",
+        # a corrupt record with good records after it: the file is quarantined
+        f"{c_file.name}:{c[1].offset}: corrupt record, {c[1].length + 4} bytes unreadable up to offset "
+        f"{c[1].offset + c[1].length + 4} (block digest mismatch at byte {c[1].offset})",
+        f"{c_file.name}:{c[1].offset}: capture {cid[c[1].record_id]}: record {c[1].record_id} unreadable "
+        f"(corrupt record at offset {c[1].offset})",
     ]
     # Before any repair the capture in a's torn tail is still inside the file.
     before = [f"{a_file.name}:{a[2].offset}: capture {cid[a[2].record_id]}: record {a[2].record_id} unreadable "
@@ -159,14 +167,18 @@ def test_verify_finds_each_damage_and_repair_fixes_the_safe_ones(kit: ArchiveKit
     report = verify_archive(kit.engine, kit.warc_dir, repair=False)
     assert sorted(lines(report)) == sorted(before + fixable)
     assert {p.line for p in report.problems if p.fixable} == set(fixable)
-    assert report.counts["problems"] == 16 and report.counts["fixable"] == 7
+    assert report.counts["problems"] == 16 and report.counts["fixable"] == 9
     assert report.counts["open_files"] == 1 and report.counts["captures"] == 3 + 3 + 3 + 3 + 2 + 1
     # a0, a1, b0, b2, c0 and the revisit; every other capture has a line above
     assert report.counts["captures_ok"] == 6
     assert (kit.warc_dir / "quarantine").exists() is False and b_open.exists()  # read-only
 
+    c_data = c_file.read_bytes()
     repaired = verify_archive(kit.engine, kit.warc_dir, repair=True)
+    c_new = c_file.name.replace(".warc", "-repaired.warc")
     assert repaired.repaired == [
+        f"{c_file.name}: 6 readable record(s) copied to {c_new}, the damaged original kept as "
+        f"quarantine/{c_file.name}; 2 capture(s) re-pointed, 1 marked unreadable",
         f"{a_file.name}: cut {a[2].length // 2} bytes of a truncated trailing record at {a[2].offset} "
         f"(kept in quarantine/{a_file.name}.tail-at-{a[2].offset})",
         f"{b_open.name}: finalised as {b_file.name}",
@@ -175,8 +187,26 @@ def test_verify_finds_each_damage_and_repair_fixes_the_safe_ones(kit: ArchiveKit
         f"capture {cid[d[2].record_id]}: moved to offset {d[2].offset} (length {d[2].length})",
         f"run {run}: marked killed",
     ]
+    c2_now = c[2].offset - (c[1].length + 4)  # the unreadable record is not in the new file
+    unfixable[1] = (f"{c_new}:{c2_now}: payload digest mismatch in response record {c[2].record_id}: "
+                    f"header {c[2].payload_digest}, payload {forged}")
     assert sorted(lines(repaired)) == sorted(unfixable)
     assert not repaired.clean and repaired.counts["fixable"] == 0
+    assert repaired.counts["captures_unreadable"] == 1 and repaired.counts["captures"] == 15
+    assert not c_file.exists() and (kit.warc_dir / "quarantine" / c_file.name).read_bytes() == c_data
+    assert not list((kit.warc_dir / "quarantine").glob("*.repair.json"))
+    with Session(kit.engine) as session:
+        lost = session.execute(select(Capture.warc_file, Capture.warc_offset, Capture.warc_length,
+                                      Capture.warc_unreadable_at)
+                               .where(Capture.warc_record_id == c[1].record_id)).one()
+        assert lost[:3] == (f"quarantine/{c_file.name}", c[1].offset, c[1].length) and lost[3] is not None
+    for pointer in (c[0], c[2]):  # re-pointed by record ID: the same record, at its new place
+        new_pointer = pointer_of(kit, pointer.record_id)
+        assert new_pointer.file == c_new
+        record = read_record(kit.warc_dir, new_pointer)
+        assert record.record_id == pointer.record_id
+        assert c_data[pointer.offset:pointer.offset + pointer.length] == (
+            (kit.warc_dir / c_new).read_bytes()[new_pointer.offset:new_pointer.offset + new_pointer.length])
 
     # What the repairs did, on disk and in the database.
     assert not b_open.exists() and b_file.stat().st_size == b_good

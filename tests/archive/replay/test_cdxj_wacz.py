@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from archive.replay.cdxj import surt
-from archive.warc.reader import iter_records, read_record
+from archive.warc.reader import StoredRecord, iter_records, read_record
 from tests.replaykit import (
     SharedCrawl,
     Synthetic,
@@ -118,14 +118,26 @@ def open_wacz(path: Path) -> Iterator[tuple[zipfile.ZipInfo, bytes]]:
 
 
 def check_wacz(path: Path, warc_dir: Path) -> tuple[list[str], list[dict], list[tuple[str, str, dict[str, str]]]]:
-    """Structure, hashes and sizes; returns (WARC names, pages, index)."""
+    """Structure, hashes and sizes; returns (WARC names, pages, index). A WARC in the WACZ is
+    either one of the archive's files, byte for byte, or an ``-excerpt`` of one: whole records
+    of it, each byte-identical to the archive's."""
     entries = {info.filename: (info, data) for info, data in open_wacz(path)}
     warcs = sorted(name.split("/", 1)[1] for name in entries if name.startswith("archive/"))
     assert set(entries) == {*(f"archive/{n}" for n in warcs), "indexes/index.cdxj", "pages/pages.jsonl",
                             "datapackage.json", "datapackage-digest.json"}
+    unpacked = path.with_name(path.name + ".warcs")
+    unpacked.mkdir()
     for name in warcs:
         info, data = entries[f"archive/{name}"]
-        assert info.compress_type == zipfile.ZIP_STORED and data == (warc_dir / name).read_bytes()
+        assert info.compress_type == zipfile.ZIP_STORED
+        (unpacked / name).write_bytes(data)
+        if name.endswith("-excerpt.warc.gz"):
+            source = (warc_dir / name.replace("-excerpt.warc.gz", ".warc.gz")).read_bytes()
+            spans = [(offset, length) for offset, length, _ in iter_records(unpacked / name)]
+            assert sum(length for _, length in spans) == len(data)
+            assert all(data[offset:offset + length] in source for offset, length in spans)
+        else:
+            assert data == (warc_dir / name).read_bytes()
     package_bytes = entries["datapackage.json"][1]
     package = json.loads(package_bytes)
     assert package["profile"] == "data-package" and package["wacz_version"] == "1.1.1"
@@ -140,7 +152,7 @@ def check_wacz(path: Path, warc_dir: Path) -> tuple[list[str], list[dict], list[
     assert digest == {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest()}
     index = parse_cdxj(entries["indexes/index.cdxj"][1].decode())
     assert {f["filename"] for _, _, f in index} <= set(warcs)
-    check_lines_point_at_records(warc_dir, index)
+    check_lines_point_at_records(unpacked, index)
     header, *pages = [json.loads(line) for line in entries["pages/pages.jsonl"][1].decode().splitlines()]
     assert header["format"] == "json-pages-1.0" and header["id"] == "pages"
     replayable = {(f["url"], stamp) for _, stamp, f in index if f.get("mime") != "warc/revisit"}
@@ -168,43 +180,56 @@ def test_export_wacz_of_the_whole_archive(shared_crawl: SharedCrawl, tmp_path: P
     assert not any("text" in p for p in check_wacz(no_text, shared_crawl.warc_dir)[1])
 
 
-def test_export_wacz_filters_take_whole_files(shared_crawl: SharedCrawl, tmp_path: Path) -> None:
-    archive = ["--archive", str(shared_crawl.archive)]
-    between = shared_crawl.between.isoformat()
+def records_in(wacz: Path) -> list[StoredRecord]:
+    unpacked = wacz.with_name(wacz.name + ".warcs")
+    return [record for path in sorted(unpacked.iterdir()) for _, _, record in iter_records(path)]
 
-    def files_of(sql: str, **params: object) -> list[str]:
-        return sorted({f for f, in shared_crawl.rows(sql, **params)})
+
+def test_export_wacz_filters_ship_only_the_selected_records(shared_crawl: SharedCrawl, tmp_path: Path) -> None:
+    archive = ["--archive", str(shared_crawl.archive)]
+    between = shared_crawl.between.replace(tzinfo=None)
 
     def pages_of(sql: str, **params: object) -> list[str]:
         return sorted({f"article-{i}" for i, in shared_crawl.rows(sql, **params)})
 
-    outlet_b = "SELECT c.warc_file FROM captures c JOIN outlets o ON o.id = c.outlet_id WHERE o.name = 'outlet-b'"
+    def shipped(sql: str, **params: object) -> set[str]:
+        """Record IDs of the selected captures and, transitively, of their revisits' originals."""
+        ids = {i for i, in shared_crawl.rows(sql, **params)}
+        while more := {r for r, in shared_crawl.rows(
+                f"SELECT refers_to_id FROM captures WHERE id IN ({','.join(map(str, ids))}) "
+                "AND refers_to_id IS NOT NULL")} - ids:
+            ids |= more
+        return {r for r, in shared_crawl.rows(f"SELECT warc_record_id FROM captures WHERE id IN ({','.join(map(str, ids))})")}
+
+    of_outlet = "SELECT c.id FROM captures c JOIN outlets o ON o.id = c.outlet_id WHERE o.name = "
+    article_of = "SELECT a.id FROM articles a JOIN outlets o ON o.id = a.outlet_id WHERE o.name = 'outlet-b'"
     cases = [
-        (["--outlet", "outlet-b"], files_of(outlet_b), pages_of(
-            "SELECT a.id FROM articles a JOIN outlets o ON o.id = a.outlet_id WHERE o.name = 'outlet-b'")),
-        (["--captured-until", between], files_of("SELECT warc_file FROM captures WHERE fetched_at < :t",
-                                        t=shared_crawl.between.replace(tzinfo=None)),
-         pages_of("SELECT article_id FROM captures WHERE kind = 'article' AND fetched_at < :t",
-                  t=shared_crawl.between.replace(tzinfo=None))),
+        (["--outlet", "outlet-b"], shipped(of_outlet + "'outlet-b'"), pages_of(article_of)),
+        (["--captured-until", shared_crawl.between.isoformat()], shipped("SELECT id FROM captures WHERE fetched_at < :t", t=between),
+         pages_of("SELECT article_id FROM captures WHERE kind = 'article' AND fetched_at < :t", t=between)),
         # Run 2 re-read outlet-a's unchanged listing pages and sitemaps as revisit records: their
-        # originals' file (run 1's) comes along, so that they replay.
-        (["--captured-since", between, "--outlet", "outlet-a"], sorted(set(files_of(
-            outlet_b.replace("outlet-b", "outlet-a") + " AND c.fetched_at >= :t", t=shared_crawl.between.replace(tzinfo=None)))
-            | set(files_of("SELECT r.warc_file FROM captures c JOIN captures r ON r.id = c.refers_to_id "
-                           "JOIN outlets o ON o.id = c.outlet_id WHERE o.name = 'outlet-a' AND c.fetched_at >= :t",
-                           t=shared_crawl.between.replace(tzinfo=None)))),
-         pages_of("SELECT c.article_id FROM captures c JOIN outlets o ON o.id = c.outlet_id WHERE o.name = 'outlet-a' "
-                  "AND c.kind = 'article' AND c.fetched_at >= :t", t=shared_crawl.between.replace(tzinfo=None))),
+        # originals (run 1's responses) come along, so that they replay.
+        (["--captured-since", shared_crawl.between.isoformat(), "--outlet", "outlet-a"],
+         shipped(of_outlet + "'outlet-a' AND c.fetched_at >= :t", t=between),
+         pages_of(of_outlet.replace("c.id", "c.article_id") + "'outlet-a' AND c.kind = 'article' AND c.fetched_at >= :t",
+                  t=between)),
     ]
-    all_files = sorted(p.name for p in shared_crawl.warc_dir.glob("*.warc.gz"))
-    all_pages = pages_of("SELECT id FROM articles")
-    for i, (args, files, page_ids) in enumerate(cases):
-        # Each filter selects less than everything: fewer files, or (whole files) fewer pages.
-        assert files and page_ids and (files != all_files or page_ids != all_pages), args
+    everything = {r for r, in shared_crawl.rows("SELECT warc_record_id FROM captures")}
+    for i, (args, expected, page_ids) in enumerate(cases):
+        assert expected and page_ids and expected != everything, args
         out = tmp_path / f"filtered-{i}.wacz"
         cli_ok("export-wacz", str(out), *args, *archive)
-        warcs, pages, _index = check_wacz(out, shared_crawl.warc_dir)
-        assert warcs == files, args
+        warcs, pages, index = check_wacz(out, shared_crawl.warc_dir)
+        records = records_in(out)
+        exchanges = {r.record_id for r in records if r.rec_type in ("response", "revisit")}
+        assert exchanges == expected, args  # every selected record, and nothing of anyone else's
+        assert {(f["url"], stamp) for _, stamp, f in index} == {
+            (r.target_uri, re.sub(r"\D", "", r.date)[:14]) for r in records if r.rec_type in ("response", "revisit")}
+        requests = [r for r in records if r.rec_type == "request"]
+        assert {r.warc_header("WARC-Concurrent-To") for r in requests} == expected  # each travels with its response
+        assert all(r.warc_header("WARC-Refers-To") in expected for r in records if r.rec_type == "metadata")
+        assert all(name.endswith("-excerpt.warc.gz") for name in warcs) or set(warcs) <= {
+            p.name for p in shared_crawl.warc_dir.glob("*.warc.gz")}
         assert sorted(p["id"] for p in pages) == page_ids, args
 
 
@@ -212,9 +237,12 @@ def test_export_wacz_brings_the_originals_of_revisits(synthetic: Synthetic, tmp_
     out = tmp_path / "revisit.wacz"
     cli_ok("export-wacz", str(out), "--captured-since", "2024-08-01", "--archive", str(synthetic.archive))
     warcs, pages, index = check_wacz(out, synthetic.warc_dir)
-    assert warcs == sorted(synthetic.files)  # the September revisit's file and its original's
+    assert len(warcs) == 2  # the September revisit's file and its original's
     assert pages == []  # a revisit is not an extracted article capture
-    assert any(f.get("mime") == "warc/revisit" for _, _, f in index)
+    by_stamp = {stamp: f for _, stamp, f in index}
+    # C (September) is a revisit of B (June); G (October) a revisit of C: B travels with them
+    assert sorted(by_stamp) == ["20240601000000", "20240901000000", "20241001000000"]
+    assert by_stamp["20240601000000"]["mime"] == "text/html" and by_stamp["20240901000000"]["mime"] == "warc/revisit"
 
 
 @pytest.mark.parametrize("args, needle", [
