@@ -45,7 +45,13 @@ def _database_url(archive_dir: Path | None, database_url: str | None) -> str:
 def upgrade_command(archive_dir: Path | None, database_url: str | None) -> None:
     """Bring the archive's schema to the newest revision (an empty PostgreSQL database gets the whole
     schema). Archives made before migrations are stamped first. Safe to run while other pressclips
-    processes wait: one upgrader at a time, the others find it done."""
+    processes wait: one upgrader at a time, the others find it done.
+
+    \b
+    Examples:
+      pressclips db upgrade
+      pressclips db upgrade --database-url postgresql+psycopg://db-host/press
+    """
     from archive.db.engine import connect, redact
     from archive.db.migrate import upgrade
 
@@ -66,7 +72,13 @@ def upgrade_command(archive_dir: Path | None, database_url: str | None) -> None:
 @database_option
 @friendly
 def current_command(archive_dir: Path | None, database_url: str | None) -> None:
-    """Show the archive's schema revision (read-only: changes nothing)."""
+    """Show the archive's schema revision (read-only: changes nothing).
+
+    \b
+    Examples:
+      pressclips db current
+      pressclips db current --archive /srv/pressclips
+    """
     from archive.db.engine import connect
 
     engine, state = connect(_database_url(archive_dir, database_url), read_only=True)
@@ -80,7 +92,13 @@ def current_command(archive_dir: Path | None, database_url: str | None) -> None:
 
 @db_group.command("history")
 def history_command() -> None:
-    """List the schema revisions this pressclips knows, newest first."""
+    """List the schema revisions this pressclips knows, newest first.
+
+    \b
+    Examples:
+      pressclips db history
+      pressclips db history | head -3
+    """
     from archive.db.migrate import history
 
     for revision in history():
@@ -95,7 +113,13 @@ def history_command() -> None:
 def revision_command(message: str, empty: bool) -> None:
     """For developers: write archive/db/migrations/versions/NNNN_<message>.py from the difference
     between archive/db/models.py and head, computed on a scratch SQLite archive. Review it, then run
-    the migration tests (README, "Adding a schema change")."""
+    the migration tests (README, "Adding a schema change").
+
+    \b
+    Examples:
+      pressclips db revision -m "index captures by outlet and kind"
+      pressclips db revision --empty -m "fill outlets.timezone"
+    """
     from archive.db.engine import make_engine
     from archive.db.migrate import new_revision
 

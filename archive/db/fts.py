@@ -159,6 +159,8 @@ def rebuild(engine: Engine) -> None:
         return
     with engine.begin() as conn:
         _fill_sqlite(conn)
+        if has_cjk_table(conn):
+            _fill_sqlite_cjk(conn)
 
 
 # -- SQLite --------------------------------------------------------------------------------------
@@ -188,7 +190,6 @@ def _fill_sqlite(conn: Connection) -> None:
     conn.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('delete-all')"))
     conn.execute(text(f"INSERT INTO {FTS_TABLE}(rowid, title, authors, text) "
                       f"SELECT {_sqlite_row('v')} FROM article_versions AS v"))
-    _fill_sqlite_cjk(conn)
 
 
 def _fill_sqlite_cjk(conn: Connection) -> None:

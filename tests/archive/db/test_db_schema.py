@@ -10,6 +10,7 @@ from sqlalchemy import inspect, text
 from archive.db.engine import make_engine
 from archive.db.models import SCHEMA_VERSION
 from archive.errors import DatabaseError
+from tests.legacykit import strip_to_baseline
 
 
 def test_older_archive_gains_new_columns_and_keeps_rows(tmp_path: Path) -> None:
@@ -20,8 +21,7 @@ def test_older_archive_gains_new_columns_and_keeps_rows(tmp_path: Path) -> None:
         conn.execute(text("ALTER TABLE urls DROP COLUMN next_due_at"))
         conn.execute(text("ALTER TABLE crawl_runs DROP COLUMN articles_gone"))
         conn.execute(text("UPDATE meta SET value = '1' WHERE key = 'schema_version'"))
-        conn.execute(text("DROP TABLE alembic_version"))  # made before migrations
-        conn.execute(text("DROP INDEX ix_captures_outlet_kind_status"))
+        strip_to_baseline(conn)  # and from before migrations
         conn.execute(text("INSERT INTO urls (url, canonical_url, first_seen, last_seen, discovery) "
                           "VALUES ('http://127.0.0.1/a', 'http://127.0.0.1/a', '2026-01-01', '2026-01-01', '{}')"))
     engine.dispose()

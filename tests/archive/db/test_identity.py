@@ -17,6 +17,7 @@ from archive.db.store import Store
 from archive.urls import identity_key
 from tests.archive.db.test_frontier import SCHEDULE, url_row
 from tests.archive.db.test_store import HOME, T0, article, count, page
+from tests.legacykit import strip_to_baseline
 
 STORY = f"{HOME}/news/2026/11/01/the-story"
 TEXT = "The body of the story, long enough to be an article. " * 20
@@ -161,8 +162,7 @@ def test_older_archive_gains_the_identity_indexes(database_url: str) -> None:
         conn.execute(text("DROP INDEX ix_urls_outlet_last_fetched"))
         conn.execute(text("UPDATE meta SET value = '2' WHERE key = 'schema_version'"))
         # as made before migrations: no revision stamp, nothing from the revisions after the baseline
-        conn.execute(text("DROP TABLE alembic_version"))
-        conn.execute(text("DROP INDEX ix_captures_outlet_kind_status"))
+        strip_to_baseline(conn)  # and from before migrations
     engine.dispose()
     engine = make_engine(database_url)
     names = {i["name"] for t in ("urls", "article_versions") for i in inspect(engine).get_indexes(t)}

@@ -184,7 +184,9 @@ def test_a_read_only_command_refuses_an_archive_that_needs_an_upgrade(tmp_path: 
     searched = run_cli("search", "plemons", "--archive", str(archive), "--json")
     assert searched.returncode == 0 and "Lanthimos wraps Bugonia" in searched.stdout
     history = run_cli("db", "history")
-    assert history.returncode == 0 and history.stdout.splitlines()[0].startswith(f"0001 -> {migrate.head()} (head)")
+    lines = history.stdout.splitlines()
+    assert history.returncode == 0 and f" -> {migrate.head()} (head): " in lines[0]
+    assert lines[-1].startswith("<base> -> 0001: Baseline")
 
 
 def test_an_archive_from_a_newer_pressclips_is_refused(database_url: str) -> None:

@@ -139,7 +139,7 @@ def test_wacz_validate_accepts_a_filtered_export_of_a_damaged_archive(damaged_on
     found = damaged_on_each_database
     out = tmp_path / "filtered.wacz"
     # from 13:00: the requisites and every page, not the older capture of /flipped/1
-    result = run_cli("export-wacz", str(out), "--since", "2026-11-01T13:00:00Z", *found.archive)
+    result = run_cli("export-wacz", str(out), "--captured-since", "2026-11-01T13:00:00Z", *found.archive)
     assert result.returncode == 0, result.stderr
     assert warnings(result.stderr) == {found.files[d].name: 1 for d in DAMAGES}
     with zipfile.ZipFile(out) as zf:
@@ -175,14 +175,14 @@ def test_replay_server_skips_or_answers_500_when_strict(damaged: Damaged) -> Non
         ledger = SkipLedger(warn=said.append)
         app = ReplayApp(SkippingReplayer(engine, damaged.kit.warc_dir, ledger, warn_at_once=True))
         for _ in range(3):
-            response = app.handle(f"/20270101/{HOME}/flipped/1")
+            response = app.handle(f"/20270101id_/{HOME}/flipped/1")  # id_: the archived bytes, unrewritten
             assert response.status == 200 and response.body == OLD_BODY
         assert len(said) == 1 and damaged.files["flipped"].name in said[0]  # at once, and once
         assert ledger.counts() == {damaged.files["flipped"].name: 3}
         ledger.flush()
         assert len(said) == 2 and "skipped 3 unreadable" in said[1]
         strict = ReplayApp(SkippingReplayer(engine, damaged.kit.warc_dir, SkipLedger(strict=True)))
-        response = strict.handle(f"/20270101/{HOME}/flipped/1")
+        response = strict.handle(f"/20270101id_/{HOME}/flipped/1")
         assert response.status == 500 and b"could not be read" in response.body
     finally:
         engine.dispose()
