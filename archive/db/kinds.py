@@ -26,6 +26,7 @@ class CaptureKind(StrEnum):
     SITEMAP = "sitemap"
     FEED = "feed"
     ROBOTS = "robots"
+    ASSET = "asset"  # a page requisite
 
 
 class PageOutcome(StrEnum):

@@ -199,8 +199,39 @@ class ArticleVersion(Base):
     changes: Mapped[list[str] | None] = mapped_column(JSON, default=list)
 
 
+class AssetState(Base):
+    """A page requisite's URL across runs: its validators and last good capture (what the next run
+    asks for conditionally and revisits), and the run that claimed it, so each run fetches it once."""
+
+    __tablename__ = "asset_states"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    outlet_id: Mapped[int | None] = mapped_column(ForeignKey("outlets.id"))
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    last_capture_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id"))
+    last_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    claimed_run_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class PageRequisite(Base):
+    """Which page (or stylesheet) capture used which requisite: an export ships a page with these.
+    ``asset_capture_id`` is the requisite's capture of the page's run (or its latest one before it,
+    for a requisite fetched in an earlier run and not re-checked); NULL when it was never captured."""
+
+    __tablename__ = "page_requisites"
+    __table_args__ = (UniqueConstraint("page_capture_id", "asset_url", name="uq_page_requisite"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    page_capture_id: Mapped[int] = mapped_column(ForeignKey("captures.id"))
+    asset_url: Mapped[str] = mapped_column(Text)
+    asset_capture_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id"), index=True)
+
+
 Index("ix_captures_warc", Capture.warc_file, Capture.warc_offset)
 # An identical text on the same outlet is the same article: found by hash before a new article row.
 Index("ix_versions_content_hash", ArticleVersion.content_hash)
 # Re-checks take an outlet's least recently fetched article URLs first.
 Index("ix_urls_outlet_last_fetched", UrlState.outlet_id, UrlState.last_fetched_at)
+# A requisite's capture fills in the links of the pages that wanted it (by URL).
+Index("ix_page_requisites_asset_url", PageRequisite.asset_url)
