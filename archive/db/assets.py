@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import CursorResult, literal, select, update
+from sqlalchemy import func, literal, select, update
 
+from archive.db.kinds import CaptureKind
 from archive.db.models import AssetState, Capture, PageRequisite
 from archive.db.records import PreviousCapture
 from archive.db.session import Database
@@ -105,7 +105,7 @@ class AssetLedger:
 
     def link(self, page_record_id: str, urls: Sequence[str]) -> int:
         """Record that the capture with WARC record ``page_record_id`` uses ``urls`` (claimed
-        assets), each pointing at the asset's latest capture so far; returns the links added."""
+        assets), each pointing at the asset's newest capture so far; returns the links added."""
         if not urls:
             return 0
         with self.db.transaction("linking page requisites") as session:
@@ -115,12 +115,14 @@ class AssetLedger:
             added = 0
             unique = list(dict.fromkeys(urls))
             for start in range(0, len(unique), CLAIM_BATCH):
-                rows = select(literal(page_id), AssetState.url, AssetState.last_capture_id).where(
+                # The asset's newest capture, whatever it answered: what a page linked now would have got.
+                newest = (select(func.max(Capture.id))
+                          .where(Capture.url == AssetState.url, Capture.kind == CaptureKind.ASSET).scalar_subquery())
+                rows = select(literal(page_id), AssetState.url, newest).where(
                     AssetState.url.in_(unique[start:start + CLAIM_BATCH]))
                 stmt = self.db.insert(PageRequisite).from_select(
                     ["page_capture_id", "asset_url", "asset_capture_id"], rows).on_conflict_do_nothing()
-                result: CursorResult[Any] = session.execute(stmt)  # type: ignore[assignment]
-                added += result.rowcount or 0
+                added += len(session.execute(stmt.returning(PageRequisite.id)).all())
             return added
 
 

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
+from lxml.etree import ParserError
 from lxml.html import HtmlElement, HTMLParser, document_fromstring
 
 from archive.requisites.css import css_references, style_attribute_references
@@ -133,7 +134,7 @@ def find_requisites(html: bytes, page_url: str) -> list[Requisite]:
     try:
         tree = document_fromstring(html[:MAX_HTML_BYTES],
                                    parser=HTMLParser(recover=True, no_network=True, remove_comments=True))
-    except (ValueError, TypeError, SyntaxError):  # lxml: empty or undecodable document
+    except (ParserError, ValueError):  # lxml: an empty or undecodable document
         return []
     base_href = next((b.get("href") for b in tree.iter("base") if b.get("href")), None)
     out = _Collector(urljoin(page_url, base_href.strip()) if base_href else page_url)
