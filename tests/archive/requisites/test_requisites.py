@@ -97,6 +97,7 @@ def test_inline_style_urls() -> None:
     ("https://news.example/t/collect?v=1", True),
     ("https://news.example/js/gtm.js", True),
     ("https://news.example/ads/slot.js", True),
+    ("https://www.google.com/recaptcha/api.js", True),
     ("https://news.example/img/pixelated-art.jpg", False),
     ("https://news.example/css/tracklist.css", False),
     ("https://news.example/uploads/2026/ads-campaign-review.jpg", False),
