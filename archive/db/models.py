@@ -217,8 +217,8 @@ class AssetState(Base):
 
 class PageRequisite(Base):
     """Which page (or stylesheet) capture used which requisite: an export ships a page with these.
-    ``asset_capture_id`` is the requisite's capture of the page's run (or its latest one before it,
-    for a requisite fetched in an earlier run and not re-checked); NULL when it was never captured."""
+    ``asset_capture_id`` is the requisite's capture in the page's run once it lands (until then,
+    and for a requisite skipped this run, its newest earlier capture); NULL when never captured."""
 
     __tablename__ = "page_requisites"
     __table_args__ = (UniqueConstraint("page_capture_id", "asset_url", name="uq_page_requisite"),)
