@@ -69,7 +69,7 @@ def _candidates(srcset: str) -> list[tuple[str, str]]:
             end = text.find(",", pos)
             end = len(text) if end < 0 else end
             descriptor, pos = text[pos:end].strip(), end + 1
-        if url:
+        if url and not _DESCRIPTOR.match(url):  # a stray descriptor ("…, 150w") is no URL
             found.append((url, descriptor.split()[0] if descriptor else ""))
     return found
 
@@ -79,15 +79,17 @@ def _is_beacon(img: HtmlElement) -> bool:
 
 
 class _Collector:
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, page_url: str) -> None:
         self.base = base
+        self.page = fetchable(page_url)
         self.found: dict[str, Requisite] = {}
 
     def add(self, reference: str | None, kind: str, *, beacon: bool = False) -> None:
         if not reference or not reference.strip():
             return
         url = fetchable(urljoin(self.base, reference.strip()))
-        if url and url not in self.found:
+        # src="#" or src="?" on a real page resolves to the page itself: not a requisite.
+        if url and url != self.page and url not in self.found:
             self.found[url] = Requisite(url, kind, beacon)
 
     def add_srcset(self, srcset: str | None, kind: str = "image") -> None:
@@ -137,7 +139,7 @@ def find_requisites(html: bytes, page_url: str) -> list[Requisite]:
     except (ParserError, ValueError):  # lxml: an empty or undecodable document
         return []
     base_href = next((b.get("href") for b in tree.iter("base") if b.get("href")), None)
-    out = _Collector(urljoin(page_url, base_href.strip()) if base_href else page_url)
+    out = _Collector(urljoin(page_url, base_href.strip()) if base_href else page_url, page_url)
     _links(tree, out)
     for script in tree.iter("script"):
         out.add(script.get("src"), "script")

@@ -46,6 +46,11 @@ def test_base_href_and_protocol_relative_urls() -> None:
     assert found == ["https://assets.example/v2/x.png", "https://assets.example/root.png"]
 
 
+def test_a_reference_to_the_page_itself_is_no_requisite() -> None:
+    assert urls('<img src="#"><img src="?"><img src="story.html#top"><img src="story.html?print=1">',
+                "https://n.example/2026/story.html") == ["https://n.example/2026/story.html?print=1"]
+
+
 def test_a_one_pixel_image_is_a_beacon() -> None:
     [pixel, real] = find_requisites(b'<img src="/t.gif" width="1" height="1"><img src="/photo.jpg" width="1">', PAGE)
     assert pixel.beacon and not real.beacon
@@ -63,6 +68,7 @@ def test_broken_or_empty_pages_give_no_requisites_and_no_error(html: bytes) -> N
     ("data:image/png;base64,AAA=, big.jpg 2x", "big.jpg"),
     ("one.jpg,two.jpg 2x", "one.jpg,two.jpg"),  # a comma inside a URL does not split (HTML standard)
     ("  ", None),
+    ("a.jpg 100w, 150w", "a.jpg"),  # a stray descriptor is not a URL (seen on a real page)
 ])
 def test_largest_srcset_candidate(srcset: str, expected: str | None) -> None:
     assert largest_candidate(srcset) == expected
