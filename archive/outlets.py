@@ -50,6 +50,7 @@ _PATTERN_KEYS = ("allow", "deny")
 _OUTLET_KEYS = (
     "name", "homepage", "domains", *_URL_LIST_KEYS, *_PATTERN_KEYS,
     "max_depth", "max_pages", "discover", "politeness", "recrawl",
+    "assets", "assets_obey_robots", "asset_hosts",
 )
 # name/homepage identify one outlet; a shared domains list would make every outlet the same site.
 _PER_OUTLET_ONLY = ("name", "homepage", "domains")
@@ -95,6 +96,10 @@ class Outlet:
     discover: bool = True  # also use robots.txt sitemaps and homepage <link rel=alternate> feeds
     politeness: Politeness = Politeness()
     recrawl: tuple[str, ...] = ("1h", "6h", "1d", "3d", "7d")
+    assets: bool = True  # fetch page requisites (CSS, fonts, images, scripts) with each page
+    assets_obey_robots: bool = True  # robots.txt applies to requisites too (Heritrix's default)
+    # Requisite hosts allowed besides the outlet's domains; None = learn CDN hosts during the run.
+    asset_hosts: tuple[str, ...] | None = None
     _allow_re: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
     _deny_re: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
 
@@ -308,6 +313,9 @@ _OPTION_CONVERTERS: dict[str, Callable[[_Where, str, Any], Any]] = {
     "discover": _boolean,
     "politeness": _politeness,
     "recrawl": _durations,
+    "assets": _boolean,
+    "assets_obey_robots": _boolean,
+    "asset_hosts": lambda where, key, value: () if value == [] else _domains(where, key, value),  # [] = none
 }
 
 

@@ -64,6 +64,8 @@ class CrawlConfig:
     log_file: Path | None
     robots_obey: bool
     user_agent: str
+    asset_page_bytes: int  # 0 = no cap
+    asset_run_bytes: int  # 0 = no cap
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> CrawlConfig:
@@ -101,6 +103,8 @@ class CrawlConfig:
             log_file=Path(log_file) if log_file else None,
             robots_obey=read.boolean("ROBOTSTXT_OBEY"),
             user_agent=read.text("USER_AGENT"),
+            asset_page_bytes=read.integer("PRESSCLIPS_ASSET_PAGE_BYTES", minimum=0),
+            asset_run_bytes=read.integer("PRESSCLIPS_ASSET_RUN_BYTES", minimum=0),
         )
 
 

@@ -39,7 +39,9 @@ def run_counts(stats: dict[str, Any]) -> dict[str, int]:
     fetch_errors = sum(v for k, v in stats.items() if k.startswith("downloader/exception_type_count/")
                        and not k.endswith("IgnoreRequest"))
     return {
-        "pages_fetched": int(stats.get("downloader/response_count", 0)),
+        # Page requisites are counted apart (pressclips/assets/*): "pages" stay pages.
+        "pages_fetched": int(stats.get("downloader/response_count", 0))
+        - int(stats.get("pressclips/assets/responses", 0)),
         "articles_new": int(stats.get("pressclips/new", 0)),
         "articles_updated": int(stats.get("pressclips/updated", 0)),
         "articles_unchanged": int(stats.get("pressclips/unchanged", 0)),

@@ -53,3 +53,29 @@ class UrlBatchItem:
 
     def __repr__(self) -> str:
         return f"UrlBatchItem({self.outlet!r}, {len(self.sightings)} urls, {len(self.documents)} documents)"
+
+
+@dataclass
+class AssetItem:
+    """A page requisite's response, archived by the WARC middleware: its capture is remembered
+    for the next run's conditional request, and the pages that use it are linked to it."""
+
+    outlet: str
+    url: str  # as claimed, before any redirect
+    status: int
+    warc_record_id: str
+    fetched_at: datetime
+    etag: str | None = None
+    last_modified: str | None = None
+    revisit_of: int | None = None
+
+
+@dataclass
+class RequisitesItem:
+    """The requisites one page (or stylesheet) capture uses, by URL (claimed this run or before)."""
+
+    page_record_id: str
+    urls: list[str]
+
+    def __repr__(self) -> str:
+        return f"RequisitesItem({self.page_record_id!r}, {len(self.urls)} urls)"

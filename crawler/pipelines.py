@@ -13,6 +13,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.utils.defer import maybe_deferred_to_future
 
+from archive.db.assets import AssetFetch
 from archive.db.frontier import LISTING_REASON
 from archive.db.kinds import PageOutcome
 from archive.db.records import PageResult
@@ -20,7 +21,7 @@ from archive.errors import PressclipsError, WarcError
 from archive.extract.blockpage import error_page_block_reason
 from archive.extract.pool import run_extraction
 from archive.extract.result import Extraction, provenance_json
-from crawler.items import PageItem, UrlBatchItem
+from crawler.items import AssetItem, PageItem, RequisitesItem, UrlBatchItem
 from crawler.runtime import runtime_of
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,16 @@ class ArchivePipeline:
     async def process_item(self, item: Any) -> Any:
         if isinstance(item, UrlBatchItem):
             await self._record_batch(item)
+            return item
+        if isinstance(item, AssetItem):
+            fetch = AssetFetch(url=item.url, warc_record_id=item.warc_record_id, status=item.status,
+                               fetched_at=item.fetched_at, run_id=self.runtime.run_id, etag=item.etag,
+                               last_modified=item.last_modified, revisit_of=item.revisit_of)
+            await self._call_store(self.runtime.store.assets.record_fetch, fetch, what=f"requisite {item.url}")
+            return item
+        if isinstance(item, RequisitesItem):
+            await self._call_store(self.runtime.store.assets.link, item.page_record_id, item.urls,
+                                   what=f"requisites of {item.page_record_id}")
             return item
         if not isinstance(item, PageItem):
             return item

@@ -23,6 +23,10 @@ PRESSCLIPS_UNTIL = ""  # ISO date/time: only articles published until
 PRESSCLIPS_PROGRESS = False  # a progress line on stderr every PRESSCLIPS_PROGRESS_INTERVAL seconds
 PRESSCLIPS_PROGRESS_INTERVAL = 10.0
 PRESSCLIPS_LOG_FILE = ""  # also log INFO and up to this (rotated) file
+# Page requisites (crawler/assets.py): bytes of requisites first fetched for one page, and for the
+# whole run; past a cap the remaining requisites are skipped (counted, logged once). 0 = no cap.
+PRESSCLIPS_ASSET_PAGE_BYTES = 10 * 1024 * 1024
+PRESSCLIPS_ASSET_RUN_BYTES = 2 * 1024 * 1024 * 1024
 
 BOT_NAME = "pressclips"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -76,6 +80,9 @@ DOWNLOADER_MIDDLEWARES = {
     # robots.txt and other requests Scrapy makes itself wait in their outlet's slot too.
     "crawler.middlewares.slots.OutletSlotMiddleware": 50,
     "crawler.middlewares.warc.WarcRecorderMiddleware": 950,
+    # After robots.txt (100) in process_request, so a requisite robots.txt forbids spends nothing;
+    # above the recorder in process_response, so it counts the bytes as they came off the wire.
+    "crawler.middlewares.assets.AssetBudgetMiddleware": 960,
     # Same slots as Scrapy's own: retries wait (backoff, Retry-After); redirects detect loops.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.retry.BackoffRetryMiddleware": 550,

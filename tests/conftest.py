@@ -34,17 +34,6 @@ ISOLATED = {"PRESSCLIPS_ARCHIVE": "/nonexistent/pressclips-test-archive"}
 DROPPED = ("PRESSCLIPS_ARCHIVE", "PRESSCLIPS_DATABASE_URL")
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """``needs_assets`` tests wait for the crawler's page-requisite capture (issue 11 §1); the
-    merger removes the mark, and ``PRESSCLIPS_TEST_NEEDS_ASSETS=1`` runs them before that."""
-    if os.environ.get("PRESSCLIPS_TEST_NEEDS_ASSETS") == "1":
-        return
-    wait = pytest.mark.skip(reason="needs the crawler to archive page requisites (issue 11 §1, branch w1); "
-                                   "PRESSCLIPS_TEST_NEEDS_ASSETS=1 runs it")
-    for item in items:
-        if item.get_closest_marker("needs_assets"):
-            item.add_marker(wait)
-
 
 def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """This process's environment without the developer's archive settings, plus ``extra``."""

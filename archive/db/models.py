@@ -216,6 +216,35 @@ class Watchlist(Base):
     last_report_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class AssetState(Base):
+    """A page requisite's URL across runs: its validators and last good capture (what the next run
+    asks for conditionally and revisits), and the run that claimed it, so each run fetches it once."""
+
+    __tablename__ = "asset_states"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    outlet_id: Mapped[int | None] = mapped_column(ForeignKey("outlets.id"))
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    last_capture_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id"))
+    last_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    claimed_run_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class PageRequisite(Base):
+    """Which page (or stylesheet) capture used which requisite: an export ships a page with these.
+    ``asset_capture_id`` is the requisite's capture in the page's run once it lands (until then,
+    and for a requisite skipped this run, its newest earlier capture); NULL when never captured."""
+
+    __tablename__ = "page_requisites"
+    __table_args__ = (UniqueConstraint("page_capture_id", "asset_url", name="uq_page_requisite"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    page_capture_id: Mapped[int] = mapped_column(ForeignKey("captures.id"))
+    asset_url: Mapped[str] = mapped_column(Text)
+    asset_capture_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id"), index=True)
+
+
 Index("ix_captures_warc", Capture.warc_file, Capture.warc_offset)
 # An identical text on the same outlet is the same article: found by hash before a new article row.
 Index("ix_versions_content_hash", ArticleVersion.content_hash)
@@ -223,3 +252,5 @@ Index("ix_versions_content_hash", ArticleVersion.content_hash)
 Index("ix_urls_outlet_last_fetched", UrlState.outlet_id, UrlState.last_fetched_at)
 # Re-visits read an outlet's listing/sitemap/feed captures that answered 200 (revision 0002).
 Index("ix_captures_outlet_kind_status", Capture.outlet_id, Capture.kind, Capture.status)
+# A requisite's capture fills in the links of the pages that wanted it (by URL).
+Index("ix_page_requisites_asset_url", PageRequisite.asset_url)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
+from archive.db.assets import AssetLedger
 from archive.db.frontier import Frontier, next_due
 from archive.db.identity import existing_article
 from archive.db.kinds import CaptureKind, PageOutcome, ReextractOutcome, RunStatus
@@ -51,6 +52,7 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.db = Database(engine)
         self.frontier = Frontier(self.db)
+        self.assets = AssetLedger(self.db)  # page requisites: never the frontier, never articles
 
     @property
     def engine(self) -> Engine:

@@ -137,13 +137,19 @@ def outlet_stats(engine: Engine) -> list[dict[str, Any]]:
 
 RUN_FIELDS = ("id", "started_at", "finished_at", "status", "finish_reason", "requests", "pages_fetched",
               "articles_new", "articles_updated", "articles_unchanged", "articles_gone", "revisits", "not_articles",
-              "errors", "bytes", "warc_files", "causes")
+              "errors", "bytes", "assets", "assets_skipped", "warc_files", "causes")
+# Derived from the run's stats, not columns: page requisites archived, and skipped by the byte budgets.
+_STATS_FIELDS = ("assets", "assets_skipped", "causes")
 
 
 def _run_row(run: CrawlRun) -> dict[str, Any]:
-    row = {f: getattr(run, f) for f in RUN_FIELDS if f != "causes"}
+    row = {f: getattr(run, f) for f in RUN_FIELDS if f not in _STATS_FIELDS}
+    stats = run.stats or {}
+    row["assets"] = int(stats.get("pressclips/assets/responses", 0))
+    row["assets_skipped"] = int(stats.get("pressclips/assets/budget_skipped_page", 0)) + int(
+        stats.get("pressclips/assets/budget_skipped_run", 0))
     # One line per outlet and cause of failed requests, kept by the run recorder in the stats.
-    row["causes"] = list((run.stats or {}).get("causes") or [])
+    row["causes"] = list(stats.get("causes") or [])
     row["started_at"] = iso(run.started_at)
     row["finished_at"] = iso(run.finished_at)
     return row

@@ -25,7 +25,7 @@ from sqlalchemy import Engine, Select, select
 from sqlalchemy.orm import Session
 
 from archive.db.kinds import CaptureKind
-from archive.db.models import Capture, Outlet
+from archive.db.models import Capture, Outlet, PageRequisite
 from archive.db.session import reading
 from archive.errors import ConfigError, WarcError
 from archive.warc.reader import WarcPointer, read_record
@@ -61,11 +61,29 @@ def captures_to_ship(session: Session, warc_dir: Path, selected: Iterable[int]) 
     """The capture IDs a WACZ must carry so that ``selected`` replay: themselves, the page
     requisites of the pages among them, and every revisit's original (transitively)."""
     ship = set(selected)
-    # Page requisites (stylesheets, images, fonts, scripts) join in here, before the revisit
-    # closure so that a requisite captured as a revisit brings its original too:
-    #     ship |= asset capture IDs of page_requisites WHERE page_capture_id IN ship
+    # Requisites first, so that a requisite captured as a revisit brings its original too.
+    ship |= _requisites(session, ship)
     ship |= _revisit_originals(session, warc_dir, ship)
     return ship
+
+
+def _requisites(session: Session, ids: set[int]) -> set[int]:
+    """The requisite captures of the pages among ``ids``, and theirs (a stylesheet's fonts and images)."""
+    found: set[int] = set()
+    pending = set(ids)
+    while pending:
+        batch = sorted(pending)
+        pending = set()
+        for start in range(0, len(batch), _BATCH):
+            rows = session.scalars(
+                select(PageRequisite.asset_capture_id)
+                .where(PageRequisite.page_capture_id.in_(batch[start:start + _BATCH]),
+                       PageRequisite.asset_capture_id.is_not(None)).distinct())
+            for asset in rows:
+                if asset is not None and asset not in ids and asset not in found:
+                    found.add(asset)
+                    pending.add(asset)
+    return found
 
 
 def _revisit_originals(session: Session, warc_dir: Path, ids: set[int]) -> set[int]:

@@ -115,7 +115,7 @@ class WarcRecorderMiddleware:
         kind = _capture_kind(request.meta.get("pc_kind"), request.url)
         if 300 <= response.status < 400 and "Location" in response.headers:
             kind = CaptureKind.REDIRECT
-        if profile:
+        if profile and kind is not CaptureKind.ASSET:  # an asset stays one; refers_to_id marks the revisit
             kind = CaptureKind.REVISIT
         record = CaptureRecord(
             url=request.url, fetched_at=fetched_at, status=response.status,

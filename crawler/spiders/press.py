@@ -44,6 +44,7 @@ from archive.db.kinds import CaptureKind
 from archive.db.records import DueUrl, UrlSighting, Window
 from archive.times import iso, parse_aware
 from archive.urls import canonicalize, strip_tracking
+from crawler.assets import AssetFetcher
 from crawler.config import CrawlConfig
 from crawler.discovery import parse_feed, parse_robots_sitemaps, parse_sitemap
 from crawler.faults import classify_failure, record_fault
@@ -76,6 +77,7 @@ class PressSpider(scrapy.Spider):
         self.window = Window()
         self.feeder: FrontierFeeder
         self.robots_from_middleware = True
+        self.assets: AssetFetcher
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PressSpider:
@@ -226,6 +228,7 @@ class PressSpider(scrapy.Spider):
         self.feeder = FrontierFeeder(self.crawler, {name: st.remaining for name, st in self.states.items()},
                                      self._due_request)
         frontier = self.feeder.frontier
+        self.assets = AssetFetcher(self.crawler, self.runtime, [state.outlet for state in self.states.values()])
         for state in self.states.values():
             state.documents = await maybe_deferred_to_future(
                 self.runtime.db(frontier.document_states, state.outlet.name))
@@ -382,11 +385,14 @@ class PressSpider(scrapy.Spider):
             return None
         return response.body
 
-    def parse_page(self, response: Response) -> Iterator[Any]:
-        """Article candidates: extracted and stored. Their links are not followed: discovery
-        comes from sitemaps, feeds, the homepage and section pages, which keeps the crawl
-        bounded and avoids fetching every related-story and navigation link of every article."""
+    async def parse_page(self, response: Response) -> AsyncIterator[Any]:
+        """Article candidates: extracted and stored, their requisites fetched (``crawler.assets``).
+        Their links are not followed: discovery comes from sitemaps, feeds, the homepage and
+        section pages, which keeps the crawl bounded and avoids fetching every related-story and
+        navigation link of every article."""
         yield page_item(response, self.states[response.meta["pc_outlet"]].outlet)
+        for request_or_link in await self.assets.from_page(response):
+            yield request_or_link
 
     def on_error(self, failure: Any) -> None:
         request = failure.request

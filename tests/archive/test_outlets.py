@@ -483,3 +483,21 @@ def test_bundled_file_parses() -> None:
         assert outlet.discover or outlet.feeds or outlet.sitemaps or outlet.news_sitemaps, outlet.name
         for url in (outlet.homepage, *outlet.feeds, *outlet.sitemaps, *outlet.news_sitemaps):
             assert url.startswith("https://"), (outlet.name, url)
+
+
+def test_requisite_keys_default_on_with_learned_hosts_and_validate(tmp_path: Path) -> None:
+    [default] = load_outlets(_write(tmp_path, VARIETY))
+    assert (default.assets, default.assets_obey_robots, default.asset_hosts) == (True, True, None)
+    [custom] = load_outlets(_write(tmp_path, "[defaults]\nassets_obey_robots = false\n\n" + VARIETY
+                                   + 'assets = false\nasset_hosts = ["Cdn.Example.com", "127.0.0.1:9000"]\n'))
+    assert (custom.assets, custom.assets_obey_robots, custom.asset_hosts) == (
+        False, False, ("cdn.example.com", "127.0.0.1:9000"))
+    [explicit] = load_outlets(_write(tmp_path, VARIETY + "asset_hosts = []\n"))
+    assert explicit.asset_hosts == ()  # only the outlet's own domains: nothing learned
+    for text, fragment in [
+        (VARIETY + "asset = false\n", 'unknown key "asset" (did you mean "assets"?)'),
+        (VARIETY + 'asset_host = ["a.example"]\n', 'unknown key "asset_host" (did you mean "asset_hosts"?)'),
+        (VARIETY + 'assets = "no"\n', 'key "assets": expected true or false'),
+        (VARIETY + 'asset_hosts = ["https://cdn.example/"]\n', "asset_hosts"),
+    ]:
+        assert fragment in _load_error(_write(tmp_path, text))

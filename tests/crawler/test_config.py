@@ -37,6 +37,7 @@ def test_defaults_become_a_typed_config(tmp_path: Path) -> None:
     assert config.retry_backoff == project.PRESSCLIPS_RETRY_BACKOFF
     assert config.max_query_variants == project.PRESSCLIPS_MAX_QUERY_VARIANTS
     assert config.since is None and config.log_file is None and not config.progress
+    assert (config.asset_page_bytes, config.asset_run_bytes) == (10 * 2**20, 2 * 2**30)
     with pytest.raises(AttributeError):
         config.warc_prefix = "x"  # type: ignore[misc]  # frozen
 
@@ -67,6 +68,8 @@ def test_command_line_values_are_parsed(tmp_path: Path) -> None:
     ("DOWNLOAD_TIMEOUT", "0", "DOWNLOAD_TIMEOUT='0': must be positive"),
     ("RETRY_TIMES", "-2", "RETRY_TIMES=-2: must be at least 0"),
     ("LOG_LEVEL", "LOUD", "LOG_LEVEL='LOUD': expected one of"),
+    ("PRESSCLIPS_ASSET_PAGE_BYTES", "lots", "PRESSCLIPS_ASSET_PAGE_BYTES='lots': expected a whole number"),
+    ("PRESSCLIPS_ASSET_RUN_BYTES", "-1", "PRESSCLIPS_ASSET_RUN_BYTES=-1: must be at least 0"),
 ])
 def test_bad_values_are_one_line_config_errors(tmp_path: Path, name: str, value: str, message: str) -> None:
     with pytest.raises(ConfigError) as caught:

@@ -9,8 +9,7 @@ tells a styled replay from a broken one. While the replays render, the live site
 request: nothing leaves the replay server.
 
 Two archives: one written by ``styledsite.build_archive`` (the page requisites as a crawl with
-assets stores them), which runs today, and one from a real ``pressclips crawl`` of the site,
-marked ``needs_assets`` until the crawler archives page requisites (issue 11 §1).
+assets stores them), and one from a real ``pressclips crawl`` of the site with the default settings.
 """
 
 from __future__ import annotations
@@ -153,7 +152,7 @@ def crawled_archive(site: StyledSite, tmp_path_factory: pytest.TempPathFactory) 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("source", ["kit", pytest.param("crawl", marks=pytest.mark.needs_assets)])
+@pytest.mark.parametrize("source", ["kit", "crawl"])
 def test_pywb_replays_the_styled_pages(source: str, site: StyledSite, live_shots: dict[str, Any],
                                        request: pytest.FixtureRequest, tools: Path,  # noqa: F811
                                        tmp_path: Path) -> None:
@@ -217,7 +216,6 @@ def _up(proc: subprocess.Popen[bytes], base: str) -> bool:
         return False
 
 
-@pytest.mark.needs_assets
 def test_a_crawled_site_replays_like_the_live_one(site: StyledSite, live_shots: dict[str, Any], crawled_archive: Path,
                                                   tmp_path: Path) -> None:
     """``pressclips crawl`` then ``pressclips replay serve``: the pages look like the live ones."""
