@@ -24,7 +24,7 @@ from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import LoopingCall
 
-from archive.db.kinds import RunStatus
+from archive.db.kinds import CaptureKind, RunStatus
 from archive.memory import release_free_memory
 from archive.urls import netloc_of
 from crawler.outcomes import cause_lines, count_answer, mostly_failed, outlet_outcomes
@@ -100,7 +100,11 @@ class RunRecorder:
             self.progress.start(runtime.config.progress_interval, now=False)
 
     def response_received(self, response: Response, request: Request, spider: Spider) -> None:
-        """Count the answer for its outlet (robots.txt requests, made by Scrapy, carry no outlet)."""
+        """Count the answer for its outlet (robots.txt requests, made by Scrapy, carry no outlet).
+        Page requisites are left out: they are counted apart (pressclips/assets/*) and never make a
+        run failed, as their network failures do not either (AssetFetcher.asset_failed)."""
+        if request.meta.get("pc_kind") == CaptureKind.ASSET:
+            return
         outlet = request.meta.get("pc_outlet")
         if outlet is None and self.runtime is not None:
             found = self.runtime.outlet_for_url(request.url)
