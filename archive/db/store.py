@@ -24,6 +24,7 @@ from archive.db.records import CaptureRecord, ExtractionLike, PageResult, UrlSig
 from archive.db.session import Database
 from archive.errors import DatabaseError
 from archive.extract.blockpage import BLOCK_REASONS
+from archive.stories.linker import NewText, StoryLinker
 from archive.times import parse_aware, utcnow
 from archive.urls import canonicalize, identity_key, same_site, strip_tracking
 
@@ -48,9 +49,10 @@ class Store:
     Each public method is one transaction of ``db``; every write to the ``urls`` table goes through
     ``frontier``, inside that same transaction."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, stories: StoryLinker | None = None) -> None:
         self.db = Database(engine)
         self.frontier = Frontier(self.db)
+        self.stories = stories or StoryLinker()
 
     @property
     def engine(self) -> Engine:
@@ -173,6 +175,9 @@ class Store:
             last_seen=self.db.greatest(Article.last_seen, now), first_seen=self.db.least(Article.first_seen, now),
             current_version_id=version_id, gone=False, gone_at=None,
             outlet_id=func.coalesce(Article.outlet_id, outlet_id)))
+        if is_new_version and version_id is not None:  # a new current text: signed; a new article gets a story
+            self.stories.link(session, NewText(article_id, version_id, ext.text, ext.content_hash,
+                                               parse_aware(ext.published), now), is_new=is_new_article)
 
         # Every URL variant that led here belongs to the article: the fetched chain, the canonical
         # link, and any discovered variant with the same identity key (utm_*, #fragment, AMP, print).
@@ -281,6 +286,10 @@ class Store:
         if twin is None:
             session.execute(update(ArticleVersion).where(ArticleVersion.id == version.id).values(
                 content_hash=ext.content_hash, **fields))
+            article = session.get(Article, version.article_id)
+            if article is not None and article.current_version_id == version.id:  # its current text changed
+                self.stories.link(session, NewText(article.id, version.id, ext.text, ext.content_hash,
+                                                   parse_aware(ext.published), article.first_seen), is_new=False)
         else:
             session.execute(update(Capture).where(Capture.id == capture_id).values(version_id=twin))
             session.execute(update(Article).where(
