@@ -22,6 +22,7 @@ from archive.cli import (
     replay as cli_replay,  # replay get/serve, export-cdxj, export-wacz
 )
 from archive.cli import stats as cli_stats  # stats, runs, outlets
+from archive.cli import stories as cli_stories  # stories, restory
 from archive.cli.kit import fail
 
 
@@ -60,7 +61,7 @@ def main() -> None:
 
 main.add_command(cli_crawl.crawl_command)
 main.add_command(cli_crawl.demo_command)
-for module in (cli_stats, cli_query, cli_ops, cli_replay):
+for module in (cli_stats, cli_query, cli_ops, cli_replay, cli_stories):
     module.register(main)
 
 
