@@ -9,8 +9,11 @@ a story of its own:
    verified on its stored signature: estimated Jaccard ≥ ``similarity`` (syndicated copies,
    edited rewrites), or leads alike and estimated containment ≥ ``containment`` (truncated copies).
 
-The best match's story is joined; stories are never merged by a chain of matches, so one false
-link cannot glue two stories together. What is signed is the article's current version: an edit
+The best match's story is joined. When the new text also matches articles of other stories, those
+stories were one all along (an edited rewrite and a syndicated copy met before their original
+did) and are merged into it; each link was verified on its own, above the thresholds.
+
+What is signed is the article's current version: an edit
 replaces the signature and bands (later articles are compared with the text as it is now) and
 leaves the article in its story: it was a pickup when it was published.
 """
@@ -27,7 +30,7 @@ from archive.db.models import Article, ArticleVersion, Story, StoryBand, StorySi
 from archive.stories.signature import Signature, agreement, containment
 from archive.stories.thresholds import StoryThresholds
 
-MAX_CANDIDATES = 24  # the articles sharing the most bands; a story's copies are the first ones
+MAX_CANDIDATES = 24  # the articles sharing the most bands; a story's copies come first
 
 
 @dataclass(frozen=True)
@@ -63,29 +66,35 @@ class StoryLinker:
 
     def link(self, session: Session, new: NewText, *, is_new: bool) -> Match | None:
         """Sign ``new`` (replacing an older signature) and, unless the article already belongs to a
-        story, join or start one. Returns the match it joined, if any."""
+        story, join or start one. Returns the best match, whose story it joined, if any."""
         story_id = None
         if not is_new:
             story_id = session.scalar(select(Article.story_id).where(Article.id == new.article_id))
             session.execute(delete(StoryBand).where(StoryBand.article_id == new.article_id))
             session.execute(delete(StorySignature).where(StorySignature.article_id == new.article_id))
         signature = Signature.of(new.text)
-        match = None
+        matches: list[Match] = []
         if story_id is None:
-            match = self._exact_copy(session, new) or self._best_match(session, new, signature)
+            exact = self._exact_copy(session, new)
+            matches = [exact] if exact is not None else self._matches(session, new, signature)
         if signature is not None:
             session.add(StorySignature(article_id=new.article_id, version_id=new.version_id,
                                        shingles=signature.shingles, minhash=signature.minhash, lead=signature.lead))
             session.execute(insert(StoryBand), [{"band": band, "hash": value, "article_id": new.article_id}
                                                 for band, value in signature.bands()])
-        if story_id is None:
-            if match is None:
-                self._start_story(session, new)
-            else:
-                self._join_story(session, new, match)
-        return match
+        if story_id is not None:
+            return None
+        if not matches:
+            self._start_story(session, new)
+            return None
+        best = matches[0]
+        self._join_story(session, new, best)
+        bridged = {m.story_id for m in matches} - {best.story_id}
+        if bridged:  # the new text is a copy of articles in several stories: they were one all along
+            _merge(session, best.story_id, bridged)
+        return best
 
-    # -- finding the match ------------------------------------------------------------------
+    # -- finding the matches ------------------------------------------------------------------
     @staticmethod
     def _exact_copy(session: Session, new: NewText) -> Match | None:
         row = session.execute(
@@ -98,9 +107,10 @@ class StoryLinker:
             return None
         return Match(row.id, row.story_id, 1.0)
 
-    def _best_match(self, session: Session, new: NewText, signature: Signature | None) -> Match | None:
+    def _matches(self, session: Session, new: NewText, signature: Signature | None) -> list[Match]:
+        """The verified matches among the band candidates, best first."""
         if signature is None:
-            return None
+            return []
         thresholds = self.thresholds(session)
         shared = func.count().label("shared")
         candidates = [row[0] for row in session.execute(
@@ -110,16 +120,18 @@ class StoryLinker:
             .group_by(StoryBand.article_id).order_by(shared.desc(), StoryBand.article_id)
             .limit(MAX_CANDIDATES))]
         if not candidates:
-            return None
-        best: tuple[float, int] | None = None
+            return []
+        scores = {}
         for other in session.scalars(select(StorySignature).where(StorySignature.article_id.in_(candidates))):
             score = similarity(signature, other, thresholds)
-            if score is not None and (best is None or (score, -other.article_id) > (best[0], -best[1])):
-                best = (score, other.article_id)
-        if best is None:
-            return None
-        story_id = session.scalar(select(Article.story_id).where(Article.id == best[1]))
-        return None if story_id is None else Match(best[1], story_id, round(best[0], 4))
+            if score is not None:
+                scores[other.article_id] = round(score, 4)
+        if not scores:
+            return []
+        stories = session.execute(select(Article.id, Article.story_id).where(Article.id.in_(scores)))
+        found = [Match(article_id, story_id, scores[article_id]) for article_id, story_id in stories
+                 if story_id is not None]
+        return sorted(found, key=lambda m: (-m.similarity, m.article_id))
 
     # -- writing the story ----------------------------------------------------------------------
     @staticmethod
@@ -145,6 +157,25 @@ class StoryLinker:
             story.first_article_id, story.first_published_at = new.article_id, new.published_at
         session.execute(update(Article).where(Article.id == new.article_id)
                         .values(story_id=match.story_id, story_similarity=match.similarity))
+
+
+def _merge(session: Session, into: int, stories: set[int]) -> None:
+    """Fold ``stories`` into story ``into`` and recompute its figures from its articles."""
+    session.flush()
+    session.execute(update(Article).where(Article.story_id.in_(stories)).values(story_id=into))
+    session.execute(delete(Story).where(Story.id.in_(stories)))
+    count, first_seen, last_seen = session.execute(
+        select(func.count(), func.min(Article.first_seen), func.max(Article.first_seen))
+        .where(Article.story_id == into)).one()
+    first_id, published = session.execute(
+        select(Article.id, ArticleVersion.published_at)
+        .outerjoin(ArticleVersion, ArticleVersion.id == Article.current_version_id)
+        .where(Article.story_id == into)
+        .order_by(ArticleVersion.published_at.is_(None), ArticleVersion.published_at, Article.first_seen, Article.id)
+        .limit(1)).one()
+    session.execute(update(Story).where(Story.id == into).values(
+        article_count=count, first_seen=first_seen, last_seen=last_seen, first_article_id=first_id,
+        first_published_at=published))
 
 
 def similarity(new: Signature, other: StorySignature, thresholds: StoryThresholds) -> float | None:
