@@ -14,6 +14,7 @@ to 10k and then 100k signed articles; at each size, ``--probes`` new articles ar
 one (signing, band lookups, verification, writes) and the median and p95 are printed.
 
     .venv/bin/python bench/stories.py [--database-url URL] [--sizes 10000,100000] [--probes 300]
+                                      [--seed N] [--skip-quality] [--skip-cost]
 
 Targets (issue 13): recall ≥ 0.98 on syndicated and edited copies, no false merges, per-insert
 cost flat from 10k to 100k.
@@ -180,9 +181,11 @@ def main() -> None:
     parser.add_argument("--probes", type=int, default=300)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip-cost", action="store_true")
+    parser.add_argument("--skip-quality", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        quality(args.database_url or f"sqlite:///{tmp}/quality.sqlite3", args.seed)
+        if not args.skip_quality:
+            quality(args.database_url or f"sqlite:///{tmp}/quality.sqlite3", args.seed)
         if not args.skip_cost:
             cost(args.database_url or f"sqlite:///{tmp}/cost.sqlite3",
                  [int(s) for s in args.sizes.split(",")], args.probes, args.seed)

@@ -29,6 +29,7 @@ BANDS, ROWS = 42, 3  # 126 of the 128 values are banded; all 128 estimate the si
 LEAD_PERM = 32
 LEAD_BANDS, LEAD_ROWS = 16, 2
 LEAD_WORDS = 40
+BAND_COUNT = BANDS + LEAD_BANDS  # rows per signed text in story_bands
 LEAD_BAND_OFFSET = 1000  # lead bands are numbered 1000.. in the same table as the whole-text bands
 SHINGLE = 3
 MIN_SHINGLES = 8  # shorter texts join stories only as exact copies: a few words say nothing
