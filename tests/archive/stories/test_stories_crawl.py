@@ -130,3 +130,20 @@ def test_restory_rebuilds_the_same_stories(crawled: Crawled) -> None:
     assert result.returncode == 0, result.stderr
     assert "11 articles in 6 stories" in result.stdout
     assert _partition(crawled.grouping()) == before
+
+
+def test_the_web_article_page_shows_the_story(crawled: Crawled) -> None:
+    from archive.replay.pages import ArchivePages
+
+    rows = [json.loads(line) for line in crawled.cli("export", "--jsonl").stdout.splitlines()]
+    teaser = next(r for r in rows if r["url"].rstrip("/").endswith("scoop-teaser"))
+    engine = create_engine(crawled.database_url)
+    try:
+        page = ArchivePages(engine).article(teaser["id"]).body.decode()
+    finally:
+        engine.dispose()
+    assert f"Story {teaser['story_id']}: 3 pickup(s)" in page
+    siblings = [r for r in rows if r["story_id"] == teaser["story_id"] and r["id"] != teaser["id"]]
+    for sibling in siblings:
+        assert f'href="/article/{sibling["id"]}"' in page
+    assert "daily" in page and "courier" in page
