@@ -95,8 +95,9 @@ class StoryLinker:
             exact = self._exact_copy(session, new)
             matches = [exact] if exact is not None else self._matches(session, new, signature)
         if signature is not None:
-            session.add(StorySignature(article_id=new.article_id, version_id=new.version_id,
-                                       shingles=signature.shingles, minhash=signature.minhash, lead=signature.lead))
+            session.execute(insert(StorySignature).values(
+                article_id=new.article_id, version_id=new.version_id, shingles=signature.shingles,
+                minhash=signature.minhash, lead=signature.lead))
             session.execute(insert(_BAND_ROWS), [{"band": band, "hash": value, "article_id": new.article_id}
                                                           for band, value in signature.bands()])
         if story_id is not None:
@@ -148,34 +149,35 @@ class StoryLinker:
         return sorted(found, key=lambda m: (-m.similarity, m.article_id))
 
     # -- writing the story ----------------------------------------------------------------------
+    # Core statements, not ORM objects: a flush per new article cost more than the whole check.
     @staticmethod
     def _start_story(session: Session, new: NewText) -> None:
-        story = Story(first_article_id=new.article_id, first_published_at=new.published_at,
-                      first_seen=new.first_seen, last_seen=new.first_seen, article_count=1)
-        session.add(story)
-        session.flush()
+        story_id = session.scalar(insert(Story).values(
+            first_article_id=new.article_id, first_published_at=new.published_at, first_seen=new.first_seen,
+            last_seen=new.first_seen, article_count=1).returning(Story.id))
         session.execute(update(Article).where(Article.id == new.article_id)
-                        .values(story_id=story.id, story_similarity=None))
+                        .values(story_id=story_id, story_similarity=None))
 
     @staticmethod
     def _join_story(session: Session, new: NewText, match: Match) -> None:
-        story = session.get(Story, match.story_id)
+        story = session.execute(select(Story.first_seen, Story.last_seen, Story.first_published_at)
+                                .where(Story.id == match.story_id)).first()
         if story is None:  # the match's story row is missing (a damaged archive): start afresh
             StoryLinker._start_story(session, new)
             return
-        story.article_count += 1
-        story.first_seen = min(story.first_seen, new.first_seen)
-        story.last_seen = max(story.last_seen, new.first_seen)
+        values: dict[str, object] = {"article_count": Story.article_count + 1,
+                                     "first_seen": min(story.first_seen, new.first_seen),
+                                     "last_seen": max(story.last_seen, new.first_seen)}
         if new.published_at is not None and (story.first_published_at is None
                                              or new.published_at < story.first_published_at):
-            story.first_article_id, story.first_published_at = new.article_id, new.published_at
+            values.update(first_article_id=new.article_id, first_published_at=new.published_at)
+        session.execute(update(Story).where(Story.id == match.story_id).values(values))
         session.execute(update(Article).where(Article.id == new.article_id)
                         .values(story_id=match.story_id, story_similarity=match.similarity))
 
 
 def _merge(session: Session, into: int, stories: set[int]) -> None:
     """Fold ``stories`` into story ``into`` and recompute its figures from its articles."""
-    session.flush()
     session.execute(update(Article).where(Article.story_id.in_(stories)).values(story_id=into))
     session.execute(delete(Story).where(Story.id.in_(stories)))
     count, first_seen, last_seen = session.execute(
