@@ -11,8 +11,9 @@ word, so Japanese and Chinese get character trigrams). Two signatures are kept:
   lead: 16 bands of 2 values find it, and the whole signature then estimates the containment.
 
 MinHash comes from rensa (Rust; deterministic across processes for a fixed seed, which matters
-because the bands live in the database): ~15x faster than datasketch on the same input and no
-numpy/scipy dependency (bench/stories.py measures the whole check).
+because the bands live in the database; no numpy/scipy dependency, which datasketch needs). On
+the corpus texts one 128-value signature takes ~0.06 ms, tokenising and shingling in Python
+cost more; bench/stories.py measures the whole check. datasketch was not measured side by side.
 """
 
 from __future__ import annotations
