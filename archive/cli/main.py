@@ -25,6 +25,7 @@ from archive.cli import (
     replay as cli_replay,  # replay get/serve, export-cdxj, export-wacz
 )
 from archive.cli import stats as cli_stats  # stats, runs, outlets
+from archive.cli import stories as cli_stories  # stories, restory
 from archive.cli.kit import fail
 
 
@@ -63,7 +64,7 @@ def main() -> None:
 
 main.add_command(cli_crawl.crawl_command)
 main.add_command(cli_crawl.demo_command)
-for module in (cli_stats, cli_query, cli_ops, cli_replay, cli_coverage, cli_health, cli_db):
+for module in (cli_stats, cli_query, cli_ops, cli_replay, cli_coverage, cli_health, cli_stories, cli_db):
     module.register(main)
 
 

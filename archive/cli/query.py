@@ -238,6 +238,13 @@ def _detail_table(detail: dict[str, Any], no_text: bool) -> None:
     click.echo(f"\ncaptures ({len(detail['captures'])} of {detail['captures_total']}):")
     print_table([{**c, "warc": f"{c['warc']['file']}:{c['warc']['offset']}:{c['warc']['length']}"}
                  for c in detail["captures"]], ["id", "fetched_at", "status", "kind", "version_id", "warc"])
+    story = detail.get("story")
+    if story is not None:  # archive.stories: the same text on other outlets
+        how = ("first to publish" if story["first"] else "seen first" if story["similarity"] is None
+               else f"similarity {story['similarity']:.2f}")
+        click.echo(f"\nstory {story['id']} ({story['pickups']} pickups; this article: {how}), siblings:")
+        print_table([{**s, "first": "*" if s["first"] else ""} for s in story["siblings"]],
+                    ["id", "first", "outlet", "published", "similarity", "title"])
     if not no_text:
         click.echo("\ntext:\n" + (detail["text"] or ""))
 

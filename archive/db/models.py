@@ -16,9 +16,11 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -173,7 +175,11 @@ class Article(Base):
     current_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("article_versions.id", use_alter=True, name="fk_articles_current_version")
     )
+    # The story (archive.stories) this article is a pickup of; every article with a text has one,
+    # a story of one when nothing else carries it. story_similarity is the estimated similarity of
+    # the link that joined it (1.0 for an exact copy, NULL for the story's first article).
     story_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    story_similarity: Mapped[float | None] = mapped_column(Float)
     gone: Mapped[bool] = mapped_column(Boolean, default=False)
     gone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -245,6 +251,44 @@ class PageRequisite(Base):
     asset_capture_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id"), index=True)
 
 
+class Story(Base):
+    """Articles across outlets carrying one text (syndicated, rewritten, truncated, copied).
+
+    Derivable from ``articles.story_id`` (``pressclips restory`` rebuilds it): the first article is
+    the earliest published (else first seen); first_seen/last_seen are when its first and its
+    latest pickup were first seen."""
+
+    __tablename__ = "stories"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_article_id: Mapped[int] = mapped_column(Integer)
+    first_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    article_count: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class StorySignature(Base):
+    """The MinHash signatures of an article's current text (archive.stories.signature), kept so a
+    candidate found through the bands is verified without reading and re-shingling its text."""
+
+    __tablename__ = "story_signatures"
+    article_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(Integer)
+    shingles: Mapped[int] = mapped_column(Integer)  # distinct word shingles in the text
+    minhash: Mapped[bytes] = mapped_column(LargeBinary)  # whole text: uint32 little-endian values
+    lead: Mapped[bytes] = mapped_column(LargeBinary)  # its first words only: finds truncated copies
+
+
+class StoryBand(Base):
+    """LSH bands of the signatures: two articles sharing a (band, hash) row are candidates."""
+
+    __tablename__ = "story_bands"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    band: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[int] = mapped_column(BigInteger)
+    article_id: Mapped[int] = mapped_column(Integer, index=True)
+
+
 Index("ix_captures_warc", Capture.warc_file, Capture.warc_offset)
 # An identical text on the same outlet is the same article: found by hash before a new article row.
 Index("ix_versions_content_hash", ArticleVersion.content_hash)
@@ -254,3 +298,5 @@ Index("ix_urls_outlet_last_fetched", UrlState.outlet_id, UrlState.last_fetched_a
 Index("ix_captures_outlet_kind_status", Capture.outlet_id, Capture.kind, Capture.status)
 # A requisite's capture fills in the links of the pages that wanted it (by URL).
 Index("ix_page_requisites_asset_url", PageRequisite.asset_url)
+# Story candidates: one index lookup per band of a new text.
+Index("ix_story_bands_band_hash", StoryBand.band, StoryBand.hash)

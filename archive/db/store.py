@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
@@ -27,6 +27,9 @@ from archive.errors import DatabaseError
 from archive.extract.blockpage import BLOCK_REASONS
 from archive.times import parse_aware, utcnow
 from archive.urls import canonicalize, identity_key, same_site, strip_tracking
+
+if TYPE_CHECKING:
+    from archive.stories.linker import NewText, StoryLinker
 
 GONE_STATUSES = (404, 410)
 RUN_COUNTS = frozenset({"pages_fetched", "articles_new", "articles_updated", "articles_unchanged", "not_articles",
@@ -49,10 +52,11 @@ class Store:
     Each public method is one transaction of ``db``; every write to the ``urls`` table goes through
     ``frontier``, inside that same transaction."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, stories: StoryLinker | None = None) -> None:
         self.db = Database(engine)
         self.frontier = Frontier(self.db)
         self.assets = AssetLedger(self.db)  # page requisites: never the frontier, never articles
+        self.stories = stories or _story_linker()
 
     @property
     def engine(self) -> Engine:
@@ -175,6 +179,9 @@ class Store:
             last_seen=self.db.greatest(Article.last_seen, now), first_seen=self.db.least(Article.first_seen, now),
             current_version_id=version_id, gone=False, gone_at=None,
             outlet_id=func.coalesce(Article.outlet_id, outlet_id)))
+        if is_new_version and version_id is not None:  # a new current text: signed; a new article gets a story
+            self.stories.link(session, _new_text(article_id, version_id, ext.text, ext.content_hash,
+                                                 parse_aware(ext.published), now), is_new=is_new_article)
 
         # Every URL variant that led here belongs to the article: the fetched chain, the canonical
         # link, and any discovered variant with the same identity key (utm_*, #fragment, AMP, print).
@@ -283,12 +290,31 @@ class Store:
         if twin is None:
             session.execute(update(ArticleVersion).where(ArticleVersion.id == version.id).values(
                 content_hash=ext.content_hash, **fields))
+            article = session.get(Article, version.article_id)
+            if article is not None and article.current_version_id == version.id:  # its current text changed
+                self.stories.link(session, _new_text(article.id, version.id, ext.text, ext.content_hash,
+                                                     parse_aware(ext.published), article.first_seen), is_new=False)
         else:
             session.execute(update(Capture).where(Capture.id == capture_id).values(version_id=twin))
             session.execute(update(Article).where(
                 Article.id == version.article_id, Article.current_version_id == version.id)
                 .values(current_version_id=twin))
         return ReextractOutcome.CHANGED
+
+
+# archive.stories is imported when first used, not with this module: it reads archive.db's models,
+# and importing it first would load this package's __init__ (and so this module) half-way through.
+def _story_linker() -> StoryLinker:
+    from archive.stories.linker import StoryLinker
+
+    return StoryLinker()
+
+
+def _new_text(article_id: int, version_id: int, text: str, content_hash: str, published_at: datetime | None,
+              first_seen: datetime) -> NewText:
+    from archive.stories.linker import NewText
+
+    return NewText(article_id, version_id, text, content_hash, published_at, first_seen)
 
 
 def _changes(previous: ArticleVersion, ext: ExtractionLike) -> list[str]:

@@ -21,7 +21,7 @@ from archive.times import iso
 from archive.warc.reader import WarcPointer
 
 EXPORT_FIELDS = ("id", "url", "urls", "outlet", "title", "authors", "published", "language", "text",
-                 "versions", "first_seen", "last_seen", "warc")
+                 "versions", "first_seen", "last_seen", "warc", "story_id", "similarity")
 
 
 def warc_fields(pointer: WarcPointer, *, with_record_id: bool = True) -> dict[str, Any]:
@@ -51,6 +51,7 @@ def iter_articles(engine: Engine, flt: ArticleFilter = ArticleFilter(), *, batch
                 .correlate(Article).scalar_subquery())
     # Plain columns, not ORM entities: building two objects per row cost more than the query.
     stmt = (select(Article.id, Article.canonical_url, Article.first_seen, Article.last_seen, Article.gone,
+                   Article.story_id, Article.story_similarity,
                    ArticleVersion.title, ArticleVersion.authors, ArticleVersion.published_at, ArticleVersion.language,
                    ArticleVersion.text, Outlet.name.label("outlet"), versions.label("n_versions"))
             .select_from(Article).join(ArticleVersion, ArticleVersion.id == Article.current_version_id)
@@ -87,6 +88,8 @@ def iter_articles(engine: Engine, flt: ArticleFilter = ArticleFilter(), *, batch
                     "last_seen": iso(row.last_seen),
                     "warc": None if pointer is None else warc_fields(pointer, with_record_id=False),
                     "gone": row.gone,
+                    "story_id": row.story_id,  # archive.stories: the story this article is a pickup of
+                    "similarity": row.story_similarity,  # of the link that joined it (None: the first)
                 }
 
 

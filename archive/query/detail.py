@@ -1,8 +1,9 @@
 """Everything the archive knows about one article, as one plain dict (``pressclips show``, web pages).
 
-Metadata, the current version with its text, every version (metadata only, no texts), every URL
-variant seen, and the newest captures with their WARC pointers. Lists that grow with recrawls are
-capped (``MAX_CAPTURES``) and report their full size, so one article never becomes a huge answer.
+Metadata, the current version with its text, its story and story siblings, every version
+(metadata only, no texts), every URL variant seen, and the newest captures with their WARC
+pointers. Lists that grow with recrawls are capped (``MAX_CAPTURES``) and report their full
+size, so one article never becomes a huge answer.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy import Engine, func, select
 from archive.db.models import Article, ArticleVersion, Capture, Outlet, UrlState
 from archive.db.session import reading
 from archive.query.articles import warc_fields
+from archive.query.stories import story_of
 from archive.times import iso
 
 MAX_CAPTURES = 50
@@ -38,6 +40,7 @@ def article_detail(engine: Engine, article_id: int) -> dict[str, Any] | None:
         captures = session.execute(select(Capture).where(Capture.article_id == article_id)
                                    .order_by(Capture.fetched_at.desc(), Capture.id.desc())
                                    .limit(MAX_CAPTURES)).scalars().all()
+        story = story_of(session, article_id)
     return {
         "id": article.id,
         "url": article.canonical_url,
@@ -63,6 +66,7 @@ def article_detail(engine: Engine, article_id: int) -> dict[str, Any] | None:
         } for v in versions],
         "urls": [{"url": u.url, "discovered_via": u.discovered_via, "first_seen": iso(u.first_seen),
                   "last_fetched_at": iso(u.last_fetched_at), "last_status": u.last_status} for u in urls],
+        "story": story,  # its story id, pickups, this article's similarity and its siblings
         "captures_total": n_captures,
         "captures": [{
             "id": c.id, "url": c.url, "fetched_at": iso(c.fetched_at), "status": c.status, "mime": c.mime,

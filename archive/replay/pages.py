@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from archive.errors import ConfigError
 from archive.replay.lookup import CaptureNotFound
 from archive.replay.responses import Response, html_response, replay_path
+from archive.replay.storypage import story_section
 from archive.replay.target import timestamp14
 from archive.times import parse_user_date
 
@@ -196,7 +197,7 @@ class ArchivePages:
             f"{_when(detail['last_seen'])}{' · gone' if detail['gone'] else ''}</p>"
             f"<p>{esc(detail['url'])} — {latest}</p>"
             "<h3>Versions</h3><table><tr><th>first seen</th><th>title</th><th>changes</th><th>chars</th></tr>"
-            + "".join(versions) + "</table>"
+            + "".join(versions) + "</table>" + story_section(detail.get("story")) +
             "<h3>Captures</h3><table><tr><th>fetched</th><th>status</th><th>kind</th><th>URL</th></tr>"
             + "".join(rows) + "</table>" + more
             + (f"<h3>Text</h3><pre>{esc(detail['text'])}</pre>" if detail.get("text") else ""))

@@ -1,0 +1,108 @@
+"""MinHash signatures of an article text and their LSH bands (no SQL here).
+
+A text becomes the set of its word 3-shingles (lower-cased words; each CJK character counts as a
+word, so Japanese and Chinese get character trigrams). Two signatures are kept:
+
+- ``minhash``: 128 MinHash values over all shingles. The share of equal values estimates the
+  Jaccard similarity; cut into 42 bands of 3 values, two texts with Jaccard 0.5 share a band
+  with probability 0.996, texts with Jaccard 0.1 with probability 0.04 (DESIGN §4).
+- ``lead``: 32 values over the shingles of the first ``LEAD_WORDS`` words only. A truncated
+  "read more" copy has a low Jaccard with the full text (its share of the text), but the same
+  lead: 16 bands of 2 values find it, and the whole signature then estimates the containment.
+
+MinHash comes from rensa (Rust; deterministic across processes for a fixed seed, which matters
+because the bands live in the database; no numpy/scipy dependency, which datasketch needs). On
+the corpus texts one 128-value signature takes ~0.06 ms, tokenising and shingling in Python
+cost more; bench/stories.py measures the whole check. datasketch was not measured side by side.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import struct
+from dataclasses import dataclass
+
+from rensa import RMinHash
+
+NUM_PERM = 128
+BANDS, ROWS = 42, 3  # 126 of the 128 values are banded; all 128 estimate the similarity
+LEAD_PERM = 32
+LEAD_BANDS, LEAD_ROWS = 16, 2
+LEAD_WORDS = 40
+BAND_COUNT = BANDS + LEAD_BANDS  # rows per signed text in story_bands
+LEAD_BAND_OFFSET = 1000  # lead bands are numbered 1000.. in the same table as the whole-text bands
+SHINGLE = 3
+MIN_SHINGLES = 8  # shorter texts join stories only as exact copies: a few words say nothing
+SEED = 20261207  # changing it (or the parameters above) needs `pressclips restory`
+
+# A word, or one CJK ideograph / kana / hangul syllable (those scripts have no spaces).
+_TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]|[^\W_]+")
+
+
+def words(text: str) -> list[str]:
+    return _TOKEN.findall(text.lower())
+
+
+def shingles(tokens: list[str]) -> set[str]:
+    if len(tokens) < SHINGLE:
+        return {" ".join(tokens)} if tokens else set()
+    return {" ".join(tokens[i:i + SHINGLE]) for i in range(len(tokens) - SHINGLE + 1)}
+
+
+def _minhash(items: set[str], num_perm: int) -> bytes:
+    sketch = RMinHash(num_perm=num_perm, seed=SEED)
+    sketch.update(list(items))  # a set: MinHash does not depend on the order
+    return struct.pack(f"<{num_perm}I", *sketch.digest())
+
+
+@dataclass(frozen=True)
+class Signature:
+    """What the story check stores of one text."""
+
+    shingles: int  # distinct shingles of the whole text
+    minhash: bytes
+    lead: bytes
+
+    @classmethod
+    def of(cls, text: str) -> Signature | None:
+        """The text's signature, or None when it is too short to be compared by similarity."""
+        tokens = words(text)
+        whole = shingles(tokens)
+        if len(whole) < MIN_SHINGLES:
+            return None
+        return cls(len(whole), _minhash(whole, NUM_PERM), _minhash(shingles(tokens[:LEAD_WORDS]), LEAD_PERM))
+
+    def bands(self) -> list[tuple[int, int]]:
+        """(band number, 64-bit signed hash of its values): the rows this text adds to the index."""
+        return (_bands(self.minhash, BANDS, ROWS, 0)
+                + _bands(self.lead, LEAD_BANDS, LEAD_ROWS, LEAD_BAND_OFFSET))
+
+
+def _bands(values: bytes, bands: int, rows: int, offset: int) -> list[tuple[int, int]]:
+    width = 4 * rows
+    out = []
+    for band in range(bands):
+        number = offset + band
+        digest = hashlib.blake2b(values[band * width:(band + 1) * width], digest_size=8,
+                                 salt=number.to_bytes(4, "little")).digest()
+        out.append((number, int.from_bytes(digest, "little", signed=True)))
+    return out
+
+
+def agreement(a: bytes, b: bytes) -> float:
+    """The share of equal MinHash values: the estimated Jaccard similarity of the two sets."""
+    n = len(a) // 4
+    if n == 0 or len(b) != len(a):
+        return 0.0
+    left, right = struct.unpack(f"<{n}I", a), struct.unpack(f"<{n}I", b)
+    return float(sum(x == y for x, y in zip(left, right))) / n
+
+
+def containment(jaccard: float, size_a: int, size_b: int) -> float:
+    """The estimated share of the smaller set inside the larger, from their Jaccard and sizes:
+    |A∩B| = J (|A| + |B|) / (1 + J)."""
+    smaller = min(size_a, size_b)
+    if smaller == 0:
+        return 0.0
+    return min(1.0, jaccard * (size_a + size_b) / ((1 + jaccard) * smaller))
