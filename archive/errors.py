@@ -8,7 +8,8 @@
     ├── ArchiveError           archive directory missing/unwritable, database unreachable
     │   ├── DatabaseError
     │   ├── WarcError          WARC file unwritable, corrupt, or a pointer that does not resolve
-    │   └── ArchiveLockedError another run holds the archive lock (exit 75, EX_TEMPFAIL)
+    │   ├── ArchiveLockedError another run holds the archive lock (exit 75, EX_TEMPFAIL)
+    │   └── ClusterError       Redis (the distributed crawl's shared queue) unreachable
     ├── CrawlError             the crawl itself failed (spider errors, aborted run)
     └── OutputError            an output file (-o) could not be written to the end
 
@@ -64,6 +65,10 @@ class ArchiveLockedError(ArchiveError):
         super().__init__(f"another pressclips run holds the archive lock ({holder})",
                          hint="wait for it to finish; this run was skipped, nothing was changed")
         self.holder = holder
+
+
+class ClusterError(ArchiveError):
+    """Redis, which holds a distributed crawl's shared queue, leases and heartbeats, failed."""
 
 
 class CrawlError(PressclipsError):

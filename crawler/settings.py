@@ -23,6 +23,11 @@ PRESSCLIPS_UNTIL = ""  # ISO date/time: only articles published until
 PRESSCLIPS_PROGRESS = False  # a progress line on stderr every PRESSCLIPS_PROGRESS_INTERVAL seconds
 PRESSCLIPS_PROGRESS_INTERVAL = 10.0
 PRESSCLIPS_LOG_FILE = ""  # also log INFO and up to this (rotated) file
+# Distributed crawl (pressclips crawl --distributed; archive.cluster, crawler.cluster): workers
+# share a scrapy-redis queue at this Redis URL and write one PostgreSQL archive. "" = one process.
+PRESSCLIPS_REDIS_URL = ""
+PRESSCLIPS_UNTIL_IDLE = 0.0  # seconds the shared queue must stay empty before a worker exits; 0 = never
+PRESSCLIPS_SEED_INTERVAL = 300.0  # seconds between two seedings (sitemaps, feeds, homepages) of a cycle
 
 BOT_NAME = "pressclips"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -76,6 +81,9 @@ DOWNLOADER_MIDDLEWARES = {
     # robots.txt and other requests Scrapy makes itself wait in their outlet's slot too.
     "crawler.middlewares.slots.OutletSlotMiddleware": 50,
     "crawler.middlewares.warc.WarcRecorderMiddleware": 950,
+    # Distributed crawl only: an outlet's delay and concurrency hold across all workers. Last to
+    # see a request and first to see its response, so a place is held only while downloading.
+    "crawler.middlewares.shared_politeness.SharedPolitenessMiddleware": 960,
     # Same slots as Scrapy's own: retries wait (backoff, Retry-After); redirects detect loops.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
@@ -103,6 +111,8 @@ EXTENSIONS = {
     # Owns the run's resources and the archive lock; before RunRecorder, which needs them open.
     "crawler.runtime.ArchiveRuntime": 100,
     "crawler.extensions.RunRecorder": 500,
+    # Distributed crawl only (NotConfigured otherwise): heartbeats, seeding lease, reconciliation.
+    "crawler.cluster.ClusterMember": 600,
     # After Scrapy's AutoThrottle (0), so its response_downloaded handler runs after AutoThrottle's.
     "crawler.throttle.OutletDelayFloor": 10,
 }

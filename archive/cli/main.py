@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from archive.cli import cluster as cli_cluster  # reconcile, workers
 from archive.cli import crawl as cli_crawl  # crawl, demo
 from archive.cli import ops as cli_ops  # verify, reextract, cron
 from archive.cli import query as cli_query  # search, show, export, versions, diff
@@ -60,7 +61,7 @@ def main() -> None:
 
 main.add_command(cli_crawl.crawl_command)
 main.add_command(cli_crawl.demo_command)
-for module in (cli_stats, cli_query, cli_ops, cli_replay):
+for module in (cli_stats, cli_query, cli_ops, cli_replay, cli_cluster):
     module.register(main)
 
 

@@ -120,6 +120,8 @@ class Capture(Base):
     reason: Mapped[str | None] = mapped_column(String(200))
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), index=True)
     version_id: Mapped[int | None] = mapped_column(ForeignKey("article_versions.id"))
+    # The distributed worker (``host-pid``) that wrote the record; NULL for a single-process crawl.
+    worker: Mapped[str | None] = mapped_column(String(200))
 
     @property
     def pointer(self) -> WarcPointer:

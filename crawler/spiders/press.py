@@ -44,6 +44,7 @@ from archive.db.kinds import CaptureKind
 from archive.db.records import DueUrl, UrlSighting, Window
 from archive.times import iso, parse_aware
 from archive.urls import canonicalize, strip_tracking
+from crawler.cluster import apply_cluster_settings, cluster_of
 from crawler.config import CrawlConfig
 from crawler.discovery import parse_feed, parse_robots_sitemaps, parse_sitemap
 from crawler.faults import classify_failure, record_fault
@@ -76,6 +77,9 @@ class PressSpider(scrapy.Spider):
         self.window = Window()
         self.feeder: FrontierFeeder
         self.robots_from_middleware = True
+        # Distributed: listings, sitemaps and feeds are deduplicated across workers by
+        # scrapy-redis's dupefilter; article pages, as always, by the frontier's claims.
+        self.shared_dedup = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PressSpider:
@@ -90,6 +94,7 @@ class PressSpider(scrapy.Spider):
         # With ROBOTSTXT_OBEY, Scrapy's RobotsTxtMiddleware fetches each host's robots.txt anyway:
         # read its Sitemap lines from that response instead of fetching robots.txt a second time.
         spider.robots_from_middleware = config.robots_obey
+        spider.shared_dedup = bool(config.redis_url)
         if spider.robots_from_middleware:
             crawler.signals.connect(spider.robots_seen, signal=signals.response_received)
         return spider
@@ -105,6 +110,8 @@ class PressSpider(scrapy.Spider):
             for outlet in config.outlets:
                 slots.setdefault(slot_name(outlet), outlet_slot_settings(outlet, settings))
             settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
+            if config.redis_url:
+                apply_cluster_settings(settings, config)
         contact = settings.get("PRESSCLIPS_CONTACT")
         if contact and settings.getpriority("USER_AGENT") < settings.getpriority("PRESSCLIPS_CONTACT"):
             from archive import __version__
@@ -129,7 +136,8 @@ class PressSpider(scrapy.Spider):
         # Deduplication is ours (frontier claims, the listing and discovery sets), not Scrapy's
         # in-memory fingerprint set, which would grow with the crawl.
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, headers=headers,
-                              priority=PRIORITY.get(kind, 0), dont_filter=True)
+                              priority=PRIORITY.get(kind, 0),
+                              dont_filter=not self.shared_dedup or kind == CaptureKind.PAGE)
 
     def _discovery_request(self, url: str, state: OutletState, kind: CaptureKind, callback: Any,
                            lastmod: datetime | None = None, parent: str | None = None) -> scrapy.Request | None:
@@ -231,10 +239,20 @@ class PressSpider(scrapy.Spider):
                 self.runtime.db(frontier.document_states, state.outlet.name))
             state.known = await maybe_deferred_to_future(
                 self.runtime.db(frontier.revisitable_pages, state.outlet.name))
+        member = cluster_of(self.crawler)
+        if member is not None:
+            async for request in self.feeder.shared_requests(member, lambda: list(self._start_requests()),
+                                                             self._new_cycle):
+                yield request
+            return
         for request in self._start_requests():
             yield request
         async for request in self.feeder.requests():
             yield request
+
+    def _new_cycle(self) -> None:
+        for state in self.states.values():
+            state.new_cycle()
 
     def _start_requests(self) -> Iterator[scrapy.Request]:
         for state in self.states.values():

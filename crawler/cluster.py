@@ -1,0 +1,167 @@
+"""A distributed worker's membership of the crawl: ``ClusterMember``, a Scrapy extension.
+
+Enabled by ``PRESSCLIPS_REDIS_URL`` (``pressclips crawl --distributed``), ``NotConfigured``
+otherwise. It beats (``archive.cluster.workers``) every few seconds with its run id, renews the
+seeding lease while it holds it, decides when this worker seeds a cycle (``try_seed``: once
+across workers, under the lease), and reconciles the frontier (``archive.cluster.reconcile``).
+The request queue and dupefilter themselves are scrapy-redis's (``crawler.cluster_settings``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+import redis
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy_redis.scheduler import Scheduler
+from twisted.internet.task import LoopingCall
+
+from archive.cluster.connection import connect
+from archive.cluster.keys import ClusterKeys
+from archive.cluster.lease import Lease
+from archive.cluster.politeness import SharedPoliteness
+from archive.cluster.queue import queue_depth
+from archive.cluster.reconcile import ReconcileReport, reconcile
+from archive.cluster.workers import HEARTBEAT_INTERVAL, WorkerBeat, WorkerRegistry, this_worker
+from crawler.config import CrawlConfig
+from crawler.runtime import runtime_of
+
+logger = logging.getLogger(__name__)
+
+SEED_LEASE_TTL = 30.0  # seconds; renewed with every heartbeat while seeding
+
+
+class ClusterMember:
+    def __init__(self, crawler: Crawler, config: CrawlConfig) -> None:
+        self.crawler = crawler
+        self.config = config
+        self.keys = ClusterKeys.for_database(config.archive.database_url)
+        self.client = connect(config.redis_url)
+        self.name = this_worker()  # as ArchiveRuntime.worker: same process, same name
+        self.registry = WorkerRegistry(self.client, self.keys)
+        self.seed_lease = Lease(self.client, self.keys.seed_lease, self.name, SEED_LEASE_TTL)
+        # An in-flight place lapses after the longest a download may take (a killed worker's).
+        lease = crawler.settings.getfloat("DOWNLOAD_TIMEOUT") + 30
+        self.politeness = SharedPoliteness(self.client, self.keys, lease)
+        self.started_at = datetime.now(timezone.utc).isoformat()
+        self.cycle: bytes | None = None
+        self._beats: LoopingCall | None = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ClusterMember:
+        config = CrawlConfig.from_settings(crawler.settings)
+        if not config.redis_url:
+            raise NotConfigured("a single-process crawl")
+        return cls(crawler, config)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def spider_opened(self, spider: Spider) -> None:
+        self._beats = LoopingCall(self.beat)
+        self._beats.start(HEARTBEAT_INTERVAL, now=True)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self._beats is not None and self._beats.running:
+            self._beats.stop()
+        try:
+            self.seed_lease.release()
+            self.registry.leave(self.name)
+        except redis.RedisError as exc:  # the heartbeat lapses by itself
+            logger.warning("could not leave the cluster cleanly: %s", exc)
+
+    def beat(self) -> None:
+        runtime = runtime_of(self.crawler)
+        stats = self.crawler.stats
+        try:
+            self.registry.beat(WorkerBeat(
+                worker=self.name, run_id=runtime.run_id, started_at=self.started_at,
+                beat_at=datetime.now(timezone.utc).isoformat(),
+                requests=int(stats.get_value("downloader/response_count", 0)), seeding=self.seed_lease.held))
+            if self.seed_lease.held and not self.seed_lease.renew():
+                logger.warning("the seeding lease lapsed while this worker held it")
+        except redis.RedisError as exc:  # one missed beat is not fatal; the next one may pass
+            logger.warning("heartbeat to Redis failed: %s", exc)
+
+    # -- what the spider asks ------------------------------------------------------------------
+    def queue_depth(self) -> int:
+        return queue_depth(self.client, self.keys)
+
+    def try_seed(self) -> bool:
+        """True when this worker is to seed a new cycle now: no cycle seeded within the seeding
+        interval, and this worker holds the lease (released by ``seeded``). Starting the cycle
+        forgets the last cycle's fingerprints, so its listings, sitemaps and feeds are fetched
+        again, each once across workers."""
+        if self.client.exists(self.keys.seed_cycle) or not self.seed_lease.acquire():
+            return False
+        if self.client.exists(self.keys.seed_cycle):  # seeded between our look and the lease
+            self.seed_lease.release()
+            return False
+        self.client.delete(self.keys.dupefilter)
+        cycle = f"{time.time():.6f} {self.name}"
+        self.client.set(self.keys.seed_cycle, cycle, px=int(self.config.seed_interval * 1000))
+        logger.info("seeding a new crawl cycle")
+        return True
+
+    def seeded(self) -> None:
+        self.seed_lease.release()
+
+    def new_cycle(self) -> bool:
+        """True once each time another cycle has been seeded (by any worker) since the last call."""
+        current = self.client.get(self.keys.seed_cycle)
+        if current is None or current == self.cycle:
+            return False
+        self.cycle = current
+        return True
+
+    def reconcile(self, run_id: int | None) -> ReconcileReport:
+        """Blocking (database and Redis): call it on the database thread."""
+        report = reconcile(runtime_of(self.crawler).store.engine, self.client, self.keys, run_id)
+        if report.dead_runs:
+            logger.info(report.line())
+        return report
+
+
+def cluster_of(crawler: Crawler) -> ClusterMember | None:
+    """The worker's membership, or None in a single-process crawl."""
+    member: Any = crawler.get_extension(ClusterMember)
+    return member
+
+
+class SharedScheduler(Scheduler):
+    """scrapy-redis's scheduler, counting its stats without the ``spider`` argument Scrapy 2.19
+    deprecated (one warning per request otherwise)."""
+
+    def enqueue_request(self, request: Request) -> bool:
+        if not request.dont_filter and self.df.request_seen(request):
+            self.df.log(request, self.spider)
+            return False
+        if self.stats:
+            self.stats.inc_value("scheduler/enqueued/redis")
+        self.queue.push(request)
+        return True
+
+    def next_request(self) -> Request | None:
+        request: Request | None = self.queue.pop(self.idle_before_close)
+        if request is not None and self.stats:
+            self.stats.inc_value("scheduler/dequeued/redis")
+        return request
+
+
+def apply_cluster_settings(settings: Any, config: CrawlConfig) -> None:
+    """scrapy-redis's scheduler and dupefilter under this archive's keys (DESIGN §4: the queue
+    persists when a worker closes, so the first worker to stop does not flush it)."""
+    keys = ClusterKeys.for_database(config.archive.database_url)
+    for name, value in (("SCHEDULER", "crawler.cluster.SharedScheduler"),
+                        ("SCHEDULER_QUEUE_CLASS", "scrapy_redis.queue.PriorityQueue"),
+                        ("SCHEDULER_PERSIST", True),
+                        ("SCHEDULER_QUEUE_KEY", keys.requests),
+                        ("SCHEDULER_DUPEFILTER_KEY", keys.dupefilter),
+                        ("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter"),
+                        ("REDIS_URL", config.redis_url)):
+        settings.set(name, value, priority="spider")
