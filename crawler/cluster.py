@@ -12,24 +12,20 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import redis
-from scrapy import Request, Spider, signals
+from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
-from scrapy_redis.scheduler import Scheduler
 from twisted.internet.task import LoopingCall
 
-from archive.cluster.connection import connect
 from archive.cluster.keys import ClusterKeys
-from archive.cluster.lease import Lease
-from archive.cluster.politeness import SharedPoliteness
-from archive.cluster.queue import queue_depth
-from archive.cluster.reconcile import ReconcileReport, reconcile
 from archive.cluster.workers import HEARTBEAT_INTERVAL, WorkerBeat, WorkerRegistry, this_worker
 from crawler.config import CrawlConfig
 from crawler.runtime import runtime_of
+
+if TYPE_CHECKING:
+    from archive.cluster.reconcile import ReconcileReport
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +34,12 @@ SEED_LEASE_TTL = 30.0  # seconds; renewed with every heartbeat while seeding
 
 class ClusterMember:
     def __init__(self, crawler: Crawler, config: CrawlConfig) -> None:
+        # Imported here: the redis client comes with the optional [distributed] extra, and Scrapy
+        # loads every listed extension's module even when it is not configured.
+        from archive.cluster.connection import connect
+        from archive.cluster.lease import Lease
+        from archive.cluster.politeness import SharedPoliteness
+
         self.crawler = crawler
         self.config = config
         self.keys = ClusterKeys.for_database(config.archive.database_url)
@@ -45,8 +47,9 @@ class ClusterMember:
         self.name = this_worker()  # as ArchiveRuntime.worker: same process, same name
         self.registry = WorkerRegistry(self.client, self.keys)
         self.seed_lease = Lease(self.client, self.keys.seed_lease, self.name, SEED_LEASE_TTL)
-        # An in-flight place lapses after the longest a download may take (a killed worker's).
-        lease = crawler.settings.getfloat("DOWNLOAD_TIMEOUT") + 30
+        # An in-flight place lapses after the longest a download may take (a killed worker's,
+        # unless reconciliation frees it first).
+        lease = crawler.settings.getfloat("DOWNLOAD_TIMEOUT") + 5
         self.politeness = SharedPoliteness(self.client, self.keys, lease)
         self.started_at = datetime.now(timezone.utc).isoformat()
         self.cycle: bytes | None = None
@@ -67,6 +70,8 @@ class ClusterMember:
         self._beats.start(HEARTBEAT_INTERVAL, now=True)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        import redis  # loaded already (archive.cluster.connection); see __init__
+
         if self._beats is not None and self._beats.running:
             self._beats.stop()
         try:
@@ -76,6 +81,8 @@ class ClusterMember:
             logger.warning("could not leave the cluster cleanly: %s", exc)
 
     def beat(self) -> None:
+        import redis
+
         runtime = runtime_of(self.crawler)
         stats = self.crawler.stats
         try:
@@ -90,6 +97,8 @@ class ClusterMember:
 
     # -- what the spider asks ------------------------------------------------------------------
     def queue_depth(self) -> int:
+        from archive.cluster.queue import queue_depth
+
         return queue_depth(self.client, self.keys)
 
     def try_seed(self) -> bool:
@@ -121,6 +130,8 @@ class ClusterMember:
 
     def reconcile(self, run_id: int | None) -> ReconcileReport:
         """Blocking (database and Redis): call it on the database thread."""
+        from archive.cluster.reconcile import reconcile
+
         report = reconcile(runtime_of(self.crawler).store.engine, self.client, self.keys, run_id)
         if report.dead_runs:
             logger.info(report.line())
@@ -133,31 +144,14 @@ def cluster_of(crawler: Crawler) -> ClusterMember | None:
     return member
 
 
-class SharedScheduler(Scheduler):
-    """scrapy-redis's scheduler, counting its stats without the ``spider`` argument Scrapy 2.19
-    deprecated (one warning per request otherwise)."""
-
-    def enqueue_request(self, request: Request) -> bool:
-        if not request.dont_filter and self.df.request_seen(request):
-            self.df.log(request, self.spider)
-            return False
-        if self.stats:
-            self.stats.inc_value("scheduler/enqueued/redis")
-        self.queue.push(request)
-        return True
-
-    def next_request(self) -> Request | None:
-        request: Request | None = self.queue.pop(self.idle_before_close)
-        if request is not None and self.stats:
-            self.stats.inc_value("scheduler/dequeued/redis")
-        return request
-
-
 def apply_cluster_settings(settings: Any, config: CrawlConfig) -> None:
     """scrapy-redis's scheduler and dupefilter under this archive's keys (DESIGN §4: the queue
-    persists when a worker closes, so the first worker to stop does not flush it)."""
+    persists when a worker closes, so the first worker to stop does not flush it). Nothing for
+    a single-process crawl."""
+    if not config.redis_url:
+        return
     keys = ClusterKeys.for_database(config.archive.database_url)
-    for name, value in (("SCHEDULER", "crawler.cluster.SharedScheduler"),
+    for name, value in (("SCHEDULER", "crawler.shared_scheduler.SharedScheduler"),
                         ("SCHEDULER_QUEUE_CLASS", "scrapy_redis.queue.PriorityQueue"),
                         ("SCHEDULER_PERSIST", True),
                         ("SCHEDULER_QUEUE_KEY", keys.requests),
@@ -165,3 +159,8 @@ def apply_cluster_settings(settings: Any, config: CrawlConfig) -> None:
                         ("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter"),
                         ("REDIS_URL", config.redis_url)):
         settings.set(name, value, priority="spider")
+    # An outlet's politeness across workers (crawler.shared_politeness).
+    handlers = dict(settings.getdict("DOWNLOAD_HANDLERS"))
+    for scheme in ("http", "https"):
+        handlers[scheme] = "crawler.shared_politeness.SharedPoliteHttpHandler"
+    settings.set("DOWNLOAD_HANDLERS", handlers, priority="spider")

@@ -10,7 +10,7 @@ nothing due; Scrapy then closes the spider as finished.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,7 @@ from crawler.runtime import runtime_of
 
 if TYPE_CHECKING:
     from crawler.cluster import ClusterMember
+    from crawler.spiders.outlet_state import OutletState
 
 logger = logging.getLogger(__name__)
 
@@ -127,8 +128,8 @@ class FrontierFeeder:
             if not await sleep(POLL_SECONDS):
                 return
 
-    async def shared_requests(self, member: ClusterMember, seed: Callable[[], list[Request]],
-                              new_cycle: Callable[[], None]) -> AsyncIterator[Request]:
+    async def shared_requests(self, member: ClusterMember, seed: Callable[[], Iterable[Request]],
+                              states: Iterable[OutletState]) -> AsyncIterator[Request]:
         """A distributed worker's feed: seed a cycle when due (once across workers, under the
         lease), reconcile now and then, and claim due URLs into the shared queue. Ends when the
         engine stops (SIGTERM), or with ``until_idle`` once the shared queue and this worker
@@ -137,6 +138,11 @@ class FrontierFeeder:
         until_idle = runtime.config.until_idle
         quiet_since: float | None = None
         next_reconcile = 0.0
+
+        def new_cycle() -> None:
+            for state in states:
+                state.new_cycle()
+
         while not self.closing():
             now = monotonic()
             if member.try_seed():

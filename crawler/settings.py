@@ -81,9 +81,6 @@ DOWNLOADER_MIDDLEWARES = {
     # robots.txt and other requests Scrapy makes itself wait in their outlet's slot too.
     "crawler.middlewares.slots.OutletSlotMiddleware": 50,
     "crawler.middlewares.warc.WarcRecorderMiddleware": 950,
-    # Distributed crawl only: an outlet's delay and concurrency hold across all workers. Last to
-    # see a request and first to see its response, so a place is held only while downloading.
-    "crawler.middlewares.shared_politeness.SharedPolitenessMiddleware": 960,
     # Same slots as Scrapy's own: retries wait (backoff, Retry-After); redirects detect loops.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.retry.BackoffRetryMiddleware": 550,

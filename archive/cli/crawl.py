@@ -106,7 +106,13 @@ def crawl_command(outlets: str, only: str, archive_dir: Path | None, database_ur
             click.echo(f"pressclips: {message}", err=True)
 
     try:
-        summary = run_crawl(ArchiveConfig.build(archive_dir, database_url), options, notify=notify)
+        config = ArchiveConfig.build(archive_dir, database_url)
+        if redis_url:
+            from archive.ops.worker import run_worker
+
+            summary = run_worker(config, options, notify)
+        else:
+            summary = run_crawl(config, options, notify=notify)
     except SettingsRejected:
         sys.exit(SettingsRejected.exit_code)  # the child already said which setting, in one line
     except ArchiveLockedError:

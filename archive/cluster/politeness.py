@@ -49,3 +49,15 @@ class SharedPoliteness:
 
     def release(self, slot: str, token: str) -> None:
         self.client.zrem(self.keys.politeness(slot)[0], token)
+
+
+def drop_dead_places(client: Any, keys: ClusterKeys, live_workers: set[str]) -> int:
+    """Free the in-flight places held by workers that are no longer live (killed mid-request),
+    rather than leaving their outlets throttled until the places' leases lapse."""
+    dropped = 0
+    for key in client.scan_iter(match=keys.politeness("*")[0], count=500):
+        dead = [token for token in client.zrange(key, 0, -1)
+                if token.decode("utf-8", "replace").partition(":")[0] not in live_workers]
+        if dead:
+            dropped += int(client.zrem(key, *dead))
+    return dropped

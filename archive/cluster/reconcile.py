@@ -12,7 +12,10 @@ enough ago to have beaten at least once. For each dead run:
   run), so it is fetched once, from the queue, and never claimed a second time meanwhile. With no
   live worker it stays with the dead run, which stays "running" until the next reconcile that
   has a live run to hand it to (every worker reconciles when it starts);
-* once nothing of it is left to hand over, the run is recorded as killed.
+* once nothing of it is left to hand over, the run is recorded as killed;
+* the cycle is to be seeded again, for the sitemaps, feeds and listings it had popped.
+
+The outlets' in-flight places that dead workers held are freed too (``archive.cluster.politeness``).
 
 ``pressclips reconcile`` runs it on demand, and every worker runs it when it starts and then
 periodically, so a SIGKILLed worker loses nothing.
@@ -28,6 +31,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
 from archive.cluster.keys import ClusterKeys
+from archive.cluster.politeness import drop_dead_places
 from archive.cluster.queue import queued_frontier_urls
 from archive.cluster.workers import HEARTBEAT_TTL, WorkerRegistry
 from archive.db.kinds import RunStatus
@@ -44,27 +48,32 @@ class ReconcileReport:
     released: int = 0  # due URLs given back to the frontier
     handed_over: int = 0  # due URLs waiting in the queue, now claimed by a live run
     waiting: int = 0  # due URLs waiting in the queue with no live run to hand them to
+    freed_places: int = 0  # outlets' in-flight places dead workers held (archive.cluster.politeness)
 
     def line(self) -> str:
         if not self.dead_runs:
-            return "reconcile: no dead worker runs"
+            return "reconcile: no dead worker runs" + (f", {self.freed_places} in-flight places freed"
+                                                       if self.freed_places else "")
         runs = ", ".join(str(r) for r in self.dead_runs)
         text = f"reconcile: dead runs {runs}: {self.released} URLs back on the frontier, " \
                f"{self.handed_over} queued URLs handed to a live worker"
         if self.waiting:
             text += f", {self.waiting} queued URLs wait for a live worker"
+        if self.freed_places:
+            text += f", {self.freed_places} in-flight places freed"
         return text
 
 
 def reconcile(engine: Engine, client: Any, keys: ClusterKeys, own_run_id: int | None = None,
               grace: float = HEARTBEAT_TTL) -> ReconcileReport:
     """Reconcile the frontier with the live workers and the shared queue (see module doc)."""
-    live = {beat.run_id for beat in WorkerRegistry(client, keys).live() if beat.run_id is not None}
+    beats = WorkerRegistry(client, keys).live()
+    live = {beat.run_id for beat in beats if beat.run_id is not None}
     if own_run_id is not None:
         live.add(own_run_id)
     heir = own_run_id if own_run_id is not None else (max(live) if live else None)
     queued = queued_frontier_urls(client, keys)
-    report = ReconcileReport()
+    report = ReconcileReport(freed_places=drop_dead_places(client, keys, {beat.worker for beat in beats}))
     now = utcnow()
     with Database(engine).transaction("reconciling the frontier with the live workers") as session:
         candidates = select(CrawlRun.id).where(CrawlRun.status == RunStatus.RUNNING,
@@ -90,4 +99,9 @@ def reconcile(engine: Engine, client: Any, keys: ClusterKeys, own_run_id: int | 
             session.execute(update(CrawlRun).where(CrawlRun.id == run_id, CrawlRun.status == RunStatus.RUNNING)
                             .values(status=RunStatus.KILLED, finish_reason=LOST_REASON, finished_at=now))
             report.dead_runs.append(run_id)
+    if report.dead_runs:
+        # What a dead worker popped besides frontier URLs (sitemaps, feeds, listings it was
+        # fetching) is lost too: the next worker seeds the cycle again. Discovery documents are
+        # remembered only after what they listed is stored, so a re-read costs a 304 at most.
+        client.delete(keys.seed_cycle)
     return report

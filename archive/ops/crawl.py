@@ -118,9 +118,7 @@ def run_crawl(config: ArchiveConfig, options: CrawlOptions, *, notify: Notify = 
 
     validate(options)
     if options.redis_url:
-        from archive.ops.worker import run_worker
-
-        return run_worker(config, options, notify)
+        raise ConfigError("a distributed worker runs through archive.ops.worker.run_worker")
     config.ensure_dirs()
     with ArchiveLock(config.root).acquire() as lock:
         engine = make_engine(config.database_url)  # fail fast, with one line, before Scrapy starts

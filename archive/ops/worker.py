@@ -9,10 +9,13 @@ recorded, found by the child's pid (other workers record runs at the same time).
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+import time
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 
+from archive.cluster.workers import this_worker
 from archive.config import ArchiveConfig
 from archive.errors import ConfigError, CrawlError
 
@@ -29,18 +32,45 @@ def check_distributed(config: ArchiveConfig, redis_url: str) -> None:
         raise ConfigError("--distributed needs --redis-url", hint="e.g. --redis-url redis://127.0.0.1:6379/0")
 
 
-def run_worker(config: ArchiveConfig, options: CrawlOptions, notify: Notify) -> RunSummary:
-    from archive.cluster.connection import connect
+SCHEMA_LEASE_TTL = 120.0  # seconds: creating or updating the schema takes far less
+
+
+def _open_database(client: Any, database_url: str) -> Engine:
+    """Open (creating or updating its schema) the shared archive, one worker at a time: workers
+    started together would otherwise race to create the same tables."""
+    from archive.cluster.keys import ClusterKeys
+    from archive.cluster.lease import Lease
     from archive.db.engine import make_engine
+
+    lease = Lease(client, f"{ClusterKeys.for_database(database_url).prefix}:schema", this_worker(), SCHEMA_LEASE_TTL)
+    deadline = time.monotonic() + SCHEMA_LEASE_TTL
+    while not lease.acquire():
+        if time.monotonic() > deadline:
+            raise CrawlError("another worker has been creating the archive's schema for too long",
+                             hint="check the other workers' logs, or wait and retry")
+        time.sleep(0.1)
+    try:
+        return make_engine(database_url)
+    finally:
+        lease.release()
+
+
+def run_worker(config: ArchiveConfig, options: CrawlOptions, notify: Notify) -> RunSummary:
+    """``run_crawl`` for one worker of a distributed crawl (``options.redis_url``)."""
+    from archive.cluster.connection import connect
     from archive.db.models import CrawlRun
     from archive.db.session import reading
-    from archive.ops.crawl import RunSummary, SettingsRejected, child_command, run_child
+    from archive.ops.crawl import RunSummary, SettingsRejected, child_command, run_child, validate
     from archive.query.articles import get_run, last_run_id
 
+    validate(options)
     check_distributed(config, options.redis_url)
-    connect(options.redis_url).close()  # fail fast, with one line, before Scrapy starts
+    client = connect(options.redis_url)  # fail fast, with one line, before Scrapy starts
     config.ensure_dirs()
-    engine = make_engine(config.database_url)
+    try:
+        engine = _open_database(client, config.database_url)
+    finally:
+        client.close()
     try:
         before = last_run_id(engine)
         env = {"MALLOC_ARENA_MAX": "2", **os.environ}

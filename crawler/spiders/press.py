@@ -77,9 +77,6 @@ class PressSpider(scrapy.Spider):
         self.window = Window()
         self.feeder: FrontierFeeder
         self.robots_from_middleware = True
-        # Distributed: listings, sitemaps and feeds are deduplicated across workers by
-        # scrapy-redis's dupefilter; article pages, as always, by the frontier's claims.
-        self.shared_dedup = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PressSpider:
@@ -94,7 +91,6 @@ class PressSpider(scrapy.Spider):
         # With ROBOTSTXT_OBEY, Scrapy's RobotsTxtMiddleware fetches each host's robots.txt anyway:
         # read its Sitemap lines from that response instead of fetching robots.txt a second time.
         spider.robots_from_middleware = config.robots_obey
-        spider.shared_dedup = bool(config.redis_url)
         if spider.robots_from_middleware:
             crawler.signals.connect(spider.robots_seen, signal=signals.response_received)
         return spider
@@ -110,8 +106,7 @@ class PressSpider(scrapy.Spider):
             for outlet in config.outlets:
                 slots.setdefault(slot_name(outlet), outlet_slot_settings(outlet, settings))
             settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
-            if config.redis_url:
-                apply_cluster_settings(settings, config)
+            apply_cluster_settings(settings, config)  # a distributed worker only
         contact = settings.get("PRESSCLIPS_CONTACT")
         if contact and settings.getpriority("USER_AGENT") < settings.getpriority("PRESSCLIPS_CONTACT"):
             from archive import __version__
@@ -133,11 +128,11 @@ class PressSpider(scrapy.Spider):
             "download_slot": slot_name(outlet),
             **(extra_meta or {}),
         }
-        # Deduplication is ours (frontier claims, the listing and discovery sets), not Scrapy's
-        # in-memory fingerprint set, which would grow with the crawl.
+        # Deduplication is ours (frontier claims, the listing and discovery sets, and across distributed
+        # workers scrapy-redis's dupefilter of the cycle), not a fingerprint set growing with the crawl.
+        shared = self.runtime.worker is not None and kind != CaptureKind.PAGE
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, headers=headers,
-                              priority=PRIORITY.get(kind, 0),
-                              dont_filter=not self.shared_dedup or kind == CaptureKind.PAGE)
+                              priority=PRIORITY.get(kind, 0), dont_filter=not shared)
 
     def _discovery_request(self, url: str, state: OutletState, kind: CaptureKind, callback: Any,
                            lastmod: datetime | None = None, parent: str | None = None) -> scrapy.Request | None:
@@ -239,20 +234,13 @@ class PressSpider(scrapy.Spider):
                 self.runtime.db(frontier.document_states, state.outlet.name))
             state.known = await maybe_deferred_to_future(
                 self.runtime.db(frontier.revisitable_pages, state.outlet.name))
-        member = cluster_of(self.crawler)
-        if member is not None:
-            async for request in self.feeder.shared_requests(member, lambda: list(self._start_requests()),
-                                                             self._new_cycle):
+        if (member := cluster_of(self.crawler)) is None:  # a distributed worker seeds under a lease
+            for request in self._start_requests():
                 yield request
-            return
-        for request in self._start_requests():
+        feed = self.feeder.requests() if member is None \
+            else self.feeder.shared_requests(member, self._start_requests, self.states.values())
+        async for request in feed:
             yield request
-        async for request in self.feeder.requests():
-            yield request
-
-    def _new_cycle(self) -> None:
-        for state in self.states.values():
-            state.new_cycle()
 
     def _start_requests(self) -> Iterator[scrapy.Request]:
         for state in self.states.values():
