@@ -83,11 +83,12 @@ def _outlets(path: Path, site: LocalSite) -> Path:
     return path
 
 
-def _worker(root: Path, outlets: Path, database_url: str, name: str) -> subprocess.Popen[str]:
+def _worker(root: Path, outlets: Path, database_url: str, name: str, *, until_idle: bool = True) -> subprocess.Popen[str]:
     """One worker as a user starts it; its own session, so a SIGKILL reaches its crawl child too."""
+    idle = ["--until-idle", UNTIL_IDLE] if until_idle else []
     return subprocess.Popen(
         [sys.executable, "-m", "archive.cli.main", "crawl", "--outlets", str(outlets), "--archive", str(root),
-         "--database-url", database_url, "--distributed", "--redis-url", REDIS_URL, "--until-idle", UNTIL_IDLE,
+         "--database-url", database_url, "--distributed", "--redis-url", REDIS_URL, *idle,
          "--log-file", str(root / f"{name}.log"), "-q", "--json", "-s", "PRESSCLIPS_EXTRACT_WORKERS=1"],
         cwd=REPO, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         stdin=subprocess.DEVNULL, start_new_session=True)
@@ -205,7 +206,7 @@ def test_workers_command_lists_none_once_they_left(two_workers: TwoWorkers) -> N
     assert json.loads(result.stdout) == {"workers": [], "queue": 0, "queue_by_outlet": {}}
 
 
-def test_sigkilled_worker_loses_nothing_after_reconcile(tmp_path: Path, pg_schema_url: str) -> None:
+def test_sigkilled_worker_loses_nothing_after_reconcile(tmp_path: Path) -> None:
     import psycopg
 
     schema = f"t_{uuid.uuid4().hex[:12]}"
@@ -234,9 +235,16 @@ def test_sigkilled_worker_loses_nothing_after_reconcile(tmp_path: Path, pg_schem
         reconciled = run_cli("reconcile", "--database-url", database_url, "--redis-url", REDIS_URL)
         assert reconciled.returncode == 0, reconciled.stderr
         assert re.search(r"dead runs 1: \d+ URLs back on the frontier", reconciled.stdout), reconciled.stdout
-        survivor = _worker(tmp_path, outlets, database_url, "survivor")
-        out, err = survivor.communicate(timeout=240)
+        # Without --until-idle the survivor waits for work until stopped: SIGTERM once all is stored.
+        survivor = _worker(tmp_path, outlets, database_url, "survivor", until_idle=False)
+        deadline = time.monotonic() + 180
+        while len(set(_stored_articles(database_url))) < len(_expected_articles(site)):
+            assert survivor.poll() is None and time.monotonic() < deadline, "the survivor did not complete the crawl"
+            time.sleep(1)
+        survivor.send_signal(signal.SIGTERM)
+        out, err = survivor.communicate(timeout=120)
         assert survivor.returncode == 0, err[-3000:]
+        assert json.loads(out)["run"]["finish_reason"] == "shutdown"
         assert_clean_log((tmp_path / "survivor.log").read_text())
         assert len(site.requests) > killed_at
         stored = _stored_articles(database_url)
