@@ -91,6 +91,9 @@ def run(site: LocalSite, workers: int, redis_url: str, pg: str, tmp: Path) -> di
         drop_schema(pg, schema)
     seconds = (span[1] - span[0]).total_seconds() - UNTIL_IDLE if not isinstance(span[0], str) else float("nan")
     gets = Counter((r.outlet, r.path) for r in site.requests if r.method == "GET" and r.path != "/robots.txt")
+    twice = [f"{outlet}{path}" for (outlet, path), n in gets.items() if n > 1]
+    if twice:
+        print(f"fetched more than once: {', '.join(sorted(twice)[:8])}{' …' if len(twice) > 8 else ''}")
     return {"workers": workers, "articles": articles, "seconds": seconds, "rate": articles / seconds,
             "duplicates": sum(n - 1 for n in gets.values()), "cpu_per_article": cpu / max(1, articles)}
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import LoopingCall
 
 from archive.cluster.keys import ClusterKeys
@@ -68,8 +69,25 @@ class ClusterMember:
     def spider_opened(self, spider: Spider) -> None:
         self._beats = LoopingCall(self.beat)
         self._beats.start(HEARTBEAT_INTERVAL, now=True)
+        runtime = runtime_of(self.crawler)
+        if runtime.is_open:
+            # After the run recorder's step: the worker beats until its run is recorded, else
+            # another worker's reconcile could take a finishing run for a dead one.
+            runtime.add_closing_step(self.leave)
+            # Before the run is recorded (a finished run's claims lapse): see hand_over.
+            runtime.add_closing_step(self.hand_over, first=True)
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
+    async def hand_over(self, reason: str) -> None:
+        from archive.cluster.reconcile import hand_over
+
+        runtime = runtime_of(self.crawler)
+        if runtime.run_id is not None:
+            moved = await maybe_deferred_to_future(
+                runtime.db(hand_over, runtime.store.engine, self.client, self.keys, runtime.run_id))
+            if moved:
+                logger.info("handed over %d claimed URLs other workers are fetching", moved)
+
+    async def leave(self, reason: str) -> None:
         import redis  # loaded already (archive.cluster.connection); see __init__
 
         if self._beats is not None and self._beats.running:
@@ -79,6 +97,11 @@ class ClusterMember:
             self.registry.leave(self.name)
         except redis.RedisError as exc:  # the heartbeat lapses by itself
             logger.warning("could not leave the cluster cleanly: %s", exc)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """Closed without an open archive (no closing steps ran): stop beating all the same."""
+        if self._beats is not None and self._beats.running:
+            self._beats.stop()
 
     def beat(self) -> None:
         import redis

@@ -172,11 +172,15 @@ class ArchiveRuntime:
             "operator": self.config.contact,
         }
 
-    def add_closing_step(self, step: ClosingStep) -> None:
+    def add_closing_step(self, step: ClosingStep, *, first: bool = False) -> None:
         """Run ``await step(reason)`` when the spider closes, in the order added, while the
         resources are still open (the run recorder completes the run's row this way: Scrapy
-        runs ``spider_closed`` handlers concurrently, so their order alone would not do)."""
-        self._closing_steps.append(step)
+        runs ``spider_closed`` handlers concurrently, so their order alone would not do);
+        ``first`` puts it before every step added so far."""
+        if first:
+            self._closing_steps.insert(0, step)
+        else:
+            self._closing_steps.append(step)
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:
         try:

@@ -62,7 +62,7 @@ def workers_command(archive_dir: Path | None, database_url: str | None, redis_ur
                     as_json: bool) -> None:
     """Live distributed workers (heartbeat keys in Redis) and the shared queue's depth per outlet.
 
-    A worker is live while its heartbeat (every 3 s) is less than 12 s old.
+    A worker is live while its heartbeat (every 3 s) is less than 15 s old.
 
     \\b
     Example:

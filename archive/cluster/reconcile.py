@@ -105,3 +105,20 @@ def reconcile(engine: Engine, client: Any, keys: ClusterKeys, own_run_id: int | 
         # remembered only after what they listed is stored, so a re-read costs a 304 at most.
         client.delete(keys.seed_cycle)
     return report
+
+
+def hand_over(engine: Engine, client: Any, keys: ClusterKeys, run_id: int) -> int:
+    """A leaving worker's claims that are still due go to a live run: other workers may be
+    fetching them right now (any worker pops any request), and a finished run's claims lapse, so
+    left with it they could be claimed and fetched a second time. With no other live worker they
+    are released (nobody is fetching them). Returns how many were handed over or released."""
+    heirs = [beat.run_id for beat in WorkerRegistry(client, keys).live()
+             if beat.run_id is not None and beat.run_id != run_id]
+    with Database(engine).transaction("handing over a leaving worker's claims") as session:
+        ids = list(session.scalars(select(UrlState.id).where(UrlState.claimed_run_id == run_id,
+                                                              UrlState.next_due_at <= utcnow())))
+        if ids:
+            session.execute(update(UrlState).where(UrlState.id.in_(ids))
+                            .values(claimed_run_id=max(heirs) if heirs else None)
+                            .execution_options(synchronize_session=False))
+        return len(ids)

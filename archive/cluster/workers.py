@@ -17,7 +17,7 @@ from typing import Any
 from archive.cluster.keys import ClusterKeys
 
 HEARTBEAT_INTERVAL = 3.0  # seconds between beats
-HEARTBEAT_TTL = 12.0  # a worker silent this long is dead
+HEARTBEAT_TTL = 15.0  # a worker silent this long is dead (a loaded reactor may stall for seconds)
 
 
 def this_worker() -> str:

@@ -17,7 +17,7 @@ import pytest
 from archive.cluster.keys import ClusterKeys
 from archive.cluster.lease import Lease
 from archive.cluster.politeness import SharedPoliteness, drop_dead_places
-from archive.cluster.reconcile import reconcile
+from archive.cluster.reconcile import hand_over, reconcile
 from archive.cluster.workers import HEARTBEAT_TTL, WorkerBeat, WorkerRegistry
 from archive.db.engine import make_engine
 from archive.db.kinds import RunStatus
@@ -132,6 +132,30 @@ def test_reconcile_gives_back_what_a_dead_worker_claimed(client: Any, keys: Clus
         assert statuses == {dead: RunStatus.KILLED, live: RunStatus.RUNNING}
         assert client.get(keys.seed_cycle) is None  # the next worker seeds the cycle again
         assert reconcile(engine, client, keys).dead_runs == []  # nothing twice
+    finally:
+        engine.dispose()
+
+
+@needs_redis
+def test_a_leaving_worker_hands_its_due_claims_to_a_live_run(client: Any, keys: ClusterKeys,
+                                                             database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        store = Store(engine)
+        outlet_id = store.ensure_outlets([("a", "http://127.0.0.1:9/", ["127.0.0.1:9"])])["a"]
+        leaving, staying = store.start_run(), store.start_run()
+        with Database(engine).transaction("test set-up") as session:
+            _add_url(session, "http://127.0.0.1:9/in-flight", outlet_id, leaving, timedelta(hours=-1))
+            _add_url(session, "http://127.0.0.1:9/fetched", outlet_id, leaving, timedelta(days=1))
+        registry = WorkerRegistry(client, keys)
+        registry.beat(WorkerBeat("host-1", leaving, "", "", 0, False))
+        registry.beat(WorkerBeat("host-2", staying, "", "", 0, False))
+        assert hand_over(engine, client, keys, leaving) == 1
+        registry.leave("host-1")
+        assert hand_over(engine, client, keys, staying) == 1  # the last worker: released
+        with Database(engine).reading("test check") as session:
+            claims = {u.url.rsplit("/", 1)[1]: u.claimed_run_id for u in session.query(UrlState)}
+        assert claims == {"in-flight": None, "fetched": leaving}
     finally:
         engine.dispose()
 
