@@ -62,7 +62,7 @@ class ClusterMember:
     def from_crawler(cls, crawler: Crawler) -> ClusterMember:
         config = CrawlConfig.from_settings(crawler.settings)
         if not config.redis_url:
-            raise NotConfigured("a single-process crawl")
+            raise NotConfigured  # a single-process crawl (an argument would be logged as a warning)
         return cls(crawler, config)
 
     # -- lifecycle -----------------------------------------------------------------------------

@@ -37,8 +37,8 @@ def reconcile_command(archive_dir: Path | None, database_url: str | None, redis_
     shared queue (scrapy-redis delivers at most once). Workers run this when they start and
     every 30 s; run it by hand after killing workers, before starting new ones.
 
-    \\b
-    Example:
+    \b
+    Examples:
       pressclips reconcile --database-url postgresql+psycopg://crawler@db/press --redis-url redis://db:6379/0
     """
     from archive.cluster.connection import connect
@@ -64,8 +64,8 @@ def workers_command(archive_dir: Path | None, database_url: str | None, redis_ur
 
     A worker is live while its heartbeat (every 3 s) is less than 15 s old.
 
-    \\b
-    Example:
+    \b
+    Examples:
       pressclips workers --database-url postgresql+psycopg://crawler@db/press --redis-url redis://db:6379/0
     """
     from archive.cluster.connection import connect

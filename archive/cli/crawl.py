@@ -86,8 +86,8 @@ def crawl_command(outlets: str, only: str, archive_dir: Path | None, database_ur
     Examples:
       pressclips crawl --outlets starter --max-runtime 25m
       pressclips crawl --outlets outlets.toml --outlet variety --since 2026-11-01 --json
-      pressclips crawl --outlets outlets.toml --distributed --redis-url redis://10.0.0.5:6379/0 \
-          --database-url postgresql+psycopg://crawler@10.0.0.5/press --until-idle 20
+      pressclips crawl --outlets outlets.toml --distributed --until-idle 20 \\
+          --redis-url redis://db:6379/0 --database-url postgresql+psycopg://crawler@db/press
     """
     from archive.ops.crawl import CrawlOptions, SettingsRejected, run_crawl
 
