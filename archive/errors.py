@@ -10,7 +10,8 @@
     │   ├── DatabaseError
     │   ├── WarcError          WARC file unwritable, corrupt, or a pointer that does not resolve
     │   │   └── RecordUnreadableError  one record's bytes are damaged (names the file and offset)
-    │   └── ArchiveLockedError another run holds the archive lock (exit 75, EX_TEMPFAIL)
+    │   ├── ArchiveLockedError another run holds the archive lock (exit 75, EX_TEMPFAIL)
+    │   └── ClusterError       Redis (the distributed crawl's shared queue) unreachable
     ├── CrawlError             the crawl itself failed (spider errors, aborted run)
     └── OutputError            an output file (-o) could not be written to the end
 
@@ -81,6 +82,10 @@ class ArchiveLockedError(ArchiveError):
         super().__init__(f"another pressclips run holds the archive lock ({holder})",
                          hint="wait for it to finish; this run was skipped, nothing was changed")
         self.holder = holder
+
+
+class ClusterError(ArchiveError):
+    """Redis, which holds a distributed crawl's shared queue, leases and heartbeats, failed."""
 
 
 class CrawlError(PressclipsError):

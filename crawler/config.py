@@ -66,6 +66,9 @@ class CrawlConfig:
     user_agent: str
     asset_page_bytes: int  # 0 = no cap
     asset_run_bytes: int  # 0 = no cap
+    redis_url: str  # "" = a single-process crawl; else a distributed worker (crawler.cluster)
+    until_idle: float  # distributed: exit once the shared queue stayed empty this long; 0 = never
+    seed_interval: float
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> CrawlConfig:
@@ -84,6 +87,14 @@ class CrawlConfig:
         if not prefix or "/" in prefix or prefix.startswith("."):
             raise ConfigError(f"PRESSCLIPS_WARC_PREFIX={prefix!r}: expected a file name prefix such as 'pressclips'")
         log_file = read.text("PRESSCLIPS_LOG_FILE")
+        redis_url = read.text("PRESSCLIPS_REDIS_URL")
+        if redis_url:
+            from archive.cluster.connection import check_redis_url
+
+            check_redis_url(redis_url)
+            if archive.database_url.startswith("sqlite"):
+                raise ConfigError("a distributed crawl needs a PostgreSQL archive (SQLite has one writer)",
+                                  hint="--database-url postgresql+psycopg://USER@HOST/DB")
         return cls(
             archive=archive,
             outlets_file=Path(outlets_file),
@@ -105,6 +116,9 @@ class CrawlConfig:
             user_agent=read.text("USER_AGENT"),
             asset_page_bytes=read.integer("PRESSCLIPS_ASSET_PAGE_BYTES", minimum=0),
             asset_run_bytes=read.integer("PRESSCLIPS_ASSET_RUN_BYTES", minimum=0),
+            redis_url=redis_url,
+            until_idle=read.number("PRESSCLIPS_UNTIL_IDLE", minimum=0.0),
+            seed_interval=read.number("PRESSCLIPS_SEED_INTERVAL", minimum=0.001),
         )
 
 

@@ -125,7 +125,9 @@ class RunRecorder:
         runtime = self.runtime
         assert runtime is not None  # finish is added in spider_opened
         stats = self.crawler.stats.get_stats()
-        failed = run_failed(stats, reason, runtime.failures)
+        # A distributed worker without --until-idle runs until it is stopped: SIGTERM is its end.
+        done = "finished" if runtime.worker and not runtime.config.until_idle and reason == "shutdown" else reason
+        failed = run_failed(stats, done, runtime.failures)
         counts = run_counts(stats)
         status = RunStatus.FAILED if failed else RunStatus.OK
         self.crawler.stats.set_value("pressclips/status", str(status))

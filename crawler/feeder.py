@@ -10,8 +10,9 @@ nothing due; Scrapy then closes the spider as finished.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Iterable
+from time import monotonic
+from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -24,9 +25,15 @@ from archive.db.recheck import RecheckQuota
 from archive.db.records import DueUrl
 from crawler.runtime import runtime_of
 
+if TYPE_CHECKING:
+    from crawler.cluster import ClusterMember
+    from crawler.spiders.outlet_state import OutletState
+
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.2
+SHARED_POLL_SECONDS = 0.5  # distributed: every worker polls the database and Redis this often
+RECONCILE_SECONDS = 30.0  # distributed: how often a worker gives back what dead workers claimed
 
 
 async def sleep(seconds: float) -> bool:
@@ -53,25 +60,30 @@ class FrontierFeeder:
         # Known articles are re-checked within a share of each outlet's page budget (taken now,
         # before anything was fetched); see archive.db.recheck.
         share = self.runtime.config.recheck_share
-        self.rechecks = {outlet: RecheckQuota.of_budget(share, remaining()) for outlet, remaining in budgets.items()}
+        # Not in a distributed crawl: two workers would pick the same known articles to re-check
+        # (their claim query does not see each other's picks); recrawls fall due as scheduled.
+        shared = self.frontier.shared_claims
+        self.rechecks: dict[str, RecheckQuota | None] = {
+            outlet: None if shared else RecheckQuota.of_budget(share, remaining())
+            for outlet, remaining in budgets.items()}
 
-    def _engine_busy(self) -> bool:
+    def engine_busy(self) -> bool:
         engine = self.crawler.engine
         scheduler = engine.scheduler
         scraper_slot = engine.scraper.slot
         return bool(engine.downloader.active) or (scheduler is not None and scheduler.has_pending_requests()) \
             or (scraper_slot is not None and not scraper_slot.is_idle())
 
-    def _closing(self) -> bool:
+    def closing(self) -> bool:
         engine = self.crawler.engine
         slot = getattr(engine, "_slot", None)
         return not engine.running or slot is None or slot.closing is not None
 
-    def _backlog(self) -> int:
+    def backlog(self) -> int:
         scheduler = self.crawler.engine.scheduler
         return len(scheduler) if scheduler is not None and hasattr(scheduler, "__len__") else 0
 
-    async def _claim_round(self) -> list[Request]:
+    async def claim_round(self) -> list[Request]:
         """One claim per outlet with budget left (round robin keeps outlets fair)."""
         run_id = self.runtime.run_id
         assert run_id is not None
@@ -93,13 +105,13 @@ class FrontierFeeder:
 
     async def requests(self) -> AsyncIterator[Request]:
         idle_rounds = 0
-        while not self._closing():
-            if self._backlog() >= self.batch:
+        while not self.closing():
+            if self.backlog() >= self.batch:
                 if not await sleep(POLL_SECONDS):
                     return
                 continue
-            busy_before = self._engine_busy()
-            batch = await self._claim_round()
+            busy_before = self.engine_busy()
+            batch = await self.claim_round()
             for request in batch:
                 yield request
             if batch:
@@ -107,13 +119,56 @@ class FrontierFeeder:
                 continue
             # Nothing due now. Done once nothing is in flight (a response may still record new
             # URLs) and a claim made after that quiet moment found nothing either.
-            if not busy_before and not self._engine_busy():
+            if not busy_before and not self.engine_busy():
                 idle_rounds += 1
                 if idle_rounds >= 2:
                     return
             else:
                 idle_rounds = 0
             if not await sleep(POLL_SECONDS):
+                return
+
+    async def shared_requests(self, member: ClusterMember, seed: Callable[[], Iterable[Request]],
+                              states: Iterable[OutletState]) -> AsyncIterator[Request]:
+        """A distributed worker's feed: seed a cycle when due (once across workers, under the
+        lease), reconcile now and then, and claim due URLs into the shared queue. Ends when the
+        engine stops (SIGTERM), or with ``until_idle`` once the shared queue and this worker
+        have stayed idle that long (other workers may still add work until then)."""
+        runtime = self.runtime
+        until_idle = runtime.config.until_idle
+        quiet_since: float | None = None
+        next_reconcile = 0.0
+
+        def new_cycle() -> None:
+            for state in states:
+                state.new_cycle()
+
+        while not self.closing():
+            now = monotonic()
+            if member.try_seed():
+                new_cycle()
+                member.new_cycle()
+                try:
+                    for request in seed():
+                        yield request
+                finally:
+                    member.seeded()
+            elif member.new_cycle():
+                new_cycle()
+            if now >= next_reconcile:
+                await maybe_deferred_to_future(runtime.db(member.reconcile, runtime.run_id))
+                next_reconcile = now + RECONCILE_SECONDS
+            batch = [] if self.backlog() >= self.batch else await self.claim_round()
+            for request in batch:
+                yield request
+            if batch or self.engine_busy() or member.queue_depth():
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = now
+            elif until_idle and now - quiet_since >= until_idle:
+                logger.info("the shared queue stayed empty for %.0f s: leaving", until_idle)
+                return
+            if not batch and not await sleep(SHARED_POLL_SECONDS):
                 return
 
     def frontier_call(self, fn: Callable[..., Any], *args: Any) -> None:

@@ -76,7 +76,7 @@ def archive_already_locked(config: CrawlConfig) -> ArchiveLockedError | None:
     """A look before starting Scrapy, only so that a run meeting a running one says so in one
     line and exits at once; the ArchiveRuntime extension's flock stays what decides. Not when
     the lock is handed down (``pressclips crawl``): a parent holding it is not a rival."""
-    if os.environ.get(LOCK_FD_ENV):
+    if os.environ.get(LOCK_FD_ENV) or config.redis_url:  # handed down, or a distributed worker (no lock)
         return None
     try:
         holder = ArchiveLock.holder(config.archive.root)

@@ -36,6 +36,7 @@ from twisted.internet.defer import Deferred, DeferredSemaphore
 from twisted.python.failure import Failure
 
 from archive import __version__
+from archive.cluster.workers import this_worker
 from archive.db.engine import make_engine
 from archive.db.store import Store
 from archive.errors import ArchiveLockedError, ConfigError, PressclipsError
@@ -87,7 +88,7 @@ class OutletIndex:
 class _Open:
     """What exists only between spider_opened and spider_closed."""
 
-    def __init__(self, lock: ArchiveLock, engine: Engine, store: Store, warc: WarcWriter,
+    def __init__(self, lock: ArchiveLock | None, engine: Engine, store: Store, warc: WarcWriter,
                  db: Executor, pool: Executor, extract_slots: DeferredSemaphore) -> None:
         self.lock = lock
         self.engine = engine
@@ -107,6 +108,9 @@ class ArchiveRuntime:
         self.outlets: list[Outlet] = list(config.outlets)
         self.outlet_index = OutletIndex(self.outlets)
         self.run_id: int | None = None
+        # A distributed worker (PRESSCLIPS_REDIS_URL) is named ``host-pid`` in its captures, WARC
+        # file names and heartbeat; it shares the archive, so it takes no archive lock.
+        self.worker: str | None = this_worker() if config.redis_url else None
         self.failures: list[str] = []
         self.refusal: PressclipsError | None = None  # why the run did not start, if it did not
         self._open: _Open | None = None
@@ -134,18 +138,20 @@ class ArchiveRuntime:
     def _open_resources(self) -> _Open:
         cfg = self.config
         cfg.archive.ensure_dirs()
-        lock = ArchiveLock.for_run(cfg.archive.root)
+        lock = None if self.worker else ArchiveLock.for_run(cfg.archive.root)
         engine: Engine | None = None
         try:
             engine = make_engine(cfg.archive.database_url)
             store = Store(engine)
+            store.frontier.shared_claims = self.worker is not None
             store.ensure_outlets((o.name, o.homepage, o.domains) for o in self.outlets)
             warc = WarcWriter(cfg.archive.warc_dir, prefix=cfg.warc_prefix, max_size=cfg.archive.warc_max_size,
-                              warcinfo=self._warcinfo())
+                              warcinfo=self._warcinfo(), worker=self.worker)
         except BaseException:
             if engine is not None:
                 engine.dispose()
-            lock.release()
+            if lock is not None:
+                lock.release()
             raise
         workers = cfg.extract_workers or os.cpu_count() or 1
         return _Open(
@@ -166,11 +172,15 @@ class ArchiveRuntime:
             "operator": self.config.contact,
         }
 
-    def add_closing_step(self, step: ClosingStep) -> None:
+    def add_closing_step(self, step: ClosingStep, *, first: bool = False) -> None:
         """Run ``await step(reason)`` when the spider closes, in the order added, while the
         resources are still open (the run recorder completes the run's row this way: Scrapy
-        runs ``spider_closed`` handlers concurrently, so their order alone would not do)."""
-        self._closing_steps.append(step)
+        runs ``spider_closed`` handlers concurrently, so their order alone would not do);
+        ``first`` puts it before every step added so far."""
+        if first:
+            self._closing_steps.insert(0, step)
+        else:
+            self._closing_steps.append(step)
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:
         try:
@@ -192,7 +202,8 @@ class ArchiveRuntime:
             opened.warc.close()
             opened.engine.dispose()
         finally:
-            opened.lock.release()
+            if opened.lock is not None:
+                opened.lock.release()
 
     @property
     def is_open(self) -> bool:

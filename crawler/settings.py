@@ -27,6 +27,11 @@ PRESSCLIPS_LOG_FILE = ""  # also log INFO and up to this (rotated) file
 # whole run; past a cap the remaining requisites are skipped (counted, logged once). 0 = no cap.
 PRESSCLIPS_ASSET_PAGE_BYTES = 10 * 1024 * 1024
 PRESSCLIPS_ASSET_RUN_BYTES = 2 * 1024 * 1024 * 1024
+# Distributed crawl (pressclips crawl --distributed; archive.cluster, crawler.cluster): workers
+# share a scrapy-redis queue at this Redis URL and write one PostgreSQL archive. "" = one process.
+PRESSCLIPS_REDIS_URL = ""
+PRESSCLIPS_UNTIL_IDLE = 0.0  # seconds the shared queue must stay empty before a worker exits; 0 = never
+PRESSCLIPS_SEED_INTERVAL = 300.0  # seconds between two seedings (sitemaps, feeds, homepages) of a cycle
 
 BOT_NAME = "pressclips"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -110,6 +115,8 @@ EXTENSIONS = {
     # Owns the run's resources and the archive lock; before RunRecorder, which needs them open.
     "crawler.runtime.ArchiveRuntime": 100,
     "crawler.extensions.RunRecorder": 500,
+    # Distributed crawl only (NotConfigured otherwise): heartbeats, seeding lease, reconciliation.
+    "crawler.cluster.ClusterMember": 600,
     # After Scrapy's AutoThrottle (0), so its response_downloaded handler runs after AutoThrottle's.
     "crawler.throttle.OutletDelayFloor": 10,
 }

@@ -67,10 +67,18 @@ def parse_runtime(value: str | None) -> int | None:
               help="Scrapy setting override, as with 'scrapy crawl -s' (repeatable).")
 @click.option("-v", "--verbose", count=True, help="Show Scrapy's log (-v info, -vv debug).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
+@click.option("--distributed", is_flag=True,
+              help="Run as one of several workers (any machines) sharing a Redis queue and one PostgreSQL archive.")
+@click.option("--redis-url", default=None, metavar="URL",
+              help="Redis of a distributed crawl (e.g. redis://127.0.0.1:6379/0). Also $PRESSCLIPS_REDIS_URL.")
+@click.option("--until-idle", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+              help="Distributed: exit (run recorded, status 0) once the shared queue stayed empty this long; "
+                   "without it the worker waits for work until stopped (SIGTERM).")
 @friendly
 def crawl_command(outlets: str, only: str, archive_dir: Path | None, database_url: str | None, since: str | None,
                   until: str | None, max_runtime: str | None, log_file: Path | None, quiet: bool,
-                  settings: tuple[str, ...], verbose: int, as_json: bool) -> None:
+                  settings: tuple[str, ...], verbose: int, as_json: bool, distributed: bool, redis_url: str | None,
+                  until_idle: float | None) -> None:
     """Discover, fetch, archive (WARC) and extract articles of the listed outlets.
 
     Incremental: only new URLs and URLs due for a recrawl are fetched, conditionally when seen
@@ -82,8 +90,12 @@ def crawl_command(outlets: str, only: str, archive_dir: Path | None, database_ur
     Examples:
       pressclips crawl --outlets starter --max-runtime 25m
       pressclips crawl --outlets outlets.toml --outlet variety --published-since 7d --json
+      pressclips crawl --outlets outlets.toml --distributed --until-idle 20 \\
+          --redis-url redis://db:6379/0 --database-url postgresql+psycopg://crawler@db/press
     """
     from archive.ops.crawl import CrawlOptions, SettingsRejected, run_crawl
+
+    redis_url = distributed_redis_url(distributed, redis_url, until_idle)
 
     interactive = sys.stderr.isatty() and not quiet
     options = CrawlOptions(
@@ -91,14 +103,20 @@ def crawl_command(outlets: str, only: str, archive_dir: Path | None, database_ur
         only=tuple(filter(None, (n.strip() for n in only.split(",")))),
         since=parse_when(since, "--published-since"), until=parse_until(until, "--published-until"),
         max_runtime=parse_runtime(max_runtime), log_file=log_file, progress=interactive,
-        settings=settings, verbose=verbose, quiet=quiet)
+        settings=settings, verbose=verbose, quiet=quiet, redis_url=redis_url, until_idle=until_idle or 0.0)
 
     def notify(message: str) -> None:
         if interactive:
             click.echo(f"pressclips: {message}", err=True)
 
     try:
-        summary = run_crawl(ArchiveConfig.build(archive_dir, database_url), options, notify=notify)
+        config = ArchiveConfig.build(archive_dir, database_url)
+        if redis_url:
+            from archive.ops.worker import run_worker
+
+            summary = run_worker(config, options, notify)
+        else:
+            summary = run_crawl(config, options, notify=notify)
     except SettingsRejected:
         sys.exit(SettingsRejected.exit_code)  # the child already said which setting, in one line
     except ArchiveLockedError:
@@ -115,6 +133,22 @@ def crawl_command(outlets: str, only: str, archive_dir: Path | None, database_ur
             click.echo(f"pressclips: {cause}", err=True)
     if not summary.ok:
         sys.exit(1)
+
+
+def distributed_redis_url(distributed: bool, redis_url: str | None, until_idle: float | None) -> str:
+    """The Redis URL of a distributed worker, "" for a single run; the options must agree."""
+    import os
+
+    if not distributed:
+        if redis_url or until_idle is not None:
+            raise ConfigError("--redis-url and --until-idle are options of a distributed worker",
+                              hint="add --distributed")
+        return ""
+    url = redis_url or os.environ.get("PRESSCLIPS_REDIS_URL", "")
+    if not url:
+        raise ConfigError("--distributed needs --redis-url (or $PRESSCLIPS_REDIS_URL)",
+                          hint="e.g. --redis-url redis://127.0.0.1:6379/0")
+    return url
 
 
 def report_failure(summary: RunSummary) -> None:

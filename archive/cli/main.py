@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from archive.cli import cluster as cli_cluster  # reconcile, workers
 from archive.cli import coverage as cli_coverage  # watch add/list/rm, report
 from archive.cli import crawl as cli_crawl  # crawl, demo
 from archive.cli import db as cli_db  # db upgrade/current/history/revision
@@ -64,7 +65,8 @@ def main() -> None:
 
 main.add_command(cli_crawl.crawl_command)
 main.add_command(cli_crawl.demo_command)
-for module in (cli_stats, cli_query, cli_ops, cli_replay, cli_coverage, cli_health, cli_stories, cli_db):
+for module in (cli_stats, cli_query, cli_ops, cli_replay, cli_coverage, cli_health, cli_stories, cli_db,
+               cli_cluster):
     module.register(main)
 
 

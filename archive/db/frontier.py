@@ -27,8 +27,8 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from archive.db.identity import due_when_redated, join_article, join_known_articles, plan_article_visit, source_dates
-from archive.db.kinds import CaptureKind
-from archive.db.models import Capture, UrlState
+from archive.db.kinds import CaptureKind, RunStatus
+from archive.db.models import Capture, CrawlRun, UrlState
 from archive.db.recheck import RecheckQuota, recheck_dropped, recheck_ids
 from archive.db.records import DocumentState, DueUrl, PageResult, PreviousCapture, UrlSighting, Window
 from archive.db.session import Database
@@ -96,6 +96,10 @@ class Frontier:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        # Several crawl processes claim from this frontier at once (``pressclips crawl
+        # --distributed``): a URL another *running* run claimed is theirs, not due for us, and
+        # claims lock their rows so two workers never take the same URL (archive.cluster).
+        self.shared_claims = False
 
     # -- discovery ---------------------------------------------------------------------------
     def add(self, outlet: str, sightings: Sequence[UrlSighting], now: datetime | None = None) -> int:
@@ -150,11 +154,16 @@ class Frontier:
                rechecks: RecheckQuota | None) -> list[DueUrl]:
         outlet_id = self.db.outlet_id(session, outlet)
         reserved = rechecks.reserved(limit) if rechecks is not None else 0
-        ids = list(session.scalars(
-            select(UrlState.id).where(
-                UrlState.outlet_id == outlet_id, UrlState.next_due_at <= now,
-                or_(UrlState.claimed_run_id.is_(None), UrlState.claimed_run_id != run_id))
-            .order_by(UrlState.next_due_at, UrlState.id).limit(limit - reserved)))
+        if self.shared_claims:
+            running = select(CrawlRun.id).where(CrawlRun.status == RunStatus.RUNNING)
+            unclaimed = or_(UrlState.claimed_run_id.is_(None), UrlState.claimed_run_id.not_in(running))
+        else:
+            unclaimed = or_(UrlState.claimed_run_id.is_(None), UrlState.claimed_run_id != run_id)
+        due = (select(UrlState.id).where(UrlState.outlet_id == outlet_id, UrlState.next_due_at <= now, unclaimed)
+               .order_by(UrlState.next_due_at, UrlState.id).limit(limit - reserved))
+        if self.shared_claims:  # PostgreSQL: rows another worker is claiming right now are skipped
+            due = due.with_for_update(of=UrlState, skip_locked=True)
+        ids = list(session.scalars(due))
         if rechecks is not None:
             room = min(rechecks.left(), limit - len(ids))
             extra = recheck_ids(session, outlet_id, run_id, room, now - rechecks.after)

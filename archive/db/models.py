@@ -127,6 +127,8 @@ class Capture(Base):
     # was quarantined: the row is kept (the capture happened), its pointer then names the damaged
     # original under ``quarantine/`` (offset and length unchanged), and exports leave it out.
     warc_unreadable_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The distributed worker (``host-pid``) that wrote the record; NULL for a single-process crawl.
+    worker: Mapped[str | None] = mapped_column(String(200))
 
     @property
     def pointer(self) -> WarcPointer:

@@ -62,6 +62,7 @@ class CaptureRecord:
     kind: CaptureKind | None = None
     reason: str | None = None
     refers_to_id: int | None = None  # revisit records: the capture holding the payload
+    worker: str | None = None  # the distributed worker that wrote it (archive.cluster)
 
 
 @dataclass(frozen=True)

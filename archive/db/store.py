@@ -96,7 +96,7 @@ class Store:
                 url=rec.url, outlet_id=self.db.outlet_id(session, rec.outlet), run_id=rec.run_id,
                 fetched_at=rec.fetched_at, status=rec.status, mime=rec.mime, payload_digest=p.payload_digest,
                 warc_file=p.file, warc_offset=p.offset, warc_length=p.length, warc_record_id=p.record_id,
-                kind=rec.kind, reason=rec.reason, refers_to_id=rec.refers_to_id,
+                kind=rec.kind, reason=rec.reason, refers_to_id=rec.refers_to_id, worker=rec.worker,
             ).on_conflict_do_nothing(index_elements=[Capture.warc_record_id]))
 
     def set_capture_kind(self, warc_record_id: str, kind: CaptureKind, reason: str | None = None) -> None:

@@ -51,6 +51,8 @@ class CrawlOptions:
     settings: tuple[str, ...] = ()
     verbose: int = 0
     quiet: bool = False  # the child logs nothing on stderr (the log file, if any, still gets it all)
+    redis_url: str = ""  # a distributed worker sharing this Redis queue (archive.ops.worker); "" = one process
+    until_idle: float = 0.0  # distributed: exit once the shared queue stayed empty this long; 0 = never
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,8 @@ def run_crawl(config: ArchiveConfig, options: CrawlOptions, *, notify: Notify = 
     from archive.query.articles import get_run, last_run_id
 
     validate(options)
+    if options.redis_url:
+        raise ConfigError("a distributed worker runs through archive.ops.worker.run_worker")
     config.ensure_dirs()
     with ArchiveLock(config.root).acquire() as lock:
         engine = make_engine(config.database_url)  # fail fast, with one line, before Scrapy starts
@@ -126,7 +130,7 @@ def run_crawl(config: ArchiveConfig, options: CrawlOptions, *, notify: Notify = 
             # Two malloc arenas instead of one per thread: the reactor, the database writer and
             # Twisted's DNS threads otherwise each keep their own freed memory.
             env = {"MALLOC_ARENA_MAX": "2", **os.environ, **lock.child_env()}
-            returncode = _run_child(child_command(config, options), (lock.fileno(),), env, notify)
+            returncode, _pid = run_child(child_command(config, options), (lock.fileno(),), env, notify)
             after = last_run_id(engine)
             run = get_run(engine, after) if after > before else None
         finally:
@@ -157,6 +161,9 @@ def child_command(config: ArchiveConfig, options: CrawlOptions) -> list[str]:
         command += ["-s", f"CLOSESPIDER_TIMEOUT={options.max_runtime}"]
     if options.log_file is not None:
         command += ["-s", f"PRESSCLIPS_LOG_FILE={options.log_file.absolute()}"]
+    if options.redis_url:
+        command += ["-s", f"PRESSCLIPS_REDIS_URL={options.redis_url}",
+                    "-s", f"PRESSCLIPS_UNTIL_IDLE={options.until_idle}"]
     for item in options.settings:
         command += ["-s", item]
     return command
@@ -170,8 +177,8 @@ def _repair_before_run(engine: Any, config: ArchiveConfig, lock: Any) -> str:
     return str(report) if report else ""
 
 
-def _run_child(command: list[str], pass_fds: tuple[int, ...], env: dict[str, str], notify: Notify) -> int:
-    """Run the Scrapy child to completion. Ctrl-C reaches it through the terminal's process
+def run_child(command: list[str], pass_fds: tuple[int, ...], env: dict[str, str], notify: Notify) -> tuple[int, int]:
+    """Run the Scrapy child to completion; its exit status and pid. Ctrl-C reaches it through the terminal's process
     group and SIGTERM is forwarded, so Scrapy finishes in-flight work and records its run;
     we keep waiting instead of killing it (subprocess.run would kill it after 0.25 s)."""
     proc = subprocess.Popen(command, pass_fds=pass_fds, env=env)
@@ -183,7 +190,7 @@ def _run_child(command: list[str], pass_fds: tuple[int, ...], env: dict[str, str
     try:
         while True:
             try:
-                return proc.wait()
+                return proc.wait(), proc.pid
             except KeyboardInterrupt:
                 notify("interrupted; the crawl is finishing in-flight requests (Ctrl-C again to stop at once)")
     finally:

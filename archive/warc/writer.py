@@ -2,6 +2,7 @@
 
 This is the only module that imports warcio. Owns response/request pairs, revisit and metadata
 records, one gzip member per record, files named ``{prefix}-{UTC timestamp}-{pid}-{serial}.warc.gz``
+(a distributed worker's: ``{prefix}-{UTC timestamp}-{serial}-{host}-{pid}.warc.gz``, unique across hosts)
 and written as ``NAME.open`` (under an exclusive ``flock``) until closed or rotated, and rollback
 of a failed write so no partial record remains. Each write returns a ``WarcPointer``.
 
@@ -104,8 +105,9 @@ class WarcWriter:
 
     def __init__(self, directory: Path, *, prefix: str = "pressclips",
                  max_size: int = 1_000_000_000, warcinfo: dict[str, str] | None = None,
-                 gzip: bool = True) -> None:
+                 gzip: bool = True, worker: str | None = None) -> None:
         self.directory = Path(directory)
+        self.worker = worker  # ``host-pid`` of a distributed worker: part of its file names
         self.prefix = prefix
         self.max_size = max_size
         self.gzip = gzip
@@ -269,7 +271,10 @@ class WarcWriter:
     def _open_file(self) -> None:
         ext = ".warc.gz" if self.gzip else ".warc"
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")
-        name = f"{self.prefix}-{stamp}-{os.getpid()}-{self._serial:05d}{ext}"
+        if self.worker:
+            name = f"{self.prefix}-{stamp}-{self._serial:05d}-{self.worker}{ext}"
+        else:
+            name = f"{self.prefix}-{stamp}-{os.getpid()}-{self._serial:05d}{ext}"
         try:  # O_EXCL: never append to or clobber another writer's file (pid reuse)
             if (self.directory / name).exists():
                 raise FileExistsError(errno.EEXIST, "file exists", name)

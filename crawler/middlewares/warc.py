@@ -121,7 +121,7 @@ class WarcRecorderMiddleware:
             url=request.url, fetched_at=fetched_at, status=response.status,
             mime=(response.headers.get("Content-Type") or b"").decode("latin-1").split(";")[0].strip() or None,
             pointer=pointer, outlet=outlet,
-            run_id=self.runtime.run_id, kind=kind,
+            run_id=self.runtime.run_id, kind=kind, worker=self.runtime.worker,
             refers_to_id=previous.capture_id if profile and previous is not None else None,
         )
         d = self.runtime.db(self.runtime.store.add_capture, record)

@@ -36,6 +36,14 @@ class OutletState:
     def remaining(self) -> int:
         return max(0, self.outlet.max_pages - self.fetched)
 
+    def new_cycle(self) -> None:
+        """A long-running distributed worker starts another crawl cycle: what it read in the last
+        one is read again (conditionally), with a fresh page budget."""
+        self.listings.clear()
+        self.discovery_seen.clear()
+        self.fetched = 0
+        self.budget_exhausted = False
+
 
 def outlet_slot_settings(outlet: Outlet, settings: Any) -> dict[str, Any]:
     """Scrapy download-slot settings for one outlet: its own politeness, else the global one.

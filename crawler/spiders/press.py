@@ -45,6 +45,7 @@ from archive.db.records import DueUrl, UrlSighting, Window
 from archive.times import iso, parse_aware
 from archive.urls import canonicalize, strip_tracking
 from crawler.assets import AssetFetcher
+from crawler.cluster import apply_cluster_settings, cluster_of
 from crawler.config import CrawlConfig
 from crawler.discovery import parse_feed, parse_robots_sitemaps, parse_sitemap
 from crawler.faults import classify_failure, record_fault
@@ -107,6 +108,7 @@ class PressSpider(scrapy.Spider):
             for outlet in config.outlets:
                 slots.setdefault(slot_name(outlet), outlet_slot_settings(outlet, settings))
             settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
+            apply_cluster_settings(settings, config)  # a distributed worker only
         contact = settings.get("PRESSCLIPS_CONTACT")
         if contact and settings.getpriority("USER_AGENT") < settings.getpriority("PRESSCLIPS_CONTACT"):
             from archive import __version__
@@ -128,10 +130,11 @@ class PressSpider(scrapy.Spider):
             "download_slot": slot_name(outlet),
             **(extra_meta or {}),
         }
-        # Deduplication is ours (frontier claims, the listing and discovery sets), not Scrapy's
-        # in-memory fingerprint set, which would grow with the crawl.
+        # Deduplication is ours (frontier claims, the listing and discovery sets, and across distributed
+        # workers scrapy-redis's dupefilter of the cycle), not a fingerprint set growing with the crawl.
+        shared = self.runtime.worker is not None and kind != CaptureKind.PAGE
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, headers=headers,
-                              priority=PRIORITY.get(kind, 0), dont_filter=True)
+                              priority=PRIORITY.get(kind, 0), dont_filter=not shared)
 
     def _discovery_request(self, url: str, state: OutletState, kind: CaptureKind, callback: Any,
                            lastmod: datetime | None = None, parent: str | None = None) -> scrapy.Request | None:
@@ -234,9 +237,12 @@ class PressSpider(scrapy.Spider):
                 self.runtime.db(frontier.document_states, state.outlet.name))
             state.known = await maybe_deferred_to_future(
                 self.runtime.db(frontier.revisitable_pages, state.outlet.name))
-        for request in self._start_requests():
-            yield request
-        async for request in self.feeder.requests():
+        if (member := cluster_of(self.crawler)) is None:  # a distributed worker seeds under a lease
+            for request in self._start_requests():
+                yield request
+        feed = self.feeder.requests() if member is None \
+            else self.feeder.shared_requests(member, self._start_requests, self.states.values())
+        async for request in feed:
             yield request
 
     def _start_requests(self) -> Iterator[scrapy.Request]:
