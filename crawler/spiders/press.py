@@ -14,21 +14,18 @@ a sitemap index child whose ``lastmod`` has not moved since the last read is ski
 is remembered as read only after what it listed is stored, an index only after its children
 (``crawler.spiders.documents``), so a killed run loses no URL.
 
-Listing pages, sitemaps and feeds fetched before are asked for with their validators and their
-last good capture (``pc_previous``): a 304 or a byte-identical body becomes a WARC revisit
-record, and a 304 listing is followed from the body of the capture it confirms. Links of a
-listing bring their teaser's date (``discovery["updated"]``); an AMP or print copy linked next to
-its article is left out.
-
-Crawling is bounded per outlet: listing pages are followed to ``max_depth``, and at most
-``max_pages`` pages are fetched per run, which caps calendars, endless pagination and faceted
-URLs.
+Listings, sitemaps and feeds fetched before are asked for with their validators and last good
+capture (``pc_previous``): a 304 or byte-identical body becomes a WARC revisit, and a 304 listing
+is followed from the capture it confirms. Listing links bring their teaser's date
+(``discovery["updated"]``); an AMP or print copy beside its article is left out. Crawling is
+bounded per outlet: listings to ``max_depth``, at most ``max_pages`` pages per run.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime, timezone
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -62,10 +59,7 @@ from crawler.spiders.responses import is_html, page_item
 from crawler.traps import QueryVariantCap
 
 SIGHTINGS_PER_BATCH = 500
-
-
-def _when(value: str | None) -> datetime | None:
-    return parse_aware(value, assume_utc=True)
+_when = partial(parse_aware, assume_utc=True)  # discovery dates without an offset are UTC
 
 
 class PressSpider(scrapy.Spider):
@@ -237,12 +231,11 @@ class PressSpider(scrapy.Spider):
                 self.runtime.db(frontier.document_states, state.outlet.name))
             state.known = await maybe_deferred_to_future(
                 self.runtime.db(frontier.revisitable_pages, state.outlet.name))
-        if (member := cluster_of(self.crawler)) is None:  # a distributed worker seeds under a lease
-            for request in self._start_requests():
-                yield request
-        feed = self.feeder.requests() if member is None \
-            else self.feeder.shared_requests(member, self._start_requests, self.states.values())
-        async for request in feed:
+        member = cluster_of(self.crawler)  # a distributed worker seeds under a lease, in shared_requests
+        for request in self._start_requests() if member is None else ():
+            yield request
+        async for request in (self.feeder.requests() if member is None else
+                              self.feeder.shared_requests(member, self._start_requests, self.states.values())):
             yield request
 
     def _start_requests(self) -> Iterator[scrapy.Request]:
