@@ -7,7 +7,8 @@ caches), and prints for each half of the corpus:
     body F1    bag-of-words token F1 against the complete expected text (pages with ``body``)
     title      exact match after normalisation (NFKC, soft hyphens/invisibles dropped, quotes and
                dashes unified, whitespace collapsed, casefolded); ``title_prefix`` pages: starts-with
-    authors    the set of normalised names equals the expected set (pages with ``authors``)
+    authors    the set of normalised names equals the expected set (pages with ``authors``); ours
+               are the people, or the organisations credited when no person is
     date       same day (pages with ``date``): an expected timestamp with a UTC offset is compared
                with our instant seen in that offset; a date-only or offset-less expectation is the
                page's printed day and is compared with our local publication day. trafilatura
@@ -152,11 +153,13 @@ def score_page(page: dict[str, Any], ours: Any, bare: dict[str, Any], scores: di
         if miss_kind == "title" and not mine.title[-1]:
             misses.append(f"{slug}: got {ours.title!r} want {page.get('title') or page.get('title_prefix')!r}")
     if page.get("authors"):
-        mine.authors.append(authors_ok(list(ours.authors), page["authors"]))
+        # Organisation-only credits are kept apart; they are the page's credit when nobody is named.
+        credited = list(ours.authors) or list(getattr(ours, "author_orgs", []))
+        mine.authors.append(authors_ok(credited, page["authors"]))
         bare_authors = [a.strip() for a in (bare.get("author") or "").split(";") if a.strip()]
         theirs.authors.append(authors_ok(bare_authors, page["authors"]))
         if miss_kind == "authors" and not mine.authors[-1]:
-            misses.append(f"{slug}: got {list(ours.authors)!r} want {page['authors']!r} raw {page.get('author_raw')!r}")
+            misses.append(f"{slug}: got {credited!r} want {page['authors']!r} raw {page.get('author_raw')!r}")
     if page.get("date"):
         mine.date.append(our_date_ok(ours.published, local_day(ours.published, ours), page["date"]))
         theirs.date.append(bare_date_ok(bare.get("date"), page["date"]))

@@ -1,0 +1,230 @@
+"""The headline as a reader sees it, chosen by agreement among the page's title candidates.
+
+Candidates: each ``<h1>`` (text of child elements kept apart, ``<style>``/``<script>`` dropped),
+og:title, twitter:title, the JSON-LD headline, ``<title>``. Each is cleaned (entities, soft
+hyphens and other invisibles, whitespace) and loses leading/trailing segments that name the site
+("… | Site", "Site - …"). Site names come from og:site_name, the JSON-LD publisher, the host
+name, the outlet's names learned across its pages (``hints["site_names"]``) and the ``<title>``
+pattern itself: what ``<title>`` adds around og:title is the site's suffix.
+
+A candidate is supported by every candidate that is the same text, or the same text with a
+kicker or section in front or a suffix behind ("Kultur : …", "Local News | …"): the best
+supported wins, the visible ``<h1>`` first among equals. An ``<h1>`` that is only the site name or
+a generic word ("News") is never a candidate.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+from lxml.html import HtmlElement
+
+from archive.extract.markup import _is_article_type
+
+TITLE_META_KEYS = ("og:title", "twitter:title")
+# Segment separators of titles: " | ", " - ", " – ", " :: ", " » ", and the full-width/CJK forms
+# that are used without spaces ("需求-新华网", "…_智能_好奇心日报").
+_SEPARATORS = re.compile(r"\s+[|\-–—•·»:~]+\s+|\s*[|｜_]\s*|\s*[：]\s*|(?<=[^\x00-\x7f])-(?=[^\x00-\x7f])")
+_KICKER = re.compile(r"^([^:|]{2,40}?)\s*[:|]\s+(?=\S)")
+_SKIPPED = frozenset({"style", "script", "noscript", "template", "button", "svg"})
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+_WS = re.compile(r"\s+")
+_SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([,.)])")
+_WORD = re.compile(r"\w+")
+_GENERIC_HOST_LABELS = frozenset("www com net org edu gov news blog blogs edition amp mobile co uk de fr".split())
+# One-word headings that are page furniture, not headlines (h1 of a section, a logo's alt text).
+_GENERIC_HEADINGS = frozenset(
+    "news home article articles story blog latest menu search politics sport sports business "
+    "nachrichten startseite actualités noticias notizie nieuws".split()
+)
+TITLE_MIN_OVERLAP = 0.6  # share of words an <h1> and a declared title must have in common
+
+
+def clean_title(value: Any) -> str | None:
+    """Entities decoded (also double-escaped ones in meta tags), invisibles dropped, whitespace collapsed."""
+    if not isinstance(value, str):
+        return None
+    text = html.unescape(value) if "&" in value else value
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    return _WS.sub(" ", text).strip() or None
+
+
+def _key(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold().translate(_INVISIBLE).strip(" .!?\"'“”‘’")
+
+
+def element_text(el: HtmlElement) -> str:
+    """Text of an element with its child elements separated by spaces and style/script dropped:
+    ``<h1><span>Nationale Demo</span><span>Der 9. Juli</span></h1>`` reads as two phrases."""
+    parts: list[str] = []
+
+    def walk(node: HtmlElement) -> None:
+        if node.text:
+            parts.append(node.text)
+        for child in node:
+            tag = child.tag if isinstance(child.tag, str) else ""
+            if tag.lower() not in _SKIPPED:
+                parts.append(" ")
+                walk(child)
+                parts.append(" ")
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(el)
+    return _SPACE_BEFORE_PUNCTUATION.sub(r"\1", "".join(parts))
+
+
+def site_keys(url: str, site_names: Iterable[str | None]) -> set[str]:
+    """Lower-case alphanumeric forms of the site's names, to recognise "… | Site" in titles."""
+    host = (urlsplit(url).hostname or "").lower()
+    keys = {label for label in re.split(r"[.-]", host) if len(label) >= 3 and label not in _GENERIC_HOST_LABELS}
+    keys.add(re.sub(r"\W", "", ".".join(host.split(".")[-2:-1])))
+    keys.update(re.sub(r"\W", "", name.casefold()) for name in site_names if name)
+    return {key for key in keys if len(key) >= 2}
+
+
+def _segments(title: str) -> tuple[list[str], list[str]]:
+    return _SEPARATORS.split(title), _SEPARATORS.findall(title)
+
+
+def _join(parts: list[str], seps: list[str]) -> str:
+    rebuilt = parts[0]
+    for sep, part in zip(seps, parts[1:]):
+        rebuilt += sep + part
+    return rebuilt.strip()
+
+
+def strip_site_words(title: str, keys: set[str]) -> str:
+    """Cut a site name that an <h1> carries in a child element, without a separator
+    ("… la Infanta <span>Ultima Hora Mallorca</span>")."""
+    words = title.split()
+    for size in range(min(4, len(words) - 3), 1, -1):
+        if _names_site(" ".join(words[-size:]), keys):
+            return " ".join(words[:-size])
+        if _names_site(" ".join(words[:size]), keys):
+            return " ".join(words[size:])
+    return title
+
+
+def _names_site(segment: str, keys: set[str]) -> bool:
+    key = re.sub(r"\W", "", segment.casefold())
+    if len(key) < 2 or len(segment.split()) > 6:
+        return False
+    # "CNN Politics" names the site "cnn"; short keys only at the start or end, not inside a word.
+    return any(k == key or (len(k) >= 4 and (k in key or key in k)) or (len(k) >= 3 and key.startswith(k))
+               for k in keys)
+
+
+def strip_site(title: str, keys: set[str]) -> str:
+    """Cut leading/trailing segments that name the site ("… - BBC News", "TechCrunch | …")."""
+    parts, seps = _segments(title)
+    while len(parts) > 1 and _names_site(parts[-1], keys):
+        parts.pop()
+        seps.pop()
+    while len(parts) > 1 and _names_site(parts[0], keys):
+        parts.pop(0)
+        seps.pop(0)
+    return _join(parts, seps) or title
+
+
+def _title_pattern_sites(page_title: str | None, declared: list[str]) -> list[str]:
+    """What ``<title>`` adds around a declared title is the site's name ("X | Site" vs "X")."""
+    if not page_title:
+        return []
+    found = []
+    for other in declared:
+        if other and other != page_title and page_title.startswith(other):
+            rest = _SEPARATORS.sub("", page_title[len(other):], count=1).strip()
+            if 0 < len(rest) <= 60 and not _SEPARATORS.search(rest):
+                found.append(rest)
+        if other and other != page_title and page_title.endswith(other):
+            rest = _SEPARATORS.sub("", page_title[: -len(other)][::-1], count=1)[::-1].strip()
+            if 0 < len(rest) <= 60 and not _SEPARATORS.search(rest):
+                found.append(rest)
+    return found
+
+
+def _is_heading_furniture(text: str, keys: set[str]) -> bool:
+    words = _WORD.findall(text.casefold())
+    if not words:
+        return True
+    return (len(words) == 1 and words[0] in _GENERIC_HEADINGS) or _names_site(text, keys)
+
+
+def _supports(longer: str, shorter: str) -> bool:
+    """``longer`` is ``shorter`` with whole segments (a kicker, a section, a suffix) around it."""
+    if longer == shorter:
+        return True
+    if len(shorter) < 8 or shorter not in longer or 2 * len(shorter) < len(longer):
+        return False  # the main part of a title is most of it: "Title | Section | Site", not "Site"
+    parts, _ = _segments(longer)
+    keys = [_key(p) for p in parts]
+    for start in range(len(keys)):
+        for end in range(start + 1, len(keys) + 1):
+            if (start, end) != (0, len(keys)) and _key(" ".join(parts[start:end])) == shorter:
+                return True
+    # "Kicker : Title" where the separator has no spaces on the left ("Kultur: Title").
+    match = _KICKER.match(longer)
+    return match is not None and _key(longer[match.end():]) == shorter
+
+
+def _anchored_on_heading(headings: list[str], others: list[str]) -> str | None:
+    """The visible headline when the declared titles confirm it, without a kicker they lack."""
+    other_keys = [_key(t) for t in others]
+    for text in headings:
+        key = _key(text)
+        for other, other_key in zip(others, other_keys):
+            if other_key != key and _supports(key, other_key):
+                return other  # "Kultur : Title" on the page, "Title" declared: the kicker goes
+        if key in other_keys:
+            return text  # the same text
+        if any(_supports(other_key, key) for other_key in other_keys):
+            return text  # "Title | Section" declared
+        words = set(_WORD.findall(key))
+        for other_key in other_keys:
+            # Sites shorten og:title for sharing: mostly the same words. (Kickers were handled
+            # above, so the smaller set is the fair measure here.)
+            other_words = set(_WORD.findall(other_key))
+            if min(len(words), len(other_words)) >= 3 and \
+                    len(words & other_words) >= TITLE_MIN_OVERLAP * min(len(words), len(other_words)):
+                return text
+    return None
+
+
+def _agreed(others: list[str]) -> str | None:
+    """Among declared titles, one that another confirms (the same, or it with a kicker or suffix)."""
+    keyed = [(t, _key(t)) for t in others]
+    for text, key in sorted(keyed, key=lambda c: -sum(_supports(k, c[1]) for _, k in keyed)):
+        if sum(_supports(k, key) for _, k in keyed) >= 2:
+            return text
+        break
+    return None
+
+
+def pick_title(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[str, Any]], url: str,
+               site_names: list[str | None], fallback: str | None, hints: dict[str, Any]) -> str | None:
+    """The page's headline (see the module docstring), or None."""
+    declared = [t for t in (clean_title(v) for key in TITLE_META_KEYS for v in meta.get(key, ())) if t]
+    declared += [t for t in (clean_title(o.get("headline")) for o in ld if _is_article_type(o)) if t]
+    title_el = tree.find(".//title")
+    page_title = clean_title(title_el.text_content()) if title_el is not None else None
+    learned = [clean_title(n) for n in hints.get("site_names") or ()]
+    keys = site_keys(url, [*site_names, *learned, *_title_pattern_sites(page_title, declared)])
+    h1s = [t for t in (clean_title(element_text(h)) for h in list(tree.iter("h1"))[:4]) if t]
+    h1s = [t for t in h1s if not _is_heading_furniture(t, keys)]
+
+    headings = [strip_site_words(strip_site(t, keys), keys) for t in h1s]
+    others = [strip_site(t, keys) for t in declared + ([page_title] if page_title else [])]
+    others = [t for t in others if t and not _is_heading_furniture(t, keys)]
+    chosen = _anchored_on_heading(headings, others) or _agreed(others)
+    if chosen:
+        return chosen
+    for candidate in (*declared, page_title, clean_title(hints.get("title")), clean_title(fallback)):
+        if candidate:
+            return strip_site(candidate, keys)
+    return None
