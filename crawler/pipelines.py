@@ -60,6 +60,9 @@ class ArchivePipeline:
             extraction = not_article(LISTING_REASON)
         else:
             hints = dict(item.discovery)
+            outlet = next((o for o in self.runtime.outlets if o.name == item.outlet), None)
+            if outlet is not None and outlet.timezone:
+                hints["timezone"] = outlet.timezone  # the local publication day (archive.extract.dates)
             extraction = await maybe_deferred_to_future(self.runtime.extract(
                 run_extraction, item.body, item.final_url, item.content_type, hints))
             if extraction.is_article and item.warc_pointer is not None:

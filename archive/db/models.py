@@ -185,6 +185,12 @@ class ArticleVersion(Base):
     authors: Mapped[list[str]] = mapped_column(JSON, default=list)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     published_raw: Mapped[str | None] = mapped_column(String(64))
+    # The local publication day as the page prints it, "YYYY-MM-DD" (issue 12): what date
+    # filters and exports use; published_at keeps the instant. Which page element gave it.
+    published_day: Mapped[str | None] = mapped_column(String(10), index=True)
+    date_source: Mapped[str | None] = mapped_column(String(64))
+    # Organisations credited when no person is ("BBC News"); authors is then empty.
+    author_orgs: Mapped[list[str] | None] = mapped_column(JSON)
     modified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     language: Mapped[str | None] = mapped_column(String(16))
     canonical_url: Mapped[str | None] = mapped_column(Text)

@@ -149,6 +149,7 @@ class Store:
             self.db.insert(ArticleVersion).values(
                 article_id=article_id, content_hash=ext.content_hash, title=ext.title, authors=list(ext.authors),
                 published_at=parse_aware(ext.published), published_raw=ext.published,
+                published_day=ext.published_day, date_source=ext.date_source, author_orgs=list(ext.author_orgs) or None,
                 modified_at=parse_aware(ext.modified), language=ext.language, canonical_url=ext.canonical_url,
                 description=ext.description, site_name=ext.site_name, text=ext.text, extractor=ext.extractor,
                 capture_id=capture_id, first_seen=now, last_seen=now,
@@ -270,7 +271,9 @@ class Store:
         version = session.get(ArticleVersion, capture.version_id)
         assert version is not None
         fields = dict(title=ext.title, authors=list(ext.authors), published_at=parse_aware(ext.published),
-                      published_raw=ext.published, modified_at=parse_aware(ext.modified), language=ext.language,
+                      published_raw=ext.published, published_day=ext.published_day, date_source=ext.date_source,
+                      author_orgs=list(ext.author_orgs) or None,
+                      modified_at=parse_aware(ext.modified), language=ext.language,
                       canonical_url=ext.canonical_url, description=ext.description, site_name=ext.site_name,
                       text=ext.text, extractor=ext.extractor)
         if version.content_hash == ext.content_hash:

@@ -103,10 +103,10 @@ def strip_site_words(title: str, keys: set[str]) -> str:
     """Cut a site name that an <h1> carries in a child element, without a separator
     ("… la Infanta <span>Ultima Hora Mallorca</span>")."""
     words = title.split()
-    for size in range(min(4, len(words) - 3), 1, -1):
-        if _names_site(" ".join(words[-size:]), keys):
+    for size in range(min(4, len(words) - 3), 1, -1):  # exact names only: words run on here
+        if re.sub(r"\W", "", " ".join(words[-size:]).casefold()) in keys:
             return " ".join(words[:-size])
-        if _names_site(" ".join(words[:size]), keys):
+        if re.sub(r"\W", "", " ".join(words[:size]).casefold()) in keys:
             return " ".join(words[size:])
     return title
 
@@ -133,17 +133,14 @@ def strip_site(title: str, keys: set[str]) -> str:
 
 
 def _title_pattern_sites(page_title: str | None, declared: list[str]) -> list[str]:
-    """What ``<title>`` adds around a declared title is the site's name ("X | Site" vs "X")."""
+    """What ``<title>`` adds after a declared title is the site's name ("X | Site" vs "X"); what
+    it adds in front is more often a kicker ("Changing Channels: X"), so it is not learned."""
     if not page_title:
         return []
     found = []
     for other in declared:
         if other and other != page_title and page_title.startswith(other):
             rest = _SEPARATORS.sub("", page_title[len(other):], count=1).strip()
-            if 0 < len(rest) <= 60 and not _SEPARATORS.search(rest):
-                found.append(rest)
-        if other and other != page_title and page_title.endswith(other):
-            rest = _SEPARATORS.sub("", page_title[: -len(other)][::-1], count=1)[::-1].strip()
             if 0 < len(rest) <= 60 and not _SEPARATORS.search(rest):
                 found.append(rest)
     return found
@@ -171,6 +168,15 @@ def _supports(longer: str, shorter: str) -> bool:
     # "Kicker : Title" where the separator has no spaces on the left ("Kultur: Title").
     match = _KICKER.match(longer)
     return match is not None and _key(longer[match.end():]) == shorter
+
+
+def _confirmed_part(parts: list[str], others: list[str]) -> str | None:
+    other_keys = [_key(t) for t in others]
+    for text in parts:
+        key = _key(text)
+        if any(other_key == key or _supports(other_key, key) for other_key in other_keys):
+            return text
+    return None
 
 
 def _anchored_on_heading(headings: list[str], others: list[str]) -> str | None:
@@ -215,13 +221,18 @@ def pick_title(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[str,
     page_title = clean_title(title_el.text_content()) if title_el is not None else None
     learned = [clean_title(n) for n in hints.get("site_names") or ()]
     keys = site_keys(url, [*site_names, *learned, *_title_pattern_sites(page_title, declared)])
-    h1s = [t for t in (clean_title(element_text(h)) for h in list(tree.iter("h1"))[:4]) if t]
+    h1_elements = list(tree.iter("h1"))[:4]
+    h1s = [t for t in (clean_title(element_text(h)) for h in h1_elements) if t]
     h1s = [t for t in h1s if not _is_heading_furniture(t, keys)]
 
     headings = [strip_site_words(strip_site(t, keys), keys) for t in h1s]
+    # An <h1> made of parts (headline + site link, kicker + headline): a part the declared titles
+    # confirm on its own is the headline.
+    parts = [t for t in (clean_title(element_text(c)) for h in h1_elements for c in h if len(h) >= 2) if t]
+    parts = [t for t in parts if len(t) >= 8]
     others = [strip_site(t, keys) for t in declared + ([page_title] if page_title else [])]
     others = [t for t in others if t and not _is_heading_furniture(t, keys)]
-    chosen = _anchored_on_heading(headings, others) or _agreed(others)
+    chosen = _confirmed_part(parts, others) or _anchored_on_heading(headings, others) or _agreed(others)
     if chosen:
         return chosen
     for candidate in (*declared, page_title, clean_title(hints.get("title")), clean_title(fallback)):
