@@ -483,3 +483,13 @@ def test_bundled_file_parses() -> None:
         assert outlet.discover or outlet.feeds or outlet.sitemaps or outlet.news_sitemaps, outlet.name
         for url in (outlet.homepage, *outlet.feeds, *outlet.sitemaps, *outlet.news_sitemaps):
             assert url.startswith("https://"), (outlet.name, url)
+
+
+def test_timezone_is_an_iana_name(tmp_path: Path) -> None:
+    (outlet,) = load_outlets(_write(tmp_path, VARIETY + 'timezone = "America/Los_Angeles"\n'))
+    assert outlet.timezone == "America/Los_Angeles"
+    (outlet,) = load_outlets(_write(tmp_path, '[defaults]\ntimezone = "Europe/Berlin"\n' + VARIETY))
+    assert outlet.timezone == "Europe/Berlin"
+    message = _load_error(_write(tmp_path, VARIETY + 'timezone = "Pacific Time"\n'))
+    assert 'outlet "variety" (#1)' in message and "unknown time zone" in message
+    assert "expected an IANA time zone name" in _load_error(_write(tmp_path, VARIETY + "timezone = 8\n"))
