@@ -189,7 +189,7 @@ def _extract(body: bytes, url: str, content_type: str | None, hints: dict[str, A
     description = _clean(tmd.doc.description) or next(iter(meta.get("og:description", ())), None)
     text = strip_prompts(drop_repeated_title(text, title))
     language = declared or detect_language(text, title, description)
-    brands = site_keys(url, [*site_names, *(hints.get("brands") or ())])
+    brands = site_keys(url, [*site_names, *(hints.get("site_names") or ())])  # learned across the outlet
     credits = pick_authors(tree, meta, ld, language, brands, tmd.author)
     published = pick_published(page_published, lambda: tmd.date(), reader, hints)
     modified = pick_modified(page_candidates(tree, meta, ld, reader, MODIFIED_KEYS, "dateModified"))

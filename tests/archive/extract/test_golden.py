@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,7 +76,7 @@ def page(body: str, head: str = "", lang: str | None = "en") -> bytes:
 URL = "https://example.org/news/2024/03/05/council-budget/"
 
 
-def extract(body: str, head: str = "", lang: str | None = "en", url: str = URL, **hints: str) -> Extraction:
+def extract(body: str, head: str = "", lang: str | None = "en", url: str = URL, **hints: Any) -> Extraction:
     return extract_page(page(body, head, lang), url, "text/html", hints)
 
 
@@ -197,3 +198,20 @@ def test_language_detected_when_the_page_declares_none() -> None:
                   + "Der Stadtrat hat am Dienstagabend über den neuen Haushalt für Schulen und Parks abgestimmt. " * 4
                   + "</p></article>", lang=None, url="https://example.de/haushalt/")
     assert got.language == "de"
+
+
+def test_outlet_memory_learns_site_names_seen_on_several_pages() -> None:
+    from archive.extract.outletmemory import OutletMemory
+
+    memory = OutletMemory()
+    memory.note("gvb", "Genossenschaftsverband Bayern")
+    assert memory.site_names("gvb") == []  # one page is not yet the outlet's name
+    memory.note("gvb", "Genossenschaftsverband Bayern")
+    memory.note("other", "Other Site")
+    assert memory.site_names("gvb") == ["Genossenschaftsverband Bayern"]
+    # A page without og:site_name: the learned name is cut from the title and is not a person.
+    got = extract('<article><h1>Neue Regeln</h1><p class="byline">Genossenschaftsverband Bayern</p>'
+                  f"{FILLER}</article>", "<title>Neue Regeln für Genossenschaften - Genossenschaftsverband Bayern</title>",
+                  lang="de", url="https://example.de/neue-regeln/",
+                  site_names=memory.site_names("gvb"))
+    assert got.authors == [] and got.author_orgs == ["Genossenschaftsverband Bayern"]
