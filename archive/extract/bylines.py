@@ -3,8 +3,8 @@
 Sources, first that names a person wins:
   1. the article's JSON-LD ``author``: ``Person`` entries are people, ``Organization`` entries
      (and names that are the outlet's brand) are organisations;
-  2. the visible byline: ``itemprop=author``, ``rel=author`` links, a ``byline`` element;
-  3. ``<meta name=author>`` and its relatives;
+  2. ``<meta name=author>`` and its relatives (what the publisher declares for this article);
+  3. the visible byline: ``itemprop=author``, ``rel=author`` links, a ``byline`` element;
   4. trafilatura's byline reader.
 Organisation-only credits ("BBC News", "Reuters") are kept only when no source names a person,
 and then apart (``Credits.organisations``), never mixed into the names.
@@ -260,8 +260,8 @@ def pick_authors(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[st
     organisations: list[str] = []
     sources: list[Callable[[], Credits]] = [
         lambda: _ld_credits(ld, language, brands),
-        lambda: classify(_visible_bylines(tree), language, brands),
         lambda: classify((v for key in AUTHOR_META_KEYS for v in meta.get(key, ())), language, brands),
+        lambda: classify(_visible_bylines(tree), language, brands),
         lambda: classify((trafilatura_author() or "").split(";"), language, brands),
     ]
     for source in sources:
