@@ -28,9 +28,8 @@ from archive.extract.markup import _is_article_type
 
 TITLE_META_KEYS = ("og:title", "twitter:title")
 # Segment separators of titles: " | ", " - ", " – ", " :: ", " » ", and the forms CJK titles use
-# without spaces ("需求-新华网", "…_智能_好奇心日报"); not the full-width colon, which there
-# introduces a subtitle ("…を比較してみた：さらば平成…"), not a site name.
-_SEPARATORS = re.compile(r"\s+[|\-–—•·»:~]+\s+|\s*[|｜_]\s*|(?<=[^\x00-\x7f])-(?=[^\x00-\x7f])")
+# without spaces ("需求-新华网", "…_智能_好奇心日報", "…が受賞：朝日新聞デジタル").
+_SEPARATORS = re.compile(r"\s+[|\-–—•·»:~]+\s+|\s*[|｜_]\s*|\s*[：]\s*|(?<=[^\x00-\x7f])-(?=[^\x00-\x7f])")
 _KICKER = re.compile(r"^([^:|]{2,40}?)\s*[:|]\s+(?=\S)")
 _SKIPPED = frozenset({"style", "script", "noscript", "template", "button", "svg"})
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
