@@ -42,6 +42,8 @@ _GENERIC_HEADINGS = frozenset(
     "news home article articles story blog latest menu search politics sport sports business "
     "nachrichten startseite actualités noticias notizie nieuws".split()
 )
+# Short words a host label or site name can be that also start ordinary title segments.
+_COMMON_WORDS = frozenset("the les der die das los las een het una uno ein new big top".split())
 TITLE_MIN_OVERLAP = 0.6  # share of words an <h1> and a declared title must have in common
 
 
@@ -82,7 +84,11 @@ def element_text(el: HtmlElement) -> str:
 def site_keys(url: str, site_names: Iterable[str | None]) -> set[str]:
     """Lower-case alphanumeric forms of the site's names, to recognise "… | Site" in titles."""
     host = (urlsplit(url).hostname or "").lower()
-    keys = {label for label in re.split(r"[.-]", host) if len(label) >= 3 and label not in _GENERIC_HOST_LABELS}
+    labels = host.split(".")
+    keys = {label for label in labels if len(label) >= 3 and label not in _GENERIC_HOST_LABELS}
+    # "gv-bayern.de": the parts of a hyphenated label too, when they are long enough to be a name.
+    keys.update(part for label in labels if "-" in label for part in label.split("-")
+                if len(part) >= 5 and part not in _GENERIC_HOST_LABELS)
     keys.add(re.sub(r"\W", "", ".".join(host.split(".")[-2:-1])))
     keys.update(re.sub(r"\W", "", name.casefold()) for name in site_names if name)
     return {key for key in keys if len(key) >= 2}
@@ -116,8 +122,9 @@ def _names_site(segment: str, keys: set[str]) -> bool:
     if len(key) < 2 or len(segment.split()) > 6:
         return False
     # "CNN Politics" names the site "cnn"; short keys only at the start or end, not inside a word.
-    return any(k == key or (len(k) >= 4 and (k in key or key in k)) or (len(k) >= 3 and key.startswith(k))
-               for k in keys)
+    short_prefix = len(segment.split()) <= 3  # "CNN Politics", never "The Guardian view on …"
+    return any(k == key or (len(k) >= 4 and (k in key or key in k))
+               or (short_prefix and len(k) >= 3 and k not in _COMMON_WORDS and key.startswith(k)) for k in keys)
 
 
 def strip_site(title: str, keys: set[str]) -> str:
