@@ -50,8 +50,10 @@ from archive.extract.extractor import extract_page  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 HALVES = ("tune", "held")
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
-                         "\u2014": "-", "\u00a0": " "})
+# Typographic variants a page and its expectation may spell differently; the same for both sides.
+_QUOTES = str.maketrans({**dict.fromkeys("\u2018\u2019\u201a\u201b\u2039\u203a", "'"),
+                         **dict.fromkeys("\u201c\u201d\u201e\u201f\u00ab\u00bb", '"'),
+                         **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2212", "-"), "\u00a0": " "})
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 _TOKEN = re.compile(r"\w+")
 

@@ -29,12 +29,18 @@ from archive.extract.markup import _is_article_type
 TITLE_META_KEYS = ("og:title", "twitter:title")
 # Segment separators of titles: " | ", " - ", " – ", " :: ", " » ", and the forms CJK titles use
 # without spaces ("需求-新华网", "…_智能_好奇心日報", "…が受賞：朝日新聞デジタル").
-_SEPARATORS = re.compile(r"\s+[|\-–—•·»:~]+\s+|\s*[|｜_]\s*|\s*[：]\s*|(?<=[^\x00-\x7f])-(?=[^\x00-\x7f])")
+# The unspaced hyphen only between CJK characters: "Санкт-Петербург" and "Süd-Ära" are one word.
+_CJK = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef"
+_SEPARATORS = re.compile(rf"\s+[|\-–—•·»:~]+\s+|\s*[|｜_]\s*|\s*[：]\s*|(?<=[{_CJK}])-(?=[{_CJK}])")
 _KICKER = re.compile(r"^([^:|]{2,40}?)\s*[:|]\s+(?=\S)")
 _SKIPPED = frozenset({"style", "script", "noscript", "template", "button", "svg"})
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 _WS = re.compile(r"\s+")
 _SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([,.)])")
+# CJK typography puts no space around full-width punctuation: spaces there are the ones put
+# between child elements. (Spaces between ideographs are kept: Chinese titles use them as pauses.)
+_CJK_PUNCTUATION = "\u3001-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
+_CJK_SPACE = re.compile(rf"\s+(?=[{_CJK_PUNCTUATION}])|(?<=[{_CJK_PUNCTUATION}])\s+")
 _WORD = re.compile(r"\w+")
 _GENERIC_HOST_LABELS = frozenset("www com net org edu gov news blog blogs edition amp mobile co uk de fr".split())
 # One-word headings that are page furniture, not headlines (h1 of a section, a logo's alt text).
@@ -45,6 +51,7 @@ _GENERIC_HEADINGS = frozenset(
 # Short words a host label or site name can be that also start ordinary title segments.
 _COMMON_WORDS = frozenset("the les der die das los las een het una uno ein new big top".split())
 TITLE_MIN_OVERLAP = 0.6  # share of words an <h1> and a declared title must have in common
+KICKER_MAX_WORDS = 4  # "Kultur", "Local News", "Changing Channels": a kicker is a label, not a clause
 
 
 def clean_title(value: Any) -> str | None:
@@ -78,7 +85,7 @@ def element_text(el: HtmlElement) -> str:
                 parts.append(child.tail)
 
     walk(el)
-    return _SPACE_BEFORE_PUNCTUATION.sub(r"\1", "".join(parts))
+    return _CJK_SPACE.sub("", _SPACE_BEFORE_PUNCTUATION.sub(r"\1", "".join(parts)))
 
 
 def site_keys(url: str, site_names: Iterable[str | None]) -> set[str]:
@@ -89,7 +96,8 @@ def site_keys(url: str, site_names: Iterable[str | None]) -> set[str]:
     # "gv-bayern.de": the parts of a hyphenated label too, when they are long enough to be a name.
     keys.update(part for label in labels if "-" in label for part in label.split("-")
                 if len(part) >= 5 and part not in _GENERIC_HOST_LABELS)
-    keys.add(re.sub(r"\W", "", ".".join(host.split(".")[-2:-1])))
+    registered = [label for label in labels[:-1] if label not in _GENERIC_HOST_LABELS][-1:]
+    keys.update(re.sub(r"\W", "", label) for label in registered)  # "bbc" of bbc.co.uk, never "co"
     keys.update(re.sub(r"\W", "", name.casefold()) for name in site_names if name)
     return {key for key in keys if len(key) >= 2}
 
@@ -121,10 +129,13 @@ def _names_site(segment: str, keys: set[str]) -> bool:
     key = re.sub(r"\W", "", segment.casefold())
     if len(key) < 2 or len(segment.split()) > 6:
         return False
-    # "CNN Politics" names the site "cnn"; short keys only at the start or end, not inside a word.
-    short_prefix = len(segment.split()) <= 3  # "CNN Politics", never "The Guardian view on …"
+    # "CNN Politics" names the site "cnn": a short segment whose first words spell a key (whole
+    # words: "Skyfall review" does not name "sky"), never "The Guardian view on …".
+    words = segment.split()
+    leading = {re.sub(r"\W", "", "".join(words[:n]).casefold()) for n in range(1, len(words))} \
+        if len(words) <= 3 else set()
     return any(k == key or (len(k) >= 4 and (k in key or key in k))
-               or (short_prefix and len(k) >= 3 and k not in _COMMON_WORDS and key.startswith(k)) for k in keys)
+               or (len(k) >= 3 and k not in _COMMON_WORDS and k in leading) for k in keys)
 
 
 def strip_site(title: str, keys: set[str]) -> str:
@@ -177,13 +188,34 @@ def _supports(longer: str, shorter: str) -> bool:
     return match is not None and _key(longer[match.end():]) == shorter
 
 
-def _confirmed_part(parts: list[str], others: list[str]) -> str | None:
+def _is_kicker(text: str) -> bool:
+    return 0 < len(_WORD.findall(text)) <= KICKER_MAX_WORDS
+
+
+def _confirmed_part(h1_parts: list[list[str]], others: list[str], keys: set[str]) -> str | None:
+    """A part of an <h1> that the declared titles confirm on its own, when the other parts are
+    only the site's name or a short kicker in front: never a headline cut from its subtitle."""
     other_keys = [_key(t) for t in others]
-    for text in parts:
-        key = _key(text)
-        if any(other_key == key or _supports(other_key, key) for other_key in other_keys):
-            return text
+    for parts in h1_parts:
+        for index, text in enumerate(parts):
+            if len(text) < 8:
+                continue
+            key = _key(text)
+            if not any(other_key == key or _supports(other_key, key) for other_key in other_keys):
+                continue
+            before, after = parts[:index], parts[index + 1:]
+            if all(_names_site(p, keys) or _is_kicker(p) for p in before) and \
+                    all(_names_site(p, keys) for p in after):
+                return text
     return None
+
+
+def _kicker_cut(heading_key: str, other_key: str) -> bool:
+    """The <h1> is the declared title with a short kicker in front ("Kultur : Title"): what the
+    declared title leaves out comes before it, never after (that is a subtitle)."""
+    if other_key == heading_key or not heading_key.endswith(other_key) or not _supports(heading_key, other_key):
+        return False
+    return _is_kicker(heading_key[: len(heading_key) - len(other_key)])
 
 
 def _anchored_on_heading(headings: list[str], others: list[str]) -> str | None:
@@ -192,7 +224,7 @@ def _anchored_on_heading(headings: list[str], others: list[str]) -> str | None:
     for text in headings:
         key = _key(text)
         for other, other_key in zip(others, other_keys):
-            if other_key != key and _supports(key, other_key):
+            if _kicker_cut(key, other_key):
                 return other  # "Kultur : Title" on the page, "Title" declared: the kicker goes
         if key in other_keys:
             return text  # the same text
@@ -210,12 +242,12 @@ def _anchored_on_heading(headings: list[str], others: list[str]) -> str | None:
 
 
 def _agreed(others: list[str]) -> str | None:
-    """Among declared titles, one that another confirms (the same, or it with a kicker or suffix)."""
-    keyed = [(t, _key(t)) for t in others]
-    for text, key in sorted(keyed, key=lambda c: -sum(_supports(k, c[1]) for _, k in keyed)):
-        if sum(_supports(k, key) for _, k in keyed) >= 2:
+    """A declared title that another declares word for word (og:title and the JSON-LD headline,
+    say): exact agreement, so a sharing variant alone does not outvote it."""
+    keys = [_key(t) for t in others]
+    for text, key in zip(others, keys):
+        if keys.count(key) >= 2:
             return text
-        break
     return None
 
 
@@ -235,11 +267,10 @@ def pick_title(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[str,
     headings = [strip_site_words(strip_site(t, keys), keys) for t in h1s]
     # An <h1> made of parts (headline + site link, kicker + headline): a part the declared titles
     # confirm on its own is the headline.
-    parts = [t for t in (clean_title(element_text(c)) for h in h1_elements for c in h if len(h) >= 2) if t]
-    parts = [t for t in parts if len(t) >= 8]
+    h1_parts = [[t for t in (clean_title(element_text(c)) for c in h) if t] for h in h1_elements if len(h) >= 2]
     others = [strip_site(t, keys) for t in declared + ([page_title] if page_title else [])]
     others = [t for t in others if t and not _is_heading_furniture(t, keys)]
-    chosen = _confirmed_part(parts, others) or _anchored_on_heading(headings, others) or _agreed(others)
+    chosen = _confirmed_part(h1_parts, others, keys) or _anchored_on_heading(headings, others) or _agreed(others)
     if chosen:
         return chosen
     for candidate in (*declared, page_title, clean_title(hints.get("title")), clean_title(fallback)):
