@@ -131,8 +131,10 @@ def _role(token: str, roles: frozenset[str]) -> bool:
     return word in roles or any(len(r) >= 7 and word.endswith(r) for r in roles)
 
 
-def _person(part: str, words: WordLists) -> str | None:
-    """The person named by one split byline part, or None (clutter, a role credit, not a name)."""
+def _person(part: str, words: WordLists, single_word: bool = False) -> str | None:
+    """The person named by one split byline part, or None (clutter, a role credit, not a name).
+    ``single_word``: the part comes from an element that marks an author (itemprop, rel, class),
+    where one capitalised word is a name ("Paul"), not a handle guessed from the page."""
     part = _drop_clutter(part, words)
     if not part or part.casefold() in words.author_clutter:
         return None
@@ -162,7 +164,8 @@ def _person(part: str, words: WordLists) -> str | None:
         return None
     if not any(ch.isalpha() for ch in name) or (name.islower() and _LATIN.search(name)):
         return None  # no letters, or a lower-case handle ("staff", "admin")
-    if len(tokens) == 1 and _LATIN.search(name) and not name.isupper():
+    if len(tokens) == 1 and _LATIN.search(name) and not name.isupper() and \
+            not (single_word and name[:1].isupper() and name[1:].islower() and len(name) >= 3):
         return None  # a single Latin word is a handle ("Bparis"), not a byline name
     return name
 
@@ -184,8 +187,9 @@ def _person_then_outlet(part: str, words: WordLists) -> tuple[str, str] | None:
     return " ".join(tokens[:cut]), " ".join(tokens[cut:])
 
 
-def classify(values: Iterable[Any], language: str | None, brands: set[str]) -> Credits:
-    """Split and clean byline strings into people and organisations."""
+def classify(values: Iterable[Any], language: str | None, brands: set[str], marked: bool = False) -> Credits:
+    """Split and clean byline strings into people and organisations (``marked``: the strings come
+    from elements that mark an author, see ``_person``)."""
     words = word_lists()
     found = _Collected()
     for value in values:
@@ -202,7 +206,7 @@ def classify(values: Iterable[Any], language: str | None, brands: set[str]) -> C
                 if part.casefold() not in words.author_clutter and len(part) <= 60:
                     found.add(found.organisations, part)
                 continue
-            name = _person(part, words)
+            name = _person(part, words, single_word=marked)
             if name and _is_brand(name, brands, words):
                 found.add(found.organisations, name)
             elif name:
@@ -234,23 +238,39 @@ def _ld_credits(ld: list[dict[str, Any]], language: str | None, brands: set[str]
     return Credits(people, organisations)
 
 
+# Author pages: WordPress "/author/ann-writer/", "/autor/", "/auteur/", "/journalist/"...
+_AUTHOR_HREF = ('contains(@href, "/author/") or contains(@href, "/authors/") or contains(@href, "/autor/") '
+                'or contains(@href, "/autoren/") or contains(@href, "/auteur/") or contains(@href, "/autore/") '
+                'or contains(@href, "/journalist/") or contains(@href, "/journalisten/")')
+MAX_LINKED_AUTHORS = 4  # more distinct author links than this is a list of the site's writers
+
+
+def _distinct(texts: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(t for t in (_WS.sub(" ", x).strip() for x in texts) if t))
+
+
 def _visible_bylines(tree: HtmlElement) -> list[str]:
-    """Byline texts shown on the page: itemprop=author, rel=author links, a byline element."""
+    """Byline texts shown on the page: itemprop=author, rel=author links, a byline element, links
+    to author pages inside the article (a sidebar lists other writers: outside ``<article>`` only
+    the first group counts)."""
     for el in tree.xpath('//*[@itemprop="author"]')[:4]:
         names = [element_text(n) for n in el.xpath('.//*[@itemprop="name"]')]
         found = [n for n in names if n.strip()] or [el.get("content") or element_text(el)]
         texts = [t for t in found if t and t.strip()]
         if texts:
             return texts
-    links = [element_text(a) for a in tree.xpath('//a[@rel="author"]')]
-    distinct = list(dict.fromkeys(_WS.sub(" ", t).strip() for t in links if t.strip()))
-    if 0 < len(distinct) <= 4:
+    distinct = _distinct(element_text(a) for a in tree.xpath('//a[@rel="author"]'))
+    if 0 < len(distinct) <= MAX_LINKED_AUTHORS:
         return distinct
     for el in tree.xpath('//*[contains(concat(" ", normalize-space(@class), " "), " byline ") '
                          'or contains(@class, "byline__") or contains(@class, "-byline")]')[:1]:
         text = element_text(el)
         if 0 < len(text.strip()) <= 200:
             return [text]
+    linked = tree.xpath(f"//article//a[{_AUTHOR_HREF}]") or tree.xpath(f"//a[{_AUTHOR_HREF}]")[:1]
+    distinct = _distinct(element_text(a) for a in linked)
+    if 0 < len(distinct) <= MAX_LINKED_AUTHORS:
+        return distinct
     return []
 
 
@@ -261,7 +281,7 @@ def pick_authors(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[st
     sources: list[Callable[[], Credits]] = [
         lambda: _ld_credits(ld, language, brands),
         lambda: classify((v for key in AUTHOR_META_KEYS for v in meta.get(key, ())), language, brands),
-        lambda: classify(_visible_bylines(tree), language, brands),
+        lambda: classify(_visible_bylines(tree), language, brands, marked=True),
         lambda: classify((trafilatura_author() or "").split(";"), language, brands),
     ]
     for source in sources:

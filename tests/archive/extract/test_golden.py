@@ -25,6 +25,8 @@ REAL_PAGES = [
      "How We Are Controlling The Future Of TV Scheduling", ["Jennifer Barton"], [], "2015-10-29"),
     ("newspaper4k-spanish_article", "title: <h1> parts joined, site name in a child",
      "Anticorrupción decidirá en Madrid si recurre la imputación de la Infanta", [], [], "2014-01-09"),
+    ("postlight-www.itmedia.co.jp", "title: og:title shortens the <h1>: its subtitle stays (not a kicker)",
+     "Intel NUCで最新SSDを比較してみた：さらば平成、さらば水冷、いくぜNUC（1/2 ページ）", [], [], "2019-02-22"),
     ("postlight-www.cnn.com", "title: site suffix with a section ('| CNN Politics')",
      "Why Donald Trump won’t change", ["Stephen Collinson"], [], "2016-11-29"),
     ("postlight-www.wired.com-other", "authors: publisher (Condé Nast) over the person",
@@ -43,6 +45,11 @@ REAL_PAGES = [
      "7 Unexpected Places You Could Find Cash and Valuables Around Your House", ["Steve Gillman"], [], "2017-06-21"),
     ("snacktory-taz", "authors: German compound role ('Auslandskorrespondent') without eating the name",
      "Anti-Atomkraft? Nein danke!", ["Georg Blume"], [], "2011-10-04"),
+    ("postlight-deadspin.com", "authors: only a link to the author's page names the writer",
+     "The Nationals Are Stuck With Danny Espinosa Tonight, Unless They Opt For The Only Thing Worse",
+     ["Chris Thompson"], [], "2016-10-13"),
+    ("postlight-sciencefly.com", "authors: a one-word name in an author element is a name, not a handle",
+     "Video shows false killer whale snagging tuna bait", ["Paul"], [], "2016-12-23"),
     ("newspaper4k-fox13now_001", "authors: organisation-only credit kept apart",
      "New Year, new laws: Obamacare, pot, guns and drones", [], ["CNN Wire"], "2013-12-30"),
 ]
@@ -92,6 +99,25 @@ def test_title_generic_or_site_h1_loses_to_the_headline() -> None:
     for h1 in ("News", "Example News"):
         got = extract(f"<h1>{h1}</h1><article><h2>Council passes the school budget</h2>{FILLER}</article>", head)
         assert got.title == "Council passes the school budget"
+
+
+def test_title_long_clause_before_the_declared_title_is_not_a_kicker() -> None:
+    head = '<meta property="og:title" content="The council passes its budget">'
+    got = extract(f"<article><h1>After a night of long debate in the town hall: The council passes its budget</h1>"
+                  f"{FILLER}</article>", head)
+    assert got.title == "After a night of long debate in the town hall: The council passes its budget"
+    got = extract(f"<article><h1>Kommunales: The council passes its budget</h1>{FILLER}</article>", head)
+    assert got.title == "The council passes its budget"
+
+
+def test_title_site_keys_match_whole_words_and_hyphens_inside_words_stay() -> None:
+    got = extract(f"<article><h1>Skyfall review - Bond returns</h1>{FILLER}</article>",
+                  "<title>Skyfall review - Bond returns</title>", url="https://news.sky.example/skyfall/")
+    assert got.title == "Skyfall review - Bond returns"
+    got = extract(f"<article><h1>Санкт-Петербург открыл новый мост</h1>{FILLER}</article>",
+                  "<title>Санкт-Петербург открыл новый мост</title>", lang="ru",
+                  url="https://petersburg.example/most/")
+    assert got.title == "Санкт-Петербург открыл новый мост"
 
 
 def test_title_hyphenated_site_key_suffix_is_cut() -> None:
