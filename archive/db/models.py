@@ -71,6 +71,9 @@ class Outlet(Base):
     homepage: Mapped[str] = mapped_column(Text)
     domains: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The outlets file's IANA ``timezone``, as of the last crawl: ``reextract`` reads pages again
+    # without the outlets file and still needs it for the local publication day (issue 12).
+    timezone: Mapped[str | None] = mapped_column(String(64))
 
 
 class CrawlRun(Base):

@@ -9,7 +9,7 @@ article, version and capture link land together.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -57,11 +57,12 @@ class Store:
         return self.db.engine
 
     # -- outlets and runs ----------------------------------------------------------------------
-    def ensure_outlets(self, outlets: Iterable[tuple[str, str, Sequence[str]]]) -> dict[str, int]:
-        """Upsert (name, homepage, domains) rows; returns name → id."""
+    def ensure_outlets(self, outlets: Iterable[tuple[str, str, Sequence[str]]],
+                       timezones: Mapping[str, str | None] | None = None) -> dict[str, int]:
+        """Upsert (name, homepage, domains) rows, and their timezones when given; returns name → id."""
         rows = list(outlets)
         with self.db.transaction("saving outlets") as session:
-            ids = self.db.save_outlets(session, rows)
+            ids = self.db.save_outlets(session, rows, timezones)
         self.db.remember_outlets(ids, {name: tuple(domains) for name, _home, domains in rows})
         return ids
 
