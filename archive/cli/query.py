@@ -49,8 +49,10 @@ def filter_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option("--outlet", default=None, help="Only this outlet (name, case-insensitive)."),
         click.option("--author", default=None, help="Only articles with an author containing this text."),
-        click.option("--published-from", default=None, metavar="DATE", help="Published on or after DATE."),
-        click.option("--published-to", default=None, metavar="DATE",
+        # --published-since/--published-until: the names main gives these options (issue 12 asks for them).
+        click.option("--published-from", "--published-since", "published_from", default=None, metavar="DATE",
+                     help="Published on or after DATE (the local day the page printed)."),
+        click.option("--published-to", "--published-until", "published_to", default=None, metavar="DATE",
                      help="Published up to DATE (a date without time includes that whole day, month or year)."),
         click.option("--seen-from", "--since", "seen_from", default=None, metavar="DATE",
                      help="First seen on or after DATE (--since is the same)."),
@@ -230,6 +232,7 @@ def _flat_export(row: dict[str, Any]) -> dict[str, Any]:
     flat = dict(row)
     flat["urls"] = " ".join(row["urls"])
     flat["authors"] = "; ".join(row["authors"])
+    flat["author_orgs"] = "; ".join(row["author_orgs"])
     warc = row["warc"]
     flat["warc"] = "" if not warc else f"{warc['file']}:{warc['offset']}:{warc['length']}"
     return flat
