@@ -38,7 +38,8 @@ MAX_NAMES = 12  # more "authors" than this is a list of contributors to the whol
 _WS = re.compile(r"\s+")
 _EMAIL = re.compile(r"\S+@\S+\.\w+|https?://\S+|www\.\S+")
 _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]|（[^）]*）")
-_SPLIT = re.compile(r"\s*(?:[;,|·/•]|&|\band\b|\n)\s*", re.I)
+_SPLIT = re.compile(r"\s*(?:[;,|·/•，、；]|&|\band\b|\n)\s*", re.I)  # CJK commas too: "[田中宏昌，ITmedia]"
+_WRAPPED = re.compile(r"^\s*[\[（(]([^\[\]（）()]+)[\]）)]\s*$")  # a whole byline in brackets is the byline
 _NOT_A_NAME = re.compile(r"://|@|\.com\b|\d|[<>{}\[\]=#]")
 _LATIN = re.compile(r"[A-Za-zÀ-ɏ]")
 _MONTHS = frozenset(
@@ -87,6 +88,7 @@ def _strip_prefix(text: str, words: WordLists) -> str:
 
 
 def _split(value: str, language: str | None, words: WordLists) -> list[str]:
+    value = _WRAPPED.sub(r"\1", value)
     value = _PARENS.sub(" ", _EMAIL.sub(" ", value))
     # "Last, First": one comma between two single capitalised words.
     parts = [p.strip() for p in value.split(",")]

@@ -137,7 +137,9 @@ def test_title_hyphenated_site_key_suffix_is_cut() -> None:
     ("Sam Stein Senior Politics Editor", "en", ["Sam Stein"]),
     ("View all posts by Ann Writer", "en", ["Ann Writer"]),
     ("Jonas Weber (obe)", "de", ["Jonas Weber"]),
-], ids=["by-prefix", "all-caps-surname", "und", "et", "y", "og", "role-tail", "view-all-posts", "parenthesis"])
+    ("[田中宏昌，山田太郎]", "ja", ["田中宏昌", "山田太郎"]),
+], ids=["by-prefix", "all-caps-surname", "und", "et", "y", "og", "role-tail", "view-all-posts", "parenthesis",
+        "bracketed-cjk"])
 def test_byline_cleaning(byline: str, lang: str, people: list[str]) -> None:
     got = extract(f'<article><h1>Council passes the school budget</h1><p class="byline">{byline}</p>'
                   f"{FILLER}</article>", lang=lang)
