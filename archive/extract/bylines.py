@@ -256,21 +256,21 @@ def _visible_bylines(tree: HtmlElement) -> list[str]:
     to author pages inside the article (a sidebar lists other writers: outside ``<article>`` only
     the first group counts)."""
     for el in tree.xpath('//*[@itemprop="author"]')[:4]:
-        names = [element_text(n) for n in el.xpath('.//*[@itemprop="name"]')]
-        found = [n for n in names if n.strip()] or [el.get("content") or element_text(el)]
+        names = [element_text(n, always_separate=True) for n in el.xpath('.//*[@itemprop="name"]')]
+        found = [n for n in names if n.strip()] or [el.get("content") or element_text(el, always_separate=True)]
         texts = [t for t in found if t and t.strip()]
         if texts:
             return texts
-    distinct = _distinct(element_text(a) for a in tree.xpath('//a[@rel="author"]'))
+    distinct = _distinct(element_text(a, always_separate=True) for a in tree.xpath('//a[@rel="author"]'))
     if 0 < len(distinct) <= MAX_LINKED_AUTHORS:
         return distinct
     for el in tree.xpath('//*[contains(concat(" ", normalize-space(@class), " "), " byline ") '
                          'or contains(@class, "byline__") or contains(@class, "-byline")]')[:1]:
-        text = element_text(el)
+        text = element_text(el, always_separate=True)
         if 0 < len(text.strip()) <= 200:
             return [text]
     linked = tree.xpath(f"//article//a[{_AUTHOR_HREF}]") or tree.xpath(f"//a[{_AUTHOR_HREF}]")[:1]
-    distinct = _distinct(element_text(a) for a in linked)
+    distinct = _distinct(element_text(a, always_separate=True) for a in linked)
     if 0 < len(distinct) <= MAX_LINKED_AUTHORS:
         return distinct
     return []

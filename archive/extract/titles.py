@@ -51,6 +51,7 @@ _GENERIC_HEADINGS = frozenset(
 # Short words a host label or site name can be that also start ordinary title segments.
 _COMMON_WORDS = frozenset("the les der die das los las een het una uno ein new big top".split())
 TITLE_MIN_OVERLAP = 0.6  # share of words an <h1> and a declared title must have in common
+SITE_NAME_MAX_WORDS = 4  # "Genossenschaftsverband Bayern", "The New York Times"
 KICKER_MAX_WORDS = 4  # "Kultur", "Local News", "Changing Channels": a kicker is a label, not a clause
 
 
@@ -67,25 +68,37 @@ def _key(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold().translate(_INVISIBLE).strip(" .!?\"'“”‘’")
 
 
-def element_text(el: HtmlElement) -> str:
-    """Text of an element with its child elements separated by spaces and style/script dropped:
-    ``<h1><span>Nationale Demo</span><span>Der 9. Juli</span></h1>`` reads as two phrases."""
+_BOUNDARY = "\x00"  # where a child element starts or ends, resolved once the text is joined
+_BLOCK_TAGS = frozenset("br div p h2 h3 h4 h5 h6 li ul ol section header figure figcaption".split())
+_RUN_ON = re.compile(rf"(?<=[^\W_])(?<![A-Z]){_BOUNDARY}+(?=[A-Z])|(?<=[.!?:;,]){_BOUNDARY}+(?=\w)")
+
+
+def element_text(el: HtmlElement, *, always_separate: bool = False) -> str:
+    """Text of an element with style/script dropped and child elements kept apart where they
+    would run together: ``<h1><span>Nationale Demo</span><span>Der 9. Juli</span></h1>`` reads as
+    two phrases, while inline markup inside a word or before punctuation stays joined
+    (``<em>New</em>-found``, ``Bugonia<i>'s</i>``). ``always_separate``: a space at every child
+    boundary (bylines, where adjacent links are separate names)."""
     parts: list[str] = []
 
     def walk(node: HtmlElement) -> None:
         if node.text:
             parts.append(node.text)
         for child in node:
-            tag = child.tag if isinstance(child.tag, str) else ""
-            if tag.lower() not in _SKIPPED:
-                parts.append(" ")
+            tag = child.tag.lower() if isinstance(child.tag, str) else ""
+            if tag not in _SKIPPED:
+                mark = " " if always_separate or tag in _BLOCK_TAGS else _BOUNDARY
+                parts.append(mark)
                 walk(child)
-                parts.append(" ")
+                parts.append(mark)
             if child.tail:
                 parts.append(child.tail)
 
     walk(el)
-    return _CJK_SPACE.sub("", _SPACE_BEFORE_PUNCTUATION.sub(r"\1", "".join(parts)))
+    # A lower-case letter or digit then a capital ("DemoDer"), or a sentence mark then a word, were
+    # two phrases laid out apart; any other boundary was inside a phrase.
+    text = _RUN_ON.sub(" ", "".join(parts)).replace(_BOUNDARY, "")
+    return _CJK_SPACE.sub("", _SPACE_BEFORE_PUNCTUATION.sub(r"\1", text))
 
 
 def site_keys(url: str, site_names: Iterable[str | None]) -> set[str]:
@@ -158,8 +171,11 @@ def _title_pattern_sites(page_title: str | None, declared: list[str]) -> list[st
     found = []
     for other in declared:
         if other and other != page_title and page_title.startswith(other):
-            rest = _SEPARATORS.sub("", page_title[len(other):], count=1).strip()
-            if 0 < len(rest) <= 60 and not _SEPARATORS.search(rest):
+            separator = _SEPARATORS.match(page_title, len(other))
+            if separator is None or ":" in separator.group() or "：" in separator.group():
+                continue  # "X: more words" is a subtitle the sharing title left out, not a site
+            rest = page_title[separator.end():].strip()
+            if 0 < len(rest) <= 60 and len(rest.split()) <= SITE_NAME_MAX_WORDS and not _SEPARATORS.search(rest):
                 found.append(rest)
     return found
 
@@ -168,7 +184,9 @@ def _is_heading_furniture(text: str, keys: set[str]) -> bool:
     words = _WORD.findall(text.casefold())
     if not words:
         return True
-    return (len(words) == 1 and words[0] in _GENERIC_HEADINGS) or _names_site(text, keys)
+    # Only a heading about as short as a site name is one: "Why I left The New York Times" is news.
+    return (len(words) == 1 and words[0] in _GENERIC_HEADINGS) or \
+        (len(words) <= SITE_NAME_MAX_WORDS and _names_site(text, keys))
 
 
 def _supports(longer: str, shorter: str) -> bool:

@@ -120,6 +120,26 @@ def test_title_site_keys_match_whole_words_and_hyphens_inside_words_stay() -> No
     assert got.title == "Санкт-Петербург открыл новый мост"
 
 
+def test_title_inline_markup_inside_a_phrase_stays_joined() -> None:
+    got = extract(f"<article><h1>Lanthimos<i>’s</i> <em>new</em>-found calm: <b>Bugonia</b> opens</h1>{FILLER}</article>",
+                  '<meta property="og:title" content="Lanthimos’s new-found calm">')
+    assert got.title == "Lanthimos’s new-found calm: Bugonia opens"
+
+
+def test_title_that_mentions_the_outlet_is_not_its_name() -> None:
+    head = ('<meta property="og:site_name" content="Example News">'
+            "<title>Leaving after twenty years - Example News</title>")
+    got = extract(f"<article><h1>Leaving Example News after twenty years</h1>{FILLER}</article>", head)
+    assert got.title == "Leaving Example News after twenty years"
+
+
+def test_title_subtitle_the_sharing_title_leaves_out_is_not_a_site_name() -> None:
+    head = ('<meta property="og:title" content="Renting rooms by the hour">'
+            "<title>Renting rooms by the hour : A quick in and out</title>")
+    got = extract(f"<article><h1>Renting rooms by the hour : A quick in and out</h1>{FILLER}</article>", head)
+    assert got.title == "Renting rooms by the hour : A quick in and out"
+
+
 def test_title_hyphenated_site_key_suffix_is_cut() -> None:
     got = extract(f"<article><h1>Neue Regeln für Genossenschaften</h1>{FILLER}</article>",
                   "<title>Neue Regeln für Genossenschaften | Genossenschaftsverband Bayern</title>",
