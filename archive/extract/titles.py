@@ -51,6 +51,7 @@ _GENERIC_HEADINGS = frozenset(
 # Short words a host label or site name can be that also start ordinary title segments.
 _COMMON_WORDS = frozenset("the les der die das los las een het una uno ein new big top".split())
 TITLE_MIN_OVERLAP = 0.6  # share of words an <h1> and a declared title must have in common
+MAX_HEADINGS = 20  # logo and section <h1>s come first on some pages; the headline may be far down
 SITE_NAME_MAX_WORDS = 4  # "Genossenschaftsverband Bayern", "The New York Times"
 KICKER_MAX_WORDS = 4  # "Kultur", "Local News", "Changing Channels": a kicker is a label, not a clause
 
@@ -124,18 +125,6 @@ def _join(parts: list[str], seps: list[str]) -> str:
     for sep, part in zip(seps, parts[1:]):
         rebuilt += sep + part
     return rebuilt.strip()
-
-
-def strip_site_words(title: str, keys: set[str]) -> str:
-    """Cut a site name that an <h1> carries in a child element, without a separator
-    ("… la Infanta <span>Ultima Hora Mallorca</span>")."""
-    words = title.split()
-    for size in range(min(4, len(words) - 3), 1, -1):  # exact names only: words run on here
-        if re.sub(r"\W", "", " ".join(words[-size:]).casefold()) in keys:
-            return " ".join(words[:-size])
-        if re.sub(r"\W", "", " ".join(words[:size]).casefold()) in keys:
-            return " ".join(words[size:])
-    return title
 
 
 def _names_site(segment: str, keys: set[str]) -> bool:
@@ -278,11 +267,11 @@ def pick_title(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[str,
     page_title = clean_title(title_el.text_content()) if title_el is not None else None
     learned = [clean_title(n) for n in hints.get("site_names") or ()]
     keys = site_keys(url, [*site_names, *learned, *_title_pattern_sites(page_title, declared)])
-    h1_elements = list(tree.iter("h1"))[:4]
+    h1_elements = list(tree.iter("h1"))[:MAX_HEADINGS]
     h1s = [t for t in (clean_title(element_text(h)) for h in h1_elements) if t]
     h1s = [t for t in h1s if not _is_heading_furniture(t, keys)]
 
-    headings = [strip_site_words(strip_site(t, keys), keys) for t in h1s]
+    headings = [strip_site(t, keys) for t in h1s]
     # An <h1> made of parts (headline + site link, kicker + headline): a part the declared titles
     # confirm on its own is the headline.
     h1_parts = [[t for t in (clean_title(element_text(c)) for c in h) if t] for h in h1_elements if len(h) >= 2]
