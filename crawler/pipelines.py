@@ -69,7 +69,7 @@ class ArchivePipeline:
             extraction = await maybe_deferred_to_future(self.runtime.extract(
                 run_extraction, item.body, item.final_url, item.content_type, hints))
             if extraction.is_article:
-                self.outlet_memory.note(item.outlet, extraction.site_name)
+                self.outlet_memory.note(item.outlet, extraction.site_name, extraction.authors)
             if extraction.is_article and item.warc_pointer is not None:
                 self._write_provenance(item, extraction)
         item.body = b""  # the WARC holds it; keep memory flat while the store call is queued

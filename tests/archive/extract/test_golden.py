@@ -263,3 +263,28 @@ def test_outlet_memory_learns_site_names_seen_on_several_pages() -> None:
                   lang="de", url="https://example.de/neue-regeln/",
                   site_names=memory.site_names("gvb"))
     assert got.authors == [] and got.author_orgs == ["Genossenschaftsverband Bayern"]
+
+
+def test_outlet_memory_demotes_a_brand_credited_next_to_each_days_writer() -> None:
+    # A magazine crediting its brand as a JSON-LD Person next to the writer (as Krautreporter does).
+    from archive.extract.outletmemory import OutletMemory
+
+    memory = OutletMemory()
+    writers = ["Anna Mayr", "Rico Grimm", "Theresa Bäuerlein", "Bent Freiwald", "Silke Jäger"]
+    for writer in writers[:4]:
+        memory.note("kr", None, ["Blaue Feder", writer])
+    assert memory.site_names("kr") == []  # four pages: a busy writer could be on as many
+    memory.note("kr", None, ["Blaue Feder", writers[4]])
+    assert memory.site_names("kr") == ["Blaue Feder"]
+    for _ in range(6):  # credited alone on every page: the outlet's columnist, or a blog's writer
+        memory.note("blog", None, ["Paula Blogger"])
+        memory.note("duo", None, ["Ann Writer", "Bob Writer"])  # always the same two: people
+    assert memory.site_names("blog") == [] and memory.site_names("duo") == []
+
+    ld = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Neue Regeln", "author": '
+          '[{"@type": "Person", "name": "Blaue Feder"}, {"@type": "Person", "name": "Jan Neumann"}]}</script>')
+    body = f"<article><h1>Neue Regeln</h1>{FILLER}</article>"
+    url = "https://magazin.example/neue-regeln/"
+    assert extract(body, ld, lang="de", url=url).authors == ["Blaue Feder", "Jan Neumann"]
+    got = extract(body, ld, lang="de", url=url, site_names=memory.site_names("kr"))
+    assert got.authors == ["Jan Neumann"]
