@@ -36,6 +36,8 @@ class _Outlet:
     credited: Counter[str] = field(default_factory=Counter)  # pages crediting the name
     co_credited: Counter[str] = field(default_factory=Counter)  # ... of which next to someone else
     partners: dict[str, set[str]] = field(default_factory=dict)  # the others, bounded
+    # Once learned, a brand stays: demoted, it is no longer credited, and its share would fall.
+    brands: list[str] = field(default_factory=list)
 
 
 class OutletMemory:
@@ -71,10 +73,13 @@ class OutletMemory:
         seen = self._outlets.get(outlet)
         if seen is None:
             return []
-        return [name for name, count in seen.credited.most_common(MAX_NAMES)
-                if count >= BRAND_MIN_PAGES and count >= BRAND_MIN_SHARE * seen.pages
-                and seen.co_credited[name] >= BRAND_CO_CREDITED * count
-                and len(seen.partners.get(name, ())) >= BRAND_MIN_PARTNERS]
+        for name, count in seen.credited.most_common(MAX_NAMES):
+            if name not in seen.brands and len(seen.brands) < MAX_NAMES \
+                    and count >= BRAND_MIN_PAGES and count >= BRAND_MIN_SHARE * seen.pages \
+                    and seen.co_credited[name] >= BRAND_CO_CREDITED * count \
+                    and len(seen.partners.get(name, ())) >= BRAND_MIN_PARTNERS:
+                seen.brands.append(name)
+        return list(seen.brands)
 
 
 def _count(counter: Counter[str], name: str) -> bool:

@@ -276,6 +276,9 @@ def test_outlet_memory_demotes_a_brand_credited_next_to_each_days_writer() -> No
     assert memory.site_names("kr") == []  # four pages: a busy writer could be on as many
     memory.note("kr", None, ["Blaue Feder", writers[4]])
     assert memory.site_names("kr") == ["Blaue Feder"]
+    for writer in writers * 3:  # demoted now, it is no longer credited: it stays the brand
+        memory.note("kr", None, [writer])
+    assert memory.site_names("kr") == ["Blaue Feder"]
     for _ in range(6):  # credited alone on every page: the outlet's columnist, or a blog's writer
         memory.note("blog", None, ["Paula Blogger"])
         memory.note("duo", None, ["Ann Writer", "Bob Writer"])  # always the same two: people
