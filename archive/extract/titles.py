@@ -99,7 +99,9 @@ def element_text(el: HtmlElement, *, always_separate: bool = False) -> str:
     # A lower-case letter or digit then a capital ("DemoDer"), or a sentence mark then a word, were
     # two phrases laid out apart; any other boundary was inside a phrase.
     text = _RUN_ON.sub(" ", "".join(parts)).replace(_BOUNDARY, "")
-    return _CJK_SPACE.sub("", _SPACE_BEFORE_PUNCTUATION.sub(r"\1", text))
+    if always_separate:  # only spaces this function put there are taken back out
+        text = _SPACE_BEFORE_PUNCTUATION.sub(r"\1", text)
+    return _CJK_SPACE.sub("", text)
 
 
 def site_keys(url: str, site_names: Iterable[str | None]) -> set[str]:

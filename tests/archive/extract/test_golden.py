@@ -126,6 +126,12 @@ def test_title_inline_markup_inside_a_phrase_stays_joined() -> None:
     assert got.title == "Lanthimos’s new-found calm: Bugonia opens"
 
 
+def test_title_spaces_the_page_prints_stay() -> None:
+    got = extract(f"<article><h1>Wait ... what? The A to Z of .NET</h1>{FILLER}</article>",
+                  '<meta property="og:title" content="Wait ... what? The A to Z of .NET">')
+    assert got.title == "Wait ... what? The A to Z of .NET"
+
+
 def test_title_that_mentions_the_outlet_is_not_its_name() -> None:
     head = ('<meta property="og:site_name" content="Example News">'
             "<title>Leaving after twenty years - Example News</title>")
