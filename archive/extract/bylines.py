@@ -252,9 +252,7 @@ def _distinct(texts: Iterable[str]) -> list[str]:
 
 
 def _visible_bylines(tree: HtmlElement) -> list[str]:
-    """Byline texts shown on the page: itemprop=author, rel=author links, a byline element, links
-    to author pages inside the article (a sidebar lists other writers: outside ``<article>`` only
-    the first group counts)."""
+    """Byline texts shown on the page: itemprop=author, rel=author links, a byline element."""
     for el in tree.xpath('//*[@itemprop="author"]')[:4]:
         names = [element_text(n, always_separate=True) for n in el.xpath('.//*[@itemprop="name"]')]
         found = [n for n in names if n.strip()] or [el.get("content") or element_text(el, always_separate=True)]
@@ -269,11 +267,26 @@ def _visible_bylines(tree: HtmlElement) -> list[str]:
         text = element_text(el, always_separate=True)
         if 0 < len(text.strip()) <= 200:
             return [text]
-    linked = tree.xpath(f"//article//a[{_AUTHOR_HREF}]") or tree.xpath(f"//a[{_AUTHOR_HREF}]")[:1]
-    distinct = _distinct(element_text(a, always_separate=True) for a in linked)
-    if 0 < len(distinct) <= MAX_LINKED_AUTHORS:
-        return distinct
     return []
+
+
+def _author_page_links(tree: HtmlElement) -> list[str]:
+    """Names linked to author pages inside the article (outside it only the first link: a sidebar
+    lists other writers). Only link texts shaped like a name, capitalised words and no link
+    labels ("View Author Page", "Articles")."""
+    linked = tree.xpath(f"//article//a[{_AUTHOR_HREF}]") or tree.xpath(f"//a[{_AUTHOR_HREF}]")[:1]
+    names = [t for t in _distinct(element_text(a, always_separate=True) for a in linked) if _name_shaped(t)]
+    return names if len(names) <= MAX_LINKED_AUTHORS else []
+
+
+_LINK_LABELS = frozenset("view see all more author authors page profile articles posts stories bio by".split())
+
+
+def _name_shaped(text: str) -> bool:
+    tokens = text.split()
+    return 2 <= len(tokens) <= 4 and all(
+        (t[:1].isupper() or t.casefold() in _PARTICLES) and t.casefold().strip(".,") not in _LINK_LABELS
+        for t in tokens)
 
 
 def pick_authors(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[str, Any]], language: str | None,
@@ -284,6 +297,7 @@ def pick_authors(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[st
         lambda: _ld_credits(ld, language, brands),
         lambda: classify((v for key in AUTHOR_META_KEYS for v in meta.get(key, ())), language, brands),
         lambda: classify(_visible_bylines(tree), language, brands, marked=True),
+        lambda: classify(_author_page_links(tree), language, brands),
         lambda: classify((trafilatura_author() or "").split(";"), language, brands),
     ]
     for source in sources:

@@ -297,3 +297,13 @@ def test_outlet_memory_demotes_a_brand_credited_next_to_each_days_writer() -> No
     assert extract(body, ld, lang="de", url=url).authors == ["Blaue Feder", "Jan Neumann"]
     got = extract(body, ld, lang="de", url=url, site_names=memory.site_names("kr"))
     assert got.authors == ["Jan Neumann"]
+
+
+def test_author_page_links_name_the_writer_but_not_their_labels() -> None:
+    linked = '<p>By <a href="/author/ann-writer/">Ann Writer</a></p>'
+    assert extract(f"<article><h1>Council passes the school budget</h1>{linked}{FILLER}</article>").authors == \
+        ["Ann Writer"]
+    for label in ("View Author Page", "Articles", "More stories"):
+        got = extract(f'<article><h1>Council passes the school budget</h1><a href="/author/ann/">{label}</a>'
+                      f"{FILLER}</article>")
+        assert got.authors == [], label
