@@ -26,6 +26,7 @@ from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from archive.errors import ConfigError
 from archive.urls import is_http_url, netloc_of, normalize_domain, same_site
@@ -49,7 +50,7 @@ _URL_LIST_KEYS = ("sitemaps", "news_sitemaps", "feeds", "start_urls")
 _PATTERN_KEYS = ("allow", "deny")
 _OUTLET_KEYS = (
     "name", "homepage", "domains", *_URL_LIST_KEYS, *_PATTERN_KEYS,
-    "max_depth", "max_pages", "discover", "politeness", "recrawl",
+    "max_depth", "max_pages", "discover", "politeness", "recrawl", "timezone",
     "assets", "assets_obey_robots", "asset_hosts",
 )
 # name/homepage identify one outlet; a shared domains list would make every outlet the same site.
@@ -100,6 +101,9 @@ class Outlet:
     assets_obey_robots: bool = True  # robots.txt applies to requisites too (Heritrix's default)
     # Requisite hosts allowed besides the outlet's domains; None = learn CDN hosts during the run.
     asset_hosts: tuple[str, ...] | None = None
+    # IANA zone of the outlet's newsroom: the local publication day of a page whose dates carry
+    # no UTC offset of their own (archive.extract.dates). None = UTC.
+    timezone: str | None = None
     _allow_re: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
     _deny_re: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
 
@@ -267,6 +271,17 @@ def _number(*, allow_zero: bool) -> Callable[[_Where, str, Any], float]:
     return convert
 
 
+def _zone(where: _Where, key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise where.key_error(key, f"expected an IANA time zone name, got {_describe(value)}")
+    try:
+        ZoneInfo(value.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise where.key_error(key, f"unknown time zone {_quote(value)} (an IANA name such as "
+                                   f'"Europe/Berlin" or "America/New_York")') from None
+    return value.strip()
+
+
 def _boolean(where: _Where, key: str, value: Any) -> bool:
     if not isinstance(value, bool):
         raise where.key_error(key, f"expected true or false, got {_describe(value)}")
@@ -316,6 +331,7 @@ _OPTION_CONVERTERS: dict[str, Callable[[_Where, str, Any], Any]] = {
     "assets": _boolean,
     "assets_obey_robots": _boolean,
     "asset_hosts": lambda where, key, value: () if value == [] else _domains(where, key, value),  # [] = none
+    "timezone": _zone,
 }
 
 

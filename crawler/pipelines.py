@@ -19,6 +19,7 @@ from archive.db.kinds import PageOutcome
 from archive.db.records import PageResult
 from archive.errors import PressclipsError, WarcError
 from archive.extract.blockpage import error_page_block_reason
+from archive.extract.outletmemory import OutletMemory
 from archive.extract.pool import run_extraction
 from archive.extract.result import Extraction, provenance_json
 from crawler.items import AssetItem, PageItem, RequisitesItem, UrlBatchItem
@@ -36,6 +37,7 @@ class ArchivePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.runtime = runtime_of(crawler)
+        self.outlet_memory = OutletMemory()  # site names seen per outlet: hints for later pages
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -71,8 +73,14 @@ class ArchivePipeline:
             extraction = not_article(LISTING_REASON)
         else:
             hints = dict(item.discovery)
+            outlet = next((o for o in self.runtime.outlets if o.name == item.outlet), None)
+            if outlet is not None and outlet.timezone:
+                hints["timezone"] = outlet.timezone  # the local publication day (archive.extract.dates)
+            hints["site_names"] = self.outlet_memory.site_names(item.outlet)
             extraction = await maybe_deferred_to_future(self.runtime.extract(
                 run_extraction, item.body, item.final_url, item.content_type, hints))
+            if extraction.is_article:
+                self.outlet_memory.note(item.outlet, extraction.site_name, extraction.authors)
             if extraction.is_article and item.warc_pointer is not None:
                 self._write_provenance(item, extraction)
         item.body = b""  # the WARC holds it; keep memory flat while the store call is queued

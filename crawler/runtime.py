@@ -144,7 +144,8 @@ class ArchiveRuntime:
             engine = make_engine(cfg.archive.database_url)
             store = Store(engine)
             store.frontier.shared_claims = self.worker is not None
-            store.ensure_outlets((o.name, o.homepage, o.domains) for o in self.outlets)
+            store.ensure_outlets(((o.name, o.homepage, o.domains) for o in self.outlets),
+                                 timezones={o.name: o.timezone for o in self.outlets})
             warc = WarcWriter(cfg.archive.warc_dir, prefix=cfg.warc_prefix, max_size=cfg.archive.warc_max_size,
                               warcinfo=self._warcinfo(), worker=self.worker)
         except BaseException:

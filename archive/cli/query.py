@@ -253,6 +253,7 @@ def _flat_export(row: dict[str, Any]) -> dict[str, Any]:
     flat = dict(row)
     flat["urls"] = " ".join(row["urls"])
     flat["authors"] = "; ".join(row["authors"])
+    flat["author_orgs"] = "; ".join(row["author_orgs"])
     warc = row["warc"]
     flat["warc"] = "" if not warc else f"{warc['file']}:{warc['offset']}:{warc['length']}"
     return flat

@@ -74,6 +74,9 @@ class Outlet(Base):
     homepage: Mapped[str] = mapped_column(Text)
     domains: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The outlets file's IANA ``timezone``, as of the last crawl: ``reextract`` reads pages again
+    # without the outlets file and still needs it for the local publication day (issue 12).
+    timezone: Mapped[str | None] = mapped_column(String(64))
 
 
 class CrawlRun(Base):
@@ -198,6 +201,12 @@ class ArticleVersion(Base):
     authors: Mapped[list[str]] = mapped_column(JSON, default=list)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     published_raw: Mapped[str | None] = mapped_column(String(64))
+    # The local publication day as the page prints it, "YYYY-MM-DD" (issue 12): what date
+    # filters and exports use; published_at keeps the instant. Which page element gave it.
+    published_day: Mapped[str | None] = mapped_column(String(10), index=True)
+    date_source: Mapped[str | None] = mapped_column(String(64))
+    # Organisations credited when no person is ("BBC News"); authors is then empty.
+    author_orgs: Mapped[list[str] | None] = mapped_column(JSON)
     modified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     language: Mapped[str | None] = mapped_column(String(16))
     canonical_url: Mapped[str | None] = mapped_column(Text)

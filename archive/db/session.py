@@ -13,7 +13,7 @@ wait for the first one's lock on SQLite and see none of its changes on either da
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -96,13 +96,18 @@ class Database:
         return func.min(*args) if self.dialect == "sqlite" else func.least(*args)
 
     # -- outlets -----------------------------------------------------------------------------
-    def save_outlets(self, session: Session, outlets: Iterable[tuple[str, str, Sequence[str]]]) -> dict[str, int]:
-        """Upsert (name, homepage, domains) rows in ``session``'s transaction; returns name → id.
-        The cache learns them only once the caller's transaction has committed (``remember_outlets``)."""
+    def save_outlets(self, session: Session, outlets: Iterable[tuple[str, str, Sequence[str]]],
+                     timezones: Mapping[str, str | None] | None = None) -> dict[str, int]:
+        """Upsert (name, homepage, domains) rows in ``session``'s transaction, with each outlet's
+        ``timezone`` when ``timezones`` is given (a zone removed from the outlets file is cleared);
+        returns name → id. The cache learns them only once the caller's transaction has committed
+        (``remember_outlets``)."""
         for name, homepage, domains in outlets:
-            stmt = self.insert(Outlet).values(name=name, homepage=homepage, domains=list(domains), created_at=utcnow())
-            session.execute(stmt.on_conflict_do_update(index_elements=[Outlet.name],
-                                                       set_={"homepage": homepage, "domains": list(domains)}))
+            values: dict[str, Any] = {"homepage": homepage, "domains": list(domains)}
+            if timezones is not None:
+                values["timezone"] = timezones.get(name)
+            stmt = self.insert(Outlet).values(name=name, created_at=utcnow(), **values)
+            session.execute(stmt.on_conflict_do_update(index_elements=[Outlet.name], set_=values))
         return dict(session.execute(select(Outlet.name, Outlet.id)).all())
 
     def remember_outlets(self, ids: dict[str, int], domains: dict[str, tuple[str, ...]]) -> None:

@@ -9,7 +9,7 @@ article, version and capture link land together.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -63,11 +63,12 @@ class Store:
         return self.db.engine
 
     # -- outlets and runs ----------------------------------------------------------------------
-    def ensure_outlets(self, outlets: Iterable[tuple[str, str, Sequence[str]]]) -> dict[str, int]:
-        """Upsert (name, homepage, domains) rows; returns name → id."""
+    def ensure_outlets(self, outlets: Iterable[tuple[str, str, Sequence[str]]],
+                       timezones: Mapping[str, str | None] | None = None) -> dict[str, int]:
+        """Upsert (name, homepage, domains) rows, and their timezones when given; returns name → id."""
         rows = list(outlets)
         with self.db.transaction("saving outlets") as session:
-            ids = self.db.save_outlets(session, rows)
+            ids = self.db.save_outlets(session, rows, timezones)
         self.db.remember_outlets(ids, {name: tuple(domains) for name, _home, domains in rows})
         return ids
 
@@ -155,6 +156,7 @@ class Store:
             self.db.insert(ArticleVersion).values(
                 article_id=article_id, content_hash=ext.content_hash, title=ext.title, authors=list(ext.authors),
                 published_at=parse_aware(ext.published), published_raw=ext.published,
+                published_day=ext.published_day, date_source=ext.date_source, author_orgs=list(ext.author_orgs) or None,
                 modified_at=parse_aware(ext.modified), language=ext.language, canonical_url=ext.canonical_url,
                 description=ext.description, site_name=ext.site_name, text=ext.text, extractor=ext.extractor,
                 capture_id=capture_id, first_seen=now, last_seen=now,
@@ -279,7 +281,9 @@ class Store:
         version = session.get(ArticleVersion, capture.version_id)
         assert version is not None
         fields = dict(title=ext.title, authors=list(ext.authors), published_at=parse_aware(ext.published),
-                      published_raw=ext.published, modified_at=parse_aware(ext.modified), language=ext.language,
+                      published_raw=ext.published, published_day=ext.published_day, date_source=ext.date_source,
+                      author_orgs=list(ext.author_orgs) or None,
+                      modified_at=parse_aware(ext.modified), language=ext.language,
                       canonical_url=ext.canonical_url, description=ext.description, site_name=ext.site_name,
                       text=ext.text, extractor=ext.extractor)
         if version.content_hash == ext.content_hash:

@@ -11,15 +11,17 @@ Plain data in, plain data out, no global state: ``extract_page`` runs in a
 ``is_article=False`` with a ``reason``.
 
 Where trafilatura is weak the page's own markup is read with lxml (cheap, same tree):
-  title      an <h1> that og:title / JSON-LD headline / <title> confirm → og:title,
-             twitter:title, headline → <title> → the discovery hint → trafilatura's guess;
-             a " | Site Name" segment is cut when it names the site.
-  published  a timestamp from meta tags / JSON-LD / <time> → trafilatura's htmldate →
-             a day-only value from the page → the discovery hint (news sitemap, feed).
-  authors    JSON-LD author names → <meta name=author> / article:author → trafilatura
-             (which also reads bylines), split and cleaned of roles, dates, page furniture.
-  text       trafilatura's plain text (precision mode, balanced as a fallback), without a
-             first line that only repeats the title.
+  title      chosen by agreement among <h1>, og:title, JSON-LD headline, twitter:title and
+             <title>, the site name and kickers cut (``archive.extract.titles``).
+  authors    people from JSON-LD Person → the visible byline → <meta name=author> →
+             trafilatura; organisations apart, only when nobody is named (``archive.extract.bylines``).
+  published  the article's own dates (JSON-LD, meta, itemprop, its <time>) → htmldate → the URL;
+             the discovery hint when the page agrees within a day; with the local publication
+             day and the source (``archive.extract.dates``).
+  text       trafilatura's plain text (precision mode, balanced when precision is near the
+             threshold or much shorter than the article markup), without a first line that only
+             repeats the title nor newsletter prompts at its edges (``archive.extract.textclean``).
+  language   declared by the page, else detected (``archive.extract.language``).
 Not-an-article rules (``reason``), first match wins: not-html, empty, too-large, unparseable,
 challenge/captcha/consent/paywall (``archive.extract.blockpage``), soft-404, no-text, listing,
 the page kinds of ``archive.extract.sitepages`` (site-page, author-page, tag-page, section-page,
@@ -38,24 +40,24 @@ from lxml.html import HtmlElement
 from trafilatura import metadata as tmeta
 
 from archive.extract.blockpage import block_reason
-from archive.extract.markup import (
-    AUTHOR_META_KEYS,
+from archive.extract.bylines import pick_authors
+from archive.extract.dates import (
     MODIFIED_KEYS,
     PUBLISHED_KEYS,
+    DateReader,
+    outlet_zone,
+    page_candidates,
+    pick_modified,
+    pick_published,
+)
+from archive.extract.language import declared_language, detect_language
+from archive.extract.markup import (
     _canonical,
     _clean,
-    _clean_authors,
     _json_ld_objects,
-    _language,
-    _ld_author_names,
     _meta_values,
-    _page_dates,
-    _pick_published,
-    _pick_title,
-    _site_keys,
     content_hash,
     decode_html,
-    normalise_text,
 )
 from archive.extract.pagekind import (
     MAX_HTML_BYTES,
@@ -66,9 +68,13 @@ from archive.extract.pagekind import (
 )
 from archive.extract.result import Extraction
 from archive.extract.sitepages import site_page_kind
+from archive.extract.textclean import drop_repeated_title, strip_prompts
+from archive.extract.titles import pick_title, site_keys
 
 # lxml refuses a str that still carries an XML encoding declaration.
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
+NEAR_THRESHOLD = 1.5  # precision text under 1.5x MIN_TEXT_CHARS: try the balanced pass too
+MARKUP_SHARE = 0.5  # precision kept under half the article markup's paragraph text: try balanced
 
 
 # --------------------------------------------------------------------------- entry point
@@ -94,20 +100,30 @@ def _run_trafilatura(tree: HtmlElement, url: str) -> Any:
 
     Precision mode first: on the corpus it drops captions, kickers and teaser blocks from the
     text (full-text similarity 91% → 94% of pages). It runs without trafilatura's fallback
-    extractors (``fast``): they cost 40% of the time, and with the re-run below the shared
-    corpus kept all 394 articles and lost body similarity on 1 of 374 checked pages.
-    When precision keeps too little (short pieces, CJK pages, markup only the fallbacks read)
-    the balanced mode runs with the fallbacks and the longer text wins.
+    extractors (``fast``): they cost 40% of the time.
+    The balanced mode (with the fallbacks) runs too when precision keeps little: below
+    ``NEAR_THRESHOLD`` times the article threshold (pages just over it were marked too-short or
+    listing while balanced found 4-40x more), or less than ``MARKUP_SHARE`` of the paragraph
+    text inside the page's own article markup. The longer text wins.
     Metadata is not asked for here: ``_TrafilaturaMeta`` computes only what the page lacks.
     """
     doc = trafilatura.bare_extraction(tree, url=url, with_metadata=False, include_comments=False,
                                       favor_precision=True, fast=True)
-    if doc is not None and _text_size(_text_of(doc)) >= MIN_TEXT_CHARS:
+    size = _text_size(_text_of(doc)) if doc is not None else 0
+    if size >= NEAR_THRESHOLD * MIN_TEXT_CHARS and size >= MARKUP_SHARE * _article_markup_chars(tree):
         return doc
     balanced = trafilatura.bare_extraction(tree, url=url, with_metadata=False, include_comments=False)
     if doc is None or (balanced is not None and len(_text_of(balanced)) > len(_text_of(doc))):
         return balanced
     return doc
+
+
+def _article_markup_chars(tree: HtmlElement) -> int:
+    """Paragraph text inside the page's one article element (``<article>``, ``articleBody``), 0 without."""
+    bodies = tree.xpath('//*[@itemprop="articleBody"]') or tree.xpath("//article")
+    if len(bodies) != 1:
+        return 0
+    return sum(len(p.text_content()) for p in bodies[0].iter("p"))
 
 
 def _text_of(doc: Any) -> str:
@@ -159,24 +175,24 @@ def _extract(body: bytes, url: str, content_type: str | None, hints: dict[str, A
         return Extraction(False, "unparseable")
     meta = _meta_values(tree)
     ld = _json_ld_objects(tree)
-    page_published = _page_dates(tree, meta, ld, PUBLISHED_KEYS, "datePublished")
+    declared = declared_language(tree, meta)
+    reader = DateReader(url, declared, outlet_zone(hints.get("timezone")), datetime.now(timezone.utc))
+    page_published = page_candidates(tree, meta, ld, reader, PUBLISHED_KEYS, "datePublished")
     doc = _run_trafilatura(tree, url)  # works on a copy of ``tree``
     tmd = _TrafilaturaMeta(tree, url)
 
     text = ((doc.text if doc is not None else "") or "").strip()
     # og:site_name first: trafilatura falls back to the host name when a page has none.
     site_name = next(iter(meta.get("og:site_name", ())), None) or _clean(tmd.sitename())
-    title = _pick_title(tree, meta, ld, _clean(tmd.title()), _site_keys(url, [site_name]), hints)
-    authors = _clean_authors(_ld_author_names(ld))
-    if not authors:
-        authors = _clean_authors(v for key in AUTHOR_META_KEYS for v in meta.get(key, ()))
-    if not authors:  # trafilatura also reads bylines in the page body
-        authors = _clean_authors((tmd.author() or "").split(";"))
-    first, _, rest = text.partition("\n")
-    if title and rest and normalise_text(first) == normalise_text(title):
-        text = rest.strip()  # the headline is stored as the title, not as the first paragraph
-    published = _pick_published(page_published, None if page_published else tmd.date(), hints)
-    modified = _page_dates(tree, meta, ld, MODIFIED_KEYS, "dateModified")
+    site_names = [site_name, *_publisher_names(ld)]
+    title = pick_title(tree, meta, ld, url, site_names, _clean(tmd.title()), hints)
+    description = _clean(tmd.doc.description) or next(iter(meta.get("og:description", ())), None)
+    text = strip_prompts(drop_repeated_title(text, title))
+    language = declared or detect_language(text, title, description)
+    brands = site_keys(url, [*site_names, *(hints.get("site_names") or ())])  # learned across the outlet
+    credits = pick_authors(tree, meta, ld, language, brands, tmd.author)
+    published = pick_published(page_published, lambda: tmd.date(), reader, hints)
+    modified = pick_modified(page_candidates(tree, meta, ld, reader, MODIFIED_KEYS, "dateModified"))
     title_el = tree.find(".//title")
     titles = [title, title_el.text_content() if title_el is not None else None]
     # Challenge/CAPTCHA/consent/paywall pages first: their few words would otherwise pass as a short page.
@@ -186,13 +202,28 @@ def _extract(body: bytes, url: str, content_type: str | None, hints: dict[str, A
         is_article=reason is None,
         reason=reason,
         title=title,
-        authors=authors,
-        published=published,
-        modified=modified[0][0].isoformat() if modified else None,
-        language=_language(tree, meta, tmd.doc.language),
+        authors=credits.people,
+        author_orgs=credits.organisations,
+        published=published.instant.isoformat() if published else None,
+        published_day=published.day if published else None,
+        date_source=published.source if published else None,
+        modified=modified.instant.isoformat() if modified else None,
+        language=language,
         canonical_url=_canonical(tree, meta, url),
-        description=_clean(tmd.doc.description) or next(iter(meta.get("og:description", ())), None),
+        description=description,
         site_name=site_name,
         text=text,
         content_hash=content_hash(text),
     )
+
+
+def _publisher_names(ld: list[dict[str, Any]]) -> list[str]:
+    """The JSON-LD publisher's name(s): the outlet's brand, for titles and bylines."""
+    names = []
+    for obj in ld:
+        publisher = obj.get("publisher")
+        for entry in publisher if isinstance(publisher, list) else [publisher]:
+            name = entry.get("name") if isinstance(entry, dict) else None
+            if isinstance(name, str) and name.strip():
+                names.append(name.strip())
+    return names

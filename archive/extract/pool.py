@@ -41,6 +41,9 @@ def warm_up() -> None:
     warnings.filterwarnings("ignore", category=UnknownTimezoneWarning)
 
     extract_page(_SAMPLE, "http://127.0.0.1/news/2024/03/03/warm-up-story/", "text/html")
+    from archive.extract.language import detect_language
+
+    detect_language("A sentence to load the language model once, not on the first real page.")
 
 
 def _trim() -> None:

@@ -24,8 +24,14 @@ class Extraction:
     reason: str | None
     title: str | None = None
     authors: list[str] = field(default_factory=list)
-    published: str | None = None
+    published: str | None = None  # the instant, ISO 8601 with its offset
     modified: str | None = None
+    # The day the page (and its URL) print as the publication day, "YYYY-MM-DD": the page's own
+    # offset, else the outlet's time zone (archive.extract.dates).
+    published_day: str | None = None
+    date_source: str | None = None  # which candidate gave ``published``: "json-ld", "meta:<key>", ...
+    # Organisations credited when no person is: "BBC News", "Reuters" (``authors`` is then empty).
+    author_orgs: list[str] = field(default_factory=list)
     language: str | None = None
     canonical_url: str | None = None
     description: str | None = None
@@ -45,6 +51,9 @@ def provenance_json(extraction: Extraction) -> bytes:
         "authors": list(extraction.authors),
         "published": extraction.published,
         "modified": extraction.modified,
+        "published_day": extraction.published_day,
+        "date_source": extraction.date_source,
+        "author_orgs": list(extraction.author_orgs),
         "language": extraction.language,
         "canonical_url": extraction.canonical_url,
         "site_name": extraction.site_name,

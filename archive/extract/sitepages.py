@@ -30,7 +30,8 @@ from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
-from archive.extract.markup import PUBLISHED_KEYS, _is_article_type
+from archive.extract.dates import PUBLISHED_KEYS
+from archive.extract.markup import _is_article_type
 
 GALLERY_MIN_IMAGES = 8
 GALLERY_MAX_CHARS_PER_IMAGE = 250

@@ -37,14 +37,15 @@ class _Candidate(NamedTuple):
     capture_id: int
     url: str
     pointer: WarcPointer
-    discovery: dict[str, Any]  # the URL's discovery metadata: extraction hints
+    hints: dict[str, Any]  # the URL's discovery metadata and the outlet's timezone
 
 
 def _candidates(engine: Engine, outlet: str | None) -> list[_Candidate]:
-    """Captures to re-extract, each with the discovery metadata of its URL (extraction hints)."""
+    """Captures to re-extract, each with its extraction hints."""
     stmt = (select(Capture.id, Capture.url, Capture.warc_file, Capture.warc_offset, Capture.warc_length,
-                   Capture.warc_record_id, Capture.payload_digest, UrlState.discovery)
+                   Capture.warc_record_id, Capture.payload_digest, UrlState.discovery, Outlet.timezone)
             .outerjoin(UrlState, UrlState.url == Capture.url)
+            .outerjoin(Outlet, Outlet.id == Capture.outlet_id)
             .where(Capture.status >= 200, Capture.status < 300,
                    Capture.warc_unreadable_at.is_(None),  # quarantined by verify --repair: known lost
                    # listing pages (homepage, sections) were never candidates for article text
@@ -52,10 +53,20 @@ def _candidates(engine: Engine, outlet: str | None) -> list[_Candidate]:
                        and_(Capture.kind == CaptureKind.NOT_ARTICLE, Capture.reason != "listing")))
             .order_by(Capture.id))
     if outlet:
-        stmt = stmt.join(Outlet, Outlet.id == Capture.outlet_id).where(Outlet.name == outlet)
+        stmt = stmt.where(Outlet.name == outlet)
     with reading(engine, "listing captures to re-extract") as session:
-        return [_Candidate(cid, url, WarcPointer(file, offset, length, record_id, digest), dict(discovery or {}))
-                for cid, url, file, offset, length, record_id, digest, discovery in session.execute(stmt)]
+        return [_Candidate(cid, url, WarcPointer(file, offset, length, record_id, digest),
+                           _hints(discovery, zone))
+                for cid, url, file, offset, length, record_id, digest, discovery, zone in session.execute(stmt)]
+
+
+def _hints(discovery: dict[str, Any] | None, zone: str | None) -> dict[str, Any]:
+    """The extraction hints a crawl gives: the URL's discovery metadata and the outlet's timezone
+    (stored on the outlet by the last crawl) for the local publication day."""
+    hints = dict(discovery or {})
+    if zone:
+        hints["timezone"] = zone
+    return hints
 
 
 def reextract_archive(engine: Engine, warc_root: Path, *, outlet: str | None = None,
@@ -71,7 +82,7 @@ def reextract_archive(engine: Engine, warc_root: Path, *, outlet: str | None = N
             counts[store.reextract_capture(capture_id, future.result())] += 1
 
     with extraction_pool(workers) as pool:
-        for capture_id, url, pointer, discovery in _candidates(engine, outlet):
+        for capture_id, url, pointer, hints in _candidates(engine, outlet):
             try:
                 record = read_record(warc_root, pointer)
                 body = record.decoded_payload()
@@ -84,7 +95,7 @@ def reextract_archive(engine: Engine, warc_root: Path, *, outlet: str | None = N
                 counts["errors"] += 1
                 continue
             pending.append((capture_id, pool.submit(run_extraction, body, url, record.http_header("Content-Type"),
-                                                    discovery)))
+                                                    hints)))
             drain(WINDOW)
         drain(0)
     ledger.flush()

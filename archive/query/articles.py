@@ -20,8 +20,11 @@ from archive.db.session import reading
 from archive.times import iso
 from archive.warc.reader import WarcPointer
 
-EXPORT_FIELDS = ("id", "url", "urls", "outlet", "title", "authors", "published", "language", "text",
-                 "versions", "first_seen", "last_seen", "warc", "story_id", "similarity")
+# author_orgs: organisations credited when no person is; published_day: the local day the page
+# printed (the date filters use it); date_source: where the date was read (issue 12).
+EXPORT_FIELDS = ("id", "url", "urls", "outlet", "title", "authors", "author_orgs", "published", "published_day",
+                 "date_source", "language", "text", "versions", "first_seen", "last_seen", "warc", "story_id",
+                 "similarity")
 
 
 def warc_fields(pointer: WarcPointer, *, with_record_id: bool = True) -> dict[str, Any]:
@@ -52,8 +55,10 @@ def iter_articles(engine: Engine, flt: ArticleFilter = ArticleFilter(), *, batch
     # Plain columns, not ORM entities: building two objects per row cost more than the query.
     stmt = (select(Article.id, Article.canonical_url, Article.first_seen, Article.last_seen, Article.gone,
                    Article.story_id, Article.story_similarity,
-                   ArticleVersion.title, ArticleVersion.authors, ArticleVersion.published_at, ArticleVersion.language,
-                   ArticleVersion.text, Outlet.name.label("outlet"), versions.label("n_versions"))
+                   ArticleVersion.title, ArticleVersion.authors, ArticleVersion.author_orgs,
+                   ArticleVersion.published_at, ArticleVersion.published_day, ArticleVersion.date_source,
+                   ArticleVersion.language, ArticleVersion.text, Outlet.name.label("outlet"),
+                   versions.label("n_versions"))
             .select_from(Article).join(ArticleVersion, ArticleVersion.id == Article.current_version_id)
             .outerjoin(Outlet, Outlet.id == Article.outlet_id)
             .order_by(Article.id))
@@ -80,7 +85,10 @@ def iter_articles(engine: Engine, flt: ArticleFilter = ArticleFilter(), *, batch
                     "outlet": row.outlet,
                     "title": row.title,
                     "authors": list(row.authors or []),
+                    "author_orgs": list(row.author_orgs or []),
                     "published": iso(row.published_at),
+                    "published_day": row.published_day,
+                    "date_source": row.date_source,
                     "language": row.language,
                     "text": row.text,
                     "versions": int(row.n_versions),

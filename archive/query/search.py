@@ -105,6 +105,22 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
+def _published_conditions(low: datetime | None, high: datetime | None) -> list[ColumnElement[bool]]:
+    """Publication bounds on the local day the page printed (``published_day``), so an article
+    filed at 23:30 in Los Angeles counts on that day, not on the next UTC day; versions stored
+    before that column existed are compared by their instant. A bound at midnight is a day
+    boundary; one with a time of day includes that whole day."""
+    conds: list[ColumnElement[bool]] = []
+    day, instant = ArticleVersion.published_day, ArticleVersion.published_at
+    if low is not None:
+        conds.append(or_(day >= low.date().isoformat(), and_(day.is_(None), instant >= _utc(low))))
+    if high is not None:
+        at_midnight = (high.hour, high.minute, high.second, high.microsecond) == (0, 0, 0, 0)
+        by_day = day < high.date().isoformat() if at_midnight else day <= high.date().isoformat()
+        conds.append(or_(by_day, and_(day.is_(None), instant < _utc(high))))
+    return conds
+
+
 def _dialect(engine: Engine) -> str:
     name = engine.dialect.name
     if name not in ("sqlite", "postgresql"):
@@ -146,8 +162,8 @@ def filter_conditions(session: Session, dialect: str, flt: SearchFilters) -> lis
                 "EXISTS (SELECT 1 FROM json_array_elements_text(CASE WHEN json_typeof(article_versions.authors)"
                 " = 'array' THEN article_versions.authors ELSE '[]'::json END) AS author(name) "
                 "WHERE author.name ILIKE :author_pattern ESCAPE '\\')").bindparams(author_pattern=pattern)))
-    for col, low, high in ((ArticleVersion.published_at, flt.published_from, flt.published_to),
-                           (Article.first_seen, flt.seen_from, flt.seen_to)):
+    conds.extend(_published_conditions(flt.published_from, flt.published_to))
+    for col, low, high in ((Article.first_seen, flt.seen_from, flt.seen_to),):
         if low is not None:
             conds.append(col >= _utc(low))
         if high is not None:

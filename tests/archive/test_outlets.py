@@ -501,3 +501,12 @@ def test_requisite_keys_default_on_with_learned_hosts_and_validate(tmp_path: Pat
         (VARIETY + 'asset_hosts = ["https://cdn.example/"]\n', "asset_hosts"),
     ]:
         assert fragment in _load_error(_write(tmp_path, text))
+
+def test_timezone_is_an_iana_name(tmp_path: Path) -> None:
+    (outlet,) = load_outlets(_write(tmp_path, VARIETY + 'timezone = "America/Los_Angeles"\n'))
+    assert outlet.timezone == "America/Los_Angeles"
+    (outlet,) = load_outlets(_write(tmp_path, '[defaults]\ntimezone = "Europe/Berlin"\n' + VARIETY))
+    assert outlet.timezone == "Europe/Berlin"
+    message = _load_error(_write(tmp_path, VARIETY + 'timezone = "Pacific Time"\n'))
+    assert 'outlet "variety" (#1)' in message and "unknown time zone" in message
+    assert "expected an IANA time zone name" in _load_error(_write(tmp_path, VARIETY + "timezone = 8\n"))

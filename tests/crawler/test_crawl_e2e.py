@@ -21,6 +21,7 @@ from tests.localsite import LocalSite
 from tests.paths import REPO
 
 __all__ = ["FAST", "Crawled", "run_cli"]  # shared with the other crawl tests
+ZONE = "Europe/Berlin"
 
 
 def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -45,7 +46,8 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
     site = LocalSite(outlets=2, article_delay=0.05).start()
     root = tmp_path_factory.mktemp("e2e")
     outlets = root / "outlets.toml"
-    write_outlets(outlets, site.outlets_toml())
+    # The first outlet declares its timezone: the crawl stores it on the outlet row (for reextract).
+    write_outlets(outlets, site.outlets_toml().replace("[[outlets]]\n", f"[[outlets]]\ntimezone = {ZONE!r}\n", 1))
     archive = root / "archive"
     try:
         result = run_cli("crawl", "--outlets", str(outlets), "--archive", str(archive), *FAST)
@@ -199,6 +201,12 @@ def test_extracted_metadata_matches_the_pages(crawled: Crawled) -> None:
     # Headline choice (og:title vs <h1>) legitimately differs on some pages; extraction quality
     # itself is measured in test_extract.py. Here: metadata flows from page to archive row.
     assert titles_ok >= 0.6 * len(rows)
+
+
+def test_outlet_timezone_is_stored_for_reextract(crawled: Crawled) -> None:
+    zones = dict(crawled.rows("SELECT name, timezone FROM outlets"))
+    first, second = (o.name for o in crawled.site.outlets)
+    assert (zones[first], zones[second]) == (ZONE, None)
 
 
 def _same_title(got: str, want: str) -> bool:

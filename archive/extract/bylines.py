@@ -1,0 +1,308 @@
+"""Authors: the people who wrote the article, apart from organisations credited with it.
+
+Sources, first that names a person wins:
+  1. the article's JSON-LD ``author``: ``Person`` entries are people, ``Organization`` entries
+     (and names that are the outlet's brand) are organisations;
+  2. ``<meta name=author>`` and its relatives (what the publisher declares for this article);
+  3. the visible byline: ``itemprop=author``, ``rel=author`` links, a ``byline`` element;
+  4. trafilatura's byline reader.
+Organisation-only credits ("BBC News", "Reuters") are kept only when no source names a person,
+and then apart (``Credits.organisations``), never mixed into the names.
+
+Cleaning a byline: a "By"/"Von"/"Par" prefix, e-mails, URLs and parentheses ("(obe)") are
+removed; it is split on commas, semicolons, "&" and the page language's conjunction ("und",
+"et", "y", "og"...); "Last, First" is turned round; roles are cut from the end only when at
+least two name words stay ("Sam Stein Senior Politics Editor" → "Sam Stein", but "Ann Writer"
+stays whole); a credit of roles around an outlet ("Guardian staff reporter") names nobody; a
+single all-caps surname stays ("André Oliver KLEIN") while a longer all-caps tail is an outlet
+("Meg Wagner NEW YORK DAILY NEWS"). Clutter phrases, role words and conjunctions are in
+``archive/data/extraction.toml``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml.html import HtmlElement
+
+from archive.extract.markup import _is_article_type
+from archive.extract.titles import element_text
+from archive.extract.wordlists import WordLists, word_lists
+
+AUTHOR_META_KEYS = ("author", "article:author", "byl", "parsely-author", "sailthru.author", "dc.creator",
+                    "dcterms.creator")
+MAX_NAMES = 12  # more "authors" than this is a list of contributors to the whole site
+_WS = re.compile(r"\s+")
+_EMAIL = re.compile(r"\S+@\S+\.\w+|https?://\S+|www\.\S+")
+_PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]|（[^）]*）")
+_SPLIT = re.compile(r"\s*(?:[;,|·/•，、；]|&|\band\b|\n)\s*", re.I)  # CJK commas too: "[田中宏昌，ITmedia]"
+_WRAPPED = re.compile(r"^\s*[\[（(]([^\[\]（）()]+)[\]）)]\s*$")  # a whole byline in brackets is the byline
+_NOT_A_NAME = re.compile(r"://|@|\.com\b|\d|[<>{}\[\]=#]")
+_LATIN = re.compile(r"[A-Za-zÀ-ɏ]")
+_MONTHS = frozenset(
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
+)
+_ORG_TYPES = ("organization", "organisation", "newsmediaorganization", "corporation", "brand")
+
+
+@dataclass(frozen=True)
+class Credits:
+    people: list[str] = field(default_factory=list)
+    organisations: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Collected:
+    people: list[str] = field(default_factory=list)
+    organisations: list[str] = field(default_factory=list)
+
+    def add(self, bucket: list[str], name: str) -> None:
+        if name.casefold() not in {n.casefold() for n in bucket} and len(bucket) < MAX_NAMES:
+            bucket.append(name)
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\W", "", text.casefold())
+
+
+def _is_brand(name: str, brands: set[str], words: WordLists) -> bool:
+    key = _key(name)
+    if any(key == b or (len(b) >= 4 and b in key) for b in brands):
+        return True
+    tokens = [t.strip(".,").casefold() for t in name.split()]
+    if len(tokens) == 1 and name.isupper() and _LATIN.search(name):
+        return True  # "TNN", "CNN", "AP"
+    return any(t in words.organisation_words for t in tokens)
+
+
+def _strip_prefix(text: str, words: WordLists) -> str:
+    lowered = text.casefold()
+    for prefix in words.by_prefixes:
+        if lowered.startswith(prefix) and len(text) > len(prefix) and not text[len(prefix)].isalnum():
+            return text[len(prefix):].lstrip(" :-–—")
+    return text
+
+
+def _split(value: str, language: str | None, words: WordLists) -> list[str]:
+    value = _WRAPPED.sub(r"\1", value)
+    value = _PARENS.sub(" ", _EMAIL.sub(" ", value))
+    # "Last, First": one comma between two single capitalised words.
+    parts = [p.strip() for p in value.split(",")]
+    if len(parts) == 2 and all(len(p.split()) == 1 and p[:1].isupper() for p in parts) and "," not in parts[1]:
+        value = f"{parts[1]} {parts[0]}"
+    pieces = _SPLIT.split(_strip_prefix(_WS.sub(" ", value).strip(), words))
+    conjunctions = words.conjunctions_for(language) - {"and"}
+    out: list[str] = []
+    for piece in pieces:
+        tokens = piece.split()
+        current: list[str] = []
+        for i, token in enumerate(tokens):
+            # A conjunction of the page's language between two capitalised words splits names.
+            if token.casefold() in conjunctions and current and i + 1 < len(tokens) and tokens[i + 1][:1].isupper():
+                out.append(" ".join(current))
+                current = []
+            else:
+                current.append(token)
+        out.append(" ".join(current))
+    return [_strip_prefix(p.strip(" .:-–—|·•\"'"), words) for p in out if p.strip()]
+
+
+_PARTICLES = frozenset("de da di del della der den van von le la du dos das y bin ibn al el".split())
+
+
+def _drop_clutter(part: str, words: WordLists) -> str:
+    """Cut a clutter phrase and what follows it ("Steven Shepard Link Copied"), or, when it opens
+    the part, the phrase itself ("View all posts by Ann Writer")."""
+    lowered = part.casefold()
+    for phrase in words.author_clutter_phrases:
+        at = lowered.find(phrase)
+        if at > 0:
+            return part[:at].strip(" .:-–—|")
+        if at == 0:
+            return _strip_prefix(part[len(phrase):].strip(" .:-–—|"), words)
+    return part
+
+
+def _role(token: str, roles: frozenset[str]) -> bool:
+    word = token.casefold().strip(".,:")
+    # German compounds end in the role: "Auslandskorrespondent", "Chefredakteurin".
+    return word in roles or any(len(r) >= 7 and word.endswith(r) for r in roles)
+
+
+def _person(part: str, words: WordLists, single_word: bool = False) -> str | None:
+    """The person named by one split byline part, or None (clutter, a role credit, not a name).
+    ``single_word``: the part comes from an element that marks an author (itemprop, rel, class),
+    where one capitalised word is a name ("Paul"), not a handle guessed from the page."""
+    part = _drop_clutter(part, words)
+    if not part or part.casefold() in words.author_clutter:
+        return None
+    tokens = part.split()
+    while tokens and tokens[0][:1].islower() and tokens[0].casefold() not in _PARTICLES:
+        tokens = tokens[1:]  # "on Deadspin", "and more": not the start of a name
+    roles = [i for i, t in enumerate(tokens) if _role(t, words.roles)]
+    if roles:
+        lower_role = any(tokens[i].islower() for i in roles)
+        if roles[0] >= 2:
+            tokens = tokens[: roles[0]]  # "Sam Stein Senior Politics Editor"
+        elif lower_role or len(roles) >= 2 or len(roles) == len(tokens):
+            return None  # "Guardian staff reporter", "Staff Writer", "Editor": a credit, not a person
+    half = len(tokens) // 2
+    if len(tokens) >= 4 and len(tokens) % 2 == 0 and tokens[:half] == tokens[half:]:
+        tokens = tokens[:half]  # a byline that prints the name twice (link text and image alt)
+    # An all-caps tail of two or more words after a mixed-case name is an outlet.
+    caps_tail = 0
+    while caps_tail < len(tokens) and tokens[len(tokens) - 1 - caps_tail].isupper():
+        caps_tail += 1
+    if caps_tail >= 2 and caps_tail < len(tokens) and not tokens[0].isupper():
+        tokens = tokens[: len(tokens) - caps_tail]
+    if tokens and tokens[-1].casefold().strip(".,") in _MONTHS and len(tokens) >= 3:
+        tokens = tokens[:-1]  # a date fragment ("Joshua Sokol May"); "Theresa May" keeps hers
+    name = " ".join(tokens).strip(" .,")
+    if not name or len(name) > 60 or len(tokens) > 6 or _NOT_A_NAME.search(name):
+        return None
+    if not any(ch.isalpha() for ch in name) or (name.islower() and _LATIN.search(name)):
+        return None  # no letters, or a lower-case handle ("staff", "admin")
+    if len(tokens) == 1 and _LATIN.search(name) and not name.isupper() and \
+            not (single_word and name[:1].isupper() and name[1:].islower() and len(name) >= 3):
+        return None  # a single Latin word is a handle ("Bparis"), not a byline name
+    return name
+
+
+def _person_then_outlet(part: str, words: WordLists) -> tuple[str, str] | None:
+    """"Joe Davidson Washington Post" → ("Joe Davidson", "Washington Post"): a name of at least
+    two words followed by an outlet whose name has an organisation word in it."""
+    tokens = part.split()
+    at = next((i for i, t in enumerate(tokens) if t.casefold().strip(".,") in words.organisation_words), None)
+    if at is None or at < 2:
+        return None
+    # An acronym is the outlet alone ("Ann Writer CNN"); a word usually has one before it
+    # ("Washington Post", "Daily News").
+    cut = at if tokens[at].isupper() or at == 2 else at - 1
+    if cut < 2 or not all(t[:1].isupper() for t in tokens[cut:]) or tokens[0].casefold() == "the":
+        return None
+    if " ".join(tokens[:cut]).isupper():
+        return None  # "THE NEW YORK TIMES" is all outlet
+    return " ".join(tokens[:cut]), " ".join(tokens[cut:])
+
+
+def classify(values: Iterable[Any], language: str | None, brands: set[str], marked: bool = False) -> Credits:
+    """Split and clean byline strings into people and organisations (``marked``: the strings come
+    from elements that mark an author, see ``_person``)."""
+    words = word_lists()
+    found = _Collected()
+    for value in values:
+        if not isinstance(value, str) or not value.strip():
+            continue
+        for part in _split(value, language, words):
+            split = _person_then_outlet(part, words)
+            if split is not None and not _is_brand(split[0], brands, words):
+                person = _person(split[0], words)
+                if person:
+                    found.add(found.people, person)
+                    break  # what follows "Name Outlet" in a byline is a place: "BBC Brasil, Santa Maria"
+            if _is_brand(part, brands, words) and not _NOT_A_NAME.search(part):
+                if part.casefold() not in words.author_clutter and len(part) <= 60:
+                    found.add(found.organisations, part)
+                continue
+            name = _person(part, words, single_word=marked)
+            if name and _is_brand(name, brands, words):
+                found.add(found.organisations, name)
+            elif name:
+                found.add(found.people, name)
+    return Credits(found.people, found.organisations)
+
+
+def _ld_credits(ld: list[dict[str, Any]], language: str | None, brands: set[str]) -> Credits:
+    people: list[str] = []
+    organisations: list[str] = []
+    for obj in ld:
+        authors = obj.get("author") if _is_article_type(obj) else None
+        if authors is None:
+            continue
+        for entry in authors if isinstance(authors, list) else [authors]:
+            if isinstance(entry, dict):
+                kind = entry.get("@type")
+                kinds = " ".join(k for k in (kind if isinstance(kind, list) else [kind]) if isinstance(k, str))
+                name = entry.get("name")
+                if isinstance(name, str) and any(t in kinds.lower() for t in _ORG_TYPES):
+                    organisations.append(name.strip())
+                    continue
+                entry = name
+            credits = classify([entry], language, brands)
+            people += credits.people
+            organisations += credits.organisations
+        if people or organisations:
+            break
+    return Credits(people, organisations)
+
+
+# Author pages: WordPress "/author/ann-writer/", "/autor/", "/auteur/", "/journalist/"...
+_AUTHOR_HREF = ('contains(@href, "/author/") or contains(@href, "/authors/") or contains(@href, "/autor/") '
+                'or contains(@href, "/autoren/") or contains(@href, "/auteur/") or contains(@href, "/autore/") '
+                'or contains(@href, "/journalist/") or contains(@href, "/journalisten/")')
+MAX_LINKED_AUTHORS = 4  # more distinct author links than this is a list of the site's writers
+
+
+def _distinct(texts: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(t for t in (_WS.sub(" ", x).strip() for x in texts) if t))
+
+
+def _visible_bylines(tree: HtmlElement) -> list[str]:
+    """Byline texts shown on the page: itemprop=author, rel=author links, a byline element."""
+    for el in tree.xpath('//*[@itemprop="author"]')[:4]:
+        names = [element_text(n, always_separate=True) for n in el.xpath('.//*[@itemprop="name"]')]
+        found = [n for n in names if n.strip()] or [el.get("content") or element_text(el, always_separate=True)]
+        texts = [t for t in found if t and t.strip()]
+        if texts:
+            return texts
+    distinct = _distinct(element_text(a, always_separate=True) for a in tree.xpath('//a[@rel="author"]'))
+    if 0 < len(distinct) <= MAX_LINKED_AUTHORS:
+        return distinct
+    for el in tree.xpath('//*[contains(concat(" ", normalize-space(@class), " "), " byline ") '
+                         'or contains(@class, "byline__") or contains(@class, "-byline")]')[:1]:
+        text = element_text(el, always_separate=True)
+        if 0 < len(text.strip()) <= 200:
+            return [text]
+    return []
+
+
+def _author_page_links(tree: HtmlElement) -> list[str]:
+    """Names linked to author pages inside the article (outside it only the first link: a sidebar
+    lists other writers). Only link texts shaped like a name, capitalised words and no link
+    labels ("View Author Page", "Articles")."""
+    linked = tree.xpath(f"//article//a[{_AUTHOR_HREF}]") or tree.xpath(f"//a[{_AUTHOR_HREF}]")[:1]
+    names = [t for t in _distinct(element_text(a, always_separate=True) for a in linked) if _name_shaped(t)]
+    return names if len(names) <= MAX_LINKED_AUTHORS else []
+
+
+_LINK_LABELS = frozenset("view see all more author authors page profile articles posts stories bio by".split())
+
+
+def _name_shaped(text: str) -> bool:
+    tokens = text.split()
+    return 2 <= len(tokens) <= 4 and all(
+        (t[:1].isupper() or t.casefold() in _PARTICLES) and t.casefold().strip(".,") not in _LINK_LABELS
+        for t in tokens)
+
+
+def pick_authors(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[str, Any]], language: str | None,
+                 brands: set[str], trafilatura_author: Callable[[], str | None]) -> Credits:
+    """People first from the best source that names one; organisations only when nobody is named."""
+    organisations: list[str] = []
+    sources: list[Callable[[], Credits]] = [
+        lambda: _ld_credits(ld, language, brands),
+        lambda: classify((v for key in AUTHOR_META_KEYS for v in meta.get(key, ())), language, brands),
+        lambda: classify(_visible_bylines(tree), language, brands, marked=True),
+        lambda: classify(_author_page_links(tree), language, brands),
+        lambda: classify((trafilatura_author() or "").split(";"), language, brands),
+    ]
+    for source in sources:
+        credits = source()
+        if credits.people:
+            return Credits(credits.people, [])
+        organisations = organisations or credits.organisations
+    return Credits([], organisations)

@@ -1,0 +1,237 @@
+"""Publication and modification dates: the instant, the local publication day and their source.
+
+``published`` keeps the instant (tz-aware). The *local day* is the day the page and its URL
+print: a value's own UTC offset where it gives one ("2023-11-08T21:30:00-08:00" → Nov 8), else
+the outlet's ``timezone`` (``hints["timezone"]``, an IANA name), else the day in the URL when it
+is within a day of the instant (a "Z" timestamp of a page filed late in the evening), else UTC.
+
+Candidates, the article's own first: its JSON-LD (article types, the main entity first), the
+``article:published_time`` family of meta tags, ``itemprop=datePublished``, a ``<time>`` inside
+the one ``<article>`` (never the first ``<time>`` of the page, which is often a sidebar's), then
+htmldate's search of the whole page, then the date in the URL. A discovery date (news sitemap,
+feed) comes first when the page agrees with it within a day, or when the page has none.
+
+Text dates are read day-first for languages and countries that write them so ("10.12.2022" is
+10 December in German); a date the URL contradicts is read the other way round when that matches
+the URL. Year-only and year-month values (a copyright year, a "2019" ``datePublished``),
+impossible and future dates are rejected.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil import parser as dateparser
+from lxml.html import HtmlElement
+
+from archive.extract.markup import _is_article_type
+
+PUBLISHED_KEYS = (
+    "article:published_time", "og:article:published_time", "og:published_time", "article:published",
+    "datepublished", "parsely-pub-date", "sailthru.date", "publish-date", "publishdate",
+    "publication_date", "pubdate", "dc.date.issued", "dcterms.issued", "dc.date", "dcterms.created",
+    "date", "article.published", "originalpublicationdate",
+)
+MODIFIED_KEYS = (
+    "article:modified_time", "og:article:modified_time", "og:updated_time", "datemodified",
+    "dc.date.modified", "dcterms.modified", "article.updated", "lastmod", "last-modified",
+)
+# Hints from these sources carry a publication date; a plain sitemap's lastmod is not one.
+DATED_HINT_SOURCES = frozenset({"news-sitemap", "feed"})
+EARLIEST_YEAR = 1990  # the web press
+FUTURE_SLACK = timedelta(days=1)  # time zones and clocks: no further ahead of now than this
+# Zone abbreviations seen in bylines/meta. US "ET"/"CT"/"MT"/"PT" are ambiguous: standard time.
+_TZ_NAMES = {
+    name: int(hours * 3600)
+    for names, hours in (
+        (("UTC", "GMT", "WET"), 0), (("BST", "CET", "WEST"), 1), (("CEST", "EET"), 2), (("EEST", "MSK"), 3),
+        (("IST",), 5.5), (("JST", "KST"), 9), (("AEST",), 10), (("AEDT",), 11),
+        (("EDT",), -4), (("EST", "ET", "CDT"), -5), (("CST", "CT", "MDT"), -6),
+        (("MST", "MT", "PDT"), -7), (("PST", "PT"), -8),
+    )
+    for name in names
+}
+# Month-first is American usage; everyone else writing 10.12.2022 or 10/12/2022 means the day first.
+_MONTH_FIRST_LANGUAGES = frozenset({"en"})
+_DAY_FIRST_HOSTS = (".uk", ".au", ".nz", ".ie", ".in", ".za")
+_HAS_TIME = re.compile(r"\d{1,2}:\d{2}")
+_OFFSET = re.compile(r"(?:[+-]\d{2}:?\d{2}|Z|\b(?:UTC|GMT|[A-Z]{2,4}T))\s*$")
+_PARTIAL = re.compile(r"^\s*\d{4}(?:-\d{1,2})?\s*$")
+_URL_MONTH = re.compile(r"/((?:19|20)\d{2})[/-](0[1-9]|1[0-2])(?:/|-|$)")
+_URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?!\d)")
+
+
+@dataclass(frozen=True)
+class FoundDate:
+    instant: datetime  # tz-aware
+    day: str  # the local day, YYYY-MM-DD
+    has_time: bool
+    source: str
+
+
+def outlet_zone(name: Any) -> tzinfo | None:
+    try:
+        return ZoneInfo(name) if isinstance(name, str) and name else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def url_day(url: str) -> date | None:
+    match = _URL_DATE.search(urlsplit(url).path)
+    if not match:
+        return None
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+
+
+def url_month(url: str) -> tuple[int, int] | None:
+    match = _URL_MONTH.search(urlsplit(url).path)
+    return (int(match[1]), int(match[2])) if match else None
+
+
+def _agree_with_url(parsed: datetime, url: str) -> datetime:
+    """A date whose month is the URL's day-of-month and vice versa was read the wrong way round
+    ("2016-04-10" on a /2016/10/ page): swap day and month."""
+    month = url_month(url)
+    if month is None or (parsed.year, parsed.month) == month or parsed.day > 12:
+        return parsed
+    if (parsed.year, parsed.day) == month:
+        return parsed.replace(month=parsed.day, day=parsed.month)
+    return parsed
+
+
+def day_first(language: str | None, url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return (language or "en") not in _MONTH_FIRST_LANGUAGES or host.endswith(_DAY_FIRST_HOSTS)
+
+
+@dataclass(frozen=True)
+class DateReader:
+    """Parses date strings of one page: its language decides day-first, its URL and outlet the day."""
+
+    url: str
+    language: str | None
+    zone: tzinfo | None
+    now: datetime
+
+    def read(self, value: Any, source: str) -> FoundDate | None:
+        if not isinstance(value, str):
+            return None
+        value = " ".join(value.split())
+        if not value or len(value) > 64 or _PARTIAL.match(value):
+            return None
+        parsed = self._parse(value)
+        if parsed is None:
+            return None
+        parsed = _agree_with_url(parsed, self.url)
+        has_time = bool(_HAS_TIME.search(value))
+        own_offset = bool(_OFFSET.search(value)) and parsed.tzinfo is not None
+        if not has_time:
+            local = parsed.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=self.zone or timezone.utc)
+            day = local.date()
+        elif own_offset:
+            local = parsed
+            day = self._printed_day(parsed, value)
+        else:  # a time without a zone: the outlet's local time, or UTC when we do not know it
+            local = parsed.replace(tzinfo=self.zone or timezone.utc)
+            day = local.date()
+        if local.year < EARLIEST_YEAR or local - self.now > FUTURE_SLACK:
+            return None
+        return FoundDate(local.replace(microsecond=0), day.isoformat(), has_time, source)
+
+    def _printed_day(self, parsed: datetime, value: str) -> date:
+        """The local day of an instant given with an offset: the offset's own day, except that a
+        UTC ("Z") instant is moved to the outlet's zone, or to the URL's day when it is one off."""
+        offset = parsed.utcoffset()
+        if offset is None or offset != timedelta(0):
+            return parsed.date()
+        if self.zone is not None:
+            return parsed.astimezone(self.zone).date()
+        in_url = url_day(self.url)
+        if in_url is not None and abs((in_url - parsed.date()).days) == 1:
+            return in_url
+        return parsed.date()
+
+    def _parse(self, value: str) -> datetime | None:
+        try:
+            iso: datetime = dateparser.isoparse(value)
+            return iso
+        except (ValueError, OverflowError):
+            pass
+        first = day_first(self.language, self.url)
+        parsed = self._loose(value, first)
+        in_url = url_day(self.url)
+        if parsed is not None and in_url is not None and parsed.date() != in_url:
+            swapped = self._loose(value, not first)  # the URL says which of day and month came first
+            if swapped is not None and swapped.date() == in_url:
+                return swapped
+        return parsed
+
+    @staticmethod
+    def _loose(value: str, first: bool) -> datetime | None:
+        try:
+            with warnings.catch_warnings():  # unknown zone names: dateutil warns, we go naive
+                warnings.simplefilter("ignore")
+                default = datetime(2000, 1, 1)
+                loose: datetime = dateparser.parse(value, dayfirst=first, tzinfos=_TZ_NAMES, default=default)
+        except (ValueError, OverflowError, TypeError):
+            return None
+        return loose
+
+
+def page_candidates(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[str, Any]],
+                    reader: DateReader, keys: tuple[str, ...], ld_key: str) -> list[FoundDate]:
+    """The page's own dates, best first (see the module docstring)."""
+    raw: list[tuple[Any, str]] = [(obj.get(ld_key), "json-ld") for obj in ld if _is_article_type(obj)]
+    raw += [(value, f"meta:{key}") for key in keys for value in meta.get(key, ())]
+    raw += [(obj.get(ld_key), "json-ld") for obj in ld if obj.get("@type") == "WebPage"]
+    raw += [(el.get("datetime") or el.get("content") or el.get("value") or el.text_content(), "itemprop")
+            for el in tree.xpath(f'//*[@itemprop="{ld_key}"]')]
+    if ld_key == "datePublished":
+        raw += [(value, "time") for value in tree.xpath("//time[@pubdate]/@datetime")]
+        articles = tree.xpath("//article")
+        if len(articles) == 1:  # one article: its first <time> is its own, not a teaser's
+            raw += [(value, "time") for value in articles[0].xpath(".//time/@datetime")[:1]]
+    found = [reader.read(value, source) for value, source in raw]
+    return [f for f in found if f is not None]
+
+
+def pick_published(candidates: list[FoundDate], htmldate: Callable[[], str | None], reader: DateReader,
+                   hints: dict[str, Any]) -> FoundDate | None:
+    """The page's best date (a timestamp over a bare day of the same source order), htmldate's when
+    the page has none, the URL's last; a discovery date first when the page agrees within a day."""
+    best = next((c for c in candidates if c.has_time), None) or (candidates[0] if candidates else None)
+    if best is None:
+        best = _from_htmldate(htmldate(), reader)
+    if best is None:
+        in_url = url_day(reader.url)
+        if in_url is not None:
+            best = reader.read(in_url.isoformat(), "url")
+    source = str(hints.get("source") or "news-sitemap")
+    hint = reader.read(hints.get("published"), source) if source in DATED_HINT_SOURCES else None
+    if hint is not None and (best is None or abs(hint.instant - best.instant) <= timedelta(days=1)):
+        if best is None or hint.has_time or not best.has_time:
+            return hint
+    return best
+
+
+def _from_htmldate(value: str | None, reader: DateReader) -> FoundDate | None:
+    """htmldate's answer, asked for as a timestamp: kept whole only with a UTC offset (a naive
+    time is the page's unknown local time), otherwise its day. A 1 January midnight is htmldate's
+    copyright-year fallback, not a publication date: dropped."""
+    if not value or value[4:10] == "-01-01" and value[10:] in ("", "T00:00:00"):
+        return None
+    return reader.read(value if _OFFSET.search(value) else value[:10], "htmldate")
+
+
+def pick_modified(candidates: list[FoundDate]) -> FoundDate | None:
+    return candidates[0] if candidates else None

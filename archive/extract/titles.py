@@ -1,0 +1,288 @@
+"""The headline as a reader sees it, chosen by agreement among the page's title candidates.
+
+Candidates: each ``<h1>`` (text of child elements kept apart, ``<style>``/``<script>`` dropped),
+og:title, twitter:title, the JSON-LD headline, ``<title>``. Each is cleaned (entities, soft
+hyphens and other invisibles, whitespace) and loses leading/trailing segments that name the site
+("… | Site", "Site - …"). Site names come from og:site_name, the JSON-LD publisher, the host
+name, the outlet's names learned across its pages (``hints["site_names"]``) and the ``<title>``
+pattern itself: what ``<title>`` adds around og:title is the site's suffix.
+
+A candidate is supported by every candidate that is the same text, or the same text with a
+kicker or section in front or a suffix behind ("Kultur : …", "Local News | …"): the best
+supported wins, the visible ``<h1>`` first among equals. An ``<h1>`` that is only the site name or
+a generic word ("News") is never a candidate.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+from lxml.html import HtmlElement
+
+from archive.extract.markup import _is_article_type
+
+TITLE_META_KEYS = ("og:title", "twitter:title")
+# Segment separators of titles: " | ", " - ", " – ", " :: ", " » ", and the forms CJK titles use
+# without spaces ("需求-新华网", "…_智能_好奇心日報", "…が受賞：朝日新聞デジタル").
+# The unspaced hyphen only between CJK characters: "Санкт-Петербург" and "Süd-Ära" are one word.
+_CJK = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef"
+_SEPARATORS = re.compile(rf"\s+[|\-–—•·»:~]+\s+|\s*[|｜_]\s*|\s*[：]\s*|(?<=[{_CJK}])-(?=[{_CJK}])")
+_KICKER = re.compile(r"^([^:|]{2,40}?)\s*[:|]\s+(?=\S)")
+_SKIPPED = frozenset({"style", "script", "noscript", "template", "button", "svg"})
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+_WS = re.compile(r"\s+")
+_SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([,.)])")
+# CJK typography puts no space around full-width punctuation: spaces there are the ones put
+# between child elements. (Spaces between ideographs are kept: Chinese titles use them as pauses.)
+_CJK_PUNCTUATION = "\u3001-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
+_CJK_SPACE = re.compile(rf"\s+(?=[{_CJK_PUNCTUATION}])|(?<=[{_CJK_PUNCTUATION}])\s+")
+_WORD = re.compile(r"\w+")
+_GENERIC_HOST_LABELS = frozenset("www com net org edu gov news blog blogs edition amp mobile co uk de fr".split())
+# One-word headings that are page furniture, not headlines (h1 of a section, a logo's alt text).
+_GENERIC_HEADINGS = frozenset(
+    "news home article articles story blog latest menu search politics sport sports business "
+    "nachrichten startseite actualités noticias notizie nieuws".split()
+)
+# Short words a host label or site name can be that also start ordinary title segments.
+_COMMON_WORDS = frozenset("the les der die das los las een het una uno ein new big top".split())
+TITLE_MIN_OVERLAP = 0.6  # share of words an <h1> and a declared title must have in common
+MAX_HEADINGS = 20  # logo and section <h1>s come first on some pages; the headline may be far down
+SITE_NAME_MAX_WORDS = 4  # "Genossenschaftsverband Bayern", "The New York Times"
+KICKER_MAX_WORDS = 4  # "Kultur", "Local News", "Changing Channels": a kicker is a label, not a clause
+
+
+def clean_title(value: Any) -> str | None:
+    """Entities decoded (also double-escaped ones in meta tags), invisibles dropped, whitespace collapsed."""
+    if not isinstance(value, str):
+        return None
+    text = html.unescape(value) if "&" in value else value
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    return _WS.sub(" ", text).strip() or None
+
+
+def _key(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold().translate(_INVISIBLE).strip(" .!?\"'“”‘’")
+
+
+_BOUNDARY = "\x00"  # where a child element starts or ends, resolved once the text is joined
+_BLOCK_TAGS = frozenset("br div p h2 h3 h4 h5 h6 li ul ol section header figure figcaption".split())
+_RUN_ON = re.compile(rf"(?<=[^\W_])(?<![A-Z]){_BOUNDARY}+(?=[A-Z])|(?<=[.!?:;,]){_BOUNDARY}+(?=\w)")
+
+
+def element_text(el: HtmlElement, *, always_separate: bool = False) -> str:
+    """Text of an element with style/script dropped and child elements kept apart where they
+    would run together: ``<h1><span>Nationale Demo</span><span>Der 9. Juli</span></h1>`` reads as
+    two phrases, while inline markup inside a word or before punctuation stays joined
+    (``<em>New</em>-found``, ``Bugonia<i>'s</i>``). ``always_separate``: a space at every child
+    boundary (bylines, where adjacent links are separate names)."""
+    parts: list[str] = []
+
+    def walk(node: HtmlElement) -> None:
+        if node.text:
+            parts.append(node.text)
+        for child in node:
+            tag = child.tag.lower() if isinstance(child.tag, str) else ""
+            if tag not in _SKIPPED:
+                mark = " " if always_separate or tag in _BLOCK_TAGS else _BOUNDARY
+                parts.append(mark)
+                walk(child)
+                parts.append(mark)
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(el)
+    # A lower-case letter or digit then a capital ("DemoDer"), or a sentence mark then a word, were
+    # two phrases laid out apart; any other boundary was inside a phrase.
+    text = _RUN_ON.sub(" ", "".join(parts)).replace(_BOUNDARY, "")
+    if always_separate:  # only spaces this function put there are taken back out
+        text = _SPACE_BEFORE_PUNCTUATION.sub(r"\1", text)
+    return _CJK_SPACE.sub("", text)
+
+
+def site_keys(url: str, site_names: Iterable[str | None]) -> set[str]:
+    """Lower-case alphanumeric forms of the site's names, to recognise "… | Site" in titles."""
+    host = (urlsplit(url).hostname or "").lower()
+    labels = host.split(".")
+    keys = {label for label in labels if len(label) >= 3 and label not in _GENERIC_HOST_LABELS}
+    # "gv-bayern.de": the parts of a hyphenated label too, when they are long enough to be a name.
+    keys.update(part for label in labels if "-" in label for part in label.split("-")
+                if len(part) >= 5 and part not in _GENERIC_HOST_LABELS)
+    registered = [label for label in labels[:-1] if label not in _GENERIC_HOST_LABELS][-1:]
+    keys.update(re.sub(r"\W", "", label) for label in registered)  # "bbc" of bbc.co.uk, never "co"
+    keys.update(re.sub(r"\W", "", name.casefold()) for name in site_names if name)
+    return {key for key in keys if len(key) >= 2}
+
+
+def _segments(title: str) -> tuple[list[str], list[str]]:
+    return _SEPARATORS.split(title), _SEPARATORS.findall(title)
+
+
+def _join(parts: list[str], seps: list[str]) -> str:
+    rebuilt = parts[0]
+    for sep, part in zip(seps, parts[1:]):
+        rebuilt += sep + part
+    return rebuilt.strip()
+
+
+def _names_site(segment: str, keys: set[str]) -> bool:
+    key = re.sub(r"\W", "", segment.casefold())
+    if len(key) < 2 or len(segment.split()) > 6:
+        return False
+    # "CNN Politics" names the site "cnn": a short segment whose first words spell a key (whole
+    # words: "Skyfall review" does not name "sky"), never "The Guardian view on …".
+    words = segment.split()
+    leading = {re.sub(r"\W", "", "".join(words[:n]).casefold()) for n in range(1, len(words))} \
+        if len(words) <= 3 else set()
+    return any(k == key or (len(k) >= 4 and (k in key or key in k))
+               or (len(k) >= 3 and k not in _COMMON_WORDS and k in leading) for k in keys)
+
+
+def strip_site(title: str, keys: set[str]) -> str:
+    """Cut leading/trailing segments that name the site ("… - BBC News", "TechCrunch | …")."""
+    parts, seps = _segments(title)
+    while len(parts) > 1 and _names_site(parts[-1], keys):
+        parts.pop()
+        seps.pop()
+    while len(parts) > 1 and _names_site(parts[0], keys):
+        parts.pop(0)
+        seps.pop(0)
+    return _join(parts, seps) or title
+
+
+def _title_pattern_sites(page_title: str | None, declared: list[str]) -> list[str]:
+    """What ``<title>`` adds after a declared title is the site's name ("X | Site" vs "X"); what
+    it adds in front is more often a kicker ("Changing Channels: X"), so it is not learned."""
+    if not page_title:
+        return []
+    found = []
+    for other in declared:
+        if other and other != page_title and page_title.startswith(other):
+            separator = _SEPARATORS.match(page_title, len(other))
+            if separator is None or ":" in separator.group() or "：" in separator.group():
+                continue  # "X: more words" is a subtitle the sharing title left out, not a site
+            rest = page_title[separator.end():].strip()
+            if 0 < len(rest) <= 60 and len(rest.split()) <= SITE_NAME_MAX_WORDS and not _SEPARATORS.search(rest):
+                found.append(rest)
+    return found
+
+
+def _is_heading_furniture(text: str, keys: set[str]) -> bool:
+    words = _WORD.findall(text.casefold())
+    if not words:
+        return True
+    # Only a heading about as short as a site name is one: "Why I left The New York Times" is news.
+    return (len(words) == 1 and words[0] in _GENERIC_HEADINGS) or \
+        (len(words) <= SITE_NAME_MAX_WORDS and _names_site(text, keys))
+
+
+def _supports(longer: str, shorter: str) -> bool:
+    """``longer`` is ``shorter`` with whole segments (a kicker, a section, a suffix) around it."""
+    if longer == shorter:
+        return True
+    if len(shorter) < 8 or shorter not in longer or 2 * len(shorter) < len(longer):
+        return False  # the main part of a title is most of it: "Title | Section | Site", not "Site"
+    parts, _ = _segments(longer)
+    keys = [_key(p) for p in parts]
+    for start in range(len(keys)):
+        for end in range(start + 1, len(keys) + 1):
+            if (start, end) != (0, len(keys)) and _key(" ".join(parts[start:end])) == shorter:
+                return True
+    # "Kicker : Title" where the separator has no spaces on the left ("Kultur: Title").
+    match = _KICKER.match(longer)
+    return match is not None and _key(longer[match.end():]) == shorter
+
+
+def _is_kicker(text: str) -> bool:
+    return 0 < len(_WORD.findall(text)) <= KICKER_MAX_WORDS
+
+
+def _confirmed_part(h1_parts: list[list[str]], others: list[str], keys: set[str]) -> str | None:
+    """A part of an <h1> that the declared titles confirm on its own, when the other parts are
+    only the site's name or a short kicker in front: never a headline cut from its subtitle."""
+    other_keys = [_key(t) for t in others]
+    for parts in h1_parts:
+        for index, text in enumerate(parts):
+            if len(text) < 8:
+                continue
+            key = _key(text)
+            if not any(other_key == key or _supports(other_key, key) for other_key in other_keys):
+                continue
+            before, after = parts[:index], parts[index + 1:]
+            if all(_names_site(p, keys) or _is_kicker(p) for p in before) and \
+                    all(_names_site(p, keys) for p in after):
+                return text
+    return None
+
+
+def _kicker_cut(heading_key: str, other_key: str) -> bool:
+    """The <h1> is the declared title with a short kicker in front ("Kultur : Title"): what the
+    declared title leaves out comes before it, never after (that is a subtitle)."""
+    if other_key == heading_key or not heading_key.endswith(other_key) or not _supports(heading_key, other_key):
+        return False
+    return _is_kicker(heading_key[: len(heading_key) - len(other_key)])
+
+
+def _anchored_on_heading(headings: list[str], others: list[str]) -> str | None:
+    """The visible headline when the declared titles confirm it, without a kicker they lack."""
+    other_keys = [_key(t) for t in others]
+    for text in headings:
+        key = _key(text)
+        for other, other_key in zip(others, other_keys):
+            if _kicker_cut(key, other_key):
+                return other  # "Kultur : Title" on the page, "Title" declared: the kicker goes
+        if key in other_keys:
+            return text  # the same text
+        if any(_supports(other_key, key) for other_key in other_keys):
+            return text  # "Title | Section" declared
+        words = set(_WORD.findall(key))
+        for other_key in other_keys:
+            # Sites shorten og:title for sharing: mostly the same words. (Kickers were handled
+            # above, so the smaller set is the fair measure here.)
+            other_words = set(_WORD.findall(other_key))
+            if min(len(words), len(other_words)) >= 3 and \
+                    len(words & other_words) >= TITLE_MIN_OVERLAP * min(len(words), len(other_words)):
+                return text
+    return None
+
+
+def _agreed(others: list[str]) -> str | None:
+    """A declared title that another declares word for word (og:title and the JSON-LD headline,
+    say): exact agreement, so a sharing variant alone does not outvote it."""
+    keys = [_key(t) for t in others]
+    for text, key in zip(others, keys):
+        if keys.count(key) >= 2:
+            return text
+    return None
+
+
+def pick_title(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[str, Any]], url: str,
+               site_names: list[str | None], fallback: str | None, hints: dict[str, Any]) -> str | None:
+    """The page's headline (see the module docstring), or None."""
+    declared = [t for t in (clean_title(v) for key in TITLE_META_KEYS for v in meta.get(key, ())) if t]
+    declared += [t for t in (clean_title(o.get("headline")) for o in ld if _is_article_type(o)) if t]
+    title_el = tree.find(".//title")
+    page_title = clean_title(title_el.text_content()) if title_el is not None else None
+    learned = [clean_title(n) for n in hints.get("site_names") or ()]
+    keys = site_keys(url, [*site_names, *learned, *_title_pattern_sites(page_title, declared)])
+    h1_elements = list(tree.iter("h1"))[:MAX_HEADINGS]
+    h1s = [t for t in (clean_title(element_text(h)) for h in h1_elements) if t]
+    h1s = [t for t in h1s if not _is_heading_furniture(t, keys)]
+
+    headings = [strip_site(t, keys) for t in h1s]
+    # An <h1> made of parts (headline + site link, kicker + headline): a part the declared titles
+    # confirm on its own is the headline.
+    h1_parts = [[t for t in (clean_title(element_text(c)) for c in h) if t] for h in h1_elements if len(h) >= 2]
+    others = [strip_site(t, keys) for t in declared + ([page_title] if page_title else [])]
+    others = [t for t in others if t and not _is_heading_furniture(t, keys)]
+    chosen = _confirmed_part(h1_parts, others, keys) or _anchored_on_heading(headings, others) or _agreed(others)
+    if chosen:
+        return chosen
+    for candidate in (*declared, page_title, clean_title(hints.get("title")), clean_title(fallback)):
+        if candidate:
+            return strip_site(candidate, keys)
+    return None

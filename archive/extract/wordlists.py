@@ -1,0 +1,49 @@
+"""The extraction word lists (``archive/data/extraction.toml``), read once per process.
+
+Byline clutter, role words, by-prefixes, conjunctions by language, organisation words and
+newsletter prompts live in that data file so they can grow without touching the rules in
+``archive.extract.bylines`` and ``archive.extract.textclean``.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+
+
+@dataclass(frozen=True)
+class WordLists:
+    author_clutter: frozenset[str]
+    author_clutter_phrases: tuple[str, ...]
+    by_prefixes: tuple[str, ...]
+    roles: frozenset[str]
+    conjunctions: dict[str, frozenset[str]]
+    organisation_words: frozenset[str]
+    prompts: tuple[str, ...]
+
+    def conjunctions_for(self, language: str | None) -> frozenset[str]:
+        """English "and" always, plus the page language's own."""
+        return self.conjunctions.get("en", frozenset()) | self.conjunctions.get(language or "", frozenset())
+
+
+def _lower(values: list[str]) -> tuple[str, ...]:
+    return tuple(" ".join(v.split()).casefold() for v in values)
+
+
+@functools.cache
+def word_lists() -> WordLists:
+    raw = tomllib.loads((resources.files("archive") / "data" / "extraction.toml").read_text("utf-8"))
+    authors = raw["authors"]
+    # Longest prefixes first, so "text von" is cut before "text".
+    prefixes = tuple(sorted(_lower(authors["by_prefixes"]), key=len, reverse=True))
+    return WordLists(
+        author_clutter=frozenset(_lower(authors["clutter"])),
+        author_clutter_phrases=_lower(authors["clutter_phrases"]),
+        by_prefixes=prefixes,
+        roles=frozenset(_lower(authors["roles"])),
+        conjunctions={lang: frozenset(_lower(words)) for lang, words in authors["conjunctions"].items()},
+        organisation_words=frozenset(_lower(raw["organisations"]["words"])),
+        prompts=_lower(raw["text"]["prompts"]),
+    )
