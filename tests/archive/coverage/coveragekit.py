@@ -2,8 +2,8 @@
 ``Store.record_page`` rows) on SQLite and PostgreSQL, so report figures can be checked by hand.
 
 The watchlist ``bugonia`` (queries ``bugonia`` and ``"emma stone"``) matches seven articles on three
-outlets; ``dune`` matches none of them. Stories are set directly on ``articles.story_id``, standing
-in for the story builder (another branch): story 1 is a syndicated piece on all three outlets,
+outlets; ``dune`` matches none of them. Stories are set directly on ``articles.story_id``, over
+what the story builder found in these short bodies: story 1 is a syndicated piece on all three outlets,
 story 2 a copy that Kino Zeitung published a day *before* Variety Wire. ``EXPECTED`` is the report
 worked out by hand from the table below.
 """
@@ -119,8 +119,9 @@ class CoverageArchive:
                                           final_url=url, fetched_at=when, status=200, extraction=extraction))
         with self.engine.begin() as conn:
             article_id = int(conn.execute(text("SELECT id FROM articles WHERE canonical_url = :u"), {"u": url}).scalar_one())
-            if item.story is not None:  # what the story builder will write
-                conn.execute(text("UPDATE articles SET story_id = :s WHERE id = :a"), {"s": item.story, "a": article_id})
+            # The hand-made grouping replaces the story builder's (archive.stories groups by text, and
+            # these short bodies are not the texts a report is about): NULL = a story of its own.
+            conn.execute(text("UPDATE articles SET story_id = :s WHERE id = :a"), {"s": item.story, "a": article_id})
         self.ids[item.key] = article_id
         return article_id
 
