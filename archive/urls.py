@@ -349,6 +349,19 @@ def _is_ip_literal(host: str) -> bool:
     return True
 
 
+def is_local_host(host: str) -> bool:
+    """True for ``localhost`` (and its subdomains) and loopback, private, link-local or unspecified
+    IP literals: hosts that are not on the public web. Decided from the name alone, no DNS lookup."""
+    host = host.strip("[]").lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local or address.is_unspecified
+
+
 def same_site(url: str, domains: Iterable[str]) -> bool:
     """True when ``url``'s host equals one of ``domains`` or is a subdomain of it.
 

@@ -228,9 +228,9 @@ def demo_command(count: int, port: int, archive_dir: Path | None) -> None:
         outlets = archive.parent / f"{archive.name}-outlets.toml"
         archive.parent.mkdir(parents=True, exist_ok=True)
         # A small per-outlet delay keeps the demo quick with AutoThrottle on (the default). The
-        # local pages keep their original sites' requisite URLs: an empty asset_hosts allow-list
-        # keeps requisites to the local site, so the demo never reaches the internet.
-        outlets.write_text("[defaults]\nasset_hosts = []\n\n[defaults.politeness]\ndownload_delay = 0.05\n\n"
+        # local pages keep their original sites' requisite URLs; the default requisite scope keeps
+        # a loopback outlet's requisites on loopback, so the demo never reaches the internet.
+        outlets.write_text("[defaults.politeness]\ndownload_delay = 0.05\n\n"
                            + "".join(f'[[outlets]]\nname = "{name}"\nhomepage = "{url}"\n\n' for name, url in lines))
         click.echo(f"serving {count} local outlets: " + ", ".join(url for _name, url in lines))
         click.echo(f"crawling into {archive} (outlets file {outlets})")

@@ -6,10 +6,16 @@ The rule, per outlet, in order:
    of, a host listed in ``archive/data/asset_trackers.txt`` (ad servers, tag managers, analytics,
    social widgets), whose path matches one of that file's path patterns (``/pixel``, ``/beacon``,
    ``/collect`` …), or a 1×1 image (a beacon; ``Requisite.beacon``).
-2. **The outlet's own hosts are in**: its ``domains``, their subdomains, and with a ``www.``
+2. **Requisites never cross between a local network and the public web** unless the outlet's
+   ``asset_hosts`` names the host: an outlet on a loopback, private or link-local address (or
+   ``localhost``) gets only local requisites, so a local mirror or test site of real pages never
+   reaches the CDNs those pages name; and a public outlet's page cannot make the crawler request a
+   loopback or private address (an SSRF through an ``<img src>``). Hosts are classified from the
+   URL alone, without a DNS lookup.
+3. **The outlet's own hosts are in**: its ``domains``, their subdomains, and with a ``www.``
    domain the bare domain's subdomains too (``www.variety.com`` → ``assets.variety.com``), plus the
    outlet's ``asset_hosts`` allow-list.
-3. **A CDN host is learned during the run** (unless the outlet lists its ``asset_hosts``, which then
+4. **A CDN host is learned during the run** (unless the outlet lists its ``asset_hosts``, which then
    is the whole allow-list besides its domains): any other host becomes in scope once it has served
    requisites to ``LEARN_AFTER`` (3) distinct pages of the outlet in this run, and the requisites
    the earlier pages wanted from it are then released (fetched and linked to those pages). A host
@@ -29,7 +35,7 @@ from importlib import resources
 from typing import Generic, TypeVar
 from urllib.parse import urlsplit
 
-from archive.urls import netloc_of, same_site
+from archive.urls import host_of, is_local_host, netloc_of, same_site
 
 LEARN_AFTER = 3  # distinct pages of an outlet a host must serve requisites to before it is in scope
 MAX_HOSTS = 2000  # candidate hosts watched per outlet per run
@@ -93,6 +99,14 @@ class _Candidate(Generic[PageT]):
     pending: list[Pending[PageT]] = field(default_factory=list)
 
 
+def _bare_host(domain: str) -> str:
+    """``host`` of a ``host[:port]`` domain entry (brackets of an IPv6 literal removed)."""
+    host = domain.strip().lower()
+    if host.startswith("["):
+        return host[1:host.find("]")] if "]" in host else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
 def own_hosts(domains: Iterable[str]) -> tuple[str, ...]:
     """An outlet's domains, plus the bare domain of each ``www.`` one (its asset subdomains)."""
     hosts = list(dict.fromkeys(domains))
@@ -106,13 +120,19 @@ class AssetScope(Generic[PageT]):
     def __init__(self, domains: Sequence[str], asset_hosts: Sequence[str] | None = None, *,
                  learn_after: int = LEARN_AFTER) -> None:
         self.hosts = own_hosts([*domains, *(asset_hosts or ())])
+        self.listed = own_hosts(asset_hosts or ())
         self.learns = asset_hosts is None  # an explicit allow-list is the whole list
+        self.local = any(is_local_host(_bare_host(d)) for d in domains)
         self.learn_after = learn_after
         self.learned: set[str] = set()
         self._candidates: dict[str, _Candidate[PageT]] = {}
 
     def in_scope(self, url: str) -> bool:
         return same_site(url, self.hosts) or netloc_of(url) in self.learned
+
+    def crosses_networks(self, url: str) -> bool:
+        """True for a requisite on the other side of the local/public line from the outlet."""
+        return is_local_host(host_of(url)) != self.local and not same_site(url, self.listed)
 
     def sort(self, page: PageT, page_key: str, urls: Iterable[tuple[str, bool]]) -> Verdict[PageT]:
         """Sort one page's requisites, given as (url, is_beacon); ``page_key`` tells pages apart."""
@@ -121,6 +141,8 @@ class AssetScope(Generic[PageT]):
         for url, beacon in urls:
             if beacon or is_tracker(url):
                 verdict.trackers += 1
+            elif self.crosses_networks(url):
+                verdict.offsite += 1
             elif self.in_scope(url):
                 verdict.allowed.append(url)
             else:

@@ -150,9 +150,9 @@ class LocalSite:
             return [r.path for r in self.requests if outlet is None or r.outlet == outlet]
 
     def outlets_toml(self) -> str:
-        # The corpus pages keep their original sites' requisite URLs (real internet hosts): an
-        # explicit, empty allow-list keeps requisites to the local site, so nothing leaves 127.0.0.1.
-        blocks = [f'[[outlets]]\nname = "{o.name}"\nhomepage = "{o.base_url}/"\nasset_hosts = []\n'
+        # The corpus pages keep their original sites' requisite URLs (real internet hosts); the
+        # default scope keeps a loopback outlet's requisites on loopback, so nothing leaves 127.0.0.1.
+        blocks = [f'[[outlets]]\nname = "{o.name}"\nhomepage = "{o.base_url}/"\n'
                   for o in self.outlets]
         return "\n".join(blocks)
 

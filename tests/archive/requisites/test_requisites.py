@@ -6,6 +6,7 @@ import pytest
 
 from archive.requisites import AssetScope, css_references, find_requisites, is_tracker, largest_candidate
 from archive.requisites import style_attribute_references as style_urls
+from archive.urls import is_local_host
 
 PAGE = "http://news.example:8080/2026/story.html"
 
@@ -142,3 +143,28 @@ def test_an_explicit_allow_list_learns_nothing() -> None:
     for page in ("p1", "p2", "p3", "p4"):
         verdict = scope.sort(page, page, [("http://127.0.0.1:9000/lib.js", False)])
         assert verdict.allowed == [] and verdict.offsite == 1
+
+
+def test_a_local_outlet_never_learns_a_public_cdn_and_a_public_outlet_never_fetches_local_hosts() -> None:
+    local: AssetScope[str] = AssetScope(["127.0.0.1:8000"])
+    font = "https://fonts.googleapis.com/css?family=Open+Sans"
+    for page in ("p1", "p2", "p3", "p4"):
+        verdict = local.sort(page, page, [(font, False), ("http://localhost:9000/lib.js", False)])
+        assert font not in verdict.allowed and verdict.offsite >= 1
+    assert local.sort("p5", "p5", [("http://localhost:9000/lib.js", False)]).allowed  # local CDN learned
+    public: AssetScope[str] = AssetScope(["www.news.example"])
+    for page in ("p1", "p2", "p3", "p4"):
+        for internal in ("http://192.168.1.1/admin.png", "http://127.0.0.1/x.css", "http://[::1]/y.js",
+                         "http://169.254.169.254/latest/meta-data/", "http://intranet.localhost/z.png"):
+            assert public.sort(page, page, [(internal, False)]).allowed == []
+    listed: AssetScope[str] = AssetScope(["127.0.0.1:8000"], ["cdn.example"])  # the allow-list crosses
+    assert listed.sort("p1", "p1", [("https://cdn.example/a.css", False)]).allowed == ["https://cdn.example/a.css"]
+
+
+@pytest.mark.parametrize(("host", "local"), [
+    ("localhost", True), ("a.localhost", True), ("127.0.0.1", True), ("10.1.2.3", True), ("[::1]", True),
+    ("fe80::1", True), ("0.0.0.0", True), ("8.8.8.8", False), ("fonts.googleapis.com", False),
+    ("localhost.example", False),
+])
+def test_is_local_host(host: str, local: bool) -> None:
+    assert is_local_host(host) is local
