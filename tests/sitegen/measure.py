@@ -32,6 +32,12 @@ class Traffic:
     articles_downloaded: int  # distinct articles among them
     re_requests: int  # GETs of URLs that answered 200 with validators in an earlier round
     conditional: int  # of those, sent with If-None-Match or If-Modified-Since
+    changed_bytes: int = 0  # one body of each article new or edited this round: what any crawler must fetch
+
+    @property
+    def overhead_bytes(self) -> int:
+        """Bytes beyond one download of each new or edited article: what the crawler could save."""
+        return self.bytes_sent - self.changed_bytes
 
     @property
     def variant_extra(self) -> int:
@@ -54,8 +60,15 @@ def traffic(site: GeneratedSite, round: int) -> Traffic:
                         if e.round < round and e.status == 200 and _has_validators(site, e)}
     # robots.txt is fetched by Scrapy's robots middleware, outside the archive's frontier.
     again = [e for e in entries if (e.outlet, e.target) in validated_before and e.path != "/robots.txt"]
+    changes = site.changes.get(round)
+    changed = set(changes.added + changes.edited_announced + changes.edited_silent) if changes else set()
+    first_body: dict[str, int] = {}
+    for e in downloads:
+        if e.kind == "article" and e.article_url in changed:
+            first_body.setdefault(e.article_url, e.bytes_sent)
     return Traffic(round, len(entries), sum(e.bytes_sent for e in entries), len(downloads),
-                   len({e.article_url for e in downloads}), len(again), sum(e.conditional for e in again))
+                   len({e.article_url for e in downloads}), len(again), sum(e.conditional for e in again),
+                   sum(first_body.values()))
 
 
 def _has_validators(site: GeneratedSite, entry: LogEntry) -> bool:
