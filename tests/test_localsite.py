@@ -166,9 +166,10 @@ def test_conftest_fixture_gives_a_started_two_outlet_site(local_site):
     assert all(fetch(o.base_url + "/robots.txt")[0] == 200 for o in local_site.outlets)
 
 
-def test_outlets_toml_lists_name_homepage_and_local_requisites_only(site):
+def test_outlets_toml_lists_name_homepage_and_nothing_else(site):
+    # No asset_hosts: the default requisite scope keeps a loopback outlet's requisites on loopback.
     parsed = tomllib.loads(site.outlets_toml())
-    assert parsed == {"outlets": [{"name": o.name, "homepage": o.base_url + "/", "asset_hosts": []}
+    assert parsed == {"outlets": [{"name": o.name, "homepage": o.base_url + "/"}
                                   for o in site.outlets]}
     assert [o.name for o in site.outlets] == ["outlet-a", "outlet-b"]
     assert all(re.fullmatch(r"http://127\.0\.0\.1:\d+", o.base_url) for o in site.outlets)

@@ -12,7 +12,6 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
@@ -53,8 +52,13 @@ def wait_until_running(proc: subprocess.Popen[bytes], archive: Path, runs_before
         time.sleep(0.1)
 
 
-@pytest.mark.parametrize("seed", [21, 22])
-def test_two_sigkills_then_a_full_run_cover_what_an_uninterrupted_crawl_does(seed: int, tmp_path: Path) -> None:
+def test_two_sigkills_then_a_full_run_cover_what_an_uninterrupted_crawl_does(tmp_path: Path) -> None:
+    two_sigkills_then_a_full_run(21, tmp_path)  # seed 22: test_crawl_kill_points_seed22.py
+
+
+def two_sigkills_then_a_full_run(seed: int, tmp_path: Path) -> None:
+    """The check of the module docstring on the site of ``seed``. Each seed is its own module so
+    that pytest-xdist (``--dist loadfile``) runs these minutes-long crawls on different workers."""
     rng = random.Random(seed)
     site = GeneratedSite(seed).start()
     outlets = tmp_path / "outlets.toml"
