@@ -37,6 +37,20 @@ def corpus_texts(min_words: int = 150, pages: Path = CORPUS_PAGES) -> list[tuple
     return found
 
 
+def named_texts(slugs: tuple[str, ...], pages: Path = CORPUS_PAGES) -> list[tuple[str, str]]:
+    """(title, body) of the named corpus pages, in the given order. Fixtures whose expectations were
+    worked out for particular texts name them: picking by position in a directory that other tests
+    add pages to would hand them different texts."""
+    found = []
+    for slug in slugs:
+        meta = json.loads((pages / f"{slug}.json").read_text(encoding="utf-8"))
+        body = (meta.get("body") or "").strip()
+        if not body or body.isupper():
+            raise ValueError(f"corpus page {slug} has no body")
+        found.append((str(meta.get("title") or slug), body))
+    return found
+
+
 def paragraphs(text: str) -> list[str]:
     parts = [p.strip() for p in text.split("\n") if p.strip()]
     return parts if len(parts) > 1 else [s for s in _SENTENCE.split(text) if s]

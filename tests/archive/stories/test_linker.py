@@ -25,7 +25,9 @@ from tests.conftest import invoke_cli, one_line_error
 from tests.storysite import CORPUS
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
-TEXTS = [body for _, body in storykit.corpus_texts(min_words=300, pages=CORPUS)]
+TEXTS = [body for _, body in storykit.named_texts(
+    ("newspaper4k-cnn_article", "newspaper4k-fox13now_001", "newspaper4k-time_001",
+     "newspaper4k-video_article_02", "newspaper4k-yna_co_kr"), pages=CORPUS)]
 
 
 def record(store: Store, n: int, path: str, text: str, when: datetime = T0, published: str | None = None,
@@ -81,7 +83,9 @@ def test_a_text_matching_two_stories_merges_them(store: Store) -> None:
     # a truncated copy and a syndicated copy of one original meet first, in two stories ...
     head = TEXTS[3].split(" ")
     teaser = record(store, 1, "/teaser/", " ".join(head[:80]))
-    tail = record(store, 2, "/tail/", " ".join(head[len(head) // 2:]))
+    # the last two thirds: Jaccard ~0.65 with the original (the last half sat at ~0.48, under the 0.5
+    # threshold, and joined only when the estimate's noise lifted it)
+    tail = record(store, 2, "/tail/", " ".join(head[len(head) // 3:]))
     assert stories(store)[teaser][0] != stories(store)[tail][0]
     # ... the original contains both: one story now, with figures recomputed
     original = record(store, 3, "/original/", storykit.syndicate(TEXTS[3], rng, "Wire"))

@@ -113,7 +113,11 @@ def test_show_lists_siblings_and_export_carries_story_and_similarity(crawled: Cr
     rows = [json.loads(line) for line in crawled.cli("export", "--jsonl").stdout.splitlines()]
     by_url = {row["url"].rstrip("/").rsplit("/", 1)[1] + "@" + row["outlet"]: row for row in rows}
     rewrite = by_url["storm-rewrite@gazette"]
-    assert rewrite["story_id"] == by_url["storm-wire@wire"]["story_id"] and rewrite["similarity"] >= 0.45
+    assert rewrite["story_id"] == by_url["storm-wire@wire"]["story_id"]
+    # the outlets are crawled concurrently: the rewrite may be the article that started the story
+    # (no similarity), as test_pickups_share_a_story_and_nothing_else_does allows
+    similarities = [row["similarity"] for row in rows if row["story_id"] == rewrite["story_id"]]
+    assert similarities.count(None) == 1 and all(v is None or v >= 0.45 for v in similarities)
     shown = crawled.cli("show", str(rewrite["id"]), "--json", "--no-text")
     assert shown.returncode == 0, shown.stderr
     story = json.loads(shown.stdout)["story"]
