@@ -95,9 +95,9 @@ def _clip(text: str, width: int) -> str:
 
 @click.command("restory")
 @click.option("--similarity", type=click.FloatRange(0.2, 1.0), default=None, metavar="X",
-              help="Estimated Jaccard similarity for a copy or a rewrite to join a story (kept; default 0.45).")
+              help="Estimated Jaccard similarity for a copy or a rewrite to join a story (kept; default 0.5).")
 @click.option("--containment", type=click.FloatRange(0.2, 1.0), default=None, metavar="X",
-              help="Estimated share of a truncated copy found in the full text (kept; default 0.7).")
+              help="Estimated share of a truncated copy found in the full text (kept; default 0.8).")
 @archive_option
 @database_option
 @friendly
