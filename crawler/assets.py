@@ -57,10 +57,36 @@ class PageRef:
     budget: PageBudget
 
 
+class RequisiteRobotsFailures(logging.Filter):
+    """Scrapy's robots.txt middleware logs a robots.txt it could not download as an ERROR naming the
+    request that waited for it. When that request is a requisite (a CDN host whose robots.txt
+    timed out or does not resolve), no page or article is at stake: the requisite is counted as
+    failed like any other, and the line is a WARNING, so a run's ERROR lines stay the ones that
+    need a person."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        request = args.get("request") if isinstance(args, dict) else None
+        if record.levelno == logging.ERROR and getattr(request, "meta", {}).get("pc_kind") == CaptureKind.ASSET:
+            record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
+            record.exc_info = record.exc_text = None  # a DNS failure needs no traceback
+        return True
+
+
+_ROBOTS_LOGGER = logging.getLogger("scrapy.downloadermiddlewares.robotstxt")
+
+
+def quiet_requisite_robots_failures() -> None:
+    """Install ``RequisiteRobotsFailures`` once per process (crawls in one process share the logger)."""
+    if not any(isinstance(f, RequisiteRobotsFailures) for f in _ROBOTS_LOGGER.filters):
+        _ROBOTS_LOGGER.addFilter(RequisiteRobotsFailures())
+
+
 class AssetFetcher:
     """One per spider: the requisites of every outlet's pages for this run."""
 
     def __init__(self, crawler: Crawler, runtime: ArchiveRuntime, outlets: list[Outlet]) -> None:
+        quiet_requisite_robots_failures()
         self.crawler = crawler
         self.runtime = runtime
         self.outlets = {o.name: o for o in outlets}
