@@ -3,7 +3,8 @@
 
 Assets never touch the page frontier (``urls``), articles or versions: they are fetched because
 a page needs them, not discovered, scheduled or extracted. Each run claims an asset URL before
-fetching it (``claim``: an upsert that succeeds once per run id), so however many pages use an
+fetching it (``claim``: an upsert that succeeds once per run id, and not while another run that
+claimed it is still running: a distributed worker's), so however many pages use an
 asset it is requested at most once per run, conditionally when an earlier run captured it.
 """
 
@@ -15,12 +16,19 @@ from datetime import datetime
 
 from sqlalchemy import func, literal, select, update
 
-from archive.db.kinds import CaptureKind
-from archive.db.models import AssetState, Capture, PageRequisite
+from archive.db.kinds import CaptureKind, RunStatus
+from archive.db.models import AssetState, Capture, CrawlRun, PageRequisite
 from archive.db.records import PreviousCapture
 from archive.db.session import Database
 
 CLAIM_BATCH = 500  # URLs per claiming statement (SQLite's bound-parameter limit is far above)
+# Distributed workers each record their own run: a URL another worker's run claimed while that run
+# is still running is theirs, so an asset many pages share is fetched once per cycle, not once per
+# worker. A killed worker's run stops counting once reconcile (or the next run's start) marks it.
+# (An uncorrelated IN: inside an upsert's WHERE, an EXISTS naming asset_states would not refer to
+# the conflicting row but scan the whole table.)
+_CLAIMED_BY_A_LIVE_RUN = AssetState.claimed_run_id.is_not(None) & AssetState.claimed_run_id.in_(
+    select(CrawlRun.id).where(CrawlRun.status == RunStatus.RUNNING).scalar_subquery())
 
 
 @dataclass(frozen=True)
@@ -65,7 +73,7 @@ class AssetLedger:
                     [{"url": url, "outlet_id": outlet_id, "claimed_run_id": run_id} for url in batch])
                 stmt = insert.on_conflict_do_update(
                     index_elements=[AssetState.url], set_={"claimed_run_id": run_id},
-                    where=AssetState.claimed_run_id.is_distinct_from(run_id),
+                    where=AssetState.claimed_run_id.is_distinct_from(run_id) & ~_CLAIMED_BY_A_LIVE_RUN,
                 ).returning(AssetState.url, AssetState.etag, AssetState.last_modified, AssetState.last_capture_id)
                 rows = session.execute(stmt).all()
                 captures = {c.id: c for c in session.scalars(

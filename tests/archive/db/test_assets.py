@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from archive.db.assets import AssetFetch
-from archive.db.kinds import CaptureKind
+from archive.db.kinds import CaptureKind, RunStatus
 from archive.db.models import Article, PageRequisite, UrlState
 from archive.db.store import CaptureRecord, Store
 from archive.warc.reader import WarcPointer
@@ -35,6 +35,24 @@ def links(store: Store) -> list[tuple[int, str, int | None]]:
         return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
+def finish(store: Store, run_id: int) -> None:
+    store.finish_run(run_id, status=RunStatus.OK, finish_reason="finished", counts={}, warc_files=[], stats={})
+
+
+def test_a_url_another_live_run_claimed_is_its_own_until_that_run_ends(store: Store) -> None:
+    # Distributed workers: one run each, running at once; a shared asset is fetched by one of them.
+    worker_a, worker_b = store.start_run(), store.start_run()
+    assert [c.url for c in store.assets.claim([CSS, FONT], "outlet", worker_a)] == [CSS, FONT]
+    assert store.assets.claim([CSS, FONT], "outlet", worker_b) == []
+    finish(store, worker_a)
+    assert [c.url for c in store.assets.claim([CSS], "outlet", worker_b)] == [CSS]  # a run later: again
+    worker_c = store.start_run()  # FONT's claimer ended; CSS's (worker_b) is running and keeps it
+    assert [c.url for c in store.assets.claim([CSS, FONT], "outlet", worker_c)] == [FONT]
+    store.finish_run(worker_b, status=RunStatus.KILLED, finish_reason="killed", counts={}, warc_files=[], stats={})
+    finish(store, worker_c)
+    assert [c.url for c in store.assets.claim([CSS, FONT], "outlet", store.start_run())] == [CSS, FONT]
+
+
 def test_claims_links_and_the_next_runs_conditional_request(store: Store) -> None:
     run1 = store.start_run()
     [css, font] = store.assets.claim([CSS, FONT, CSS], "outlet", run1)
@@ -53,6 +71,7 @@ def test_claims_links_and_the_next_runs_conditional_request(store: Store) -> Non
     assert store.assets.link(css_record, [FONT]) == 1  # a stylesheet's own requisites, linked to it
     assert links(store)[1:] == [(1, FONT, 3), (2, FONT, 3)]
 
+    finish(store, run1)
     run2 = store.start_run()
     claims = {c.url: c for c in store.assets.claim([CSS, FONT], "outlet", run2)}
     assert (claims[CSS].etag, claims[CSS].last_modified) == ('"v1"', "Sun, 01 Nov 2026 10:00:00 GMT")
@@ -64,6 +83,7 @@ def test_claims_links_and_the_next_runs_conditional_request(store: Store) -> Non
     revisit = capture(store, 5, CSS, run2, CaptureKind.ASSET, status=304, refers_to_id=2)
     store.assets.record_fetch(AssetFetch(CSS, revisit, 304, T0, run2, revisit_of=2))
     assert links(store)[-1] == (4, CSS, 5) and links(store)[0] == (1, CSS, 2)  # earlier runs' links stand
+    finish(store, run2)
     [again] = store.assets.claim([CSS], "outlet", store.start_run())
     assert again.previous is not None and again.previous.capture_id == 2 and again.etag == '"v1"'
 
