@@ -48,9 +48,11 @@ _BANDS = cast(Table, StoryBand.__table__)
 
 
 def _exact_copy_query() -> Select[int, int | None]:
-    """Another article whose current version has the text's content hash, with a story."""
+    """Another article whose current version has the text's content hash, with a story. Joined on
+    the version's article as well: without that, PostgreSQL walked every article in id order
+    (articles.current_version_id has no index), ~10 ms at 100k articles."""
     a, v = _ARTICLES.c, _VERSIONS.c
-    return (select(a.id, a.story_id).join(_VERSIONS, v.id == a.current_version_id)
+    return (select(a.id, a.story_id).join(_VERSIONS, and_(v.article_id == a.id, v.id == a.current_version_id))
             .where(v.content_hash == bindparam("content_hash"), a.id != bindparam("article_id"),
                    a.story_id.is_not(None))
             .order_by(a.id).limit(1))
