@@ -362,6 +362,16 @@ def is_local_host(host: str) -> bool:
     return address.is_loopback or address.is_private or address.is_link_local or address.is_unspecified
 
 
+def is_local_domain(domain: str) -> bool:
+    """``is_local_host`` for a ``host[:port]`` domain entry (as ``same_site`` takes them); False
+    for an entry that is not one."""
+    try:
+        host, _port = _parse_domain(domain)
+    except ValueError:
+        return False
+    return is_local_host(host)
+
+
 def same_site(url: str, domains: Iterable[str]) -> bool:
     """True when ``url``'s host equals one of ``domains`` or is a subdomain of it.
 

@@ -35,7 +35,7 @@ from importlib import resources
 from typing import Generic, TypeVar
 from urllib.parse import urlsplit
 
-from archive.urls import host_of, is_local_host, netloc_of, same_site
+from archive.urls import host_of, is_local_domain, is_local_host, netloc_of, same_site
 
 LEARN_AFTER = 3  # distinct pages of an outlet a host must serve requisites to before it is in scope
 MAX_HOSTS = 2000  # candidate hosts watched per outlet per run
@@ -99,14 +99,6 @@ class _Candidate(Generic[PageT]):
     pending: list[Pending[PageT]] = field(default_factory=list)
 
 
-def _bare_host(domain: str) -> str:
-    """``host`` of a ``host[:port]`` domain entry (brackets of an IPv6 literal removed)."""
-    host = domain.strip().lower()
-    if host.startswith("["):
-        return host[1:host.find("]")] if "]" in host else host
-    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-
-
 def own_hosts(domains: Iterable[str]) -> tuple[str, ...]:
     """An outlet's domains, plus the bare domain of each ``www.`` one (its asset subdomains)."""
     hosts = list(dict.fromkeys(domains))
@@ -122,7 +114,7 @@ class AssetScope(Generic[PageT]):
         self.hosts = own_hosts([*domains, *(asset_hosts or ())])
         self.listed = own_hosts(asset_hosts or ())
         self.learns = asset_hosts is None  # an explicit allow-list is the whole list
-        self.local = any(is_local_host(_bare_host(d)) for d in domains)
+        self.local = any(is_local_domain(d) for d in domains)
         self.learn_after = learn_after
         self.learned: set[str] = set()
         self._candidates: dict[str, _Candidate[PageT]] = {}

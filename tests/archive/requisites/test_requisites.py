@@ -6,7 +6,7 @@ import pytest
 
 from archive.requisites import AssetScope, css_references, find_requisites, is_tracker, largest_candidate
 from archive.requisites import style_attribute_references as style_urls
-from archive.urls import is_local_host
+from archive.urls import is_local_domain, is_local_host
 
 PAGE = "http://news.example:8080/2026/story.html"
 
@@ -168,3 +168,11 @@ def test_a_local_outlet_never_learns_a_public_cdn_and_a_public_outlet_never_fetc
 ])
 def test_is_local_host(host: str, local: bool) -> None:
     assert is_local_host(host) is local
+
+
+@pytest.mark.parametrize(("domain", "local"), [
+    ("127.0.0.1:8000", True), ("[::1]:8080", True), ("localhost", True), ("www.news.example", False),
+    ("news.example:443", False), ("not a domain/", False),
+])
+def test_is_local_domain(domain: str, local: bool) -> None:
+    assert is_local_domain(domain) is local
