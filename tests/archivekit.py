@@ -21,6 +21,7 @@ from archive.extract.markup import content_hash
 from archive.extract.result import Extraction
 from archive.warc.reader import WarcPointer
 from archive.warc.writer import HttpExchange, WarcWriter
+from tests.backends import archive_url
 
 REPO = Path(__file__).resolve().parents[1]
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -48,7 +49,7 @@ class ArchiveKit:
         self.root = root
         self.warc_dir = root / "warcs"
         self.warc_dir.mkdir(parents=True, exist_ok=True)
-        self.database_url = database_url or f"sqlite:///{root / 'pressclips.sqlite3'}"
+        self.database_url = database_url or archive_url(root)
         self.engine = make_engine(self.database_url)
         self.store = Store(self.engine)
         self.store.ensure_outlets([(OUTLET, HOME + "/", ["127.0.0.1:8123"])])

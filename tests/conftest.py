@@ -23,11 +23,29 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.backends import BACKEND_ENV, backend, on_postgresql, with_database
 from tests.localsite import LocalSite
 from tests.paths import REPO
 
 if TYPE_CHECKING:
     from click.testing import Result
+
+# --- the backend the suite's archives live in (tests/backends.py) ---
+def pytest_report_header() -> str:
+    return f"archives on {backend()} ({BACKEND_ENV})"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if not on_postgresql():
+        return
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is not None:
+            why = marker.args[0] if marker.args else "about the SQLite archive file"
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {why}"))
+        elif _PG_SKIP:
+            item.add_marker(pytest.mark.skip(reason=f"{BACKEND_ENV}=postgresql: {_PG_SKIP}"))
+
 
 # --- the pressclips CLI ---
 ISOLATED = {"PRESSCLIPS_ARCHIVE": "/nonexistent/pressclips-test-archive"}
@@ -41,10 +59,17 @@ def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return {**env, **ISOLATED, **(extra or {})}
 
 
+def pressclips_argv(*args: str) -> list[str]:
+    """The command line of ``pressclips ARGS`` for a test's own ``subprocess`` call (with the run's
+    backend: ``tests/backends.py``); give it ``env=cli_env()``."""
+    return [sys.executable, "-m", "archive.cli.main", *with_database(args)]
+
+
 def run_cli(*args: str, cwd: Path | None = REPO, env: dict[str, str] | None = None, timeout: float = 300,
             binary: bool = False) -> subprocess.CompletedProcess[Any]:
     """``pressclips ARGS`` as a user runs it: a subprocess, no stdin, an isolated environment."""
-    return subprocess.run([sys.executable, "-m", "archive.cli.main", *args], capture_output=True, text=not binary,
+    return subprocess.run([sys.executable, "-m", "archive.cli.main", *with_database(args)], capture_output=True,
+                          text=not binary,
                           cwd=cwd, env=cli_env(env), timeout=timeout, stdin=subprocess.DEVNULL, check=False)
 
 
@@ -55,7 +80,7 @@ def invoke_cli(*args: str, env: dict[str, str] | None = None) -> Result:
     from archive.cli.main import main
 
     unset: dict[str, str | None] = {name: None for name in DROPPED}
-    return CliRunner().invoke(main, list(args), env={**unset, **ISOLATED, **(env or {})}, catch_exceptions=False)
+    return CliRunner().invoke(main, with_database(args), env={**unset, **ISOLATED, **(env or {})}, catch_exceptions=False)
 
 
 def one_line_error(result: subprocess.CompletedProcess[Any] | Result, code: int, *needles: str,

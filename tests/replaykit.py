@@ -8,7 +8,6 @@ from __future__ import annotations
 import gzip
 import http.client
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -30,6 +29,7 @@ from archive.warc.reader import (
 )
 from archive.warc.writer import HttpExchange, WarcWriter
 from tests import conftest
+from tests.backends import archive_url
 from tests.crawlkit import FAST, assert_clean_log, write_outlets
 from tests.localsite import LocalSite
 
@@ -67,7 +67,7 @@ class SharedCrawl:
         return self.archive / "warcs"
 
     def rows(self, sql: str, **params: Any) -> list[Any]:
-        engine = create_engine(f"sqlite:///{self.archive / 'pressclips.sqlite3'}")
+        engine = create_engine(archive_url(self.archive))
         try:
             with engine.connect() as conn:
                 return list(conn.execute(text(sql), params))
@@ -170,8 +170,7 @@ class Served:
     """``pressclips replay serve`` in a child process on a free port."""
 
     def __init__(self, archive: Path, *extra: str) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "archive.cli.main", "replay", "serve", "--archive", str(archive),
-                                      "--port", "0", *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        self.proc = subprocess.Popen(conftest.pressclips_argv("replay", "serve", "--archive", str(archive), "--port", "0", *extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      text=True, env=conftest.cli_env({"PYTHONUNBUFFERED": "1"}))
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()

@@ -31,6 +31,7 @@ from archive.db.store import CaptureRecord, PageResult, Store
 from archive.warc.reader import WarcPointer
 from archive.warc.writer import HttpExchange, WarcWriter
 from tests.archivekit import article as extraction
+from tests.backends import archive_url
 
 OUTLET = "styled"
 ARTICLE_PATH = "/news/2026/11/01/"  # dated article URLs, as news sites have (the crawler's URL hint)
@@ -233,7 +234,7 @@ def build_archive(site: StyledSite, root: Path, when: datetime | None = None,
     revisit of ``hero.png`` (same payload) that it resolves."""
     at = when or datetime.now(UTC).replace(microsecond=0)
     root.mkdir(parents=True, exist_ok=True)
-    database_url = database_url or f"sqlite:///{root / 'pressclips.sqlite3'}"
+    database_url = database_url or archive_url(root)
     (root / "warcs").mkdir(exist_ok=True)
     engine = make_engine(database_url)
     store = Store(engine)

@@ -12,6 +12,7 @@ from scrapy.utils.test import get_crawler
 
 from crawler import settings as project
 from crawler.spiders.press import PressSpider
+from tests.backends import archive_url, on_postgresql
 
 
 def project_settings(**overrides: Any) -> dict[str, Any]:
@@ -31,9 +32,11 @@ def write_outlets_file(tmp_path: Path, body: str = "") -> Path:
 
 def project_crawler(tmp_path: Path, *, outlets: str = "", **overrides: Any) -> Crawler:
     """A crawler of the press spider over an archive in ``tmp_path``; extensions are built."""
+    archive = tmp_path / "archive"
+    database = archive_url(archive) if on_postgresql() else ""  # "": the archive's own SQLite file
     settings = project_settings(PRESSCLIPS_OUTLETS=str(write_outlets_file(tmp_path, outlets)),
-                                PRESSCLIPS_ARCHIVE=str(tmp_path / "archive"), PRESSCLIPS_EXTRACT_WORKERS=1,
-                                **overrides)
+                                PRESSCLIPS_ARCHIVE=str(archive), PRESSCLIPS_DATABASE_URL=database,
+                                PRESSCLIPS_EXTRACT_WORKERS=1, **overrides)
     return get_crawler(PressSpider, settings)
 
 

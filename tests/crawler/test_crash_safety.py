@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from sqlalchemy import create_engine, text
 from archive.ops.lock import ArchiveLock
 from archive.warc.reader import read_record
 from tests import conftest
+from tests.backends import archive_exists, archive_url
 from tests.crawler.test_crawl_e2e import run_cli
 from tests.crawlkit import FAST, assert_clean_log, write_outlets
 from tests.localsite import LocalSite
@@ -41,7 +41,7 @@ def test_second_run_exits_75_at_once_and_changes_nothing(tmp_path: Path) -> None
     assert "another pressclips run holds the archive lock" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert elapsed < 20  # "at once": no crawl was started (generous bound for a loaded machine)
-    assert not (archive / "pressclips.sqlite3").exists()
+    assert not archive_exists(archive)
     with ArchiveLock(archive):  # under cron (--quiet) a skipped run says nothing: cron mails output
         quiet = run_cli("crawl", "--outlets", str(outlets), "--archive", str(archive), "--quiet")
     assert (quiet.returncode, quiet.stdout, quiet.stderr) == (75, "", "")
@@ -52,13 +52,12 @@ def test_sigkill_mid_run_then_rerun_completes_without_duplicates(tmp_path: Path)
     archive = tmp_path / "archive"
     outlets = tmp_path / "outlets.toml"
     write_outlets(outlets, site.outlets_toml())
-    db = archive / "pressclips.sqlite3"
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "archive.cli.main", "crawl", "--outlets", str(outlets), "--archive", str(archive),
-             *FAST, "-s", "PRESSCLIPS_EXTRACT_WORKERS=1"],
+            conftest.pressclips_argv("crawl", "--outlets", str(outlets), "--archive", str(archive),
+                                     *FAST, "-s", "PRESSCLIPS_EXTRACT_WORKERS=1"),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=conftest.cli_env())
-        engine = create_engine(f"sqlite:///{db}")
+        engine = create_engine(archive_url(archive))
         deadline = time.monotonic() + 120
         while count(engine, "SELECT count(*) FROM articles") < 10:
             assert proc.poll() is None, "the crawl ended before it could be killed"

@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 
 from archive.warc.reader import read_record
 from tests import conftest
+from tests.backends import archive_url
 from tests.crawlkit import FAST, assert_clean_log, polite_outlets, write_outlets
 from tests.localsite import LocalSite
 from tests.paths import REPO
@@ -34,7 +35,7 @@ class Crawled:
         self.site = site
         self.archive = archive
         self.result = result
-        self.engine = create_engine(f"sqlite:///{archive / 'pressclips.sqlite3'}")
+        self.engine = create_engine(archive_url(archive))
 
     def rows(self, sql: str, **params: Any) -> list[Any]:
         with self.engine.connect() as conn:
@@ -331,8 +332,7 @@ def test_sigterm_stops_cleanly_and_records_the_run(tmp_path: Path) -> None:
         outlets = tmp_path / "outlets.toml"
         write_outlets(outlets, site.outlets_toml())
         archive = tmp_path / "a"
-        proc = subprocess.Popen([sys.executable, "-m", "archive.cli.main", "crawl", "--outlets", str(outlets),
-                                 "--archive", str(archive), *FAST], stdout=subprocess.PIPE,
+        proc = subprocess.Popen(conftest.pressclips_argv("crawl", "--outlets", str(outlets), "--archive", str(archive), *FAST), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, env=conftest.cli_env())
         deadline = time.monotonic() + 60
         while not any(p.startswith("/news/") for p in site.paths_requested()):
@@ -344,7 +344,7 @@ def test_sigterm_stops_cleanly_and_records_the_run(tmp_path: Path) -> None:
         assert_clean_log(err)
         assert "pressclips: run 1: failed (shutdown)" in err  # failures go to stderr: cron mails them
         assert not list((archive / "warcs").glob("*.open"))
-        engine = create_engine(f"sqlite:///{archive / 'pressclips.sqlite3'}")
+        engine = create_engine(archive_url(archive))
         with engine.connect() as conn:
             captures = list(conn.execute(text("SELECT warc_file, warc_offset, warc_length FROM captures")))
         assert captures

@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
+from tests.backends import archive_exists, archive_url
 from tests.sitegen import GeneratedSite
 from tests.sitegen.crawl import cli, crawl, start_crawl
 
@@ -27,7 +28,7 @@ START_TIMEOUT = 120.0
 
 
 def archive_rows(archive: Path, sql: str) -> list[tuple[object, ...]]:
-    engine = create_engine(f"sqlite:///{archive / 'pressclips.sqlite3'}")
+    engine = create_engine(archive_url(archive))
     try:
         with engine.connect() as conn:
             return [tuple(row) for row in conn.execute(text(sql))]
@@ -36,7 +37,7 @@ def archive_rows(archive: Path, sql: str) -> list[tuple[object, ...]]:
 
 
 def run_rows(archive: Path) -> int:
-    if not (archive / "pressclips.sqlite3").exists():
+    if not archive_exists(archive):
         return 0
     try:
         return len(archive_rows(archive, "SELECT id FROM crawl_runs"))
@@ -79,7 +80,7 @@ def two_sigkills_then_a_full_run(seed: int, tmp_path: Path) -> None:
             os.killpg(proc.pid, signal.SIGKILL)  # the CLI, Scrapy and the extraction workers
             proc.wait(timeout=30)
             stored.append(len(archive_rows(archive, "SELECT id FROM articles"))
-                          if (archive / "pressclips.sqlite3").exists() else 0)
+                          if archive_exists(archive) else 0)
         final = crawl(outlets, archive)
         assert final.returncode == 0, final.stderr[-3000:]
 

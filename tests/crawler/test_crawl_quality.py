@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests.backends import archive_url
 from tests.sitegen import GeneratedSite
 from tests.sitegen.crawl import crawl, log_problems
 from tests.sitegen.measure import (
@@ -95,7 +96,7 @@ def rounds(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     root = tmp_path_factory.mktemp(f"quality-seed{seed}")
     outlets, archive = root / "outlets.toml", root / "archive"
     outlets.write_text(site.outlets_toml())
-    database = f"sqlite:///{archive / 'pressclips.sqlite3'}"
+    database = archive_url(archive)
     try:
         first = crawl(outlets, archive)
         figures = [archive_figures(site, database, run_id=1)]

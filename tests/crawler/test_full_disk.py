@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from archive.warc.reader import iter_records, read_record
+from tests.backends import archive_url
 from tests.crawler.test_crawl_e2e import run_cli
 from tests.crawlkit import FAST, assert_clean_log, write_outlets
 from tests.localsite import LocalSite
@@ -45,7 +46,7 @@ def test_full_disk_stops_the_run_cleanly_and_keeps_the_archive_consistent(small_
     assert "Traceback" not in result.stderr
     # The one expected error is the failed WARC write that stopped the run.
     assert_clean_log(result.stderr, allowed=[r"WARC write failed", r"No space left on device"])
-    engine = create_engine(f"sqlite:///{archive / 'pressclips.sqlite3'}")
+    engine = create_engine(archive_url(archive))
     with engine.connect() as conn:
         run = conn.execute(text("SELECT status, finish_reason FROM crawl_runs")).one()
         captures = conn.execute(text("SELECT warc_file, warc_offset, warc_length, warc_record_id "

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -33,6 +32,7 @@ from crawler.middlewares.redirect import RedirectLoop, TooManyRedirects, is_redi
 from crawler.middlewares.retry import parse_retry_after, retry_delay, retry_reason
 from crawler.traps import QueryVariantCap
 from tests import conftest
+from tests.backends import archive_url
 from tests.crawlkit import FAST, assert_clean_log, write_outlets
 from tests.hostile_site import BLOCK_PAGES, CHARSET_PAGES, MEDIA, OUTLET, HostileSite, gzip_bomb
 
@@ -99,7 +99,7 @@ class Crawled:
                  peak_rss_kb: int, seconds: float) -> None:
         self.site, self.archive, self.result = site, archive, result
         self.peak_rss_kb, self.seconds = peak_rss_kb, seconds
-        self.engine = create_engine(f"sqlite:///{archive / 'pressclips.sqlite3'}")
+        self.engine = create_engine(archive_url(archive))
 
     def rows(self, sql: str, **params: Any) -> list[Any]:
         with self.engine.connect() as conn:
@@ -139,8 +139,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
     archive = root / "archive"
     started = time.monotonic()
     try:
-        proc = subprocess.Popen([sys.executable, "-m", "archive.cli.main", "crawl", "--outlets", str(outlets),
-                                 "--archive", str(archive), *SETTINGS],
+        proc = subprocess.Popen(conftest.pressclips_argv("crawl", "--outlets", str(outlets), "--archive", str(archive), *SETTINGS),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=conftest.cli_env())
         sampler = PeakRss(proc.pid)
         sampler.start()

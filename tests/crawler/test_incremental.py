@@ -213,14 +213,13 @@ def test_progress_lines_only_on_a_terminal(tmp_path: Path) -> None:
     import os
     import pty
     import subprocess
-    import sys
 
     site = LocalSite(outlets=1, article_delay=0.1).start()
     try:
         runs = TwoRuns(site, tmp_path)
         master, slave = pty.openpty()
-        proc = subprocess.run([sys.executable, "-m", "archive.cli.main", "crawl", "--outlets", str(runs.outlets),
-                               "--archive", str(runs.archive), *FAST, "-s", "PRESSCLIPS_PROGRESS_INTERVAL=0.5"],
+        proc = subprocess.run(conftest.pressclips_argv("crawl", "--outlets", str(runs.outlets), "--archive", str(runs.archive),
+                                                      *FAST, "-s", "PRESSCLIPS_PROGRESS_INTERVAL=0.5"),
                               stderr=slave, stdout=subprocess.PIPE, text=True, timeout=300, env=conftest.cli_env())
         os.close(slave)
         chunks = []

@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, text
 from archive.warc.reader import read_record
 from tests import conftest
 from tests.assetsite import CDN_ASSETS, ROBOTS_DISALLOWED, TRACKER_PIXEL, AssetSite, page_assets
+from tests.backends import archive_url
 from tests.crawlkit import FAST, assert_clean_log, write_outlets
 from tests.paths import REPO
 
@@ -40,7 +41,7 @@ class Runs:
     budget_log: str
 
     def rows(self, sql: str, archive: Path | None = None, **params: Any) -> list[Any]:
-        engine = create_engine(f"sqlite:///{(archive or self.archive) / 'pressclips.sqlite3'}")
+        engine = create_engine(archive_url(archive or self.archive))
         try:
             with engine.connect() as conn:
                 return list(conn.execute(text(sql), params))

@@ -13,13 +13,14 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
+from tests.backends import archive_url
 from tests.crawlkit import assert_clean_log, write_outlets
 from tests.localsite import LocalSite
 from tests.paths import REPO
 
 
 def run_rows(archive: Path) -> list[Any]:
-    engine = create_engine(f"sqlite:///{archive / 'pressclips.sqlite3'}")
+    engine = create_engine(archive_url(archive))
     try:
         with engine.connect() as conn:
             return [tuple(r) for r in conn.execute(text("SELECT * FROM crawl_runs ORDER BY id"))]

@@ -21,6 +21,7 @@ from archive.ops.lock import LOCK_FD_ENV, ArchiveLock
 from crawler.middlewares.slots import OutletSlotMiddleware
 from crawler.runtime import LOCKED_REASON, ArchiveRuntime, runtime_of
 from crawler.throttle import configured_delays
+from tests.backends import archive_exists
 from tests.crawler.crawlerkit import a_spider, project_crawler
 
 
@@ -43,7 +44,7 @@ def test_opens_on_spider_opened_and_closes_on_spider_closed_idempotently(tmp_pat
     runtime.spider_opened(spider)  # a second open keeps the same resources
     assert runtime.store is store and runtime.warc is warc
     archive = tmp_path / "archive"
-    assert (archive / "pressclips.sqlite3").exists()
+    assert archive_exists(archive)
     assert ArchiveLock.holder(archive) is not None  # the run holds the archive
     assert runtime.outlet_for_url("http://127.0.0.1:9/news/x") is runtime.config.outlets[0]
 
@@ -79,7 +80,7 @@ def test_a_held_lock_closes_the_spider_before_anything_opens(tmp_path: Path) -> 
         assert closed.value.reason == LOCKED_REASON
         assert isinstance(runtime.refusal, ArchiveLockedError)
         assert not runtime.is_open
-        assert not (archive / "pressclips.sqlite3").exists()
+        assert not archive_exists(archive)
         asyncio.run(runtime.spider_closed(a_spider(), LOCKED_REASON))
         assert ArchiveLock.holder(archive) is not None  # the other run still holds it
 

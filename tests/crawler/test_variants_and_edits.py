@@ -26,6 +26,7 @@ from archive.db.records import UrlSighting
 from archive.db.store import Store
 from archive.urls import identity_key
 from tests import conftest
+from tests.backends import archive_exists, archive_url
 from tests.crawler.test_crawl_e2e import FAST, Crawled, run_cli
 from tests.localsite import LocalSite, SiteArticle
 
@@ -70,7 +71,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
         ref, printed = others[0], others[1]
         # Run 1 knows only the variants: no links followed, no sitemaps or feeds read.
         (root / "archive").mkdir()
-        engine = make_engine(f"sqlite:///{root / 'archive' / 'pressclips.sqlite3'}")
+        engine = make_engine(archive_url(root / 'archive'))
         store = Store(engine)
         store.ensure_outlets([(outlet.name, outlet.base_url + "/", [outlet.host])])
         store.record_urls(outlet.name, [UrlSighting(ref.canonical_url + "?ref=home", "link"),
@@ -154,8 +155,8 @@ def test_a_bad_recheck_share_is_one_line_and_exit_2(tmp_path: Path, share: str) 
     conftest.one_line_error(result, 2, "PRESSCLIPS_RECHECK_SHARE", "from 0 to 1")
     # Refused before the crawl started: no run recorded, nothing archived.
     assert not list(archive.glob("warcs/*.warc*"))
-    if (archive / "pressclips.sqlite3").exists():
-        engine = make_engine(f"sqlite:///{archive / 'pressclips.sqlite3'}")
+    if archive_exists(archive):
+        engine = make_engine(archive_url(archive))
         with engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM crawl_runs")).scalar() == 0
         engine.dispose()

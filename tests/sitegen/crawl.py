@@ -12,12 +12,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.backends import with_database
+
 CRAWL_TIMEOUT = 600  # seconds; a generated site's crawl takes well under a minute
 
 
 def crawl_command(outlets: Path, archive: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "archive.cli.main", "crawl", "--outlets", str(outlets),
-            "--archive", str(archive), *extra]
+    return [sys.executable, "-m", "archive.cli.main",
+            *with_database(["crawl", "--outlets", str(outlets), "--archive", str(archive), *extra])]
 
 
 def crawl(outlets: Path, archive: Path, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -33,7 +35,8 @@ def start_crawl(outlets: Path, archive: Path, *extra: str) -> subprocess.Popen[b
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "archive.cli.main", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "archive.cli.main", *with_database(args)], capture_output=True,
+                          text=True,
                           timeout=CRAWL_TIMEOUT, check=False)
 
 

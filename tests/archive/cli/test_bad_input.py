@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from tests.archivekit import ArchiveKit, article
+from tests.backends import archive_url
 from tests.conftest import one_line_error, run_cli
 
 GOOD_OUTLET = '[[outlets]]\nname = "local"\nhomepage = "http://127.0.0.1:9/"\n'
@@ -25,7 +26,7 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
 def snapshot(root: Path) -> dict[str, str]:
     """What the archive holds: every table's rows and every WARC file's bytes, by hash."""
     state: dict[str, str] = {}
-    engine = create_engine(f"sqlite:///{root / 'pressclips.sqlite3'}")
+    engine = create_engine(archive_url(root))
     with engine.connect() as conn:
         for table in sorted(inspect(engine).get_table_names()):
             rows = conn.execute(text(f'SELECT * FROM "{table}"')).all()

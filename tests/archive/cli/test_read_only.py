@@ -50,6 +50,7 @@ READS: list[list[str]] = [
 ]
 
 
+@pytest.mark.sqlite_only("a read-only mount of an SQLite archive (its database file included)")
 def test_every_read_command_works_on_a_read_only_mount(archive: Path, read_only_copy: Any) -> None:
     ro = read_only_copy(archive)
     with pytest.raises(OSError):
@@ -63,6 +64,7 @@ def test_every_read_command_works_on_a_read_only_mount(archive: Path, read_only_
     assert json.loads(run_cli("search", "venice", "--json", "--archive", str(ro)).stdout)["total"] == 1
 
 
+@pytest.mark.sqlite_only("a read-only mount of an SQLite archive (its database file included)")
 def test_writing_commands_on_a_read_only_mount_fail_in_one_line(archive: Path, read_only_copy: Any) -> None:
     ro = read_only_copy(archive)
     outlets = archive.parent / "outlets.toml"
@@ -91,6 +93,7 @@ def test_output_files_are_complete_and_nothing_else_is_left(archive: Path, tmp_p
     assert (tmp_path / "a.jsonl").stat().st_mode & 0o777 == 0o644
 
 
+@pytest.mark.sqlite_only("a read-only mount of an SQLite archive (its database file included)")
 def test_an_unwritable_export_leaves_an_older_file_untouched(archive: Path, tmp_path: Path, read_only_copy: Any) -> None:
     outdir = tmp_path / "out"
     outdir.mkdir()
@@ -115,6 +118,7 @@ def test_a_foreign_database_is_refused_and_left_as_it_was(tmp_path: Path, comman
     assert tables(foreign) == ["people"] and foreign.read_bytes() == before
 
 
+@pytest.mark.sqlite_only("a foreign SQLite file where the archive's database belongs")
 def test_a_foreign_archive_file_is_refused_by_crawl_too(tmp_path: Path) -> None:
     root = tmp_path / "archive"
     root.mkdir()
@@ -127,6 +131,7 @@ def test_a_foreign_archive_file_is_refused_by_crawl_too(tmp_path: Path) -> None:
     assert tables(root / "pressclips.sqlite3") == ["invoices"]
 
 
+@pytest.mark.sqlite_only("an empty SQLite file where the archive's database belongs (PostgreSQL: the test below)")
 def test_an_empty_database_is_no_archive_and_stays_empty(tmp_path: Path) -> None:
     root = tmp_path / "archive"
     root.mkdir()
@@ -189,6 +194,7 @@ def test_a_full_disk_fails_in_one_line_and_leaves_no_partial_file(archive: Path,
         assert sorted(p.name for p in full_disk.iterdir()) == ["filler"]
 
 
+@pytest.mark.sqlite_only("observed through SQLite's WAL file")
 def test_open_archive_disposes_its_engine_when_the_command_ends(archive: Path, tmp_path: Path) -> None:
     """Observable on SQLite: while a connection is open the WAL file exists; the last one to close
     checkpoints and removes it, so it is gone only if the engine's pool was really disposed."""

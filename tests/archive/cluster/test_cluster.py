@@ -25,6 +25,7 @@ from archive.db.models import CrawlRun, UrlState
 from archive.db.session import Database
 from archive.db.store import Store
 from archive.times import utcnow
+from tests.backends import archive_url
 from tests.conftest import invoke_cli, one_line_error
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -180,6 +181,6 @@ def test_distributed_options_need_each_other(tmp_path: Path) -> None:
 def test_unreachable_redis_is_one_line(tmp_path: Path) -> None:
     archive = tmp_path / "archive"
     archive.mkdir()
-    make_engine(f"sqlite:///{archive / 'pressclips.sqlite3'}").dispose()  # an (empty) archive
+    make_engine(archive_url(archive)).dispose()  # an (empty) archive
     one_line_error(invoke_cli("reconcile", "--archive", str(archive), "--redis-url", "redis://127.0.0.1:9/0"),
                    1, "does not answer")

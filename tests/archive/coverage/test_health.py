@@ -15,6 +15,7 @@ import pytest
 from archive.coverage.health import HealthRule, WeekHealth, judge_week
 from archive.db.kinds import CaptureKind
 from tests.archive.coverage.coveragekit import CoverageArchive, Item
+from tests.backends import archive_url
 from tests.conftest import invoke_cli, one_line_error
 
 OUTLETS = [("Steady", "https://steady.example/", ["steady.example"]),
@@ -101,7 +102,7 @@ def test_small_weeks_and_new_outlets_are_not_judged() -> None:
 
 
 def test_bad_input(tmp_path: Path) -> None:
-    archive = CoverageArchive(f"sqlite:///{tmp_path / 'pressclips.sqlite3'}", tmp_path, outlets=OUTLETS)
+    archive = CoverageArchive(archive_url(tmp_path), tmp_path, outlets=OUTLETS)
     try:
         empty = health(archive)
         assert empty.exit_code == 0 and "no extracted articles yet" in empty.stdout

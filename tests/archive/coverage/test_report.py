@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.archive.coverage.coveragekit import EXPECTED, ITEMS, KZ, SP, VW, CoverageArchive, Item, build
+from tests.backends import archive_url
 from tests.conftest import invoke_cli, one_line_error
 
 
@@ -40,7 +41,7 @@ def archive(database_url: str, tmp_path: Path):
 def sqlite_archive(tmp_path_factory: pytest.TempPathFactory):
     """One SQLite archive with the watchlist, shared by the bad-input cases (none of them changes it)."""
     root = tmp_path_factory.mktemp("coverage")
-    built = build(f"sqlite:///{root / 'pressclips.sqlite3'}", root)
+    built = build(archive_url(root), root)
     assert cli(built, "watch", "add", "bugonia", "bugonia").exit_code == 0
     yield built
     built.close()
@@ -138,7 +139,7 @@ def test_bad_input_is_one_line_and_exit_2(sqlite_archive: CoverageArchive, args:
 def test_no_archive_and_missing_matplotlib(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     one_line_error(invoke_cli("report", "x", "--archive", str(tmp_path / "none")), 2, "no archive")
     one_line_error(invoke_cli("watch", "add", "x", "y", "--archive", str(tmp_path / "none")), 2, "no archive")
-    archive = build(f"sqlite:///{tmp_path / 'pressclips.sqlite3'}", tmp_path)
+    archive = build(archive_url(tmp_path), tmp_path)
     try:
         monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if the [reports] extra were not installed
         target = tmp_path / "r.html"
@@ -154,7 +155,7 @@ def test_read_only_archive(tmp_path: Path, read_only_copy: Any) -> None:
     """Reports and health read a read-only archive; only the watchlist's bookmark cannot be kept."""
     root = tmp_path / "archive"
     root.mkdir()
-    archive = build(f"sqlite:///{root / 'pressclips.sqlite3'}", root)
+    archive = build(archive_url(root), root)
     assert cli(archive, "watch", "add", "bugonia", "bugonia").exit_code == 0
     archive.close()  # checkpoints the WAL: the copy is the whole database
     ro = read_only_copy(root)

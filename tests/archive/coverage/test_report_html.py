@@ -23,6 +23,7 @@ from PIL import Image, ImageChops
 from archive.coverage.charts import CHART_BACKGROUND, PALETTE
 from archive.replay import Replayer, make_server
 from tests.archive.coverage.coveragekit import CoverageArchive, build
+from tests.backends import archive_url
 from tests.browserkit import ink_fraction, load_image, screenshot
 from tests.conftest import invoke_cli, run_cli
 
@@ -33,7 +34,7 @@ BACKGROUND = tuple(int(CHART_BACKGROUND[i:i + 2], 16) for i in (1, 3, 5))
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CoverageArchive]:
     root = tmp_path_factory.mktemp("report-html")
-    built = build(f"sqlite:///{root / 'pressclips.sqlite3'}", root)
+    built = build(archive_url(root), root)
     added = invoke_cli("watch", "add", "bugonia", "bugonia", '"emma stone"', "--archive", str(root))
     assert added.exit_code == 0, added.output
     yield built

@@ -4,15 +4,16 @@ against the local test site; and ``crawl --json``, its summary for scripts."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from archive.config import ArchiveConfig
 from archive.errors import ArchiveLockedError, ConfigError
 from archive.ops.crawl import CrawlOptions, RunSummary, child_command, run_crawl
 from archive.ops.lock import ArchiveLock
+from tests.backends import archive_url
 from tests.conftest import run_cli
 from tests.localsite import LocalSite
 
@@ -23,12 +24,14 @@ def test_run_crawl_returns_the_recorded_run_and_crawl_json_prints_it(local_site:
     outlets = tmp_path / "outlets.toml"
     outlets.write_text(local_site.outlets_toml())
     notes: list[str] = []
-    config = ArchiveConfig.build(tmp_path / "archive")
+    config = ArchiveConfig.build(tmp_path / "archive", archive_url(tmp_path / "archive"))
     summary = run_crawl(config, CrawlOptions(outlets=outlets, settings=FAST), notify=notes.append)
     assert isinstance(summary, RunSummary) and summary.ok, summary.line()
     assert summary.run["id"] == 1 and summary.run["articles_new"] > 0 and summary.run["errors"] == 0
-    with sqlite3.connect(tmp_path / "archive" / "pressclips.sqlite3") as conn:
-        [(status, new)] = conn.execute("SELECT status, articles_new FROM crawl_runs").fetchall()
+    engine = create_engine(config.database_url)
+    with engine.connect() as conn:
+        [(status, new)] = conn.execute(text("SELECT status, articles_new FROM crawl_runs")).fetchall()
+    engine.dispose()
     assert (status, new) == ("ok", summary.run["articles_new"])
     assert summary.line().startswith("run 1: ok (finished)") and notes == []
 

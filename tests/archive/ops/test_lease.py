@@ -18,6 +18,7 @@ import pytest
 from archive.db.engine import make_engine
 from archive.errors import ArchiveLockedError
 from archive.ops.lease import ArchiveLease, holder
+from tests.backends import archive_url
 from tests.conftest import one_line_error, run_cli
 from tests.paths import REPO
 
@@ -80,7 +81,7 @@ def test_two_processes_on_one_postgresql_archive_take_turns(postgres_url: str, t
 def test_on_sqlite_the_lease_is_the_archive_lock(tmp_path: Path) -> None:
     archive = tmp_path / "archive"
     archive.mkdir()
-    url = f"sqlite:///{archive / 'pressclips.sqlite3'}"
+    url = archive_url(archive)
     engine = make_engine(url)
     other = hold(url, archive)
     try:

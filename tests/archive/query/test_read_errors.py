@@ -26,6 +26,7 @@ from archive.extract.markup import content_hash
 from archive.extract.result import Extraction
 from archive.query import ArticleFilter, article_detail, iter_articles, list_versions, outlet_stats, search
 from archive.warc.reader import WarcPointer
+from tests.backends import archive_url, with_database
 from tests.paths import REPO
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
@@ -85,7 +86,7 @@ def test_every_read_function_turns_a_database_failure_into_one_database_error(da
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "PRESSCLIPS_DATABASE_URL"}
-    return subprocess.run([sys.executable, "-m", "archive.cli.main", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "archive.cli.main", *with_database(args)], capture_output=True, text=True,
                           cwd=REPO, env=env, timeout=120)
 
 
@@ -104,7 +105,7 @@ COMMANDS = {"search": ["search", "harbour"], "show": ["show", "1"], "export": ["
 def damaged_archive(tmp_path: Path) -> Path:
     archive = tmp_path / "archive"
     archive.mkdir()
-    engine = _archive_with_one_article(f"sqlite:///{archive / 'pressclips.sqlite3'}")
+    engine = _archive_with_one_article(archive_url(archive))
     _drop_article_urls(engine)
     engine.dispose()
     return archive
@@ -116,6 +117,7 @@ def test_cli_read_commands_on_a_damaged_database(damaged_archive: Path, command:
     _assert_one_line(result, "pressclips: error:", "failed:", "canonical_url")
 
 
+@pytest.mark.sqlite_only("the archive's database file holds garbage")
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_cli_read_commands_on_a_file_that_is_not_a_database(tmp_path: Path, command: str) -> None:
     archive = tmp_path / "archive"

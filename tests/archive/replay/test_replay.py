@@ -23,6 +23,7 @@ from archive.replay.responses import ARCHIVED_CSP, PAGE_CSP, REPLAY_CSP
 from archive.replay.server import ReplayApp, make_server
 from archive.replay.target import parse_timestamp, timestamp14
 from archive.replay.wacz import WaczFilter, export_wacz
+from tests.backends import archive_url
 from tests.paths import REPO
 from tests.replaykit import (
     BODY_A,
@@ -191,7 +192,7 @@ def test_commands_have_help_and_are_documented(command: list[str]) -> None:
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     syn = build_synthetic(tmp_path_factory.mktemp("synthetic"))
-    engine = make_engine(f"sqlite:///{syn.archive / 'pressclips.sqlite3'}")
+    engine = make_engine(archive_url(syn.archive))
     server = make_server(Replayer(engine, syn.warc_dir), "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()

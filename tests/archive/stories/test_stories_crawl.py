@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests import conftest
+from tests.backends import archive_url
 from tests.crawlkit import FAST, assert_clean_log, write_outlets
 from tests.storysite import StorySite
 
@@ -52,7 +53,7 @@ def crawled(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         outlets = write_outlets(root / "outlets.toml", site.outlets_toml())
         archive = root / "archive"
         if request.param == "sqlite":
-            url = f"sqlite:///{archive / 'pressclips.sqlite3'}"
+            url = archive_url(archive)
             yield from _crawl(site, outlets, ["--archive", str(archive)], url)
         else:
             with conftest._pg_schema() as url:
