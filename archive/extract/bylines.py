@@ -32,8 +32,8 @@ from archive.extract.markup import _is_article_type
 from archive.extract.titles import element_text
 from archive.extract.wordlists import WordLists, word_lists
 
-AUTHOR_META_KEYS = ("author", "article:author", "byl", "parsely-author", "sailthru.author", "dc.creator",
-                    "dcterms.creator")
+AUTHOR_META_KEYS = ("author", "article:author", "og:article:author", "byl", "parsely-author", "sailthru.author",
+                    "dc.creator", "dcterms.creator")
 MAX_NAMES = 12  # more "authors" than this is a list of contributors to the whole site
 _WS = re.compile(r"\s+")
 _EMAIL = re.compile(r"\S+@\S+\.\w+|https?://\S+|www\.\S+")

@@ -50,6 +50,8 @@ REAL_PAGES = [
      ["Chris Thompson"], [], "2016-10-13"),
     ("postlight-sciencefly.com", "authors: a one-word name in an author element is a name, not a handle",
      "Video shows false killer whale snagging tuna bait", ["Paul"], [], "2016-12-23"),
+    ("postlight-www.lemonde.fr", "authors: og:article:author names the writer (a teaser's byline does not)",
+     "Les sombres perspectives économiques de la Commission européenne", ["Cécile Ducourtieux"], [], "2019-05-07"),
     ("newspaper4k-fox13now_001", "authors: organisation-only credit kept apart",
      "New Year, new laws: Obamacare, pot, guns and drones", [], ["CNN Wire"], "2013-12-30"),
 ]
