@@ -4,7 +4,9 @@ Sources, first that names a person wins:
   1. the article's JSON-LD ``author``: ``Person`` entries are people, ``Organization`` entries
      (and names that are the outlet's brand) are organisations;
   2. ``<meta name=author>`` and its relatives (what the publisher declares for this article);
-  3. the visible byline: ``itemprop=author``, ``rel=author`` links, a ``byline`` element;
+  3. the visible byline: ``itemprop=author``, ``rel=author`` links, a ``byline`` element, then
+     links to author pages; none from a sidebar, related-stories widget, navigation or the
+     page's own <aside>/<footer> (other stories' bylines);
   4. trafilatura's byline reader.
 Organisation-only credits ("BBC News", "Reuters") are kept only when no source names a person,
 and then apart (``Credits.organisations``), never mixed into the names.
@@ -251,19 +253,44 @@ def _distinct(texts: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(t for t in (_WS.sub(" ", x).strip() for x in texts) if t))
 
 
+_TEASER_CLASSES = ("sidebar", "related", "widget")
+
+
+def _in_teaser(el: HtmlElement) -> bool:
+    """The element sits in page furniture around the article: navigation, a sidebar or related-
+    stories widget (by class), or an <aside>/<footer> of the page itself. A byline there is
+    another story's. (An <aside> or <footer> inside the <article>/<main> is the article's own
+    meta column: the Guardian's byline, a WordPress article footer.)"""
+    page_level = False  # inside an <aside>/<footer> that no <article>/<main> holds
+    for node in el.iterancestors():
+        tag = node.tag.lower() if isinstance(node.tag, str) else ""
+        if tag in ("body", "html"):
+            break  # "layout--with-sidebar" on <body> describes the page, not a teaser
+        if tag in ("article", "main"):
+            page_level = False
+        elif tag in ("aside", "footer"):
+            page_level = True
+        if tag == "nav" or any(t.startswith(_TEASER_CLASSES) for t in (node.get("class") or "").lower().split()):
+            return True
+    return page_level
+
+
 def _visible_bylines(tree: HtmlElement) -> list[str]:
-    """Byline texts shown on the page: itemprop=author, rel=author links, a byline element."""
-    for el in tree.xpath('//*[@itemprop="author"]')[:4]:
+    """Byline texts shown on the page: itemprop=author, rel=author links, a byline element; none
+    from the page's furniture (``_in_teaser``)."""
+    for el in [e for e in tree.xpath('//*[@itemprop="author"]') if not _in_teaser(e)][:4]:
         names = [element_text(n, always_separate=True) for n in el.xpath('.//*[@itemprop="name"]')]
         found = [n for n in names if n.strip()] or [el.get("content") or element_text(el, always_separate=True)]
         texts = [t for t in found if t and t.strip()]
         if texts:
             return texts
-    distinct = _distinct(element_text(a, always_separate=True) for a in tree.xpath('//a[@rel="author"]'))
+    distinct = _distinct(element_text(a, always_separate=True) for a in tree.xpath('//a[@rel="author"]')
+                         if not _in_teaser(a))
     if 0 < len(distinct) <= MAX_LINKED_AUTHORS:
         return distinct
-    for el in tree.xpath('//*[contains(concat(" ", normalize-space(@class), " "), " byline ") '
-                         'or contains(@class, "byline__") or contains(@class, "-byline")]')[:1]:
+    bylines = tree.xpath('//*[contains(concat(" ", normalize-space(@class), " "), " byline ") '
+                         'or contains(@class, "byline__") or contains(@class, "-byline")]')
+    for el in [e for e in bylines if not _in_teaser(e)][:1]:
         text = element_text(el, always_separate=True)
         if 0 < len(text.strip()) <= 200:
             return [text]
@@ -274,7 +301,8 @@ def _author_page_links(tree: HtmlElement) -> list[str]:
     """Names linked to author pages inside the article (outside it only the first link: a sidebar
     lists other writers). Only link texts shaped like a name, capitalised words and no link
     labels ("View Author Page", "Articles")."""
-    linked = tree.xpath(f"//article//a[{_AUTHOR_HREF}]") or tree.xpath(f"//a[{_AUTHOR_HREF}]")[:1]
+    linked = [a for a in tree.xpath(f"//article//a[{_AUTHOR_HREF}]") if not _in_teaser(a)] or \
+        [a for a in tree.xpath(f"//a[{_AUTHOR_HREF}]") if not _in_teaser(a)][:1]
     names = [t for t in _distinct(element_text(a, always_separate=True) for a in linked) if _name_shaped(t)]
     return names if len(names) <= MAX_LINKED_AUTHORS else []
 

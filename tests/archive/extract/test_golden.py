@@ -52,6 +52,8 @@ REAL_PAGES = [
      "Video shows false killer whale snagging tuna bait", ["Paul"], [], "2016-12-23"),
     ("postlight-www.lemonde.fr", "authors: og:article:author names the writer (a teaser's byline does not)",
      "Les sombres perspectives économiques de la Commission européenne", ["Cécile Ducourtieux"], [], "2019-05-07"),
+    ("postlight-www.dmagazine.com", "authors: a sidebar teaser's byline is not the article's",
+     "NFL Concussion Settlement Payments Can Begin", ["Kathy Wise"], [], "2016-12-14"),
     ("newspaper4k-fox13now_001", "authors: organisation-only credit kept apart",
      "New Year, new laws: Obamacare, pot, guns and drones", [], ["CNN Wire"], "2013-12-30"),
 ]
