@@ -186,6 +186,8 @@ def _person_then_outlet(part: str, words: WordLists) -> tuple[str, str] | None:
     cut = at if tokens[at].isupper() or at == 2 else at - 1
     if cut < 2 or not all(t[:1].isupper() for t in tokens[cut:]) or tokens[0].casefold() == "the":
         return None
+    if all(t.casefold().strip(".,") in words.collectives for t in tokens[cut:]):
+        return None  # "Smart Shopping Team": a team's name, not a person and an outlet
     if " ".join(tokens[:cut]).isupper():
         return None  # "THE NEW YORK TIMES" is all outlet
     return " ".join(tokens[:cut]), " ".join(tokens[cut:])

@@ -21,6 +21,7 @@ class WordLists:
     roles: frozenset[str]
     conjunctions: dict[str, frozenset[str]]
     organisation_words: frozenset[str]
+    collectives: frozenset[str]
     prompts: tuple[str, ...]
 
     def conjunctions_for(self, language: str | None) -> frozenset[str]:
@@ -45,5 +46,6 @@ def word_lists() -> WordLists:
         roles=frozenset(_lower(authors["roles"])),
         conjunctions={lang: frozenset(_lower(words)) for lang, words in authors["conjunctions"].items()},
         organisation_words=frozenset(_lower(raw["organisations"]["words"])),
+        collectives=frozenset(_lower(raw["organisations"]["collectives"])),
         prompts=_lower(raw["text"]["prompts"]),
     )

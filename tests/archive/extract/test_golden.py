@@ -54,6 +54,8 @@ REAL_PAGES = [
      "Les sombres perspectives économiques de la Commission européenne", ["Cécile Ducourtieux"], [], "2019-05-07"),
     ("postlight-www.dmagazine.com", "authors: a sidebar teaser's byline is not the article's",
      "NFL Concussion Settlement Payments Can Begin", ["Kathy Wise"], [], "2016-12-14"),
+    ("postlight-www.mentalfloss.com", "authors: a team credit ('Smart Shopping Team') is one organisation",
+     "It's Not Too Late to Holiday Shop With These Amazon Deals", [], ["Smart Shopping Team"], "2016-12-19"),
     ("newspaper4k-fox13now_001", "authors: organisation-only credit kept apart",
      "New Year, new laws: Obamacare, pot, guns and drones", [], ["CNN Wire"], "2013-12-30"),
 ]
