@@ -23,6 +23,7 @@ class WordLists:
     organisation_words: frozenset[str]
     collectives: frozenset[str]
     prompts: tuple[str, ...]
+    country_zones: dict[str, str]
 
     def conjunctions_for(self, language: str | None) -> frozenset[str]:
         """English "and" always, plus the page language's own."""
@@ -48,4 +49,5 @@ def word_lists() -> WordLists:
         organisation_words=frozenset(_lower(raw["organisations"]["words"])),
         collectives=frozenset(_lower(raw["organisations"]["collectives"])),
         prompts=_lower(raw["text"]["prompts"]),
+        country_zones={code.casefold(): zone for code, zone in raw["zones"]["by_country_code"].items()},
     )

@@ -56,6 +56,8 @@ REAL_PAGES = [
      "NFL Concussion Settlement Payments Can Begin", ["Kathy Wise"], [], "2016-12-14"),
     ("postlight-www.mentalfloss.com", "authors: a team credit ('Smart Shopping Team') is one organisation",
      "It's Not Too Late to Holiday Shop With These Amazon Deals", [], ["Smart Shopping Team"], "2016-12-19"),
+    ("postlight-www.spektrum.de", "dates: a date-only value is midnight in the country's zone (.de), not UTC",
+     "Genetik: Das Geheimnis der parasitischen Rafflesien", ["Christie Wilcox"], [], "2022-07-19"),
     ("newspaper4k-fox13now_001", "authors: organisation-only credit kept apart",
      "New Year, new laws: Obamacare, pot, guns and drones", [], ["CNN Wire"], "2013-12-30"),
 ]
@@ -234,6 +236,19 @@ def test_local_day_from_the_outlet_zone_and_the_url() -> None:
     assert by_url.published_day == "2023-11-08"
     plain = extract(body, head, url="https://example.org/news/council-budget/")
     assert plain.published_day == "2023-11-09"
+
+
+def test_country_code_host_gives_the_zone_when_the_outlet_has_none(real_results: dict[str, Extraction]) -> None:
+    # spektrum.de prints only the day: its instant is Berlin's midnight (22:00 UTC the day before).
+    assert real_results["postlight-www.spektrum.de"].published == "2022-07-19T00:00:00+02:00"
+    head = '<meta property="article:published_time" content="2023-11-08T23:30:00Z">'
+    body = f"<article><h1>Der Rat beschließt den Schulhaushalt</h1>{FILLER}</article>"
+    berlin = extract(body, head, url="https://example.de/politik/schulhaushalt/")
+    assert (berlin.published, berlin.published_day) == ("2023-11-08T23:30:00+00:00", "2023-11-09")
+    configured = extract(body, head, url="https://example.de/politik/schulhaushalt/", timezone="UTC")
+    assert configured.published_day == "2023-11-08"  # the outlet's configured zone comes first
+    generic = extract(body, head, url="https://example.com/politik/schulhaushalt/")
+    assert generic.published_day == "2023-11-08"
 
 
 def test_discovery_date_first_when_the_page_agrees_within_a_day() -> None:
