@@ -145,6 +145,8 @@ def _person(part: str, words: WordLists, single_word: bool = False) -> str | Non
     tokens = part.split()
     while tokens and tokens[0][:1].islower() and tokens[0].casefold() not in _PARTICLES:
         tokens = tokens[1:]  # "on Deadspin", "and more": not the start of a name
+    if len(tokens) == 2 and tokens[-1].casefold().strip(".,") in _MONTHS and _role(tokens[0], words.roles):
+        tokens = tokens[:1]  # "Editor December" (a role, then the date): the role alone, no person
     roles = [i for i, t in enumerate(tokens) if _role(t, words.roles)]
     if roles:
         lower_role = any(tokens[i].islower() for i in roles)

@@ -58,6 +58,8 @@ REAL_PAGES = [
      "It's Not Too Late to Holiday Shop With These Amazon Deals", [], ["Smart Shopping Team"], "2016-12-19"),
     ("postlight-www.spektrum.de", "dates: a date-only value is midnight in the country's zone (.de), not UTC",
      "Genetik: Das Geheimnis der parasitischen Rafflesien", ["Christie Wilcox"], [], "2022-07-19"),
+    ("postlight-www.thepoliticalinsider.com", "authors: a role and the date ('Editor December') name nobody",
+     "As Electoral College Elects Trump, Hillary is Embarrassed in a HUGE Way!", [], [], "2016-12-20"),
     ("newspaper4k-fox13now_001", "authors: organisation-only credit kept apart",
      "New Year, new laws: Obamacare, pot, guns and drones", [], ["CNN Wire"], "2013-12-30"),
 ]
