@@ -4,7 +4,7 @@ Sources, first that names a person wins:
   1. the article's JSON-LD ``author``: ``Person`` entries are people, ``Organization`` entries
      (and names that are the outlet's brand) are organisations;
   2. ``<meta name=author>`` and its relatives (what the publisher declares for this article);
-  3. the visible byline: ``itemprop=author``, ``rel=author`` links, a ``byline`` element, then
+  3. the visible byline: ``itemprop=author``, ``rel=author`` links, a ``byline`` element (class or id), then
      links to author pages; none from a sidebar, related-stories widget, navigation or the
      page's own <aside>/<footer> (other stories' bylines);
   4. trafilatura's byline reader.
@@ -293,7 +293,8 @@ def _visible_bylines(tree: HtmlElement) -> list[str]:
     if 0 < len(distinct) <= MAX_LINKED_AUTHORS:
         return distinct
     bylines = tree.xpath('//*[contains(concat(" ", normalize-space(@class), " "), " byline ") '
-                         'or contains(@class, "byline__") or contains(@class, "-byline")]')
+                         'or contains(@class, "byline__") or contains(@class, "-byline") '
+                         'or translate(@id, "BYLINE", "byline") = "byline"]')
     for el in [e for e in bylines if not _in_teaser(e)][:1]:
         text = element_text(el, always_separate=True)
         if 0 < len(text.strip()) <= 200:

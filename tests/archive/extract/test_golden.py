@@ -25,8 +25,9 @@ REAL_PAGES = [
      "How We Are Controlling The Future Of TV Scheduling", ["Jennifer Barton"], [], "2015-10-29"),
     ("newspaper4k-spanish_article", "title: <h1> parts joined, site name in a child",
      "Anticorrupción decidirá en Madrid si recurre la imputación de la Infanta", [], [], "2014-01-09"),
-    ("postlight-www.itmedia.co.jp", "title: og:title shortens the <h1>: its subtitle stays (not a kicker)",
-     "Intel NUCで最新SSDを比較してみた：さらば平成、さらば水冷、いくぜNUC（1/2 ページ）", [], [], "2019-02-22"),
+    ("postlight-www.itmedia.co.jp", "title: og:title shortens the <h1>: its subtitle stays (not a kicker); "
+     "authors: an id='byline' element, bracketed, the outlet apart",
+     "Intel NUCで最新SSDを比較してみた：さらば平成、さらば水冷、いくぜNUC（1/2 ページ）", ["田中宏昌"], [], "2019-02-22"),
     ("postlight-www.cnn.com", "title: site suffix with a section ('| CNN Politics')",
      "Why Donald Trump won’t change", ["Stephen Collinson"], [], "2016-11-29"),
     ("postlight-www.wired.com-other", "authors: publisher (Condé Nast) over the person",
