@@ -28,6 +28,8 @@ REAL_PAGES = [
     ("postlight-www.itmedia.co.jp", "title: og:title shortens the <h1>: its subtitle stays (not a kicker); "
      "authors: an id='byline' element, bracketed, the outlet apart",
      "Intel NUCで最新SSDを比較してみた：さらば平成、さらば水冷、いくぜNUC（1/2 ページ）", ["田中宏昌"], [], "2019-02-22"),
+    ("postlight-www.qdaily.com", "title: <title> only: the logo <h1> names the site, the section before it goes",
+     "这个约会软件，想用你和对方的相似好恶来帮你找对象", ["谢若含"], [], "2017-03-01"),
     ("postlight-www.cnn.com", "title: site suffix with a section ('| CNN Politics')",
      "Why Donald Trump won’t change", ["Stephen Collinson"], [], "2016-11-29"),
     ("postlight-www.wired.com-other", "authors: publisher (Condé Nast) over the person",
