@@ -4,7 +4,9 @@ Sources, first that names a person wins:
   1. the article's JSON-LD ``author``: ``Person`` entries are people, ``Organization`` entries
      (and names that are the outlet's brand) are organisations;
   2. ``<meta name=author>`` and its relatives (what the publisher declares for this article);
-  3. the visible byline: ``itemprop=author``, ``rel=author`` links, a ``byline`` element;
+  3. the visible byline: ``itemprop=author``, ``rel=author`` links, a ``byline`` element (class or id), then
+     links to author pages; none from a sidebar, related-stories widget, navigation or the
+     page's own <aside>/<footer> (other stories' bylines);
   4. trafilatura's byline reader.
 Organisation-only credits ("BBC News", "Reuters") are kept only when no source names a person,
 and then apart (``Credits.organisations``), never mixed into the names.
@@ -32,8 +34,8 @@ from archive.extract.markup import _is_article_type
 from archive.extract.titles import element_text
 from archive.extract.wordlists import WordLists, word_lists
 
-AUTHOR_META_KEYS = ("author", "article:author", "byl", "parsely-author", "sailthru.author", "dc.creator",
-                    "dcterms.creator")
+AUTHOR_META_KEYS = ("author", "article:author", "og:article:author", "byl", "parsely-author", "sailthru.author",
+                    "dc.creator", "dcterms.creator")
 MAX_NAMES = 12  # more "authors" than this is a list of contributors to the whole site
 _WS = re.compile(r"\s+")
 _EMAIL = re.compile(r"\S+@\S+\.\w+|https?://\S+|www\.\S+")
@@ -143,6 +145,8 @@ def _person(part: str, words: WordLists, single_word: bool = False) -> str | Non
     tokens = part.split()
     while tokens and tokens[0][:1].islower() and tokens[0].casefold() not in _PARTICLES:
         tokens = tokens[1:]  # "on Deadspin", "and more": not the start of a name
+    if len(tokens) == 2 and tokens[-1].casefold().strip(".,") in _MONTHS and _role(tokens[0], words.roles):
+        tokens = tokens[:1]  # "Editor December" (a role, then the date): the role alone, no person
     roles = [i for i, t in enumerate(tokens) if _role(t, words.roles)]
     if roles:
         lower_role = any(tokens[i].islower() for i in roles)
@@ -184,6 +188,8 @@ def _person_then_outlet(part: str, words: WordLists) -> tuple[str, str] | None:
     cut = at if tokens[at].isupper() or at == 2 else at - 1
     if cut < 2 or not all(t[:1].isupper() for t in tokens[cut:]) or tokens[0].casefold() == "the":
         return None
+    if all(t.casefold().strip(".,") in words.collectives for t in tokens[cut:]):
+        return None  # "Smart Shopping Team": a team's name, not a person and an outlet
     if " ".join(tokens[:cut]).isupper():
         return None  # "THE NEW YORK TIMES" is all outlet
     return " ".join(tokens[:cut]), " ".join(tokens[cut:])
@@ -251,19 +257,45 @@ def _distinct(texts: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(t for t in (_WS.sub(" ", x).strip() for x in texts) if t))
 
 
+_TEASER_CLASSES = ("sidebar", "related", "widget")
+
+
+def _in_teaser(el: HtmlElement) -> bool:
+    """The element sits in page furniture around the article: navigation, a sidebar or related-
+    stories widget (by class), or an <aside>/<footer> of the page itself. A byline there is
+    another story's. (An <aside> or <footer> inside the <article>/<main> is the article's own
+    meta column: the Guardian's byline, a WordPress article footer.)"""
+    page_level = False  # inside an <aside>/<footer> that no <article>/<main> holds
+    for node in el.iterancestors():
+        tag = node.tag.lower() if isinstance(node.tag, str) else ""
+        if tag in ("body", "html"):
+            break  # "layout--with-sidebar" on <body> describes the page, not a teaser
+        if tag in ("article", "main"):
+            page_level = False
+        elif tag in ("aside", "footer"):
+            page_level = True
+        if tag == "nav" or any(t.startswith(_TEASER_CLASSES) for t in (node.get("class") or "").lower().split()):
+            return True
+    return page_level
+
+
 def _visible_bylines(tree: HtmlElement) -> list[str]:
-    """Byline texts shown on the page: itemprop=author, rel=author links, a byline element."""
-    for el in tree.xpath('//*[@itemprop="author"]')[:4]:
+    """Byline texts shown on the page: itemprop=author, rel=author links, a byline element; none
+    from the page's furniture (``_in_teaser``)."""
+    for el in [e for e in tree.xpath('//*[@itemprop="author"]') if not _in_teaser(e)][:4]:
         names = [element_text(n, always_separate=True) for n in el.xpath('.//*[@itemprop="name"]')]
         found = [n for n in names if n.strip()] or [el.get("content") or element_text(el, always_separate=True)]
         texts = [t for t in found if t and t.strip()]
         if texts:
             return texts
-    distinct = _distinct(element_text(a, always_separate=True) for a in tree.xpath('//a[@rel="author"]'))
+    distinct = _distinct(element_text(a, always_separate=True) for a in tree.xpath('//a[@rel="author"]')
+                         if not _in_teaser(a))
     if 0 < len(distinct) <= MAX_LINKED_AUTHORS:
         return distinct
-    for el in tree.xpath('//*[contains(concat(" ", normalize-space(@class), " "), " byline ") '
-                         'or contains(@class, "byline__") or contains(@class, "-byline")]')[:1]:
+    bylines = tree.xpath('//*[contains(concat(" ", normalize-space(@class), " "), " byline ") '
+                         'or contains(@class, "byline__") or contains(@class, "-byline") '
+                         'or translate(@id, "BYLINE", "byline") = "byline"]')
+    for el in [e for e in bylines if not _in_teaser(e)][:1]:
         text = element_text(el, always_separate=True)
         if 0 < len(text.strip()) <= 200:
             return [text]
@@ -274,7 +306,8 @@ def _author_page_links(tree: HtmlElement) -> list[str]:
     """Names linked to author pages inside the article (outside it only the first link: a sidebar
     lists other writers). Only link texts shaped like a name, capitalised words and no link
     labels ("View Author Page", "Articles")."""
-    linked = tree.xpath(f"//article//a[{_AUTHOR_HREF}]") or tree.xpath(f"//a[{_AUTHOR_HREF}]")[:1]
+    linked = [a for a in tree.xpath(f"//article//a[{_AUTHOR_HREF}]") if not _in_teaser(a)] or \
+        [a for a in tree.xpath(f"//a[{_AUTHOR_HREF}]") if not _in_teaser(a)][:1]
     names = [t for t in _distinct(element_text(a, always_separate=True) for a in linked) if _name_shaped(t)]
     return names if len(names) <= MAX_LINKED_AUTHORS else []
 

@@ -2,8 +2,10 @@
 
 ``published`` keeps the instant (tz-aware). The *local day* is the day the page and its URL
 print: a value's own UTC offset where it gives one ("2023-11-08T21:30:00-08:00" → Nov 8), else
-the outlet's ``timezone`` (``hints["timezone"]``, an IANA name), else the day in the URL when it
-is within a day of the instant (a "Z" timestamp of a page filed late in the evening), else UTC.
+the outlet's ``timezone`` (``hints["timezone"]``, an IANA name), else the zone of the host's
+country code where that country has one civil time (``[zones]`` in ``archive/data/extraction.toml``:
+a ".de" page's "2022-07-19" is Berlin's midnight), else the day in the URL when it is within a
+day of the instant (a "Z" timestamp of a page filed late in the evening), else UTC.
 
 Candidates, the article's own first: its JSON-LD (article types, the main entity first), the
 ``article:published_time`` family of meta tags, ``itemprop=datePublished``, a ``<time>`` inside
@@ -32,6 +34,7 @@ from dateutil import parser as dateparser
 from lxml.html import HtmlElement
 
 from archive.extract.markup import _is_article_type
+from archive.extract.wordlists import word_lists
 
 PUBLISHED_KEYS = (
     "article:published_time", "og:article:published_time", "og:published_time", "article:published",
@@ -81,6 +84,13 @@ def outlet_zone(name: Any) -> tzinfo | None:
         return ZoneInfo(name) if isinstance(name, str) and name else None
     except (ZoneInfoNotFoundError, ValueError):
         return None
+
+
+def host_zone(url: str) -> tzinfo | None:
+    """The zone of the country the host's country-code domain names, where it has one civil time
+    ("www.spektrum.de" → Europe/Berlin); None for generic and multi-zone domains."""
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    return outlet_zone(word_lists().country_zones.get(host.rsplit(".", 1)[-1])) if "." in host else None
 
 
 def url_day(url: str) -> date | None:

@@ -45,6 +45,7 @@ from archive.extract.dates import (
     MODIFIED_KEYS,
     PUBLISHED_KEYS,
     DateReader,
+    host_zone,
     outlet_zone,
     page_candidates,
     pick_modified,
@@ -176,7 +177,8 @@ def _extract(body: bytes, url: str, content_type: str | None, hints: dict[str, A
     meta = _meta_values(tree)
     ld = _json_ld_objects(tree)
     declared = declared_language(tree, meta)
-    reader = DateReader(url, declared, outlet_zone(hints.get("timezone")), datetime.now(timezone.utc))
+    zone = outlet_zone(hints.get("timezone")) or host_zone(url)
+    reader = DateReader(url, declared, zone, datetime.now(timezone.utc))
     page_published = page_candidates(tree, meta, ld, reader, PUBLISHED_KEYS, "datePublished")
     doc = _run_trafilatura(tree, url)  # works on a copy of ``tree``
     tmd = _TrafilaturaMeta(tree, url)

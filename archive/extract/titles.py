@@ -5,7 +5,10 @@ og:title, twitter:title, the JSON-LD headline, ``<title>``. Each is cleaned (ent
 hyphens and other invisibles, whitespace) and loses leading/trailing segments that name the site
 ("… | Site", "Site - …"). Site names come from og:site_name, the JSON-LD publisher, the host
 name, the outlet's names learned across its pages (``hints["site_names"]``) and the ``<title>``
-pattern itself: what ``<title>`` adds around og:title is the site's suffix.
+pattern itself: what ``<title>`` adds around og:title is the site's suffix, and a logo ``<h1>``
+that is the last of its segments is the site's name. A ``<title>`` that is the page's only title
+also loses the short section labels between the headline and the site ("Headline | Politics |
+Site").
 
 A candidate is supported by every candidate that is the same text, or the same text with a
 kicker or section in front or a suffix behind ("Kultur : …", "Local News | …"): the best
@@ -53,6 +56,7 @@ _COMMON_WORDS = frozenset("the les der die das los las een het una uno ein new b
 TITLE_MIN_OVERLAP = 0.6  # share of words an <h1> and a declared title must have in common
 MAX_HEADINGS = 20  # logo and section <h1>s come first on some pages; the headline may be far down
 SITE_NAME_MAX_WORDS = 4  # "Genossenschaftsverband Bayern", "The New York Times"
+SECTION_MAX_CHARS = 16  # "Local News", "Wissenschaft", "智能"
 KICKER_MAX_WORDS = 4  # "Kultur", "Local News", "Changing Channels": a kicker is a label, not a clause
 
 
@@ -268,9 +272,10 @@ def pick_title(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[str,
     title_el = tree.find(".//title")
     page_title = clean_title(title_el.text_content()) if title_el is not None else None
     learned = [clean_title(n) for n in hints.get("site_names") or ()]
-    keys = site_keys(url, [*site_names, *learned, *_title_pattern_sites(page_title, declared)])
     h1_elements = list(tree.iter("h1"))[:MAX_HEADINGS]
     h1s = [t for t in (clean_title(element_text(h)) for h in h1_elements) if t]
+    keys = site_keys(url, [*site_names, *learned, *_title_pattern_sites(page_title, declared),
+                           *_logo_headings(h1s, page_title)])
     h1s = [t for t in h1s if not _is_heading_furniture(t, keys)]
 
     headings = [strip_site(t, keys) for t in h1s]
@@ -282,7 +287,42 @@ def pick_title(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[str,
     chosen = _confirmed_part(h1_parts, others, keys) or _anchored_on_heading(headings, others) or _agreed(others)
     if chosen:
         return chosen
-    for candidate in (*declared, page_title, clean_title(hints.get("title")), clean_title(fallback)):
+    if declared:
+        return strip_site(declared[0], keys)
+    if page_title:
+        return _strip_sections(page_title, keys)
+    for candidate in (clean_title(hints.get("title")), clean_title(fallback)):
         if candidate:
             return strip_site(candidate, keys)
     return None
+
+
+def _logo_headings(h1s: list[str], page_title: str | None) -> list[str]:
+    """An <h1> that is exactly the last of three or more segments of ``<title>`` is the site's
+    logo heading ("好奇心日报" on "…_智能_好奇心日报"): its text is the site's name. (The first
+    segment is the headline, and of two segments either may be it.)"""
+    if not page_title:
+        return []
+    parts, _ = _segments(page_title)
+    if len(parts) < 3:
+        return []
+    return [h for h in h1s if _key(h) == _key(parts[-1]) and len(h.split()) <= SITE_NAME_MAX_WORDS]
+
+
+def _strip_sections(title: str, keys: set[str]) -> str:
+    """A ``<title>`` that is the only title: "Headline | Section | Site" loses the site and then
+    the short section labels between them (the headline is the first, longest segment)."""
+    parts, seps = _segments(title)
+    stripped = strip_site(title, keys)
+    if len(parts) < 3 or not _names_site(parts[-1], keys):
+        return stripped
+    kept, kept_seps = _segments(stripped)
+    while len(kept) > 1 and _is_section(kept[-1]) and len(kept[-1]) < len(kept[0]):
+        kept.pop()
+        kept_seps.pop()
+    return _join(kept, kept_seps) or stripped
+
+
+def _is_section(segment: str) -> bool:
+    """A section label: one or two words ("Politics", "Local News", "智能"), not a clause."""
+    return 0 < len(segment.split()) <= 2 and len(segment) <= SECTION_MAX_CHARS

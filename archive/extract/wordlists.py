@@ -21,7 +21,9 @@ class WordLists:
     roles: frozenset[str]
     conjunctions: dict[str, frozenset[str]]
     organisation_words: frozenset[str]
+    collectives: frozenset[str]
     prompts: tuple[str, ...]
+    country_zones: dict[str, str]
 
     def conjunctions_for(self, language: str | None) -> frozenset[str]:
         """English "and" always, plus the page language's own."""
@@ -45,5 +47,7 @@ def word_lists() -> WordLists:
         roles=frozenset(_lower(authors["roles"])),
         conjunctions={lang: frozenset(_lower(words)) for lang, words in authors["conjunctions"].items()},
         organisation_words=frozenset(_lower(raw["organisations"]["words"])),
+        collectives=frozenset(_lower(raw["organisations"]["collectives"])),
         prompts=_lower(raw["text"]["prompts"]),
+        country_zones={code.casefold(): zone for code, zone in raw["zones"]["by_country_code"].items()},
     )

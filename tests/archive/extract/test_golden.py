@@ -25,8 +25,11 @@ REAL_PAGES = [
      "How We Are Controlling The Future Of TV Scheduling", ["Jennifer Barton"], [], "2015-10-29"),
     ("newspaper4k-spanish_article", "title: <h1> parts joined, site name in a child",
      "Anticorrupción decidirá en Madrid si recurre la imputación de la Infanta", [], [], "2014-01-09"),
-    ("postlight-www.itmedia.co.jp", "title: og:title shortens the <h1>: its subtitle stays (not a kicker)",
-     "Intel NUCで最新SSDを比較してみた：さらば平成、さらば水冷、いくぜNUC（1/2 ページ）", [], [], "2019-02-22"),
+    ("postlight-www.itmedia.co.jp", "title: og:title shortens the <h1>: its subtitle stays (not a kicker); "
+     "authors: an id='byline' element, bracketed, the outlet apart",
+     "Intel NUCで最新SSDを比較してみた：さらば平成、さらば水冷、いくぜNUC（1/2 ページ）", ["田中宏昌"], [], "2019-02-22"),
+    ("postlight-www.qdaily.com", "title: <title> only: the logo <h1> names the site, the section before it goes",
+     "这个约会软件，想用你和对方的相似好恶来帮你找对象", ["谢若含"], [], "2017-03-01"),
     ("postlight-www.cnn.com", "title: site suffix with a section ('| CNN Politics')",
      "Why Donald Trump won’t change", ["Stephen Collinson"], [], "2016-11-29"),
     ("postlight-www.wired.com-other", "authors: publisher (Condé Nast) over the person",
@@ -50,6 +53,16 @@ REAL_PAGES = [
      ["Chris Thompson"], [], "2016-10-13"),
     ("postlight-sciencefly.com", "authors: a one-word name in an author element is a name, not a handle",
      "Video shows false killer whale snagging tuna bait", ["Paul"], [], "2016-12-23"),
+    ("postlight-www.lemonde.fr", "authors: og:article:author names the writer (a teaser's byline does not)",
+     "Les sombres perspectives économiques de la Commission européenne", ["Cécile Ducourtieux"], [], "2019-05-07"),
+    ("postlight-www.dmagazine.com", "authors: a sidebar teaser's byline is not the article's",
+     "NFL Concussion Settlement Payments Can Begin", ["Kathy Wise"], [], "2016-12-14"),
+    ("postlight-www.mentalfloss.com", "authors: a team credit ('Smart Shopping Team') is one organisation",
+     "It's Not Too Late to Holiday Shop With These Amazon Deals", [], ["Smart Shopping Team"], "2016-12-19"),
+    ("postlight-www.spektrum.de", "dates: a date-only value is midnight in the country's zone (.de), not UTC",
+     "Genetik: Das Geheimnis der parasitischen Rafflesien", ["Christie Wilcox"], [], "2022-07-19"),
+    ("postlight-www.thepoliticalinsider.com", "authors: a role and the date ('Editor December') name nobody",
+     "As Electoral College Elects Trump, Hillary is Embarrassed in a HUGE Way!", [], [], "2016-12-20"),
     ("newspaper4k-fox13now_001", "authors: organisation-only credit kept apart",
      "New Year, new laws: Obamacare, pot, guns and drones", [], ["CNN Wire"], "2013-12-30"),
 ]
@@ -228,6 +241,19 @@ def test_local_day_from_the_outlet_zone_and_the_url() -> None:
     assert by_url.published_day == "2023-11-08"
     plain = extract(body, head, url="https://example.org/news/council-budget/")
     assert plain.published_day == "2023-11-09"
+
+
+def test_country_code_host_gives_the_zone_when_the_outlet_has_none(real_results: dict[str, Extraction]) -> None:
+    # spektrum.de prints only the day: its instant is Berlin's midnight (22:00 UTC the day before).
+    assert real_results["postlight-www.spektrum.de"].published == "2022-07-19T00:00:00+02:00"
+    head = '<meta property="article:published_time" content="2023-11-08T23:30:00Z">'
+    body = f"<article><h1>Der Rat beschließt den Schulhaushalt</h1>{FILLER}</article>"
+    berlin = extract(body, head, url="https://example.de/politik/schulhaushalt/")
+    assert (berlin.published, berlin.published_day) == ("2023-11-08T23:30:00+00:00", "2023-11-09")
+    configured = extract(body, head, url="https://example.de/politik/schulhaushalt/", timezone="UTC")
+    assert configured.published_day == "2023-11-08"  # the outlet's configured zone comes first
+    generic = extract(body, head, url="https://example.com/politik/schulhaushalt/")
+    assert generic.published_day == "2023-11-08"
 
 
 def test_discovery_date_first_when_the_page_agrees_within_a_day() -> None:
