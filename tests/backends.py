@@ -12,6 +12,11 @@ SQLite or on PostgreSQL.
   database themselves ask ``archive_url(DIR)``. The crawls, the CLI and the web UI then run
   exactly as a PostgreSQL user runs them.
 
+A test can also put one archive on a given backend whatever the switch says, ``place(DIR,
+"postgresql")``: the seeded crawl modules put one of their seeds on PostgreSQL, so that the default
+(SQLite) run still crawls, kills and re-crawls into PostgreSQL end to end without running every
+seed twice. A placement on PostgreSQL skips the test, with the reason, where it is unreachable.
+
 Tests that are about what only an SQLite archive has (its file, the ``flock`` beside it, a
 full disk under it) carry ``@pytest.mark.sqlite_only`` and are skipped, with that reason, in
 PostgreSQL mode. Tests that take the ``database_url`` fixture run on both backends in either
@@ -33,6 +38,7 @@ DATABASE_FILE = "pressclips.sqlite3"
 _NO_DATABASE_OPTION = frozenset({"demo"})
 
 _schemas: set[str] = set()
+_placed: dict[Path, str] = {}  # archive directory -> backend, for the archives a test placed itself
 
 
 def backend() -> str:
@@ -47,10 +53,51 @@ def on_postgresql() -> bool:
     return backend() == "postgresql"
 
 
-def archive_url(archive: str | Path) -> str:
-    """The database URL of the archive in directory ``archive`` under this run's backend."""
+def place(archive: str | Path, backend_name: str) -> Path:
+    """Put the archive in directory ``archive`` on ``backend_name`` (``sqlite`` or ``postgresql``)
+    for this test process, whatever ``PRESSCLIPS_TEST_BACKEND`` says; returns the directory.
+    A PostgreSQL placement skips the calling test where the server does not answer."""
+    if backend_name not in BACKENDS:
+        raise ValueError(f"unknown backend {backend_name!r}")
     root = Path(archive).absolute()
-    if not on_postgresql():
+    if backend_name == "postgresql":
+        reason = postgresql_unavailable()
+        if reason:
+            import pytest
+
+            pytest.skip(reason)
+    _placed[root] = backend_name
+    return root
+
+
+def backend_of(archive: str | Path) -> str:
+    """The backend the archive in directory ``archive`` lives on."""
+    return _placed.get(Path(archive).absolute(), backend())
+
+
+def postgresql_unavailable() -> str | None:
+    """None when the test PostgreSQL answers, else why not (once per process)."""
+    global _pg_reason
+    if _pg_reason is None:
+        try:
+            import psycopg
+
+            with psycopg.connect(_plain_url(), connect_timeout=3):
+                _pg_reason = ""
+        except ImportError:
+            _pg_reason = "psycopg not installed (pip install 'pressclips[test]')"
+        except Exception as exc:  # noqa: BLE001 - any failure means: not available here
+            _pg_reason = f"PostgreSQL not reachable at {PG_URL}: {str(exc).strip().splitlines()[0]}"
+    return _pg_reason or None
+
+
+_pg_reason: str | None = None
+
+
+def archive_url(archive: str | Path) -> str:
+    """The database URL of the archive in directory ``archive``: its placement, else the run's backend."""
+    root = Path(archive).absolute()
+    if backend_of(root) == "sqlite":
         return f"sqlite:///{root / DATABASE_FILE}"
     schema = "a_" + hashlib.sha256(str(root).encode()).hexdigest()[:20]
     if schema not in _schemas:
@@ -61,7 +108,7 @@ def archive_url(archive: str | Path) -> str:
 def archive_exists(archive: str | Path) -> bool:
     """Whether a crawl has created the archive's database yet (its tables, on PostgreSQL)."""
     root = Path(archive).absolute()
-    if not on_postgresql():
+    if backend_of(root) == "sqlite":
         return (root / DATABASE_FILE).exists()
     from sqlalchemy import create_engine, inspect
 
@@ -73,18 +120,23 @@ def archive_exists(archive: str | Path) -> bool:
 
 
 def with_database(args: list[str] | tuple[str, ...]) -> list[str]:
-    """``pressclips`` arguments with ``--database-url`` added after ``--archive DIR`` in PostgreSQL
-    mode (unless the test names a database itself); unchanged on SQLite."""
+    """``pressclips`` arguments with ``--database-url`` added after ``--archive DIR`` when that
+    archive lives on PostgreSQL (unless the test names a database itself); unchanged on SQLite."""
     argv = list(args)
-    if not on_postgresql() or any(a == "--database-url" or a.startswith("--database-url=") for a in argv):
+    if any(a == "--database-url" or a.startswith("--database-url=") for a in argv):
         return argv
     if any(a in _NO_DATABASE_OPTION for a in argv[:2]):
         return argv
     for i, arg in enumerate(argv):
         if arg == "--archive" and i + 1 < len(argv):
-            return [*argv[:i + 2], "--database-url", archive_url(argv[i + 1]), *argv[i + 2:]]
-        if arg.startswith("--archive="):
-            return [*argv[:i + 1], "--database-url", archive_url(arg.split("=", 1)[1]), *argv[i + 1:]]
+            directory, end = argv[i + 1], i + 2
+        elif arg.startswith("--archive="):
+            directory, end = arg.split("=", 1)[1], i + 1
+        else:
+            continue
+        if backend_of(directory) == "sqlite":
+            return argv
+        return [*argv[:end], "--database-url", archive_url(directory), *argv[end:]]
     return argv
 
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.backends import BACKEND_ENV, backend, on_postgresql, with_database
+from tests.backends import BACKEND_ENV, PG_URL, backend, on_postgresql, postgresql_unavailable, with_database
 from tests.localsite import LocalSite
 from tests.paths import REPO
 
@@ -150,23 +150,7 @@ def local_site() -> Iterator[LocalSite]:
 
 # --- databases ---
 
-PG_URL = os.environ.get("PRESSCLIPS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-def _pg_reason() -> str | None:
-    """None when the test PostgreSQL answers, else why it is skipped."""
-    try:
-        import psycopg
-    except ImportError:
-        return "psycopg not installed (pip install 'pressclips[test]')"
-    try:
-        with psycopg.connect(PG_URL.replace("postgresql+psycopg", "postgresql"), connect_timeout=3):
-            return None
-    except Exception as exc:  # noqa: BLE001 - any failure means: not available here
-        return f"PostgreSQL not reachable at {PG_URL}: {str(exc).strip().splitlines()[0]}"
-
-
-_PG_SKIP = _pg_reason()
+_PG_SKIP = postgresql_unavailable()
 
 
 @contextmanager

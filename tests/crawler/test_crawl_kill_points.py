@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from tests.backends import archive_exists, archive_url
+from tests.backends import archive_exists, archive_url, place
 from tests.sitegen import GeneratedSite
 from tests.sitegen.crawl import cli, crawl, start_crawl
 
@@ -57,14 +57,17 @@ def test_two_sigkills_then_a_full_run_cover_what_an_uninterrupted_crawl_does(tmp
     two_sigkills_then_a_full_run(21, tmp_path)  # seed 22: test_crawl_kill_points_seed22.py
 
 
-def two_sigkills_then_a_full_run(seed: int, tmp_path: Path) -> None:
-    """The check of the module docstring on the site of ``seed``. Each seed is its own module so
-    that pytest-xdist (``--dist loadfile``) runs these minutes-long crawls on different workers."""
+def two_sigkills_then_a_full_run(seed: int, tmp_path: Path, backend: str | None = None) -> None:
+    """The check of the module docstring on the site of ``seed``, the killed archive on ``backend``
+    (default: the run's, tests/backends.py). Each seed is its own module so that pytest-xdist
+    (``--dist loadfile``) runs these minutes-long crawls on different workers."""
     rng = random.Random(seed)
+    reference, archive = tmp_path / "reference", tmp_path / "archive"
+    if backend is not None:
+        place(archive, backend)
     site = GeneratedSite(seed).start()
     outlets = tmp_path / "outlets.toml"
     outlets.write_text(site.outlets_toml())
-    reference, archive = tmp_path / "reference", tmp_path / "archive"
     try:
         uninterrupted = crawl(outlets, reference)
         assert uninterrupted.returncode == 0, uninterrupted.stderr[-3000:]

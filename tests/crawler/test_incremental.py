@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from archive.warc.reader import read_record
 from tests import conftest
+from tests.backends import place
 from tests.crawler.test_crawl_e2e import Crawled, run_cli
 from tests.crawlkit import FAST, assert_clean_log, write_outlets
 from tests.localsite import LocalSite
@@ -43,6 +44,9 @@ class TwoRuns:
 def two_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     site = LocalSite(outlets=2, article_delay=0.0, reserve=4).start()
     runs = TwoRuns(site, tmp_path_factory.mktemp("incremental"))
+    # On PostgreSQL in every run (tests/backends.py): the frontier, validators and counts of an
+    # incremental crawl are what the database keeps; the one-off tests below follow the switch.
+    place(runs.archive, "postgresql")
     try:
         first = runs.crawl()
         assert first.result.returncode == 0, first.result.stderr[-3000:]

@@ -91,8 +91,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
         runs.logs.append(len(site.requests))
         site.delete_article(outlet.name, printed.path)
         with runs.crawls[0].engine.begin() as conn:  # a day and a half passes
-            conn.execute(text("UPDATE urls SET last_fetched_at = datetime(last_fetched_at, '-36 hours') "
-                              "WHERE last_fetched_at IS NOT NULL"))
+            earlier = ("datetime(last_fetched_at, '-36 hours')" if conn.dialect.name == "sqlite"
+                       else "last_fetched_at - interval '36 hours'")
+            conn.execute(text(f"UPDATE urls SET last_fetched_at = {earlier} WHERE last_fetched_at IS NOT NULL"))
         runs.crawls.append(_crawl(site, root, full, 4))
         runs.logs.append(len(site.requests))
         yield runs
