@@ -105,6 +105,13 @@ def archive_url(archive: str | Path) -> str:
     return f"{PG_URL}?options=-csearch_path%3D{schema}"
 
 
+def stored_json(value: object) -> object:
+    """A JSON column as read by raw SQL: SQLite hands back its text, PostgreSQL the parsed value."""
+    import json
+
+    return json.loads(value) if isinstance(value, (str, bytes)) else value
+
+
 def archive_exists(archive: str | Path) -> bool:
     """Whether a crawl has created the archive's database yet (its tables, on PostgreSQL)."""
     root = Path(archive).absolute()

@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 
 from archive.warc.reader import read_record
 from tests import conftest
-from tests.backends import archive_url
+from tests.backends import archive_url, stored_json
 from tests.crawlkit import FAST, assert_clean_log, polite_outlets, write_outlets
 from tests.localsite import LocalSite
 from tests.paths import REPO
@@ -221,10 +221,10 @@ def test_discovery_metadata_reaches_the_archive(crawled: Crawled) -> None:
     news = crawled.rows("SELECT url, discovery FROM urls WHERE discovered_via = 'news-sitemap'")
     assert news
     for _url, discovery in news:
-        data = json.loads(discovery)
+        data = stored_json(discovery)
         assert data["source"] == "news-sitemap" and data["published"] and data["title"]
     feeds = crawled.rows("SELECT discovery FROM urls WHERE discovered_via = 'feed'")
-    assert feeds and all(json.loads(d)["source"] == "feed" for d, in feeds)
+    assert feeds and all(stored_json(d)["source"] == "feed" for d, in feeds)
 
 
 def test_listings_and_non_html_are_captures_not_articles(crawled: Crawled) -> None:

@@ -32,7 +32,7 @@ from crawler.middlewares.redirect import RedirectLoop, TooManyRedirects, is_redi
 from crawler.middlewares.retry import parse_retry_after, retry_delay, retry_reason
 from crawler.traps import QueryVariantCap
 from tests import conftest
-from tests.backends import archive_url
+from tests.backends import archive_url, stored_json
 from tests.crawlkit import FAST, assert_clean_log, write_outlets
 from tests.hostile_site import BLOCK_PAGES, CHARSET_PAGES, MEDIA, OUTLET, HostileSite, gzip_bomb
 
@@ -122,7 +122,7 @@ class Crawled:
 
     @property
     def stats(self) -> dict[str, Any]:
-        return json.loads(self.rows("SELECT stats FROM crawl_runs ORDER BY id DESC LIMIT 1")[0][0])
+        return stored_json(self.rows("SELECT stats FROM crawl_runs ORDER BY id DESC LIMIT 1")[0][0])
 
 
 def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:

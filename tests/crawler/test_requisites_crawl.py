@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, text
 from archive.warc.reader import read_record
 from tests import conftest
 from tests.assetsite import CDN_ASSETS, ROBOTS_DISALLOWED, TRACKER_PIXEL, AssetSite, page_assets
-from tests.backends import archive_url
+from tests.backends import archive_url, stored_json
 from tests.crawlkit import FAST, assert_clean_log, write_outlets
 from tests.paths import REPO
 
@@ -141,7 +141,7 @@ def test_the_next_run_asks_once_per_asset_conditionally_and_writes_revisits(runs
         assert refers_to is not None and status == 304
         assert read_record(runs.archive / "warcs", file, offset, length).rec_type == "revisit"
     [(stats,)] = runs.rows("SELECT stats FROM crawl_runs WHERE id = 2")
-    assert json.loads(stats)["pressclips/assets/revisits"] == len(rows)
+    assert stored_json(stats)["pressclips/assets/revisits"] == len(rows)
 
 
 def test_byte_budgets_skip_and_count(runs: Runs) -> None:
