@@ -4,13 +4,18 @@ A new article joins the story of its best match among the archive's other articl
 a story of its own:
 
 1. exact copy: another article's current version has the same content hash (similarity 1.0);
-2. else the LSH bands (``archive.stories.signature``) name the candidates, by index lookups only
-   (``ix_story_bands_band_hash``), so the cost does not grow with the archive as such, only with
-   the rows sharing a band with the text (bench/stories.py's generated articles, whose leads come
-   from one pool of sentences, share ~34 band rows at 10k articles and ~430 at 100k: ~1 µs each
-   on SQLite); each candidate is verified on its stored signature: estimated Jaccard ≥
-   ``similarity`` (syndicated copies, edited rewrites), or leads alike and estimated containment
-   ≥ ``containment`` (truncated copies).
+2. else the LSH bands (``archive.stories.signature``) name the candidates, by index-only range
+   scans (``ix_story_bands_band_hash_article``): per band of the text, the ``BUCKET_LIMIT`` most
+   recent articles of its (band, hash) bucket, counted per article, the ``MAX_CANDIDATES`` sharing
+   the most bands (the most recent first among equals). A bucket shared by very many articles is
+   boilerplate (a newsletter prompt, an outlet's standard opening), not evidence, and read in
+   full it made the cost grow with the archive (bench/stories.py's generated articles, whose leads
+   come from one pool of sentences, shared ~34 band rows with a new text at 10k articles and ~430
+   at 100k). Story copies are published close in time, so the most recent members of a hot bucket
+   are the ones that matter, and a true copy also shares the buckets of its own text, which are
+   small: an older article's copy is still found through those. Each candidate is verified on its
+   stored signature: estimated Jaccard ≥ ``similarity`` (syndicated copies, edited rewrites), or
+   leads alike and estimated containment ≥ ``containment`` (truncated copies).
 
 The best match's story is joined. When the new text also matches articles of other stories, those
 stories were one all along (an edited rewrite and a syndicated copy met before their original
@@ -147,16 +152,32 @@ class _DriverStatement:
 
 _EXACT_COPY = _DriverStatement(_exact_copy_query())
 _CANDIDATES = _DriverStatement(_candidates_query())
+# PostgreSQL: the same, the text's bands as two arrays, one LATERAL index scan per band. psycopg
+# parses a statement's placeholders on every run once it has more than 50 (the 58 sub-selects'
+# 117: ~0.6 ms CPU a check) and caches that work for shorter ones.
+_PG_CANDIDATES = _DriverStatement(text(f"""
+    SELECT candidates.article_id, {_ARTICLES.name}.story_id, sig.shingles, sig.minhash, sig.lead
+    FROM (SELECT bucket.article_id, count(*) AS shared
+          FROM unnest(CAST(:bands AS INTEGER[]), CAST(:hashes AS BIGINT[])) AS text_bands (band, hash)
+          CROSS JOIN LATERAL (
+              SELECT article_id FROM {_BANDS.name}
+              WHERE band = text_bands.band AND hash = text_bands.hash AND article_id != :article_id
+              ORDER BY article_id DESC LIMIT {BUCKET_LIMIT}) AS bucket
+          GROUP BY bucket.article_id ORDER BY shared DESC, bucket.article_id DESC LIMIT {MAX_CANDIDATES}
+         ) AS candidates
+    JOIN {_SIGNATURES.name} AS sig ON sig.article_id = candidates.article_id
+    JOIN {_ARTICLES.name} ON {_ARTICLES.name}.id = candidates.article_id"""))
 _INSERT_SIGNATURE = _DriverStatement(insert(_SIGNATURES).values(
     {name: bindparam(name) for name in ("article_id", "version_id", "shingles", "minhash", "lead")}))
 # A text's band rows. SQLite takes them fastest as an executemany of the one-row INSERT (~0.36 ms
-# CPU at 10k articles, the multi-row one ~0.47); PostgreSQL as one multi-row INSERT taking the
-# candidate query's parameters (~0.33 ms, the executemany ~0.66). The latter is text(): SQLAlchemy
-# does not cache a multi-row insert() and would compile it on every check (~2 ms).
+# CPU at 10k articles, the multi-row one ~0.47); PostgreSQL as one INSERT of the arrays the
+# candidate query takes (a multi-row VALUES list has 117 placeholders, which psycopg parses anew
+# on every run).
 _INSERT_BAND = _DriverStatement(insert(_BANDS).values(
     {name: bindparam(name) for name in ("band", "hash", "article_id")}))
-_INSERT_BANDS = _DriverStatement(text(f"INSERT INTO {_BANDS.name} (band, hash, article_id) VALUES "
-                                      + ", ".join(f"(:b{i}, :h{i}, :article_id)" for i in range(BAND_COUNT))))
+_PG_INSERT_BANDS = _DriverStatement(text(
+    f"INSERT INTO {_BANDS.name} (band, hash, article_id) SELECT band, hash, :article_id "
+    "FROM unnest(CAST(:bands AS INTEGER[]), CAST(:hashes AS BIGINT[])) AS text_bands (band, hash)"))
 _INSERT_STORY = insert(_STORIES).returning(_STORIES.c.id)
 _SET_STORY = _DriverStatement(update(_ARTICLES).where(_ARTICLES.c.id == bindparam("article_id"))
                               .values(story_id=bindparam("story_id"), story_similarity=bindparam("similarity")))
@@ -209,7 +230,7 @@ class StoryLinker:
             conn.execute(delete(_SIGNATURES).where(_SIGNATURES.c.article_id == new.article_id))
         signature = Signature.of(new.text)
         bands = signature.bands() if signature is not None else []
-        params = _band_params(new.article_id, bands)
+        params = _band_params(conn, new.article_id, bands)
         matches: list[Match] = []
         if story_id is None:
             exact = _exact_copy(conn, new)
@@ -240,21 +261,26 @@ def _exact_copy(conn: Connection, new: NewText) -> Match | None:
     return Match(row[0], row[1], 1.0)
 
 
-def _band_params(article_id: int, bands: list[tuple[int, int]]) -> dict[str, int]:
-    """The parameters of ``_CANDIDATES`` and ``_INSERT_BANDS``: the text's bands and its article."""
-    params = {"article_id": article_id}
+def _band_params(conn: Connection, article_id: int, bands: list[tuple[int, int]]) -> dict[str, Any]:
+    """The parameters of the candidate query and the band insert: the text's bands and its article
+    (PostgreSQL: as two arrays)."""
+    params: dict[str, Any] = {"article_id": article_id}
+    if conn.dialect.name == "postgresql":
+        params["bands"], params["hashes"] = [band for band, _ in bands], [value for _, value in bands]
+        return params
     for i, (band, value) in enumerate(bands):
         params[f"b{i}"], params[f"h{i}"] = band, value
     return params
 
 
-def _matches(conn: Connection, signature: Signature | None, params: dict[str, int],
+def _matches(conn: Connection, signature: Signature | None, params: dict[str, Any],
              thresholds: StoryThresholds) -> list[Match]:
     """The verified matches among the band candidates, best first."""
     if signature is None:
         return []
     found = []
-    for article_id, story_id, shingles, minhash, lead in _CANDIDATES.execute(conn, params):
+    candidates = _PG_CANDIDATES if conn.dialect.name == "postgresql" else _CANDIDATES
+    for article_id, story_id, shingles, minhash, lead in candidates.execute(conn, params):
         if story_id is None:
             continue
         score = similarity(signature, Signature(shingles, minhash, lead), thresholds)
@@ -264,12 +290,12 @@ def _matches(conn: Connection, signature: Signature | None, params: dict[str, in
 
 
 # -- writing the signature and the story -----------------------------------------------------------
-def _insert_bands(conn: Connection, article_id: int, bands: list[tuple[int, int]], params: dict[str, int]) -> None:
-    if conn.dialect.name == "sqlite":
+def _insert_bands(conn: Connection, article_id: int, bands: list[tuple[int, int]], params: dict[str, Any]) -> None:
+    if conn.dialect.name != "postgresql":
         _INSERT_BAND.executemany(conn, [{"band": band, "hash": value, "article_id": article_id}
                                         for band, value in bands])
     else:
-        _INSERT_BANDS.execute(conn, params)
+        _PG_INSERT_BANDS.execute(conn, params)
 
 
 def _start_story(conn: Connection, new: NewText) -> None:
