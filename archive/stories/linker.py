@@ -13,7 +13,10 @@ a story of its own:
    come from one pool of sentences, shared ~34 band rows with a new text at 10k articles and ~430
    at 100k). Story copies are published close in time, so the most recent members of a hot bucket
    are the ones that matter, and a true copy also shares the buckets of its own text, which are
-   small: an older article's copy is still found through those. Each candidate is verified on its
+   small: an older article's copy is still found through those. Measured at 100k articles on a
+   loaded 2-core machine, interleaved with the unbounded query on its (band, hash) index, the whole
+   check took 3.0 ms CPU (median; was 4.5) on SQLite and 2.2-3.1 ms client CPU (was 3.9) on
+   PostgreSQL, no more than at 10k. Each candidate is verified on its
    stored signature: estimated Jaccard ≥ ``similarity`` (syndicated copies, edited rewrites), or
    leads alike and estimated containment ≥ ``containment`` (truncated copies).
 
