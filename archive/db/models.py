@@ -309,5 +309,6 @@ Index("ix_urls_outlet_last_fetched", UrlState.outlet_id, UrlState.last_fetched_a
 Index("ix_captures_outlet_kind_status", Capture.outlet_id, Capture.kind, Capture.status)
 # A requisite's capture fills in the links of the pages that wanted it (by URL).
 Index("ix_page_requisites_asset_url", PageRequisite.asset_url)
-# Story candidates: one index lookup per band of a new text.
-Index("ix_story_bands_band_hash", StoryBand.band, StoryBand.hash)
+# Story candidates: one index range per band of a new text, its most recent articles first; covering
+# (article_id in the index), the lookups never read the table (revision 0010).
+Index("ix_story_bands_band_hash_article", StoryBand.band, StoryBand.hash, StoryBand.article_id)

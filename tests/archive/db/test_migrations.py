@@ -225,3 +225,28 @@ def test_db_upgrade_creates_the_schema_in_an_empty_postgresql_database(postgres_
     again = run_cli("db", "upgrade", "--database-url", postgres_url)
     assert again.returncode == 0 and f"already at {migrate.head()} (head)" in again.stdout
     assert run_cli("db", "current", "--database-url", postgres_url).stdout.strip() == f"{migrate.head()} (head)"
+
+
+def test_revision_0010_covers_the_story_band_lookups_and_goes_back(database_url: str) -> None:
+    """story_bands(band, hash, article_id) replaces story_bands(band, hash); the downgrade restores
+    it, band rows kept both ways."""
+    from alembic import command
+
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO story_bands (band, hash, article_id) VALUES (1, -5, 7), (1000, 9, 7)"))
+
+    def bands_indexes() -> dict[str, list[str | None]]:
+        return {str(i["name"]): list(i["column_names"]) for i in inspect(engine).get_indexes("story_bands")
+                if i["name"] != "ix_story_bands_article_id"}
+
+    assert bands_indexes() == {"ix_story_bands_band_hash_article": ["band", "hash", "article_id"]}
+    with engine.begin() as conn:
+        command.downgrade(migrate.alembic_config(conn), "0009")
+    assert bands_indexes() == {"ix_story_bands_band_hash": ["band", "hash"]}
+    migrate.upgrade(engine)
+    assert migrate.current(engine).revision == migrate.head()
+    assert bands_indexes() == {"ix_story_bands_band_hash_article": ["band", "hash", "article_id"]}
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM story_bands")).scalar_one() == 2
+    engine.dispose()

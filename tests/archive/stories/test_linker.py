@@ -1,6 +1,6 @@
 """The story check through the store, on SQLite and PostgreSQL: joining, exact copies, an edit
-re-signing an article without moving it, stories merged by a bridging text, the thresholds kept
-in the archive, and `restory`'s errors."""
+re-signing an article without moving it, stories merged by a bridging text, a boilerplate lead
+shared by many articles, the thresholds kept in the archive, and `restory`'s errors."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from archive.extract.result import Extraction
 from archive.ops.lock import ArchiveLock
 from archive.ops.restory import restory
 from archive.stories import Signature, StoryThresholds
-from archive.stories.signature import agreement
+from archive.stories.linker import BUCKET_LIMIT, MAX_CANDIDATES, similarity
+from archive.stories.signature import BANDS, agreement
 from archive.warc.reader import WarcPointer
 from tests import storykit
 from tests.conftest import invoke_cli, one_line_error
@@ -94,6 +95,44 @@ def test_a_text_matching_two_stories_merges_them(store: Store) -> None:
     with Session(store.engine) as session:
         assert session.scalars(select(Story)).all()[0].article_count == 3
         assert len(session.scalars(select(Story)).all()) == 1
+
+
+# An outlet's standard opening, longer than the lead (40 words): every article opening with it has
+# the same 16 lead bands, buckets shared by all of them.
+PROMPT = ("This article is free to read for everyone. To get our best reporting in your inbox every "
+          "morning, sign up for the daily newsletter; to keep independent journalism free for all, "
+          "become a member today: it takes two minutes and you can cancel at any time. Thank you.")
+
+
+def test_a_boilerplate_lead_shared_by_many_articles_hides_no_copy(store: Store) -> None:
+    """The check reads a (band, hash) bucket only ``BUCKET_LIMIT`` deep, its most recent articles
+    first. Many articles behind one opening: an older article's syndicated copy still joins it
+    (through the buckets of its own text, which are small), and a teaser sharing nothing but the
+    opening's buckets with its full text is found as their most recent member (read oldest first,
+    all of them, it came after the first ``MAX_CANDIDATES`` and was never verified)."""
+    rng = random.Random(11)
+    count = iter(range(1, 1000))
+
+    def add(text: str) -> int:
+        n = next(count)
+        return record(store, n, f"/{n}/", text)
+
+    original = add(f"{PROMPT}\n{TEXTS[0]}")
+    vocabulary = " ".join(TEXTS[2:]).split()
+    others = [add(f"{PROMPT}\n" + " ".join(rng.sample(vocabulary, 150))) for _ in range(MAX_CANDIDATES + BUCKET_LIMIT)]
+    copy = add(storykit.syndicate(f"{PROMPT}\n{TEXTS[0]}", rng, "Wire"))
+    full = f"{PROMPT}\n{TEXTS[1]}"
+    teaser = f"{PROMPT}\n" + " ".join(TEXTS[1].split()[:40])
+    new, short = Signature.of(full), Signature.of(teaser)
+    assert new is not None and short is not None
+    assert not set(new.bands()[:BANDS]) & set(short.bands()[:BANDS])  # only the lead's buckets in common
+    assert similarity(new, short, StoryThresholds()) is not None  # a truncated copy, once compared
+    teaser_id = add(teaser)
+    full_id = add(full)
+    got = stories(store)
+    assert got[copy][0] == got[original][0]
+    assert got[full_id][0] == got[teaser_id][0] != got[original][0]
+    assert len({got[a][0] for a in [original, *others, teaser_id]}) == len(others) + 2  # no false merges
 
 
 def test_thresholds_live_in_the_archive_and_restory_applies_them(store: Store, tmp_path: Path) -> None:
