@@ -71,8 +71,15 @@ def place(archive: str | Path, backend_name: str) -> Path:
 
 
 def backend_of(archive: str | Path) -> str:
-    """The backend the archive in directory ``archive`` lives on."""
-    return _placed.get(Path(archive).absolute(), backend())
+    """The backend the archive in directory ``archive`` lives on: its placement; else SQLite where
+    the directory already holds an SQLite database (a test built it there on purpose, or ran
+    ``pressclips demo``, which always does); else the run's backend."""
+    root = Path(archive).absolute()
+    if root in _placed:
+        return _placed[root]
+    if (root / DATABASE_FILE).exists():
+        return "sqlite"
+    return backend()
 
 
 def postgresql_unavailable() -> str | None:

@@ -146,7 +146,7 @@ def test_the_next_run_asks_once_per_asset_conditionally_and_writes_revisits(runs
 
 def test_byte_budgets_skip_and_count(runs: Runs) -> None:
     [(stats, pages)] = runs.rows("SELECT stats, pages_fetched FROM crawl_runs", archive=runs.budget_archive)
-    stats = json.loads(stats)
+    stats = stored_json(stats)
     skipped = stats.get("pressclips/assets/budget_skipped_page", 0) + stats.get("pressclips/assets/budget_skipped_run", 0)
     fetched = stats.get("pressclips/assets/responses", 0)
     assert skipped > 0 and fetched + skipped <= len(OWN_ASSETS) + len(CDN_ASSETS) + 1

@@ -91,7 +91,8 @@ CASES: list[tuple[str, list[str], int, str]] = [
     ("unreachable database", ["crawl", "--outlets", "{good}", "--database-url",
                               "postgresql+psycopg://postgres@127.0.0.1:1/nothing"], 1, "database"),
     ("invalid database URL", ["search", "venice", "--database-url", "nonsense://"], 1, "database URL"),
-    ("missing archive directory", ["search", "venice", "--archive", "{tmp}/no-such-archive"], 2, "no archive"),
+    pytest.param("missing archive directory", ["search", "venice", "--archive", "{tmp}/no-such-archive"], 2,
+                 "no archive", marks=pytest.mark.sqlite_only("an archive directory without a database file")),
     ("archive path is a file", ["crawl", "--outlets", "{good}", "--archive", "{good}"], 2, "is a file"),
     ("unknown article id", ["show", "999999"], 2, "999999"),
     ("non-numeric id", ["show", "abc"], 2, "abc"),
@@ -126,7 +127,8 @@ CASES: list[tuple[str, list[str], int, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("name", "args", "code", "needle"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("name", "args", "code", "needle"), CASES,
+                         ids=[str(getattr(c, "values", c)[0]) for c in CASES])
 def test_bad_input_is_one_line_and_leaves_the_archive_unchanged(
         archive: Path, tmp_path: Path, name: str, args: list[str], code: int, needle: str) -> None:
     paths = {k: str(v) for k, v in files(tmp_path).items()}
@@ -148,6 +150,7 @@ def test_bad_search_syntax_is_a_query_not_a_crash(archive: Path) -> None:
             assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.sqlite_only("copies the archive directory, its database file included")
 def test_corrupt_warc_is_reported_by_verify_and_reextract_without_changing_anything(
         archive: Path, tmp_path: Path) -> None:
     copy = tmp_path / "archive"

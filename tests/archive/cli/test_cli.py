@@ -99,6 +99,7 @@ def test_unwritable_archive_directory(tmp_path: Path) -> None:
                           "cannot create archive directory")
 
 
+@pytest.mark.sqlite_only("an archive directory without a database file")
 def test_read_commands_without_an_archive(tmp_path: Path) -> None:
     for command in ("export", "stats", "runs", "reextract"):
         assert_one_line_error(cli(command, "--archive", str(tmp_path / "none")), 2, "no archive at")

@@ -145,6 +145,7 @@ def test_verify_repair_exits_0_when_everything_was_fixed(edited: tuple[ArchiveKi
     assert cli("verify", *db).returncode == 0
 
 
+@pytest.mark.sqlite_only("an archive directory without a database file")
 def test_verify_without_an_archive_is_one_line(tmp_path: Path) -> None:
     line = one_line_error(cli("verify", "--archive", str(tmp_path / "none")), 2)
     assert line.startswith(f"pressclips: error: no archive at {tmp_path / 'none'}")

@@ -169,8 +169,9 @@ def test_distributed_options_need_each_other(tmp_path: Path) -> None:
                    2, "--redis-url")
     one_line_error(invoke_cli("crawl", "--outlets", str(outlets), "--archive", archive, "--until-idle", "5"),
                    2, "--distributed")
+    sqlite = f"sqlite:///{tmp_path / 'archive' / 'pressclips.sqlite3'}"  # named: whatever the test backend
     one_line_error(invoke_cli("crawl", "--outlets", str(outlets), "--archive", archive, "--distributed",
-                              "--redis-url", REDIS_URL), 2, "PostgreSQL")
+                              "--redis-url", REDIS_URL, "--database-url", sqlite), 2, "PostgreSQL")
     one_line_error(invoke_cli("crawl", "--outlets", str(outlets), "--archive", archive, "--distributed",
                               "--redis-url", "http://127.0.0.1:6379", "--database-url",
                               "postgresql+psycopg://nobody@127.0.0.1:9/none"), 2, "redis://")

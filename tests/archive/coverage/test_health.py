@@ -101,6 +101,7 @@ def test_small_weeks_and_new_outlets_are_not_judged() -> None:
     assert slight.judged and not slight.flags
 
 
+@pytest.mark.sqlite_only("its first case is an archive directory without a database file")
 def test_bad_input(tmp_path: Path) -> None:
     archive = CoverageArchive(archive_url(tmp_path), tmp_path, outlets=OUTLETS)
     try:

@@ -136,6 +136,7 @@ def test_bad_input_is_one_line_and_exit_2(sqlite_archive: CoverageArchive, args:
     assert [w["name"] for w in json.loads(cli(sqlite_archive, "watch", "list", "--json").stdout)] == ["bugonia"]
 
 
+@pytest.mark.sqlite_only("an archive directory without a database file")
 def test_no_archive_and_missing_matplotlib(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     one_line_error(invoke_cli("report", "x", "--archive", str(tmp_path / "none")), 2, "no archive")
     one_line_error(invoke_cli("watch", "add", "x", "y", "--archive", str(tmp_path / "none")), 2, "no archive")
@@ -151,6 +152,7 @@ def test_no_archive_and_missing_matplotlib(tmp_path: Path, monkeypatch: pytest.M
         archive.close()
 
 
+@pytest.mark.sqlite_only("a read-only mount of an SQLite archive (its database file included)")
 def test_read_only_archive(tmp_path: Path, read_only_copy: Any) -> None:
     """Reports and health read a read-only archive; only the watchlist's bookmark cannot be kept."""
     root = tmp_path / "archive"

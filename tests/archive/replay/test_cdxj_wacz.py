@@ -260,6 +260,7 @@ def test_export_wacz_bad_filters(synthetic: Synthetic, tmp_path: Path, args: lis
     assert not out.exists() and not list(tmp_path.glob("*.part"))
 
 
+@pytest.mark.sqlite_only("an archive directory without a database file")
 def test_export_cdxj_without_an_archive(tmp_path: Path) -> None:
     result = run_cli("export-cdxj", "--archive", str(tmp_path / "none"))
     assert result.returncode == 2 and b"no archive" in result.stderr
