@@ -16,7 +16,9 @@ a story of its own:
    small: an older article's copy is still found through those. Measured at 100k articles on a
    loaded 2-core machine, interleaved with the unbounded query on its (band, hash) index, the whole
    check took 3.0 ms CPU (median; was 4.5) on SQLite and 2.2-3.1 ms client CPU (was 3.9) on
-   PostgreSQL, no more than at 10k. Each candidate is verified on its
+   PostgreSQL. On the same machine unloaded, two runs of bench/stories.py gave 1.8 and 2.2 ms at
+   10k against 3.6 and 2.6 ms at 100k (its noise is ~40 %), so a flat cost is not shown yet.
+   Each candidate is verified on its
    stored signature: estimated Jaccard ≥ ``similarity`` (syndicated copies, edited rewrites), or
    leads alike and estimated containment ≥ ``containment`` (truncated copies).
 
