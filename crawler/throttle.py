@@ -12,6 +12,13 @@ yet bound to its request). It is registered after AutoThrottle (``EXTENSIONS`` o
 Scrapy calls a signal's synchronous handlers in the order they were connected, so the clamp
 applies to the delay AutoThrottle has just set. ``Downloader.slots`` and ``Slot.delay`` are the
 same public attributes AutoThrottle itself adjusts.
+
+The other way round too: AutoThrottle never goes below the global ``DOWNLOAD_DELAY`` (its
+``mindelay``), so an outlet that asked for *less* (a fast site of one's own, a local mirror) would be
+held at the global default after its first response. When an outlet's delay is below the global
+one, AutoThrottle's ``mindelay`` is lowered to it once the spider opens, and every slot is then
+raised back to its own floor: the outlet's configured delay, or ``DOWNLOAD_DELAY`` for any other
+host (a requisite's CDN).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from typing import Any
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.extensions.throttle import AutoThrottle
 from scrapy.http import Response
 
 SLOT_META_KEY = "download_slot"
@@ -36,12 +44,16 @@ def configured_delays(download_slots: dict[str, Any]) -> dict[str, float]:
 
 
 class OutletDelayFloor:
-    """Raise a download slot's delay back to its configured minimum after AutoThrottle moved it."""
+    """Keep each download slot's delay at or above its own floor while AutoThrottle adapts it."""
 
     def __init__(self, crawler: Crawler, floors: dict[str, float]) -> None:
         self.crawler = crawler
         self.floors = floors
+        # Any slot that is not an outlet's (the global DOWNLOAD_DELAY is AutoThrottle's own floor
+        # until an outlet asks for less).
+        self.default_floor = crawler.settings.getfloat("DOWNLOAD_DELAY")
         self.clamped = 0  # how often AutoThrottle went below a floor (also in stats)
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.response_downloaded, signal=signals.response_downloaded)
 
     @classmethod
@@ -50,12 +62,24 @@ class OutletDelayFloor:
             raise NotConfigured  # without AutoThrottle slot delays never move from their setting
         return cls(crawler, configured_delays(crawler.settings.getdict("DOWNLOAD_SLOTS")))
 
-    def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
-        key = request.meta.get(SLOT_META_KEY)
-        if not isinstance(key, str) or key not in self.floors:
+    def spider_opened(self, spider: Spider) -> None:
+        """Let AutoThrottle go as low as the lowest outlet floor (it set ``mindelay`` from
+        ``DOWNLOAD_DELAY`` in its own spider_opened handler, connected before this one)."""
+        if not self.floors:
             return
-        floor = self.floors[key]
-        slot = self.crawler.engine.downloader.slots.get(key)
+        lowest = min(self.floors.values())
+        for extension in self.crawler.extensions.middlewares:
+            if isinstance(extension, AutoThrottle) and lowest < extension.mindelay:
+                self.default_floor = extension.mindelay
+                extension.mindelay = lowest
+
+    def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
+        downloader = self.crawler.engine.downloader
+        key = request.meta.get(SLOT_META_KEY)
+        if not isinstance(key, str):
+            key = downloader.get_slot_key(request)
+        floor = self.floors.get(key, self.default_floor)
+        slot = downloader.slots.get(key)
         if slot is not None and slot.delay < floor:
             slot.delay = floor
             self.clamped += 1

@@ -191,11 +191,13 @@ def test_outlet_politeness_holds_across_workers(two_workers: TwoWorkers) -> None
     arrivals = sorted(r.time for r in site.requests if r.outlet == slow.name)
     assert len(arrivals) > 20
     gaps = sorted(later - earlier for earlier, later in pairwise(arrivals))
-    # Starts are granted at least SLOW_DELAY apart (on Redis's clock); what the server sees adds
-    # each worker's reactor latency between the grant and the bytes going out, measured at up to
-    # ~60 ms on this loaded 2-core machine. Typical spacing must be the delay itself.
-    assert gaps[0] >= 0.7 * SLOW_DELAY, [round(g, 3) for g in gaps[:5]]
+    # Starts are granted at least SLOW_DELAY apart, on Redis's clock. What the server sees adds each
+    # worker's own latency between its grant and its bytes going out: up to 84 ms was seen in CI,
+    # with four test processes crawling on two cores. Two workers bunching their starts would show
+    # gaps near zero; the typical gap and the average rate must be the delay itself.
+    assert gaps[0] >= 0.5 * SLOW_DELAY, [round(g, 3) for g in gaps[:5]]
     assert gaps[len(gaps) // 10] >= 0.95 * SLOW_DELAY, [round(g, 3) for g in gaps[:10]]
+    assert arrivals[-1] - arrivals[0] >= (len(arrivals) - 1) * SLOW_DELAY
     assert site.max_in_flight[slow.name] == 1
     assert 1 <= site.max_in_flight[fast.name] <= 2
 
@@ -237,9 +239,14 @@ def test_sigkilled_worker_loses_nothing_after_reconcile(tmp_path: Path) -> None:
         assert re.search(r"dead runs 1: \d+ URLs back on the frontier", reconciled.stdout), reconciled.stdout
         # Without --until-idle the survivor waits for work until stopped: SIGTERM once all is stored.
         survivor = _worker(tmp_path, outlets, database_url, "survivor", until_idle=False)
-        deadline = time.monotonic() + 180
-        while len(set(_stored_articles(database_url))) < len(_expected_articles(site)):
-            assert survivor.poll() is None and time.monotonic() < deadline, "the survivor did not complete the crawl"
+        # A hang guard, not a timing target: alone the survivor needs about 40 s; CI runs four test
+        # processes on two cores.
+        deadline = time.monotonic() + 420
+        while missing := _expected_articles(site) - set(_stored_articles(database_url)):
+            fetched = {r.path for r in site.requests[killed_at:]}
+            assert survivor.poll() is None and time.monotonic() < deadline, (
+                f"the survivor did not store {len(missing)} articles, of which these were never fetched again: "
+                f"{sorted(url for url in missing if not any(url.endswith(path.rstrip('/')) for path in fetched))}")
             time.sleep(1)
         survivor.send_signal(signal.SIGTERM)
         out, err = survivor.communicate(timeout=120)

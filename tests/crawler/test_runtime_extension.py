@@ -127,6 +127,33 @@ def test_autothrottle_cannot_undercut_an_outlet_delay(tmp_path: Path) -> None:
         runtime_of(crawler).close()
 
 
+FAST_TOML = ('[[outlets]]\nname = "fast"\nhomepage = "http://127.0.0.1:9/"\n'
+             '[outlets.politeness]\ndownload_delay = 0.05\nconcurrency = 2\n')
+
+
+def test_an_outlet_may_ask_for_less_than_the_global_delay(tmp_path: Path) -> None:
+    """AutoThrottle alone never goes below DOWNLOAD_DELAY: an outlet asking for 0.05 s would be
+    held at the global 0.5 s after its first response. Other hosts keep the global floor."""
+    crawler = project_crawler(tmp_path, outlets=FAST_TOML, DOWNLOAD_DELAY=0.5)
+    crawler.engine = ExecutionEngine(crawler, lambda _: None)
+    spider = a_spider()
+    crawler.signals.send_catch_log(signals.spider_opened, spider=spider)
+    try:
+        slots = crawler.engine.downloader.slots
+        slots["outlet:fast"] = Slot(concurrency=2, delay=0.05, jitter=0.0)
+        slots["cdn.example"] = Slot(concurrency=2, delay=0.5, jitter=0.5)
+        for url, meta in (("http://127.0.0.1:9/news/a", {"download_slot": "outlet:fast"}),
+                          ("http://cdn.example/logo.png", {})):
+            for _ in range(6):  # fast answers: AutoThrottle keeps lowering the delay
+                request = Request(url, meta={**meta, "download_latency": 0.001})
+                crawler.signals.send_catch_log(signals.response_downloaded, response=Response(url, status=200),
+                                               request=request, spider=spider)
+        assert 0.05 <= slots["outlet:fast"].delay < 0.1
+        assert slots["cdn.example"].delay == 0.5
+    finally:
+        runtime_of(crawler).close()
+
+
 def test_outlet_slots_declare_their_delay_without_jitter(tmp_path: Path) -> None:
     """An outlet's own delay is a minimum: Scrapy's ±50 % jitter must not apply below it."""
     crawler = project_crawler(tmp_path, outlets=SLOTS_TOML, DOWNLOAD_DELAY=0.25)
