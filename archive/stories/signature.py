@@ -18,8 +18,8 @@ cost more; bench/stories.py measures the whole check. datasketch was not measure
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import operator
 import re
 import struct
 from dataclasses import dataclass
@@ -93,12 +93,30 @@ def _bands(values: bytes, bands: int, rows: int, offset: int) -> list[tuple[int,
 
 
 def agreement(a: bytes, b: bytes) -> float:
-    """The share of equal MinHash values: the estimated Jaccard similarity of the two sets."""
+    """The share of equal MinHash values: the estimated Jaccard similarity of the two sets.
+
+    Counted on the two signatures as integers, not value by value: XOR them, fold each 32-bit
+    value's bits into its lowest bit, and count the values left non-zero. ~2 µs for 128 values
+    against ~6.6 µs unpacking both and comparing pairs; the check verifies up to 24 candidates,
+    most of them twice (whole text and lead)."""
     n = len(a) // 4
     if n == 0 or len(b) != len(a):
         return 0.0
-    equal: int = sum(map(operator.eq, struct.unpack(f"<{n}I", a), struct.unpack(f"<{n}I", b)))
-    return equal / n
+    differ = int.from_bytes(a, "little") ^ int.from_bytes(b, "little")
+    for shift, mask in _fold_masks(n):
+        differ = (differ | (differ >> shift)) & mask
+    return (n - differ.bit_count()) / n
+
+
+@functools.cache
+def _fold_masks(values: int) -> tuple[tuple[int, int], ...]:
+    """(shift, mask) steps that OR each 32-bit value's bits into its lowest: the mask keeps the low
+    half of what is left in each value, so nothing crosses into a neighbour."""
+    steps = []
+    for shift in (16, 8, 4, 2, 1):
+        lane = (1 << shift) - 1
+        steps.append((shift, sum(lane << (32 * i) for i in range(values))))
+    return tuple(steps)
 
 
 def containment(jaccard: float, size_a: int, size_b: int) -> float:

@@ -155,3 +155,19 @@ def test_bad_thresholds_and_a_held_lock_are_one_line(tmp_path: Path, store: Stor
         one_line_error(invoke_cli("restory", *args), 75)
     ok = invoke_cli("restory", "--containment", "0.75", *args)
     assert ok.exit_code == 0 and "containment 0.75" in ok.output
+
+
+def test_agreement_counts_equal_values_exactly() -> None:
+    """The bitwise count must equal comparing value by value: values differing in their lowest or
+    highest bit only, or in every bit, and signatures of both lengths the check stores."""
+    import struct
+
+    rng = random.Random(5)
+    for count in (32, 128):
+        for _ in range(200):
+            mine = [rng.getrandbits(32) for _ in range(count)]
+            theirs = [value if rng.random() < 0.5 else value ^ rng.choice((1, 1 << 31, 0xFFFFFFFF, rng.getrandbits(32) | 1))
+                      for value in mine]
+            a, b = struct.pack(f"<{count}I", *mine), struct.pack(f"<{count}I", *theirs)
+            assert agreement(a, b) == sum(x == y for x, y in zip(mine, theirs)) / count
+    assert agreement(b"", b"") == 0.0 and agreement(bytes(128), bytes(512)) == 0.0
