@@ -70,3 +70,13 @@ def test_outlet_concurrency_holds(polite_crawl: PoliteCrawl) -> None:
     pair = polite_crawl.site.outlets[1]
     assert 1 <= polite_crawl.site.max_in_flight[pair.name] <= 2
     assert len([r for r in polite_crawl.site.requests if r.outlet == pair.name]) > 20
+
+
+def test_an_outlet_allowing_less_than_the_global_delay_gets_it(polite_crawl: PoliteCrawl) -> None:
+    """The pair outlet asks for 0.05 s, below the global DOWNLOAD_DELAY of 0.5 s; its server answers
+    fast, so AutoThrottle has no reason to slow it down. Scrapy's AutoThrottle alone would hold it
+    at 0.5 s between starts after the first response."""
+    pair = polite_crawl.site.outlets[1]
+    arrivals = sorted(r.time for r in polite_crawl.site.requests if r.outlet == pair.name)
+    gaps = sorted(later - earlier for earlier, later in pairwise(arrivals))
+    assert gaps[len(gaps) // 2] < 0.25, [round(g, 3) for g in gaps[len(gaps) // 2 - 3:len(gaps) // 2 + 3]]
