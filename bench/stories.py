@@ -9,11 +9,13 @@ order. Recall per kind = the share of copies in their original's story; a false 
 pair of articles from different originals (or a same-topic article) sharing a story, over all
 pairs.
 
-Cost: the archive is filled with generated unrelated articles (corpus sentences recombined) up
-to 10k and then 100k signed articles; at each size, ``--probes`` new articles are checked one by
-one (signing, band lookups, verification, writes) and the median and p95 are printed.
+Cost: one archive per size (default 10k, 100k and 300k signed articles), filled with generated
+unrelated articles (corpus sentences recombined); then ``--probes`` new articles are checked one
+by one (signing, band lookups, verification, writes), each probe in every archive in turn, so the
+machine's drift falls on all sizes alike; the median and p95 are printed per size. With
+``--database-url`` (PostgreSQL) each size gets a schema of its own, ``bench_stories_<size>``.
 
-    .venv/bin/python bench/stories.py [--database-url URL] [--sizes 10000,100000] [--probes 300]
+    .venv/bin/python bench/stories.py [--database-url URL] [--sizes 10000,100000,300000] [--probes 300]
                                       [--seed N] [--skip-quality] [--skip-cost]
 
 Targets (issue 13): recall ≥ 0.98 on syndicated and edited copies, no false merges, per-insert
@@ -84,13 +86,18 @@ class Archive:
         with self.db.reading("bench read") as session:
             return {a: s for a, s in session.execute(select(Article.id, Article.story_id)) if s is not None}
 
-    def analyze(self) -> None:
-        """PostgreSQL: table statistics after the fill, as autovacuum keeps them on a live archive
-        (the fill outruns it). Without them the planner takes the candidate query for a large scan
-        and starts parallel workers (the candidate query alone: ~9.6 ms wall at 100k articles, ~1.1 analyzed)."""
-        if self.engine.dialect.name == "postgresql":
-            with self.engine.begin() as conn:
+    def settle(self) -> None:
+        """After the fill, the state a live archive is in. PostgreSQL: table statistics, as
+        autovacuum keeps them (the fill outruns it); without them the planner takes the candidate
+        query for a large scan and starts parallel workers (the candidate query alone: ~9.6 ms wall
+        at 100k articles, ~1.1 analyzed). SQLite: the fill's large transactions checkpointed out of
+        the WAL, as the crawler's small commits keep it."""
+        with self.engine.begin() as conn:
+            if self.engine.dialect.name == "postgresql":
                 conn.exec_driver_sql("ANALYZE articles, story_signatures, story_bands")
+        if self.engine.dialect.name == "sqlite":
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def bulk_fill(self, texts: list[str]) -> None:
         """Signed unrelated articles, each a story of its own, written in bulk (the fill, not measured)."""
@@ -164,34 +171,63 @@ def filler(rng: random.Random, sentences: list[str], n: int) -> list[str]:
     return [" ".join(rng.choice(sentences) for _ in range(rng.randrange(8, 20))) for _ in range(n)]
 
 
-def cost(url: str, sizes: list[int], probes: int, seed: int) -> None:
+def cost(urls: list[str], sizes: list[int], probes: int, seed: int) -> None:
+    """One archive per size, then the probes interleaved across them: probe i goes into every
+    archive before probe i+1 does, so the machine's drift (the signing alone, pure CPU, was seen
+    varying 0.22-0.40 ms between runs of the same code) falls on every size alike."""
     rng = random.Random(seed)
     sentences = [s for _, body in storykit.corpus_texts(min_words=50) for s in storykit.paragraphs(body)
                  if len(s.split()) > 8]
-    archive = Archive(url)
-    print(f"cost: one insert = sign + band lookups + verify + write ({probes} probes per size)")
-    for size in sizes:
+    archives = []
+    for url, size in zip(urls, sizes):
+        archive = Archive(url)
         while archive.n < size:
             archive.bulk_fill(filler(rng, sentences, min(5000, size - archive.n)))
-        archive.analyze()
-        sign = []
-        for text in filler(rng, sentences, 50):
-            start = time.perf_counter()
-            Signature.of(text)
-            sign.append(time.perf_counter() - start)
+        archive.settle()
+        archives.append(archive)
+    print(f"cost: one insert = sign + band lookups + verify + write ({probes} probes per size, interleaved)")
+    warm_up = filler(rng, sentences, 30)
+    for archive in archives:  # the first checks of a freshly filled archive read cold pages
+        for text in warm_up:
+            archive.add(text)
         archive.cpu.clear()
-        took = sorted(archive.add(text)[1] for text in filler(rng, sentences, probes))
+    took: list[list[float]] = [[] for _ in archives]
+    sign = []
+    for text in filler(rng, sentences, probes):
+        start = time.perf_counter()
+        Signature.of(text)
+        sign.append(time.perf_counter() - start)
+        for archive, times in zip(archives, took):
+            times.append(archive.add(text)[1])
+    print(f"  signing alone ~{statistics.median(sign) * 1000:.2f} ms (median)")
+    for size, archive, times in zip(sizes, archives, took):
+        times.sort()
         cpu = sorted(archive.cpu)
-        print(f"  {size:>7} articles: check median {statistics.median(took) * 1000:.2f} ms wall, "
-              f"p95 {took[int(len(took) * 0.95)] * 1000:.2f} ms; CPU median "
-              f"{statistics.median(cpu) * 1000:.2f} ms, p95 {cpu[int(len(cpu) * 0.95)] * 1000:.2f} ms "
-              f"(signing alone ~{statistics.median(sign) * 1000:.2f} ms)")
+        print(f"  {size:>7} articles: check median {statistics.median(times) * 1000:.2f} ms wall, "
+              f"p95 {times[int(len(times) * 0.95)] * 1000:.2f} ms; CPU median "
+              f"{statistics.median(cpu) * 1000:.2f} ms, p95 {cpu[int(len(cpu) * 0.95)] * 1000:.2f} ms")
+
+
+def size_url(database_url: str | None, tmp: str, size: int) -> str:
+    """One archive per size: an SQLite file each, or a PostgreSQL schema each (created here)."""
+    if database_url is None:
+        return f"sqlite:///{tmp}/cost{size}.sqlite3"
+    from sqlalchemy import create_engine
+
+    schema = f"bench_stories_{size}"
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    engine.dispose()
+    joiner = "&" if "?" in database_url else "?"
+    return f"{database_url}{joiner}options=-csearch_path%3D{schema}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
-    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--sizes", default="10000,100000,300000")
     parser.add_argument("--probes", type=int, default=300)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip-cost", action="store_true")
@@ -201,8 +237,8 @@ def main() -> None:
         if not args.skip_quality:
             quality(args.database_url or f"sqlite:///{tmp}/quality.sqlite3", args.seed)
         if not args.skip_cost:
-            cost(args.database_url or f"sqlite:///{tmp}/cost.sqlite3",
-                 [int(s) for s in args.sizes.split(",")], args.probes, args.seed)
+            sizes = [int(s) for s in args.sizes.split(",")]
+            cost([size_url(args.database_url, tmp, size) for size in sizes], sizes, args.probes, args.seed)
 
 
 if __name__ == "__main__":
