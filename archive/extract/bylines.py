@@ -11,11 +11,14 @@ Sources, first that names a person wins:
 Organisation-only credits ("BBC News", "Reuters") are kept only when no source names a person,
 and then apart (``Credits.organisations``), never mixed into the names.
 
-Cleaning a byline: a "By"/"Von"/"Par" prefix, e-mails, URLs and parentheses ("(obe)") are
-removed; it is split on commas, semicolons, "&" and the page language's conjunction ("und",
-"et", "y", "og"...); "Last, First" is turned round; roles are cut from the end only when at
-least two name words stay ("Sam Stein Senior Politics Editor" → "Sam Stein", but "Ann Writer"
-stays whole); a credit of roles around an outlet ("Guardian staff reporter") names nobody; a
+Cleaning a byline: a "By"/"Von"/"Par" prefix, e-mails, URLs, handles ("@annwriter") and
+parentheses ("(obe)") are removed; it is split on commas, semicolons, "&", the page language's
+conjunction ("und", "et", "y", "og"...) and line breaks between lines of two words or more (an
+outlet on its own line; what follows an outlet after a name is a place); "Last, First" is turned
+round; roles are cut from the end only when at least two name words stay ("Sam Stein Senior
+Politics Editor" → "Sam Stein", but "Ann Writer" stays whole), and from the start when two
+capitalised words follow ("Senior Editor Ann Writer", "FOCUS-Online-Experte Jonas Weber"); a
+credit of roles around an outlet ("Guardian staff reporter") names nobody; a
 single all-caps surname stays ("André Oliver KLEIN") while a longer all-caps tail is an outlet
 ("Meg Wagner NEW YORK DAILY NEWS"). Clutter phrases, role words and conjunctions are in
 ``archive/data/extraction.toml``.
@@ -39,6 +42,7 @@ AUTHOR_META_KEYS = ("author", "article:author", "og:article:author", "byl", "par
 MAX_NAMES = 12  # more "authors" than this is a list of contributors to the whole site
 _WS = re.compile(r"\s+")
 _EMAIL = re.compile(r"\S+@\S+\.\w+|https?://\S+|www\.\S+")
+_HANDLE = re.compile(r"(?<!\S)@\w+")  # a social-media handle after the name: "Jane Smith @janesmith"
 _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]|（[^）]*）")
 _SPLIT = re.compile(r"\s*(?:[;,|·/•，、；]|&|\band\b|\n)\s*", re.I)  # CJK commas too: "[田中宏昌，ITmedia]"
 _WRAPPED = re.compile(r"^\s*[\[（(]([^\[\]（）()]+)[\]）)]\s*$")  # a whole byline in brackets is the byline
@@ -89,9 +93,19 @@ def _strip_prefix(text: str, words: WordLists) -> str:
     return text
 
 
+def _lines(value: str) -> str:
+    """A line break separates credits ("Kelli Miller" / "WebMD Health News") when every line holds
+    at least two words; a markup line break inside one credit ("By" / "Kelli Miller", "Kelli" /
+    "Miller") is only whitespace."""
+    lines = [line.strip() for line in value.splitlines() if line.strip()]
+    if len(lines) > 1 and all(len(line.split()) >= 2 for line in lines):
+        return "; ".join(lines)
+    return " ".join(lines)
+
+
 def _split(value: str, language: str | None, words: WordLists) -> list[str]:
-    value = _WRAPPED.sub(r"\1", value)
-    value = _PARENS.sub(" ", _EMAIL.sub(" ", value))
+    value = _lines(_WRAPPED.sub(r"\1", value))
+    value = _PARENS.sub(" ", _HANDLE.sub(" ", _EMAIL.sub(" ", value)))
     # "Last, First": one comma between two single capitalised words.
     parts = [p.strip() for p in value.split(",")]
     if len(parts) == 2 and all(len(p.split()) == 1 and p[:1].isupper() for p in parts) and "," not in parts[1]:
@@ -122,6 +136,9 @@ def _drop_clutter(part: str, words: WordLists) -> str:
     lowered = part.casefold()
     for phrase in words.author_clutter_phrases:
         at = lowered.find(phrase)
+        if at > 0 and not part[:at].strip().count(" ") and not part[at - 1].isspace() and " " in part[at:]:
+            # inside the first word, a title before the name: "FOCUS-Online-Experte Hans Meier"
+            return _drop_clutter(part[at:].split(" ", 1)[1].strip(), words)
         if at > 0:
             return part[:at].strip(" .:-–—|")
         if at == 0:
@@ -147,6 +164,11 @@ def _person(part: str, words: WordLists, single_word: bool = False) -> str | Non
         tokens = tokens[1:]  # "on Deadspin", "and more": not the start of a name
     if len(tokens) == 2 and tokens[-1].casefold().strip(".,") in _MONTHS and _role(tokens[0], words.roles):
         tokens = tokens[:1]  # "Editor December" (a role, then the date): the role alone, no person
+    lead = 0
+    while lead < len(tokens) and _role(tokens[lead], words.roles):
+        lead += 1
+    if 0 < lead and len(tokens) - lead >= 2 and all(t[:1].isupper() for t in tokens[lead:]):
+        tokens = tokens[lead:]  # "Senior Editor Jane Smith", "Chefredakteur Hans Meier": the title first
     roles = [i for i, t in enumerate(tokens) if _role(t, words.roles)]
     if roles:
         lower_role = any(tokens[i].islower() for i in roles)
@@ -185,7 +207,8 @@ def _person_then_outlet(part: str, words: WordLists) -> tuple[str, str] | None:
         return None
     # An acronym is the outlet alone ("Ann Writer CNN"); a word usually has one before it
     # ("Washington Post", "Daily News").
-    cut = at if tokens[at].isupper() or at == 2 else at - 1
+    named = tokens[at].isupper() or tokens[at].casefold().strip(".,") in words.named_outlets
+    cut = at if named or (at == 2 and at + 1 < len(tokens)) else at - 1
     if cut < 2 or not all(t[:1].isupper() for t in tokens[cut:]) or tokens[0].casefold() == "the":
         return None
     if all(t.casefold().strip(".,") in words.collectives for t in tokens[cut:]):
@@ -203,6 +226,7 @@ def classify(values: Iterable[Any], language: str | None, brands: set[str], mark
     for value in values:
         if not isinstance(value, str) or not value.strip():
             continue
+        named = False  # this byline has named a person: an outlet after that ends the names
         for part in _split(value, language, words):
             split = _person_then_outlet(part, words)
             if split is not None and not _is_brand(split[0], brands, words):
@@ -213,12 +237,15 @@ def classify(values: Iterable[Any], language: str | None, brands: set[str], mark
             if _is_brand(part, brands, words) and not _NOT_A_NAME.search(part):
                 if part.casefold() not in words.author_clutter and len(part) <= 60:
                     found.add(found.organisations, part)
+                if named:
+                    break  # "Caio Quero / BBC Brasil, Santa Maria": what follows the outlet is a place
                 continue
             name = _person(part, words, single_word=marked)
             if name and _is_brand(name, brands, words):
                 found.add(found.organisations, name)
             elif name:
                 found.add(found.people, name)
+                named = True
     return Credits(found.people, found.organisations)
 
 

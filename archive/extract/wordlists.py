@@ -22,6 +22,7 @@ class WordLists:
     conjunctions: dict[str, frozenset[str]]
     organisation_words: frozenset[str]
     collectives: frozenset[str]
+    named_outlets: frozenset[str]
     prompts: tuple[str, ...]
     country_zones: dict[str, str]
 
@@ -48,6 +49,7 @@ def word_lists() -> WordLists:
         conjunctions={lang: frozenset(_lower(words)) for lang, words in authors["conjunctions"].items()},
         organisation_words=frozenset(_lower(raw["organisations"]["words"])),
         collectives=frozenset(_lower(raw["organisations"]["collectives"])),
+        named_outlets=frozenset(_lower(raw["organisations"]["named_outlets"])),
         prompts=_lower(raw["text"]["prompts"]),
         country_zones={code.casefold(): zone for code, zone in raw["zones"]["by_country_code"].items()},
     )

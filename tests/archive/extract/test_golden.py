@@ -177,8 +177,18 @@ def test_title_hyphenated_site_key_suffix_is_cut() -> None:
     ("View all posts by Ann Writer", "en", ["Ann Writer"]),
     ("Jonas Weber (obe)", "de", ["Jonas Weber"]),
     ("[田中宏昌，山田太郎]", "ja", ["田中宏昌", "山田太郎"]),
+    # constructed (the tuning half has none): a title before the name, an outlet on its own line,
+    # a handle after the name
+    ("FOCUS-Online-Experte Jonas Weber", "de", ["Jonas Weber"]),
+    ("Senior Editor Ann Writer", "en", ["Ann Writer"]),
+    ("Chefredakteurin Anna Schmidt", "de", ["Anna Schmidt"]),
+    ("By Kelli Miller<br>\n   WebMD Health News", "en", ["Kelli Miller"]),
+    ("Caio Quero<br>BBC Brasil, Santa Maria", "pt", ["Caio Quero"]),
+    ("By<br>Ann Writer", "en", ["Ann Writer"]),
+    ("Ann Writer @annwriter", "en", ["Ann Writer"]),
 ], ids=["by-prefix", "all-caps-surname", "und", "et", "y", "og", "role-tail", "view-all-posts", "parenthesis",
-        "bracketed-cjk"])
+        "bracketed-cjk", "title-compound-first", "role-first", "german-role-first", "outlet-line", "outlet-line-place",
+        "by-line-break", "handle"])
 def test_byline_cleaning(byline: str, lang: str, people: list[str]) -> None:
     got = extract(f'<article><h1>Council passes the school budget</h1><p class="byline">{byline}</p>'
                   f"{FILLER}</article>", lang=lang)
