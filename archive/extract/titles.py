@@ -281,7 +281,7 @@ def pick_title(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[str,
     headings = [strip_site(t, keys) for t in h1s]
     # An <h1> made of parts (headline + site link, kicker + headline): a part the declared titles
     # confirm on its own is the headline.
-    h1_parts = [[t for t in (clean_title(element_text(c)) for c in h) if t] for h in h1_elements if len(h) >= 2]
+    h1_parts = [parts for parts in map(_heading_parts, h1_elements) if len(parts) >= 2]
     others = [strip_site(t, keys) for t in declared + ([page_title] if page_title else [])]
     others = [t for t in others if t and not _is_heading_furniture(t, keys)]
     chosen = _confirmed_part(h1_parts, others, keys) or _anchored_on_heading(headings, others) or _agreed(others)
@@ -291,10 +291,25 @@ def pick_title(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[str,
         return strip_site(declared[0], keys)
     if page_title:
         return _strip_sections(page_title, keys)
-    for candidate in (clean_title(hints.get("title")), clean_title(fallback)):
+    # Nothing declared: the feed's or sitemap's title, else the <h1> as read here (style dropped,
+    # its parts kept apart), before trafilatura's reading of the same <h1>, which keeps both.
+    for candidate in (clean_title(hints.get("title")), *headings, clean_title(fallback)):
         if candidate:
             return strip_site(candidate, keys)
     return None
+
+
+def _heading_parts(heading: HtmlElement) -> list[str]:
+    """The pieces of an <h1>: its child elements' texts and the text between them, so that a
+    kicker in a <span> before the headline's bare text ("<span>Kultur</span> Das neue …") is a
+    part of its own."""
+    pieces = [heading.text]
+    for child in heading:
+        tag = child.tag.lower() if isinstance(child.tag, str) else ""
+        if tag not in _SKIPPED:
+            pieces.append(element_text(child))
+        pieces.append(child.tail)
+    return [t for t in (clean_title(p) for p in pieces if p) if t]
 
 
 def _logo_headings(h1s: list[str], page_title: str | None) -> list[str]:

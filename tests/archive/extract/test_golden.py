@@ -106,6 +106,24 @@ def test_title_style_in_h1_and_soft_hyphens_are_removed() -> None:
     assert got.title == "Council passes the school budget"
 
 
+def test_title_kicker_element_before_the_headline_text_is_cut() -> None:
+    """Constructed: the corpus's kicker pages put it in text ("Kultur : …"), not in its own element."""
+    got = extract('<article><h1><span class="kicker">Kultur</span> Das neue Museum öffnet seine Türen</h1>'
+                  f"{FILLER}</article>", '<meta property="og:title" content="Das neue Museum öffnet seine Türen">',
+                  lang="de")
+    assert got.title == "Das neue Museum öffnet seine Türen"
+
+
+@pytest.mark.parametrize(("h1", "title"), [
+    ("<style>.css-umyvef{font-size:16px}</style>Council passes the school budget", "Council passes the school budget"),
+    ("<span>Nationale Demo</span><span>Der 9. Juli</span>", "Nationale Demo Der 9. Juli"),
+])
+def test_title_from_the_h1_alone_is_read_as_a_reader_sees_it(h1: str, title: str) -> None:
+    """Constructed: no <title>, og:title or headline; the <h1> is read here, not by trafilatura
+    (which keeps the style sheet and runs the spans together)."""
+    assert extract(f"<article><h1>{h1}</h1>{FILLER}</article>").title == title
+
+
 def test_title_generic_or_site_h1_loses_to_the_headline() -> None:
     head = ('<meta property="og:site_name" content="Example News"><meta property="og:title" '
             'content="Council passes the school budget">')
