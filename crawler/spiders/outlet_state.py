@@ -32,6 +32,11 @@ class OutletState:
     fetched: int = 0
     budget_exhausted: bool = False
     query_cap: QueryVariantCap = field(default_factory=lambda: QueryVariantCap(0))
+    # The sitemaps robots.txt lists. RobotsTxtMiddleware fetches robots.txt once per process, so a
+    # distributed worker seeds every later cycle with the list it read (``_start_requests``); and
+    # the first cycle too when robots.txt came in before this worker seeded it (a request left in
+    # the shared queue went out first): those sitemap requests met the last cycle's fingerprints.
+    robots_sitemaps: list[str] = field(default_factory=list)
 
     def remaining(self) -> int:
         return max(0, self.outlet.max_pages - self.fetched)

@@ -244,7 +244,7 @@ class PressSpider(scrapy.Spider):
             if o.discover and not self.robots_from_middleware:
                 robots = f"{urlsplit(o.homepage).scheme}://{urlsplit(o.homepage).netloc}/robots.txt"
                 yield self._request(robots, state, CaptureKind.ROBOTS, self.parse_robots)
-            for url in (*o.sitemaps, *o.news_sitemaps):
+            for url in (*o.sitemaps, *o.news_sitemaps, *state.robots_sitemaps):
                 req = self._discovery_request(url, state, CaptureKind.SITEMAP, self.parse_sitemap)
                 if req:
                     yield req
@@ -277,7 +277,8 @@ class PressSpider(scrapy.Spider):
             self.crawler.engine.crawl(req)
 
     def _robots_sitemaps(self, state: OutletState, response: Response) -> Iterator[scrapy.Request]:
-        for url in parse_robots_sitemaps(response.body, response.url):
+        state.robots_sitemaps = list(parse_robots_sitemaps(response.body, response.url))
+        for url in state.robots_sitemaps:
             req = self._discovery_request(url, state, CaptureKind.SITEMAP, self.parse_sitemap)
             if req:
                 yield req

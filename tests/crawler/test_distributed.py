@@ -83,9 +83,11 @@ def _outlets(path: Path, site: LocalSite) -> Path:
     return path
 
 
-def _worker(root: Path, outlets: Path, database_url: str, name: str, *, until_idle: bool = True) -> subprocess.Popen[str]:
+def _worker(root: Path, outlets: Path, database_url: str, name: str, *, until_idle: bool = True,
+            settings: tuple[str, ...] = ()) -> subprocess.Popen[str]:
     """One worker as a user starts it; its own session, so a SIGKILL reaches its crawl child too."""
     idle = ["--until-idle", UNTIL_IDLE] if until_idle else []
+    idle += [arg for setting in settings for arg in ("-s", setting)]
     return subprocess.Popen(
         [sys.executable, "-m", "archive.cli.main", "crawl", "--outlets", str(outlets), "--archive", str(root),
          "--database-url", database_url, "--distributed", "--redis-url", REDIS_URL, *idle,
@@ -263,3 +265,53 @@ def test_sigkilled_worker_loses_nothing_after_reconcile(tmp_path: Path) -> None:
         site.stop()
         with psycopg.connect(plain, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def test_a_long_running_worker_reads_the_robots_sitemaps_again_each_cycle(tmp_path: Path) -> None:
+    """RobotsTxtMiddleware fetches robots.txt once per process; the sitemaps it lists must still be
+    read again in every cycle, or an article announced only there after the first cycle is never
+    found by a worker that keeps running."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    _query_autocommit(f'CREATE SCHEMA "{schema}"')
+    database_url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+    site = LocalSite(outlets=2, pages_per_outlet=8).start()
+    worker = None
+    try:
+        outlets = _outlets(tmp_path / "outlets.toml", site)
+        worker = _worker(tmp_path, outlets, database_url, "cycles", until_idle=False,
+                         settings=("PRESSCLIPS_SEED_INTERVAL=8",))
+        _wait_stored(database_url, site, worker, "the first cycle")
+        late = site.add_article(site.outlets[1].name, channels={"sitemap"})
+        _wait_stored(database_url, site, worker, f"{late.path}, announced only in a sitemap after the first cycle")
+        worker.send_signal(signal.SIGTERM)
+        out, err = worker.communicate(timeout=120)
+        assert worker.returncode == 0, err[-3000:]
+        assert_clean_log((tmp_path / "cycles.log").read_text())
+    finally:
+        if worker is not None and worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+        site.stop()
+        _query_autocommit(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def _query_autocommit(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_URL.replace("postgresql+psycopg", "postgresql"), autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def _wait_stored(database_url: str, site: LocalSite, worker: subprocess.Popen[str], what: str) -> None:
+    # A hang guard, not a timing target.
+    from archive.errors import NoArchiveError
+
+    def stored() -> set[str]:
+        try:
+            return set(_stored_articles(database_url))
+        except NoArchiveError:  # the worker has not created it yet
+            return set()
+
+    deadline = time.monotonic() + 300
+    while missing := _expected_articles(site) - stored():
+        assert worker.poll() is None and time.monotonic() < deadline, f"{what}: {sorted(missing)} never stored"
+        time.sleep(1)

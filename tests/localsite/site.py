@@ -13,6 +13,7 @@ import random
 import socket
 import string
 import threading
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -158,8 +159,9 @@ class LocalSite:
 
     # ------------------------------------------------------------ mutations
 
-    def add_article(self, outlet: str, slug: str | None = None) -> SiteArticle:
-        """Publish an unused corpus page (``slug`` = its corpus slug) as the outlet's newest story."""
+    def add_article(self, outlet: str, slug: str | None = None, channels: Iterable[str] = CHANNELS) -> SiteArticle:
+        """Publish an unused corpus page (``slug`` = its corpus slug) as the outlet's newest story,
+        announced on ``channels`` (all five by default)."""
         site = self.outlet(outlet)
         with self._lock:
             if slug is None:
@@ -175,7 +177,7 @@ class LocalSite:
             newest = max(a.published for a in self.articles)
             art = self._make_article(site, *entry, published=(newest + timedelta(hours=1)).astimezone(timezone.utc))
             art.index = len(site.articles)
-            art.discoverable_via = set(CHANNELS)
+            art.discoverable_via = set(channels)
             site.articles.append(art)
             if site.base_url:
                 self._render(site, art)
