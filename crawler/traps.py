@@ -10,7 +10,7 @@ list of pages and are not capped (older CMSes serve every article as ``/story.ph
 Calendars (``/calendar/2024/05/17/`` → the next day, forever) change the path, not the query;
 they are bounded by ``max_depth`` (link following stops that many hops from the homepage).
 
-Memory: one counter per path that had a query string, so it is bounded by the page budget.
+Memory: at most ``limit`` query strings per path that had one, bounded by the page budget.
 """
 
 from __future__ import annotations
@@ -19,19 +19,22 @@ from archive.urls import canonicalize
 
 
 class QueryVariantCap:
-    """Admit at most ``limit`` new query-string variants per path (``limit <= 0``: no cap)."""
+    """Admit at most ``limit`` distinct query-string variants per path (``limit <= 0``: no cap).
+    A variant admitted once is admitted again: a long-running distributed worker reads its
+    listings again every crawl cycle, and counting them anew would refuse them from the second."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self._counts: dict[str, int] = {}
+        self._admitted: dict[str, set[str]] = {}
 
     def allow(self, url: str) -> bool:
-        """Call once per URL about to be scheduled for the first time."""
         base, sep, query = canonicalize(url).partition("?")
         if self.limit <= 0 or not sep or not query:
             return True
-        count = self._counts.get(base, 0)
-        if count >= self.limit:
+        admitted = self._admitted.setdefault(base, set())
+        if query in admitted:
+            return True
+        if len(admitted) >= self.limit:
             return False
-        self._counts[base] = count + 1
+        admitted.add(query)
         return True

@@ -441,6 +441,9 @@ def test_query_variant_cap() -> None:
     assert cap.allow("http://x/other/?sort=1")  # per path
     assert cap.allow("http://x/topics/?utm_source=x")  # tracking only: canonically no query
     assert all(QueryVariantCap(0).allow(f"http://x/t/?p={i}") for i in range(100))  # 0 = no cap
+    # the next crawl cycle reads the same listings again: the admitted variants still are
+    assert all(cap.allow(f"http://x/topics/?sort={i}") for i in range(3))
+    assert not cap.allow("http://x/topics/?sort=98")
 
 
 def _failure(exc: BaseException) -> Failure:
