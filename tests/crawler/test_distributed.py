@@ -19,6 +19,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -58,9 +59,9 @@ def _skip_reason() -> str | None:
 pytestmark = pytest.mark.skipif(bool(_skip_reason()), reason=_skip_reason() or "")
 
 
-@pytest.fixture(scope="module")
-def pg_schema_url() -> Iterator[str]:
-    """A private PostgreSQL schema for the module: its URL also namespaces the Redis keys."""
+@contextmanager
+def _private_schema() -> Iterator[str]:
+    """A private PostgreSQL schema's URL, dropped afterwards: the URL also namespaces the Redis keys."""
     import psycopg
 
     schema = f"t_{uuid.uuid4().hex[:12]}"
@@ -72,6 +73,18 @@ def pg_schema_url() -> Iterator[str]:
     finally:
         with psycopg.connect(plain, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(scope="module")
+def pg_schema_url() -> Iterator[str]:
+    with _private_schema() as url:
+        yield url
+
+
+@pytest.fixture
+def fresh_schema_url() -> Iterator[str]:
+    with _private_schema() as url:
+        yield url
 
 
 def _outlets(path: Path, site: LocalSite) -> Path:
@@ -86,11 +99,11 @@ def _outlets(path: Path, site: LocalSite) -> Path:
 def _worker(root: Path, outlets: Path, database_url: str, name: str, *, until_idle: bool = True,
             settings: tuple[str, ...] = ()) -> subprocess.Popen[str]:
     """One worker as a user starts it; its own session, so a SIGKILL reaches its crawl child too."""
-    idle = ["--until-idle", UNTIL_IDLE] if until_idle else []
-    idle += [arg for setting in settings for arg in ("-s", setting)]
+    extra = ["--until-idle", UNTIL_IDLE] if until_idle else []
+    extra += [arg for setting in settings for arg in ("-s", setting)]
     return subprocess.Popen(
         [sys.executable, "-m", "archive.cli.main", "crawl", "--outlets", str(outlets), "--archive", str(root),
-         "--database-url", database_url, "--distributed", "--redis-url", REDIS_URL, *idle,
+         "--database-url", database_url, "--distributed", "--redis-url", REDIS_URL, *extra,
          "--log-file", str(root / f"{name}.log"), "-q", "--json", "-s", "PRESSCLIPS_EXTRACT_WORKERS=1"],
         cwd=REPO, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         stdin=subprocess.DEVNULL, start_new_session=True)
@@ -210,14 +223,8 @@ def test_workers_command_lists_none_once_they_left(two_workers: TwoWorkers) -> N
     assert json.loads(result.stdout) == {"workers": [], "queue": 0, "queue_by_outlet": {}}
 
 
-def test_sigkilled_worker_loses_nothing_after_reconcile(tmp_path: Path) -> None:
-    import psycopg
-
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    plain = PG_URL.replace("postgresql+psycopg", "postgresql")
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    database_url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+def test_sigkilled_worker_loses_nothing_after_reconcile(tmp_path: Path, fresh_schema_url: str) -> None:
+    database_url = fresh_schema_url
     site = LocalSite(outlets=2, article_delay=0.1).start()
     try:
         outlets = _outlets(tmp_path / "outlets.toml", site)
@@ -263,19 +270,15 @@ def test_sigkilled_worker_loses_nothing_after_reconcile(tmp_path: Path) -> None:
         assert statuses == ["killed", "ok"]
     finally:
         site.stop()
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
-def test_a_long_running_worker_reads_the_robots_sitemaps_again_each_cycle(tmp_path: Path) -> None:
+def test_a_long_running_worker_reads_the_robots_sitemaps_again_each_cycle(tmp_path: Path, fresh_schema_url: str) -> None:
     """RobotsTxtMiddleware fetches robots.txt once per process; the sitemaps it lists must still be
     read again in every cycle, or an article announced only there after the first cycle is never
     found by a worker that keeps running. The interval is longer than a cycle here: seeded every
     8 s, cycles overlapped, their listings piled up in the shared queue, and an article the
     frontier held waited behind them (seen once under load; see the closing note of 2026-12-07)."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    _query_autocommit(f'CREATE SCHEMA "{schema}"')
-    database_url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+    database_url = fresh_schema_url
     site = LocalSite(outlets=2, pages_per_outlet=8).start()
     worker = None
     try:
@@ -293,14 +296,6 @@ def test_a_long_running_worker_reads_the_robots_sitemaps_again_each_cycle(tmp_pa
         if worker is not None and worker.poll() is None:
             os.killpg(worker.pid, signal.SIGKILL)
         site.stop()
-        _query_autocommit(f'DROP SCHEMA "{schema}" CASCADE')
-
-
-def _query_autocommit(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_URL.replace("postgresql+psycopg", "postgresql"), autocommit=True) as conn:
-        conn.execute(sql)
 
 
 def _wait_stored(database_url: str, site: LocalSite, worker: subprocess.Popen[str], what: str) -> None:
