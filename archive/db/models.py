@@ -291,13 +291,19 @@ class StorySignature(Base):
 
 
 class StoryBand(Base):
-    """LSH bands of the signatures: two articles sharing a (band, hash) row are candidates."""
+    """LSH bands of the signatures: two articles sharing a (band, hash) bucket are candidates.
+
+    Keyed by (band, hash, article_id) and nothing else (SQLite: WITHOUT ROWID), revision 0011: the
+    story check reads each bucket's most recent articles as one backward range of the key, and a
+    text's insert adds one B-tree entry a band instead of three (a rowid, a lookup index and an
+    article_id index). An edit finds an article's old rows by their keys, from its stored
+    signature."""
 
     __tablename__ = "story_bands"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    band: Mapped[int] = mapped_column(Integer)
-    hash: Mapped[int] = mapped_column(BigInteger)
-    article_id: Mapped[int] = mapped_column(Integer, index=True)
+    __table_args__ = {"sqlite_with_rowid": False}
+    band: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    hash: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    article_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
 
 
 Index("ix_captures_warc", Capture.warc_file, Capture.warc_offset)
@@ -309,6 +315,3 @@ Index("ix_urls_outlet_last_fetched", UrlState.outlet_id, UrlState.last_fetched_a
 Index("ix_captures_outlet_kind_status", Capture.outlet_id, Capture.kind, Capture.status)
 # A requisite's capture fills in the links of the pages that wanted it (by URL).
 Index("ix_page_requisites_asset_url", PageRequisite.asset_url)
-# Story candidates: one index range per band of a new text, its most recent articles first; covering
-# (article_id in the index), the lookups never read the table (revision 0010).
-Index("ix_story_bands_band_hash_article", StoryBand.band, StoryBand.hash, StoryBand.article_id)

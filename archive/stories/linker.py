@@ -4,8 +4,8 @@ A new article joins the story of its best match among the archive's other articl
 a story of its own:
 
 1. exact copy: another article's current version has the same content hash (similarity 1.0);
-2. else the LSH bands (``archive.stories.signature``) name the candidates, by index-only range
-   scans (``ix_story_bands_band_hash_article``): per band of the text, the ``BUCKET_LIMIT`` most
+2. else the LSH bands (``archive.stories.signature``) name the candidates, by range scans of the
+   ``story_bands`` key (band, hash, article_id): per band of the text, the ``BUCKET_LIMIT`` most
    recent articles of its (band, hash) bucket, counted per article, the ``MAX_CANDIDATES`` sharing
    the most bands (the most recent first among equals). A bucket shared by very many articles is
    boilerplate (a newsletter prompt, an outlet's standard opening), not evidence, and read in
@@ -14,11 +14,13 @@ a story of its own:
    at 100k). Story copies are published close in time, so the most recent members of a hot bucket
    are the ones that matter, and a true copy also shares the buckets of its own text, which are
    small: an older article's copy is still found through those. So a check reads at most
-   58 × ``BUCKET_LIMIT`` index entries and verifies at most ``MAX_CANDIDATES`` signatures, whatever
-   the archive's size; only the B-tree depth grows. On this 2-core machine bench/stories.py gave a
-   median CPU per check of 1.4 / 2.7 / 1.8 ms (10k / 100k / 300k articles, one archive grown in
-   turn) and, its sizes probed interleaved, 2.2 / 3.3 / 3.0 ms in a slower hour (signing alone
-   0.49 ms against 0.32): no growth from 100k to 300k, but not the ~1 ms the issue asks.
+   50 × ``BUCKET_LIMIT`` index entries and verifies at most ``MAX_CANDIDATES`` signatures, whatever
+   the archive's size; only the B-tree depth grows, and the share of those pages that are no
+   longer in SQLite's cache. bench/stories.py, SQLite, median CPU per check (its sizes probed
+   interleaved, the machine shared): 1.1 / 1.7 / 1.6 ms at 10k / 100k / 300k articles (was
+   2.2 / 3.3 / 3.0 before revision 0011 and the prepared statements, in a slower hour). At 100k:
+   signing ~0.3 ms, candidate query ~0.4 (half of it reading pages SQLite no longer caches), band
+   inserts ~0.2, verification ~0.1, the rest ~0.1 each.
    Each candidate is verified on its stored signature: estimated Jaccard ≥ ``similarity``
    (syndicated copies, edited rewrites), or leads alike and estimated containment ≥
    ``containment`` (truncated copies).
@@ -34,14 +36,12 @@ leaves the article in its story: it was a pickup when it was published.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
     Connection,
-    CursorResult,
     Integer,
     Select,
     Table,
@@ -57,10 +57,9 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import ClauseElement
-from sqlalchemy.sql.compiler import SQLCompiler
 
 from archive.db.models import Article, ArticleVersion, Story, StoryBand, StorySignature
+from archive.db.prepared import PreparedStatement
 from archive.stories.signature import BAND_COUNT, Signature, agreement, containment
 from archive.stories.thresholds import StoryThresholds
 
@@ -76,7 +75,7 @@ BUCKET_LIMIT = 32
 # run on the session's connection: each check then only binds values and reuses the compiled SQL.
 # Built per check, through the ORM, the SQLAlchemy work cost more than the check's SQL and signing
 # together (~60-80 µs a statement against ~20 µs, ORM bulk/sync paths included). The hottest ones
-# go further (``_DriverStatement``): compiled once per dialect, run with the driver's own SQL.
+# go further (``archive.db.prepared``): compiled once per dialect, run on the driver's cursor.
 _ARTICLES = cast(Table, Article.__table__)
 _VERSIONS = cast(Table, ArticleVersion.__table__)
 _STORIES = cast(Table, Story.__table__)
@@ -98,10 +97,10 @@ def _exact_copy_query() -> Select[int, int | None]:
 def _candidates_query() -> Select[int, int | None, int, bytes, bytes]:
     """The articles sharing the most bands with a text, with their story and stored signature, in
     one statement: per band of the text, the ``BUCKET_LIMIT`` most recent articles in its
-    (band, hash) bucket (an index-only range scan each, read backwards on
-    ``ix_story_bands_band_hash_article``), all of them counted per article. One sub-select per band:
-    SQLite uses the index for ``band = ? AND hash = ?``, not for a row-value IN, and a compound
-    select takes ORDER BY/LIMIT only in a sub-query (58 arms; SQLite allows 500)."""
+    (band, hash) bucket (a range scan of the table's key each, read backwards), all of them counted
+    per article. One sub-select per band: SQLite uses the key for ``band = ? AND hash = ?``, not for
+    a row-value IN, and a compound select takes ORDER BY/LIMIT only in a sub-query (50 arms; SQLite
+    allows 500)."""
     bands = _BANDS.c
     arms = [select(bands.article_id)
             .where(bands.band == bindparam(f"b{i}"), bands.hash == bindparam(f"h{i}"),
@@ -119,49 +118,12 @@ def _candidates_query() -> Select[int, int | None, int, bytes, bytes]:
             .join(_ARTICLES, _ARTICLES.c.id == best.c.article_id))
 
 
-class _DriverStatement:
-    """A statement compiled once per dialect and run as the driver's SQL (``exec_driver_sql``).
-
-    Executed as a SQLAlchemy statement, each run recomputes its cache key, a walk of the whole
-    statement (the candidate query's 58 sub-selects: ~0.3 ms CPU a check, more than its SQL at 10k
-    articles), then processes every parameter. Only for statements whose parameters and results
-    are plain ints, floats, strings and bytes, which the drivers take and give as they are (no
-    type's bind or result processing is skipped)."""
-
-    def __init__(self, statement: ClauseElement) -> None:
-        self.statement = statement
-        self._compiled: dict[str, tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
-
-    def _sql(self, conn: Connection) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
-        found = self._compiled.get(conn.dialect.name)
-        if found is None:
-            compiled = cast(SQLCompiler, self.statement.compile(dialect=conn.dialect))
-            fixed = {name: bind.value for name, bind in compiled.binds.items() if not bind.required}
-            positions = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
-            found = self._compiled[conn.dialect.name] = (str(compiled), positions, fixed)
-        return found
-
-    def _args(self, positions: tuple[str, ...] | None, fixed: dict[str, Any],
-              params: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
-        if positions is None:
-            return {**fixed, **params}
-        return tuple(params[name] if name in params else fixed[name] for name in positions)
-
-    def execute(self, conn: Connection, params: Mapping[str, Any]) -> CursorResult[*tuple[Any, ...]]:
-        sql, positions, fixed = self._sql(conn)
-        return conn.exec_driver_sql(sql, self._args(positions, fixed, params))
-
-    def executemany(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
-        sql, positions, fixed = self._sql(conn)
-        conn.exec_driver_sql(sql, [self._args(positions, fixed, row) for row in rows])
-
-
-_EXACT_COPY = _DriverStatement(_exact_copy_query())
-_CANDIDATES = _DriverStatement(_candidates_query())
+_EXACT_COPY = PreparedStatement(_exact_copy_query())
+_CANDIDATES = PreparedStatement(_candidates_query())
 # PostgreSQL: the same, the text's bands as two arrays, one LATERAL index scan per band. psycopg
-# parses a statement's placeholders on every run once it has more than 50 (the 58 sub-selects'
-# 117: ~0.6 ms CPU a check) and caches that work for shorter ones.
-_PG_CANDIDATES = _DriverStatement(text(f"""
+# parses a statement's placeholders on every run once it has more than 50 (the 50 sub-selects'
+# 101: ~0.6 ms CPU a check) and caches that work for shorter ones.
+_PG_CANDIDATES = PreparedStatement(text(f"""
     SELECT candidates.article_id, {_ARTICLES.name}.story_id, sig.shingles, sig.minhash, sig.lead
     FROM (SELECT bucket.article_id, count(*) AS shared
           FROM unnest(CAST(:bands AS INTEGER[]), CAST(:hashes AS BIGINT[])) AS text_bands (band, hash)
@@ -173,19 +135,34 @@ _PG_CANDIDATES = _DriverStatement(text(f"""
          ) AS candidates
     JOIN {_SIGNATURES.name} AS sig ON sig.article_id = candidates.article_id
     JOIN {_ARTICLES.name} ON {_ARTICLES.name}.id = candidates.article_id"""))
-_INSERT_SIGNATURE = _DriverStatement(insert(_SIGNATURES).values(
+_INSERT_SIGNATURE = PreparedStatement(insert(_SIGNATURES).values(
     {name: bindparam(name) for name in ("article_id", "version_id", "shingles", "minhash", "lead")}))
 # A text's band rows. SQLite takes them fastest as an executemany of the one-row INSERT (~0.36 ms
-# CPU at 10k articles, the multi-row one ~0.47); PostgreSQL as one INSERT of the arrays the
-# candidate query takes (a multi-row VALUES list has 117 placeholders, which psycopg parses anew
-# on every run).
-_INSERT_BAND = _DriverStatement(insert(_BANDS).values(
+# CPU at 10k articles, the multi-row one ~0.47, measured with 58 rows a text before revision 0011);
+# PostgreSQL as one INSERT of the arrays the candidate query takes (a multi-row VALUES list has
+# 151 placeholders, which psycopg parses anew on every run).
+_INSERT_BAND = PreparedStatement(insert(_BANDS).values(
     {name: bindparam(name) for name in ("band", "hash", "article_id")}))
-_PG_INSERT_BANDS = _DriverStatement(text(
+_PG_INSERT_BANDS = PreparedStatement(text(
     f"INSERT INTO {_BANDS.name} (band, hash, article_id) SELECT band, hash, :article_id "
     "FROM unnest(CAST(:bands AS INTEGER[]), CAST(:hashes AS BIGINT[])) AS text_bands (band, hash)"))
-_INSERT_STORY = insert(_STORIES).returning(_STORIES.c.id)
-_SET_STORY = _DriverStatement(update(_ARTICLES).where(_ARTICLES.c.id == bindparam("article_id"))
+# An edited article's old bands, found by their keys (recomputed from its stored signature): the
+# table is keyed by (band, hash, article_id) alone, with no index on article_id to keep up on
+# every insert for the rare edit.
+_DELETE_BAND = PreparedStatement(delete(_BANDS).where(
+    _BANDS.c.band == bindparam("band"), _BANDS.c.hash == bindparam("hash"),
+    _BANDS.c.article_id == bindparam("article_id")))
+_PG_DELETE_BANDS = PreparedStatement(text(
+    f"DELETE FROM {_BANDS.name} USING unnest(CAST(:bands AS INTEGER[]), CAST(:hashes AS BIGINT[])) "
+    f"AS text_bands (band, hash) WHERE {_BANDS.name}.band = text_bands.band "
+    f"AND {_BANDS.name}.hash = text_bands.hash AND {_BANDS.name}.article_id = :article_id"))
+_OLD_SIGNATURE = PreparedStatement(select(_SIGNATURES.c.shingles, _SIGNATURES.c.minhash, _SIGNATURES.c.lead)
+                                  .where(_SIGNATURES.c.article_id == bindparam("article_id")))
+_DELETE_SIGNATURE = PreparedStatement(delete(_SIGNATURES).where(_SIGNATURES.c.article_id == bindparam("article_id")))
+_INSERT_STORY = PreparedStatement(insert(_STORIES).values(
+    {name: bindparam(name) for name in ("first_article_id", "first_published_at", "first_seen", "last_seen",
+                                        "article_count")}).returning(_STORIES.c.id))
+_SET_STORY = PreparedStatement(update(_ARTICLES).where(_ARTICLES.c.id == bindparam("article_id"))
                               .values(story_id=bindparam("story_id"), story_similarity=bindparam("similarity")))
 
 
@@ -232,8 +209,7 @@ class StoryLinker:
         story_id = None
         if not is_new:
             story_id = conn.scalar(select(_ARTICLES.c.story_id).where(_ARTICLES.c.id == new.article_id))
-            conn.execute(delete(_BANDS).where(_BANDS.c.article_id == new.article_id))
-            conn.execute(delete(_SIGNATURES).where(_SIGNATURES.c.article_id == new.article_id))
+            _unsign(conn, new.article_id)
         signature = Signature.of(new.text)
         bands = signature.bands() if signature is not None else []
         params = _band_params(conn, new.article_id, bands)
@@ -242,7 +218,7 @@ class StoryLinker:
             exact = _exact_copy(conn, new)
             matches = [exact] if exact is not None else _matches(conn, signature, params, thresholds)
         if signature is not None:
-            _INSERT_SIGNATURE.execute(conn, {"article_id": new.article_id, "version_id": new.version_id,
+            _INSERT_SIGNATURE.run(conn, {"article_id": new.article_id, "version_id": new.version_id,
                                              "shingles": signature.shingles, "minhash": signature.minhash,
                                              "lead": signature.lead})
             _insert_bands(conn, new.article_id, bands, params)
@@ -261,7 +237,7 @@ class StoryLinker:
 
 # -- finding the matches ----------------------------------------------------------------------
 def _exact_copy(conn: Connection, new: NewText) -> Match | None:
-    row = _EXACT_COPY.execute(conn, {"content_hash": new.content_hash, "article_id": new.article_id}).first()
+    row = _EXACT_COPY.first(conn, {"content_hash": new.content_hash, "article_id": new.article_id})
     if row is None or row[1] is None:
         return None
     return Match(row[0], row[1], 1.0)
@@ -286,7 +262,7 @@ def _matches(conn: Connection, signature: Signature | None, params: dict[str, An
         return []
     found = []
     candidates = _PG_CANDIDATES if conn.dialect.name == "postgresql" else _CANDIDATES
-    for article_id, story_id, shingles, minhash, lead in candidates.execute(conn, params):
+    for article_id, story_id, shingles, minhash, lead in candidates.rows(conn, params):
         if story_id is None:
             continue
         score = similarity(signature, Signature(shingles, minhash, lead), thresholds)
@@ -298,17 +274,31 @@ def _matches(conn: Connection, signature: Signature | None, params: dict[str, An
 # -- writing the signature and the story -----------------------------------------------------------
 def _insert_bands(conn: Connection, article_id: int, bands: list[tuple[int, int]], params: dict[str, Any]) -> None:
     if conn.dialect.name != "postgresql":
-        _INSERT_BAND.executemany(conn, [{"band": band, "hash": value, "article_id": article_id}
+        _INSERT_BAND.run_many(conn, [{"band": band, "hash": value, "article_id": article_id}
                                         for band, value in bands])
     else:
-        _PG_INSERT_BANDS.execute(conn, params)
+        _PG_INSERT_BANDS.run(conn, params)
+
+
+def _unsign(conn: Connection, article_id: int) -> None:
+    """Remove an article's signature and its bands (before its edited text is signed)."""
+    old = _OLD_SIGNATURE.first(conn, {"article_id": article_id})
+    if old is None:
+        return
+    bands = Signature(*old).bands()
+    if conn.dialect.name == "postgresql":
+        _PG_DELETE_BANDS.run(conn, _band_params(conn, article_id, bands))
+    else:
+        _DELETE_BAND.run_many(conn, [{"band": band, "hash": value, "article_id": article_id}
+                                        for band, value in bands])
+    _DELETE_SIGNATURE.run(conn, {"article_id": article_id})
 
 
 def _start_story(conn: Connection, new: NewText) -> None:
-    story_id = conn.scalar(_INSERT_STORY, {
+    (story_id,), = _INSERT_STORY.rows(conn, {
         "first_article_id": new.article_id, "first_published_at": new.published_at,
         "first_seen": new.first_seen, "last_seen": new.first_seen, "article_count": 1})
-    _SET_STORY.execute(conn, {"article_id": new.article_id, "story_id": story_id, "similarity": None})
+    _SET_STORY.run(conn, {"article_id": new.article_id, "story_id": story_id, "similarity": None})
 
 
 def _join_story(conn: Connection, new: NewText, match: Match) -> None:
@@ -325,7 +315,7 @@ def _join_story(conn: Connection, new: NewText, match: Match) -> None:
                                          or new.published_at < story.first_published_at):
         values.update(first_article_id=new.article_id, first_published_at=new.published_at)
     conn.execute(update(_STORIES).where(s.id == match.story_id).values(values))
-    _SET_STORY.execute(conn, {"article_id": new.article_id, "story_id": match.story_id,
+    _SET_STORY.run(conn, {"article_id": new.article_id, "story_id": match.story_id,
                               "similarity": match.similarity})
 
 
@@ -353,10 +343,11 @@ def similarity(new: Signature, other: Signature, thresholds: StoryThresholds) ->
     jaccard = agreement(new.minhash, other.minhash)
     if jaccard >= thresholds.similarity:
         return jaccard
-    if agreement(new.lead, other.lead) >= LEAD_AGREEMENT:
-        contained = containment(jaccard, new.shingles, other.shingles)
-        if contained >= thresholds.containment:
-            return contained
+    # the containment first: it is arithmetic, the leads' agreement is not, and most candidates
+    # (buckets shared by chance or by boilerplate) fail it
+    contained = containment(jaccard, new.shingles, other.shingles)
+    if contained >= thresholds.containment and agreement(new.lead, other.lead) >= LEAD_AGREEMENT:
+        return contained
     return None
 
 

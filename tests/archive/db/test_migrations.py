@@ -4,19 +4,21 @@ read-only opens never migrate; a newer archive is refused."""
 
 from __future__ import annotations
 
+import random
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy import Engine, create_engine, insert, inspect, text
 
 from archive.db import fts, migrate
 from archive.db.engine import make_engine
-from archive.db.models import SCHEMA_VERSION, Base
+from archive.db.models import SCHEMA_VERSION, Base, StoryBand, StorySignature
 from archive.errors import DatabaseError, SchemaUpgradeNeeded
 from archive.query.search import SearchFilters, search
+from archive.stories import Signature
 from tests.conftest import one_line_error, run_cli
 
 DATA = Path(__file__).with_name("data")
@@ -227,26 +229,53 @@ def test_db_upgrade_creates_the_schema_in_an_empty_postgresql_database(postgres_
     assert run_cli("db", "current", "--database-url", postgres_url).stdout.strip() == f"{migrate.head()} (head)"
 
 
-def test_revision_0010_covers_the_story_band_lookups_and_goes_back(database_url: str) -> None:
-    """story_bands(band, hash, article_id) replaces story_bands(band, hash); the downgrade restores
-    it, band rows kept both ways."""
+def test_revision_0011_keys_the_story_bands_and_recomputes_them_both_ways(database_url: str) -> None:
+    """story_bands keyed by (band, hash, article_id) with 8 lead bands of 4 values, every article's
+    bands recomputed from its stored signature; back at 0010 the rowid table, its two indexes and
+    16 lead bands of 2 again; and on through 0010's own downgrade and back to head."""
     from alembic import command
 
     engine = make_engine(database_url)
+    rng = random.Random(11)
+    vocabulary = "the director said that filming of the new picture starts in spring with its cast".split()
+    signatures = {article_id: Signature.of(" ".join(rng.choice(vocabulary) for _ in range(300)))
+                  for article_id in (7, 8)}
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO story_bands (band, hash, article_id) VALUES (1, -5, 7), (1000, 9, 7)"))
+        for article_id, sig in signatures.items():
+            assert sig is not None
+            conn.execute(insert(StorySignature).values(article_id=article_id, version_id=1, shingles=sig.shingles,
+                                                       minhash=sig.minhash, lead=sig.lead))
+            conn.execute(insert(StoryBand), [{"band": band, "hash": value, "article_id": article_id}
+                                             for band, value in sig.bands()])
+    expected = {(band, value, article_id) for article_id, sig in signatures.items() if sig is not None
+                for band, value in sig.bands()}
+
+    def band_rows() -> set[tuple[int, int, int]]:
+        with engine.connect() as conn:
+            return {(r[0], r[1], r[2]) for r in conn.execute(text("SELECT band, hash, article_id FROM story_bands"))}
 
     def bands_indexes() -> dict[str, list[str | None]]:
-        return {str(i["name"]): list(i["column_names"]) for i in inspect(engine).get_indexes("story_bands")
-                if i["name"] != "ix_story_bands_article_id"}
+        return {str(i["name"]): list(i["column_names"]) for i in inspect(engine).get_indexes("story_bands")}
 
-    assert bands_indexes() == {"ix_story_bands_band_hash_article": ["band", "hash", "article_id"]}
+    def primary_key() -> list[str]:
+        return list(inspect(engine).get_pk_constraint("story_bands")["constrained_columns"])
+
+    assert primary_key() == ["band", "hash", "article_id"] and bands_indexes() == {}
+    with engine.begin() as conn:
+        command.downgrade(migrate.alembic_config(conn), "0010")
+    assert primary_key() == ["id"]
+    assert bands_indexes() == {"ix_story_bands_article_id": ["article_id"],
+                               "ix_story_bands_band_hash_article": ["band", "hash", "article_id"]}
+    old = band_rows()
+    assert len(old) == 2 * (42 + 16) and not old & expected  # the old layout and its blake2b keys
+    assert sorted(band for band, _, article in old if article == 7) == [*range(42), *range(1000, 1016)]
     with engine.begin() as conn:
         command.downgrade(migrate.alembic_config(conn), "0009")
-    assert bands_indexes() == {"ix_story_bands_band_hash": ["band", "hash"]}
+    assert bands_indexes() == {"ix_story_bands_article_id": ["article_id"], "ix_story_bands_band_hash": ["band", "hash"]}
     migrate.upgrade(engine)
     assert migrate.current(engine).revision == migrate.head()
-    assert bands_indexes() == {"ix_story_bands_band_hash_article": ["band", "hash", "article_id"]}
-    with engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM story_bands")).scalar_one() == 2
+    assert primary_key() == ["band", "hash", "article_id"] and bands_indexes() == {}
+    assert band_rows() == expected  # the migration's frozen band function is the code's
+    if engine.dialect.name == "postgresql":
+        assert inspect(engine).get_pk_constraint("story_bands")["name"] == "story_bands_pkey"
     engine.dispose()
