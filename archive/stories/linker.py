@@ -94,9 +94,10 @@ def _exact_copy_query() -> Select[int, int | None]:
             .order_by(a.id).limit(1))
 
 
-def _candidates_query() -> Select[int, int | None, int, bytes, bytes]:
-    """The articles sharing the most bands with a text, with their story and stored signature, in
-    one statement: per band of the text, the ``BUCKET_LIMIT`` most recent articles in its
+def _candidates_query() -> Select[int, int, bytes, bytes]:
+    """The articles sharing the most bands with a text, with their stored signature, in one
+    statement (their stories are read for the verified ones only: most checks verify none, and
+    the candidates' article rows are pages the check would read for nothing): per band of the text, the ``BUCKET_LIMIT`` most recent articles in its
     (band, hash) bucket (a range scan of the table's key each, read backwards), all of them counted
     per article. One sub-select per band: SQLite uses the key for ``band = ? AND hash = ?``, not for
     a row-value IN, and a compound select takes ORDER BY/LIMIT only in a sub-query (50 arms; SQLite
@@ -113,9 +114,8 @@ def _candidates_query() -> Select[int, int | None, int, bytes, bytes]:
             .order_by(shared.desc(), rows.c.article_id.desc()).limit(MAX_CANDIDATES)
             .subquery("candidates"))
     sig = _SIGNATURES.c
-    return (select(best.c.article_id, _ARTICLES.c.story_id, sig.shingles, sig.minhash, sig.lead)
-            .join(_SIGNATURES, sig.article_id == best.c.article_id)
-            .join(_ARTICLES, _ARTICLES.c.id == best.c.article_id))
+    return (select(best.c.article_id, sig.shingles, sig.minhash, sig.lead)
+            .join(_SIGNATURES, sig.article_id == best.c.article_id))
 
 
 _EXACT_COPY = PreparedStatement(_exact_copy_query())
@@ -124,7 +124,7 @@ _CANDIDATES = PreparedStatement(_candidates_query())
 # parses a statement's placeholders on every run once it has more than 50 (the 50 sub-selects'
 # 101: ~0.6 ms CPU a check) and caches that work for shorter ones.
 _PG_CANDIDATES = PreparedStatement(text(f"""
-    SELECT candidates.article_id, {_ARTICLES.name}.story_id, sig.shingles, sig.minhash, sig.lead
+    SELECT candidates.article_id, sig.shingles, sig.minhash, sig.lead
     FROM (SELECT bucket.article_id, count(*) AS shared
           FROM unnest(CAST(:bands AS INTEGER[]), CAST(:hashes AS BIGINT[])) AS text_bands (band, hash)
           CROSS JOIN LATERAL (
@@ -133,8 +133,7 @@ _PG_CANDIDATES = PreparedStatement(text(f"""
               ORDER BY article_id DESC LIMIT {BUCKET_LIMIT}) AS bucket
           GROUP BY bucket.article_id ORDER BY shared DESC, bucket.article_id DESC LIMIT {MAX_CANDIDATES}
          ) AS candidates
-    JOIN {_SIGNATURES.name} AS sig ON sig.article_id = candidates.article_id
-    JOIN {_ARTICLES.name} ON {_ARTICLES.name}.id = candidates.article_id"""))
+    JOIN {_SIGNATURES.name} AS sig ON sig.article_id = candidates.article_id"""))
 _INSERT_SIGNATURE = PreparedStatement(insert(_SIGNATURES).values(
     {name: bindparam(name) for name in ("article_id", "version_id", "shingles", "minhash", "lead")}))
 # A text's band rows. SQLite takes them fastest as an executemany of the one-row INSERT (~0.36 ms
@@ -260,14 +259,17 @@ def _matches(conn: Connection, signature: Signature | None, params: dict[str, An
     """The verified matches among the band candidates, best first."""
     if signature is None:
         return []
-    found = []
+    scores = {}
     candidates = _PG_CANDIDATES if conn.dialect.name == "postgresql" else _CANDIDATES
-    for article_id, story_id, shingles, minhash, lead in candidates.rows(conn, params):
-        if story_id is None:
-            continue
+    for article_id, shingles, minhash, lead in candidates.rows(conn, params):
         score = similarity(signature, Signature(shingles, minhash, lead), thresholds)
         if score is not None:
-            found.append(Match(article_id, story_id, round(score, 4)))
+            scores[article_id] = round(score, 4)
+    if not scores:
+        return []
+    stories = conn.execute(select(_ARTICLES.c.id, _ARTICLES.c.story_id)
+                           .where(_ARTICLES.c.id.in_(scores), _ARTICLES.c.story_id.is_not(None)))
+    found = [Match(article_id, story_id, scores[article_id]) for article_id, story_id in stories]
     return sorted(found, key=lambda m: (-m.similarity, m.article_id))
 
 
