@@ -16,11 +16,11 @@ a story of its own:
    small: an older article's copy is still found through those. So a check reads at most
    50 × ``BUCKET_LIMIT`` index entries and verifies at most ``MAX_CANDIDATES`` signatures, whatever
    the archive's size; only the B-tree depth grows, and the share of those pages that are no
-   longer in SQLite's cache. bench/stories.py, SQLite, median CPU per check (its sizes probed
-   interleaved, the machine shared): 1.1 / 1.7 / 1.6 ms at 10k / 100k / 300k articles (was
-   2.2 / 3.3 / 3.0 before revision 0011 and the prepared statements, in a slower hour). At 100k:
-   signing ~0.3 ms, candidate query ~0.4 (half of it reading pages SQLite no longer caches), band
-   inserts ~0.2, verification ~0.1, the rest ~0.1 each.
+   longer in SQLite's cache. bench/stories.py, SQLite, median CPU per check, its sizes probed
+   interleaved: 0.83 / 1.41 / 1.22 ms at 10k / 100k / 300k articles (2.2 / 3.3 / 3.0 before
+   revision 0011, the prepared statements and the late story lookup, in a slower hour). At 100k:
+   signing ~0.28 ms, candidate query and verification ~0.5 (much of it reading pages SQLite no
+   longer caches), band inserts ~0.15, the rest under 0.06 each.
    Each candidate is verified on its stored signature: estimated Jaccard ≥ ``similarity``
    (syndicated copies, edited rewrites), or leads alike and estimated containment ≥
    ``containment`` (truncated copies).
