@@ -97,11 +97,11 @@ def _exact_copy_query() -> Select[int, int | None]:
 def _candidates_query() -> Select[int, int, bytes, bytes]:
     """The articles sharing the most bands with a text, with their stored signature, in one
     statement (their stories are read for the verified ones only: most checks verify none, and
-    the candidates' article rows are pages the check would read for nothing): per band of the text, the ``BUCKET_LIMIT`` most recent articles in its
-    (band, hash) bucket (a range scan of the table's key each, read backwards), all of them counted
-    per article. One sub-select per band: SQLite uses the key for ``band = ? AND hash = ?``, not for
-    a row-value IN, and a compound select takes ORDER BY/LIMIT only in a sub-query (50 arms; SQLite
-    allows 500)."""
+    the candidates' article rows are pages the check would read for nothing): per band of the
+    text, the ``BUCKET_LIMIT`` most recent articles in its (band, hash) bucket (a range scan of
+    the table's key each, read backwards), all of them counted per article. One sub-select per
+    band: SQLite uses the key for ``band = ? AND hash = ?``, not for a row-value IN, and a
+    compound select takes ORDER BY/LIMIT only in a sub-query (50 arms; SQLite allows 500)."""
     bands = _BANDS.c
     arms = [select(bands.article_id)
             .where(bands.band == bindparam(f"b{i}"), bands.hash == bindparam(f"h{i}"),
