@@ -4,9 +4,10 @@ Sources, first that names a person wins:
   1. the article's JSON-LD ``author``: ``Person`` entries are people, ``Organization`` entries
      (and names that are the outlet's brand) are organisations;
   2. ``<meta name=author>`` and its relatives (what the publisher declares for this article);
-  3. the visible byline: ``itemprop=author``, ``rel=author`` links, a ``byline`` element (class or id), then
-     links to author pages; none from a sidebar, related-stories widget, navigation or the
-     page's own <aside>/<footer> (other stories' bylines);
+  3. the visible byline: ``itemprop=author`` elements, ``rel=author`` links, a ``byline`` element
+     (class or id), then links to author pages ("/author/", "/people/", "/staff/"...), then a short
+     line of plain text that starts with "By"/"Von"/"Par"; none from a sidebar, related-stories
+     widget, comments, navigation or the page's own <aside>/<footer> (other stories' bylines);
   4. trafilatura's byline reader.
 Organisation-only credits ("BBC News", "Reuters") are kept only when no source names a person,
 and then apart (``Credits.organisations``), never mixed into the names.
@@ -43,9 +44,12 @@ MAX_NAMES = 12  # more "authors" than this is a list of contributors to the whol
 _WS = re.compile(r"\s+")
 _EMAIL = re.compile(r"\S+@\S+\.\w+|https?://\S+|www\.\S+")
 _HANDLE = re.compile(r"(?<!\S)@\w+")  # a social-media handle after the name: "Jane Smith @janesmith"
-_PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]|（[^）]*）")
-_SPLIT = re.compile(r"\s*(?:[;,|·/•，、；]|&|\band\b|\n)\s*", re.I)  # CJK commas too: "[田中宏昌，ITmedia]"
-_WRAPPED = re.compile(r"^\s*[\[（(]([^\[\]（）()]+)[\]）)]\s*$")  # a whole byline in brackets is the byline
+_PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]|（[^）]*）|【[^】]*】")
+# CJK commas too ("[田中宏昌，ITmedia]"); a dash only with spaces around it ("Ann Writer - Staff
+# Writer"), never inside a name ("Mary-Jane", "Jean-Luc").
+_SPLIT = re.compile(r"\s*(?:[;,|·/•，、；]|&|\band\b|\n)\s*|\s+[-–—]+\s+", re.I)
+_WRAPPED = re.compile(r"^\s*[\[（(【]([^\[\]（）()【】]+)[\]）)】]\s*$")  # a whole byline in brackets is the byline
+_PREFIX_PUNCTUATION = " :-–—：/／"  # after "By", "Auteur :", "文/", "記者："
 _NOT_A_NAME = re.compile(r"://|@|\.com\b|\d|[<>{}\[\]=#]")
 _LATIN = re.compile(r"[A-Za-zÀ-ɏ]")
 _MONTHS = frozenset(
@@ -82,6 +86,8 @@ def _is_brand(name: str, brands: set[str], words: WordLists) -> bool:
     tokens = [t.strip(".,").casefold() for t in name.split()]
     if len(tokens) == 1 and name.isupper() and _LATIN.search(name):
         return True  # "TNN", "CNN", "AP"
+    if len(tokens) >= 2 and tokens[0] == "the":
+        return True  # "The Globe": no person's name starts with the article
     return any(t in words.organisation_words for t in tokens)
 
 
@@ -89,7 +95,7 @@ def _strip_prefix(text: str, words: WordLists) -> str:
     lowered = text.casefold()
     for prefix in words.by_prefixes:
         if lowered.startswith(prefix) and len(text) > len(prefix) and not text[len(prefix)].isalnum():
-            return text[len(prefix):].lstrip(" :-–—")
+            return text[len(prefix):].lstrip(_PREFIX_PUNCTUATION)
     return text
 
 
@@ -124,10 +130,22 @@ def _split(value: str, language: str | None, words: WordLists) -> list[str]:
             else:
                 current.append(token)
         out.append(" ".join(current))
-    return [_strip_prefix(p.strip(" .:-–—|·•\"'"), words) for p in out if p.strip()]
+    stripped = (_strip_prefix(p.strip(" .:-–—|·•\"'"), words) for p in out if p.strip())
+    return [name for name in (_name_span(p, words) for p in stripped) if name]
 
 
-_PARTICLES = frozenset("de da di del della der den van von le la du dos das y bin ibn al el".split())
+def _name_span(part: str, words: WordLists) -> str:
+    """The words of a byline part that can name its writer: nothing for another person's credit
+    ("Editing by Bob Smith", "Photos: …"), the name before a connector ("Ann Writer for The
+    Guardian") or after a lead-in ("Story by Ann Writer"). Cut here, before the part is judged
+    a person or an outlet: "Ann Writer is a reporter at The Daily Planet" names a person."""
+    if _other_credit(part, words):
+        return ""
+    return " ".join(_after_lead_in(_before_connector(part.split()), words))
+
+
+_PARTICLES = frozenset("de da di del della der den van von le la du do dos das y bin ibn al el zu zum zur vom ter ten"
+                       .split())
 
 
 def _drop_clutter(part: str, words: WordLists) -> str:
@@ -144,6 +162,51 @@ def _drop_clutter(part: str, words: WordLists) -> str:
         if at == 0:
             return _strip_prefix(part[len(phrase):].strip(" .:-–—|"), words)
     return part
+
+
+def _other_credit(part: str, words: WordLists) -> bool:
+    """The part credits an editor, photographer or illustrator ("Editing by …", "Photos: …")."""
+    lowered = part.casefold()
+    return any(lowered.startswith(phrase) and (len(lowered) == len(phrase) or not lowered[len(phrase)].isalnum())
+               for phrase in words.other_credits)
+
+
+def _after_lead_in(tokens: list[str], words: WordLists) -> list[str]:
+    """The name after a lead-in that ends in a by-word: "Story by Ann Writer", "Ein Kommentar von
+    Anna Schmidt", "Publié le 5 mars par Jean Dupont". The name is at least two capitalised words;
+    "von", a name particle too, needs two words before it ("Carl von Ossietzky" is a name)."""
+    for at in range(len(tokens) - 2, 0, -1):
+        word = tokens[at].casefold()
+        if word not in words.inner_by or not _capitalised_name(tokens[at + 1:]):
+            continue
+        if word in _PARTICLES and at < 2:
+            continue
+        return tokens[at + 1:]
+    return tokens
+
+
+def _capitalised_name(tokens: list[str]) -> bool:
+    return len(tokens) >= 2 and tokens[0][:1].isupper() and \
+        all(t[:1].isupper() or t.casefold() in _PARTICLES for t in tokens)
+
+
+def _before_connector(tokens: list[str]) -> list[str]:
+    """A name of two or more capitalised words ends at a lower-case word that is no name particle:
+    "Ann Writer for The Guardian", "Jean Dupont avec AFP", "Ann Writer is a reporter at …",
+    "Ann Writer in Washington"."""
+    for at, token in enumerate(tokens):
+        if token[:1].islower() and token.casefold() not in _PARTICLES:
+            named = [t for t in tokens[:at] if t[:1].isupper()]
+            return tokens[:at] if len(named) >= 2 else tokens
+    return tokens
+
+
+def _cjk_role_cut(name: str, words: WordLists) -> str:
+    """"山田太郎記者" → "山田太郎": a CJK name written together with its role."""
+    for suffix in words.cjk_role_suffixes:
+        if name.endswith(suffix) and len(name) > len(suffix) + 1 and not _LATIN.search(name):
+            return name[: -len(suffix)]
+    return name
 
 
 def _role(token: str, roles: frozenset[str]) -> bool:
@@ -187,7 +250,7 @@ def _person(part: str, words: WordLists, single_word: bool = False) -> str | Non
         tokens = tokens[: len(tokens) - caps_tail]
     if tokens and tokens[-1].casefold().strip(".,") in _MONTHS and len(tokens) >= 3:
         tokens = tokens[:-1]  # a date fragment ("Joshua Sokol May"); "Theresa May" keeps hers
-    name = " ".join(tokens).strip(" .,")
+    name = _cjk_role_cut(" ".join(tokens).strip(" .,"), words)
     if not name or len(name) > 60 or len(tokens) > 6 or _NOT_A_NAME.search(name):
         return None
     if not any(ch.isalpha() for ch in name) or (name.islower() and _LATIN.search(name)):
@@ -227,7 +290,11 @@ def classify(values: Iterable[Any], language: str | None, brands: set[str], mark
         if not isinstance(value, str) or not value.strip():
             continue
         named = False  # this byline has named a person: an outlet after that ends the names
-        for part in _split(value, language, words):
+        parts = _split(value, language, words)
+        # One capitalised word from an author element is a name ("Paul") when it is the whole
+        # byline; after a name it is a place ("Juan Pérez | Madrid").
+        single_word = marked and len(parts) == 1
+        for part in parts:
             split = _person_then_outlet(part, words)
             if split is not None and not _is_brand(split[0], brands, words):
                 person = _person(split[0], words)
@@ -240,7 +307,7 @@ def classify(values: Iterable[Any], language: str | None, brands: set[str], mark
                 if named:
                     break  # "Caio Quero / BBC Brasil, Santa Maria": what follows the outlet is a place
                 continue
-            name = _person(part, words, single_word=marked)
+            name = _person(part, words, single_word=single_word)
             if name and _is_brand(name, brands, words):
                 found.add(found.organisations, name)
             elif name:
@@ -273,10 +340,13 @@ def _ld_credits(ld: list[dict[str, Any]], language: str | None, brands: set[str]
     return Credits(people, organisations)
 
 
-# Author pages: WordPress "/author/ann-writer/", "/autor/", "/auteur/", "/journalist/"...
-_AUTHOR_HREF = ('contains(@href, "/author/") or contains(@href, "/authors/") or contains(@href, "/autor/") '
-                'or contains(@href, "/autoren/") or contains(@href, "/auteur/") or contains(@href, "/autore/") '
-                'or contains(@href, "/journalist/") or contains(@href, "/journalisten/")')
+# Author pages: WordPress "/author/ann-writer/", "/autor/", "/auteur/", "/journalist/", and the
+# "/people/", "/profile/", "/staff/", "/by/", "/writer/", "/reporter/" pages of news sites.
+_AUTHOR_PATHS = ("author", "authors", "autor", "autoren", "autores", "auteur", "auteurs", "autore", "autori",
+                 "journalist", "journalisten", "journalists", "giornalisti", "periodistas", "redacteur", "redactie",
+                 "people", "profile", "profiles", "staff", "by", "writer", "writers", "reporter", "reporters",
+                 "columnist", "columnists", "contributor", "contributors")
+_AUTHOR_HREF = " or ".join(f'contains(@href, "/{path}/")' for path in _AUTHOR_PATHS)
 MAX_LINKED_AUTHORS = 4  # more distinct author links than this is a list of the site's writers
 
 
@@ -284,24 +354,33 @@ def _distinct(texts: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(t for t in (_WS.sub(" ", x).strip() for x in texts) if t))
 
 
-_TEASER_CLASSES = ("sidebar", "related", "widget")
+# Containers of other stories' teasers, and "comment" (readers' names, not the writer's).
+_TEASER_CLASSES = ("sidebar", "related", "widget", "comment", "teaser", "promo", "recirc", "summary-item",
+                   "more-stories", "most-popular", "trending")
+_MEDIA_TYPES = ("ImageObject", "VideoObject", "Photograph", "MediaObject")  # their author is the photographer
 
 
 def _in_teaser(el: HtmlElement) -> bool:
     """The element sits in page furniture around the article: navigation, a sidebar or related-
-    stories widget (by class), or an <aside>/<footer> of the page itself. A byline there is
-    another story's. (An <aside> or <footer> inside the <article>/<main> is the article's own
-    meta column: the Guardian's byline, a WordPress article footer.)"""
+    stories widget or the comments (by class or a schema.org Comment), or an <aside>/<footer> of
+    the page itself. A byline there is another story's or a reader's. A picture's credit (in a
+    <figure>, or a schema.org ImageObject's author) is the photographer's. (An <aside> or <footer>
+    inside the <article>/<main> is the article's own meta column: the Guardian's byline, a
+    WordPress article footer.)"""
     page_level = False  # inside an <aside>/<footer> that no <article>/<main> holds
     for node in el.iterancestors():
         tag = node.tag.lower() if isinstance(node.tag, str) else ""
         if tag in ("body", "html"):
             break  # "layout--with-sidebar" on <body> describes the page, not a teaser
+        if tag in ("figure", "figcaption") or (node.get("itemtype") or "").endswith(_MEDIA_TYPES):
+            return True
         if tag in ("article", "main"):
             page_level = False
         elif tag in ("aside", "footer"):
             page_level = True
         if tag == "nav" or any(t.startswith(_TEASER_CLASSES) for t in (node.get("class") or "").lower().split()):
+            return True
+        if (node.get("itemtype") or "").endswith("Comment"):
             return True
     return page_level
 
@@ -309,12 +388,9 @@ def _in_teaser(el: HtmlElement) -> bool:
 def _visible_bylines(tree: HtmlElement) -> list[str]:
     """Byline texts shown on the page: itemprop=author, rel=author links, a byline element; none
     from the page's furniture (``_in_teaser``)."""
-    for el in [e for e in tree.xpath('//*[@itemprop="author"]') if not _in_teaser(e)][:4]:
-        names = [element_text(n, always_separate=True) for n in el.xpath('.//*[@itemprop="name"]')]
-        found = [n for n in names if n.strip()] or [el.get("content") or element_text(el, always_separate=True)]
-        texts = [t for t in found if t and t.strip()]
-        if texts:
-            return texts
+    marked = _distinct(text for el in _coauthor_elements(tree) for text in _itemprop_names(el))
+    if 0 < len(marked) <= MAX_LINKED_AUTHORS:
+        return marked
     distinct = _distinct(element_text(a, always_separate=True) for a in tree.xpath('//a[@rel="author"]')
                          if not _in_teaser(a))
     if 0 < len(distinct) <= MAX_LINKED_AUTHORS:
@@ -329,6 +405,28 @@ def _visible_bylines(tree: HtmlElement) -> list[str]:
     return []
 
 
+def _coauthor_elements(tree: HtmlElement) -> list[HtmlElement]:
+    """The first itemprop=author element outside the page's furniture, and those in the same block
+    (inside its grandparent): co-authors each have their own ("<span itemprop=author>Ann
+    Writer</span> and <span itemprop=author>Bob Smith</span>"), while author elements elsewhere
+    on the page belong to teasers of other stories."""
+    found = [e for e in tree.xpath('//*[@itemprop="author"]') if not _in_teaser(e)]
+    if not found:
+        return []
+    block = found[0].getparent()
+    if block is not None and block.getparent() is not None:
+        block = block.getparent()
+    return [found[0], *(e for e in found[1:] if any(a is block for a in e.iterancestors()))]
+
+
+def _itemprop_names(el: HtmlElement) -> list[str]:
+    """The names an itemprop=author element gives: its itemprop=name children, else its content
+    attribute or text."""
+    names = [element_text(n, always_separate=True) for n in el.xpath('.//*[@itemprop="name"]')]
+    found = [n for n in names if n.strip()] or [el.get("content") or element_text(el, always_separate=True)]
+    return [t for t in found if t and t.strip()]
+
+
 def _author_page_links(tree: HtmlElement) -> list[str]:
     """Names linked to author pages inside the article (outside it only the first link: a sidebar
     lists other writers). Only link texts shaped like a name, capitalised words and no link
@@ -337,6 +435,30 @@ def _author_page_links(tree: HtmlElement) -> list[str]:
         [a for a in tree.xpath(f"//a[{_AUTHOR_HREF}]") if not _in_teaser(a)][:1]
     names = [t for t in _distinct(element_text(a, always_separate=True) for a in linked) if _name_shaped(t)]
     return names if len(names) <= MAX_LINKED_AUTHORS else []
+
+
+_TEXT_BYLINE_TAGS = ("p", "div", "span", "strong", "b", "em", "small", "address", "li", "h2", "h3", "h4", "h5", "h6")
+MAX_TEXT_BYLINE_CHARS = 100  # "By Ann Writer and Bob Smith, Washington": a line, not a paragraph
+
+
+def _text_bylines(tree: HtmlElement) -> list[str]:
+    """A byline printed as plain text with no marking element: the first short line in the
+    article (else the page) that starts with a capitalised by-word ("By Ann Writer", "Von Anna
+    Schmidt", "Par <a>Jean Dupont</a>"); never one in the page's furniture."""
+    words = word_lists()
+    scopes = tree.xpath('//*[@itemprop="articleBody"]') or tree.xpath("//article") or [tree]
+    for scope in scopes[:1]:
+        for el in scope.iter(*_TEXT_BYLINE_TAGS):
+            lead = (el.text or "").lstrip()
+            first, _, rest = lead.partition(" ")
+            if not first[:1].isupper() or first.casefold().rstrip(":") not in words.inner_by:
+                continue
+            if not (rest.lstrip()[:1].isupper() or (not rest.strip() and len(el))):
+                continue  # "By the time …" is a sentence; "By <a>Ann Writer</a>" a byline
+            text = element_text(el, always_separate=True)
+            if len(text.strip()) <= MAX_TEXT_BYLINE_CHARS and not _in_teaser(el):
+                return [text]
+    return []
 
 
 _LINK_LABELS = frozenset("view see all more author authors page profile articles posts stories bio by".split())
@@ -358,6 +480,7 @@ def pick_authors(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[st
         lambda: classify((v for key in AUTHOR_META_KEYS for v in meta.get(key, ())), language, brands),
         lambda: classify(_visible_bylines(tree), language, brands, marked=True),
         lambda: classify(_author_page_links(tree), language, brands),
+        lambda: classify(_text_bylines(tree), language, brands),
         lambda: classify((trafilatura_author() or "").split(";"), language, brands),
     ]
     for source in sources:

@@ -63,8 +63,10 @@ REAL_PAGES = [
      "Genetik: Das Geheimnis der parasitischen Rafflesien", ["Christie Wilcox"], [], "2022-07-19"),
     ("postlight-www.thepoliticalinsider.com", "authors: a role and the date ('Editor December') name nobody",
      "As Electoral College Elects Trump, Hillary is Embarrassed in a HUGE Way!", [], [], "2016-12-20"),
-    ("newspaper4k-fox13now_001", "authors: organisation-only credit kept apart",
-     "New Year, new laws: Obamacare, pot, guns and drones", [], ["CNN Wire"], "2013-12-30"),
+    # The corpus expects "CNN Wire" (newspaper4k's own output); the article prints "By Leigh Ann
+    # Caldwell" above "CNN", and an organisation is kept only when nobody is named.
+    ("newspaper4k-fox13now_001", "authors: a plain-text 'By' line in the article body names the writer",
+     "New Year, new laws: Obamacare, pot, guns and drones", ["Leigh Ann Caldwell"], [], "2013-12-30"),
 ]
 
 
@@ -204,9 +206,35 @@ def test_title_hyphenated_site_key_suffix_is_cut() -> None:
     ("Caio Quero<br>BBC Brasil, Santa Maria", "pt", ["Caio Quero"]),
     ("By<br>Ann Writer", "en", ["Ann Writer"]),
     ("Ann Writer @annwriter", "en", ["Ann Writer"]),
+    # constructed, byline formats of other sites and languages (most failed before): a lead-in
+    # before the by-word, a connector after the name, another person's credit, a spaced dash,
+    # CJK by-words, a place after the name, a social label
+    ("Story by Jane Doe", "en", ["Jane Doe"]),
+    ("Ein Kommentar von Anna Schmidt", "de", ["Anna Schmidt"]),
+    ("Publié le 5 mars 2024 par Jean Dupont", "fr", ["Jean Dupont"]),
+    ("Jane Doe for The Guardian", "en", ["Jane Doe"]),
+    ("Jean Dupont et Marie Curie avec AFP", "fr", ["Jean Dupont", "Marie Curie"]),
+    ("Jane Doe is a reporter at The Daily Planet covering city hall.", "en", ["Jane Doe"]),
+    ("Jane Doe with additional reporting by Bob Smith", "en", ["Jane Doe"]),
+    ("Reporting by Jane Doe; Editing by Bob Smith", "en", ["Jane Doe"]),
+    ("By Jane Doe | Photos by Bob Smith", "en", ["Jane Doe"]),
+    ("Jane Doe - Staff Writer", "en", ["Jane Doe"]),
+    ("Jane Doe, Special to The Globe", "en", ["Jane Doe"]),
+    ("Auteur : Jean Dupont", "fr", ["Jean Dupont"]),
+    ("文/王小明", "zh", ["王小明"]),
+    ("【記者：山田太郎】", "ja", ["山田太郎"]),
+    ("山田太郎記者", "ja", ["山田太郎"]),
+    ("Mario Rossi - Roma", "it", ["Mario Rossi"]),
+    ("Juan Pérez | Madrid", "es", ["Juan Pérez"]),
+    ("Jane Doe Twitter", "en", ["Jane Doe"]),
+    ("Carl von Ossietzky", "de", ["Carl von Ossietzky"]),
+    ("Ana Paula de Souza Lima", "pt", ["Ana Paula de Souza Lima"]),
 ], ids=["by-prefix", "all-caps-surname", "und", "et", "y", "og", "role-tail", "view-all-posts", "parenthesis",
         "bracketed-cjk", "title-compound-first", "role-first", "german-role-first", "outlet-line", "outlet-line-place",
-        "by-line-break", "handle"])
+        "by-line-break", "handle", "lead-in-by", "lead-in-von", "lead-in-par", "connector-for", "connector-avec",
+        "bio-sentence", "additional-reporting", "editing-credit", "photo-credit", "spaced-dash-role", "special-to",
+        "auteur-colon", "zh-wen-slash", "ja-kisha-brackets", "ja-kisha-suffix", "place-after-dash",
+        "place-after-bar", "social-label", "particle-name-von", "particle-name-de"])
 def test_byline_cleaning(byline: str, lang: str, people: list[str]) -> None:
     got = extract(f'<article><h1>Council passes the school budget</h1><p class="byline">{byline}</p>'
                   f"{FILLER}</article>", lang=lang)
@@ -218,6 +246,32 @@ def test_byline_clutter_names_nobody(byline: str) -> None:
     got = extract(f'<article><h1>Council passes the school budget</h1><p class="byline">{byline}</p>'
                   f"{FILLER}</article>")
     assert got.authors == []
+
+
+@pytest.mark.parametrize(("body", "people"), [
+    ('<span itemprop="author">Jane Doe</span> and <span itemprop="author">Bob Smith</span>', ["Jane Doe", "Bob Smith"]),
+    ("<p>By <a href='/people/jane-doe'>Jane Doe</a> and <a href='/people/bob-smith'>Bob Smith</a></p>",
+     ["Jane Doe", "Bob Smith"]),
+    ("<p>By <a href='/staff/jane-doe/'>Jane Doe</a></p>", ["Jane Doe"]),
+    ("<p>By Jane Doe</p>", ["Jane Doe"]),
+    ("<p>Von Anna Schmidt, Berlin</p>", ["Anna Schmidt"]),
+    ("<p>By the time the council met, the budget was ready.</p>", []),
+    ('<span itemprop="author">Jane Doe</span><ol class="comment-list"><li itemscope '
+     'itemtype="https://schema.org/Comment"><span itemprop="author">Reader One</span></li></ol>', ["Jane Doe"]),
+    ('<figure itemscope itemtype="http://schema.org/ImageObject"><img src="a.jpg"><figcaption>'
+     '<span itemprop="author">Greg Nelson</span></figcaption></figure><p>By <a rel="author" href="/u/jane">'
+     'Jane Doe</a></p>', ["Jane Doe"]),
+    ('<div class="byline"><span itemprop="author">Jane Doe</span></div>'
+     '<div class="summary-item"><span itemprop="author">Other Writer</span></div>', ["Jane Doe"]),
+], ids=["itemprop-coauthors", "people-links", "staff-link", "plain-by-line", "plain-von-line", "by-sentence",
+        "commenter", "photo-credit-in-figure", "teaser-after-byline"])
+def test_byline_sources_without_a_byline_class(body: str, people: list[str]) -> None:
+    """Constructed: co-authors each in an itemprop=author element, author pages under other paths
+    than /author/, a byline printed as plain text; a reader's name in the comments, a picture's
+    credit and a teaser's author name nobody (tune: si.com's ImageObject authors, the New Yorker's
+    summary-item teasers)."""
+    got = extract(f"<article><h1>Council passes the school budget</h1>{body}{FILLER}</article>")
+    assert got.authors == people
 
 
 def test_json_ld_person_over_organization_and_brand() -> None:
