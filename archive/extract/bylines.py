@@ -5,7 +5,8 @@ Sources, first that names a person wins:
      (and names that are the outlet's brand) are organisations;
   2. ``<meta name=author>`` and its relatives (what the publisher declares for this article);
   3. the visible byline: ``itemprop=author`` elements, ``rel=author`` links, a ``byline`` element
-     (class or id), then links to author pages ("/author/", "/people/", "/staff/"...), then a short
+     (class or id), then elements of an author class ("author", "post-author", "author-name"), then
+     links to author pages ("/author/", "/people/", "/staff/"...), then a short
      line of plain text that starts with "By"/"Von"/"Par"; none from a sidebar, related-stories
      widget, comments, navigation or the page's own <aside>/<footer> (other stories' bylines);
   4. trafilatura's byline reader.
@@ -52,6 +53,9 @@ _WRAPPED = re.compile(r"^\s*[\[（(【]([^\[\]（）()【】]+)[\]）)】]\s*$")
 _PREFIX_PUNCTUATION = " :-–—：/／"  # after "By", "Auteur :", "文/", "記者："
 _NOT_A_NAME = re.compile(r"://|@|\.com\b|\d|[<>{}\[\]=#]")
 _LATIN = re.compile(r"[A-Za-zÀ-ɏ]")
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")  # kana, Han, Hangul
+_POSSESSIVE = re.compile(r"['’ʼ]s$")
+_HAN_NAME = re.compile(r"^[\u3400-\u9fff]{2,4}$")  # a Chinese name: two to four characters
 _MONTHS = frozenset(
     "january february march april may june july august september october november december "
     "jan feb mar apr jun jul aug sep sept oct nov dec".split()
@@ -88,6 +92,8 @@ def _is_brand(name: str, brands: set[str], words: WordLists) -> bool:
         return True  # "TNN", "CNN", "AP"
     if len(tokens) >= 2 and tokens[0] == "the":
         return True  # "The Globe": no person's name starts with the article
+    if not _LATIN.search(name) and name.endswith(words.cjk_organisation_suffixes):
+        return True  # "朝日新聞社", "新华社"
     return any(t in words.organisation_words for t in tokens)
 
 
@@ -120,6 +126,10 @@ def _split(value: str, language: str | None, words: WordLists) -> list[str]:
     conjunctions = words.conjunctions_for(language) - {"and"}
     out: list[str] = []
     for piece in pieces:
+        cjk = _cjk_names(piece, language, words)
+        if cjk is not None:
+            out += cjk
+            continue
         tokens = piece.split()
         current: list[str] = []
         for i, token in enumerate(tokens):
@@ -191,22 +201,44 @@ def _capitalised_name(tokens: list[str]) -> bool:
 
 
 def _before_connector(tokens: list[str]) -> list[str]:
-    """A name of two or more capitalised words ends at a lower-case word that is no name particle:
-    "Ann Writer for The Guardian", "Jean Dupont avec AFP", "Ann Writer is a reporter at …",
-    "Ann Writer in Washington"."""
+    """A name of two or more capitalised words ends at a lower-case word that is no name particle,
+    or at a number: "Ann Writer for The Guardian", "Jean Dupont avec AFP", "Ann Writer is a
+    reporter at …", "Ann Writer in Washington", "Ann Writer March 5, 2024", and at a possessive
+    ("Ann Writer ’s Discussions")."""
     for at, token in enumerate(tokens):
-        if token[:1].islower() and token.casefold() not in _PARTICLES:
+        if (token[:1].islower() and token.casefold() not in _PARTICLES) or token[:1].isdigit() or \
+                token[:1] in "'’ʼ":
             named = [t for t in tokens[:at] if t[:1].isupper()]
             return tokens[:at] if len(named) >= 2 else tokens
+        possessive = _POSSESSIVE.search(token)
+        if possessive and at >= 1 and at + 1 < len(tokens):
+            return [*tokens[:at], token[: possessive.start()]]  # "Ann Writer’s Discussions"
     return tokens
 
 
-def _cjk_role_cut(name: str, words: WordLists) -> str:
-    """"山田太郎記者" → "山田太郎": a CJK name written together with its role."""
-    for suffix in words.cjk_role_suffixes:
-        if name.endswith(suffix) and len(name) > len(suffix) + 1 and not _LATIN.search(name):
-            return name[: -len(suffix)]
-    return name
+def _cjk_names(piece: str, language: str | None, words: WordLists) -> list[str] | None:
+    """The names in a byline part written in CJK or Hangul, None for other scripts: roles cut
+    from either end ("新华社记者 王小明", "山田太郎記者", "김철수 기자"); in Chinese, spaces
+    separate names ("王小明 李四"), while in Japanese a space parts family and given name."""
+    if _LATIN.search(piece) or not _CJK_CHAR.search(piece):
+        return None
+    roles = words.cjk_role_suffixes
+    tokens = piece.split()
+    while len(tokens) > 1 and tokens[0].endswith(roles):
+        tokens = tokens[1:]  # the outlet and role before the name
+    while len(tokens) > 1 and tokens[-1] in roles:
+        tokens = tokens[:-1]
+    tokens = [_without_role_suffix(t, roles) for t in tokens]
+    if (language or "").startswith("zh") and len(tokens) > 1 and all(_HAN_NAME.match(t) for t in tokens):
+        return tokens
+    return [" ".join(tokens)]
+
+
+def _without_role_suffix(token: str, roles: tuple[str, ...]) -> str:
+    for suffix in roles:
+        if token.endswith(suffix) and len(token) > len(suffix) + 1:
+            return token[: -len(suffix)]
+    return token
 
 
 def _role(token: str, roles: frozenset[str]) -> bool:
@@ -223,8 +255,8 @@ def _person(part: str, words: WordLists, single_word: bool = False) -> str | Non
     if not part or part.casefold() in words.author_clutter:
         return None
     tokens = part.split()
-    while tokens and tokens[0][:1].islower() and tokens[0].casefold() not in _PARTICLES:
-        tokens = tokens[1:]  # "on Deadspin", "and more": not the start of a name
+    while tokens and tokens[0][:1].islower():
+        tokens = tokens[1:]  # "on Deadspin", "and more", "do Rio": not the start of a name
     if len(tokens) == 2 and tokens[-1].casefold().strip(".,") in _MONTHS and _role(tokens[0], words.roles):
         tokens = tokens[:1]  # "Editor December" (a role, then the date): the role alone, no person
     lead = 0
@@ -250,7 +282,7 @@ def _person(part: str, words: WordLists, single_word: bool = False) -> str | Non
         tokens = tokens[: len(tokens) - caps_tail]
     if tokens and tokens[-1].casefold().strip(".,") in _MONTHS and len(tokens) >= 3:
         tokens = tokens[:-1]  # a date fragment ("Joshua Sokol May"); "Theresa May" keeps hers
-    name = _cjk_role_cut(" ".join(tokens).strip(" .,"), words)
+    name = " ".join(tokens).strip(" .,")
     if not name or len(name) > 60 or len(tokens) > 6 or _NOT_A_NAME.search(name):
         return None
     if not any(ch.isalpha() for ch in name) or (name.islower() and _LATIN.search(name)):
@@ -324,6 +356,7 @@ def _ld_credits(ld: list[dict[str, Any]], language: str | None, brands: set[str]
         if authors is None:
             continue
         for entry in authors if isinstance(authors, list) else [authors]:
+            person = False  # a typed Person: one capitalised word is a name ("Paul")
             if isinstance(entry, dict):
                 kind = entry.get("@type")
                 kinds = " ".join(k for k in (kind if isinstance(kind, list) else [kind]) if isinstance(k, str))
@@ -331,13 +364,25 @@ def _ld_credits(ld: list[dict[str, Any]], language: str | None, brands: set[str]
                 if isinstance(name, str) and any(t in kinds.lower() for t in _ORG_TYPES):
                     organisations.append(name.strip())
                     continue
-                entry = name
-            credits = classify([entry], language, brands)
+                person = "person" in kinds.lower()
+                entry = _ld_names(entry)
+            credits = classify(entry if isinstance(entry, list) else [entry], language, brands, marked=person)
             people += credits.people
             organisations += credits.organisations
         if people or organisations:
             break
     return Credits(people, organisations)
+
+
+def _ld_names(entry: dict[str, Any]) -> list[str]:
+    """A JSON-LD author entry's names: ``name`` (a string or a list), else given and family name."""
+    name = entry.get("name")
+    if isinstance(name, list):
+        return [n for n in name if isinstance(n, str)]
+    if isinstance(name, str):
+        return [name]
+    parts = [entry.get("givenName"), entry.get("familyName")]
+    return [" ".join(p for p in parts if isinstance(p, str) and p.strip())]
 
 
 # Author pages: WordPress "/author/ann-writer/", "/autor/", "/auteur/", "/journalist/", and the
@@ -388,7 +433,8 @@ def _in_teaser(el: HtmlElement) -> bool:
 def _visible_bylines(tree: HtmlElement) -> list[str]:
     """Byline texts shown on the page: itemprop=author, rel=author links, a byline element; none
     from the page's furniture (``_in_teaser``)."""
-    marked = _distinct(text for el in _coauthor_elements(tree) for text in _itemprop_names(el))
+    found = [e for e in tree.xpath('//*[@itemprop="author"]') if not _in_teaser(e)]
+    marked = _distinct(text for el in _same_block(found) for text in _itemprop_names(el))
     if 0 < len(marked) <= MAX_LINKED_AUTHORS:
         return marked
     distinct = _distinct(element_text(a, always_separate=True) for a in tree.xpath('//a[@rel="author"]')
@@ -405,18 +451,47 @@ def _visible_bylines(tree: HtmlElement) -> list[str]:
     return []
 
 
-def _coauthor_elements(tree: HtmlElement) -> list[HtmlElement]:
-    """The first itemprop=author element outside the page's furniture, and those in the same block
-    (inside its grandparent): co-authors each have their own ("<span itemprop=author>Ann
-    Writer</span> and <span itemprop=author>Bob Smith</span>"), while author elements elsewhere
-    on the page belong to teasers of other stories."""
-    found = [e for e in tree.xpath('//*[@itemprop="author"]') if not _in_teaser(e)]
+def _same_block(found: list[HtmlElement]) -> list[HtmlElement]:
+    """The first author element and those in the same block (inside its grandparent): co-authors
+    each have their own ("<span itemprop=author>Ann Writer</span> and <span itemprop=author>Bob
+    Smith</span>"), while author elements elsewhere on the page belong to teasers of other
+    stories."""
     if not found:
         return []
     block = found[0].getparent()
     if block is not None and block.getparent() is not None:
         block = block.getparent()
     return [found[0], *(e for e in found[1:] if any(a is block for a in e.iterancestors()))]
+
+
+# A class that names an author element: "author", "post-author", "article__author", "author-name",
+# "author__name", "authors"; not "author-bio", "author-image" or "authored".
+_AUTHOR_CLASS = re.compile(r"^(?:[\w-]*[-_])?authors?(?:[-_]{1,2}name)?$|^authorname$", re.I)
+MAX_AUTHOR_ELEMENT_CHARS = 80  # longer, it holds a biography: its first name-shaped link is the name
+
+
+def _is_author_class(name: str) -> bool:
+    """An author element's class, not a commenter's or a teaser's ("sf_comment_author")."""
+    return bool(_AUTHOR_CLASS.match(name)) and not any(word in name.lower() for word in _TEASER_CLASSES)
+
+
+def _author_class_bylines(tree: HtmlElement) -> list[str]:
+    """Names in elements whose class says "author" (``_AUTHOR_CLASS``), outside the page's
+    furniture, those beside the first only: a name, or in a longer element with a biography
+    the name-shaped link it starts with."""
+    found = [e for e in tree.xpath('//*[contains(translate(@class, "AUTHOR", "author"), "author")]')
+             if any(_is_author_class(c) for c in (e.get("class") or "").split()) and not _in_teaser(e)]
+    found = [e for e in found if not any(a in found for a in e.iterancestors())]  # the outermost
+    names = []
+    for el in _same_block(found):
+        text = element_text(el, always_separate=True).strip()
+        if len(text) > MAX_AUTHOR_ELEMENT_CHARS:
+            links = [t for t in (element_text(a).strip() for a in el.iter("a")) if t]
+            text = links[0] if links and _name_shaped(links[0]) else ""
+        if text:
+            names.append(text)
+    names = _distinct(names)
+    return names if len(names) <= MAX_LINKED_AUTHORS else []
 
 
 def _itemprop_names(el: HtmlElement) -> list[str]:
@@ -479,6 +554,7 @@ def pick_authors(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[st
         lambda: _ld_credits(ld, language, brands),
         lambda: classify((v for key in AUTHOR_META_KEYS for v in meta.get(key, ())), language, brands),
         lambda: classify(_visible_bylines(tree), language, brands, marked=True),
+        lambda: classify(_author_class_bylines(tree), language, brands, marked=True),
         lambda: classify(_author_page_links(tree), language, brands),
         lambda: classify(_text_bylines(tree), language, brands),
         lambda: classify((trafilatura_author() or "").split(";"), language, brands),

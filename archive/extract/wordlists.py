@@ -25,6 +25,7 @@ class WordLists:
     roles: frozenset[str]
     conjunctions: dict[str, frozenset[str]]
     organisation_words: frozenset[str]
+    cjk_organisation_suffixes: tuple[str, ...]
     collectives: frozenset[str]
     named_outlets: frozenset[str]
     prompts: tuple[str, ...]
@@ -55,6 +56,7 @@ def word_lists() -> WordLists:
         roles=frozenset(_lower(authors["roles"])),
         conjunctions={lang: frozenset(_lower(words)) for lang, words in authors["conjunctions"].items()},
         organisation_words=frozenset(_lower(raw["organisations"]["words"])),
+        cjk_organisation_suffixes=_lower(raw["organisations"]["cjk_suffixes"]),
         collectives=frozenset(_lower(raw["organisations"]["collectives"])),
         named_outlets=frozenset(_lower(raw["organisations"]["named_outlets"])),
         prompts=_lower(raw["text"]["prompts"]),

@@ -229,12 +229,19 @@ def test_title_hyphenated_site_key_suffix_is_cut() -> None:
     ("Jane Doe Twitter", "en", ["Jane Doe"]),
     ("Carl von Ossietzky", "de", ["Carl von Ossietzky"]),
     ("Ana Paula de Souza Lima", "pt", ["Ana Paula de Souza Lima"]),
+    ("Jane Doe<br>March 5, 2024 at 3:45 p.m.", "en", ["Jane Doe"]),
+    ("Por João Silva, do Rio", "pt", ["João Silva"]),
+    ("本报记者 王小明 李四", "zh", ["王小明", "李四"]),
+    ("新华社记者 王小明", "zh", ["王小明"]),
+    ("執筆者：山田太郎", "ja", ["山田太郎"]),
+    ("김철수 기자 chulsoo@example.co.kr", "ko", ["김철수"]),
 ], ids=["by-prefix", "all-caps-surname", "und", "et", "y", "og", "role-tail", "view-all-posts", "parenthesis",
         "bracketed-cjk", "title-compound-first", "role-first", "german-role-first", "outlet-line", "outlet-line-place",
         "by-line-break", "handle", "lead-in-by", "lead-in-von", "lead-in-par", "connector-for", "connector-avec",
         "bio-sentence", "additional-reporting", "editing-credit", "photo-credit", "spaced-dash-role", "special-to",
         "auteur-colon", "zh-wen-slash", "ja-kisha-brackets", "ja-kisha-suffix", "place-after-dash",
-        "place-after-bar", "social-label", "particle-name-von", "particle-name-de"])
+        "place-after-bar", "social-label", "particle-name-von", "particle-name-de", "date-after-name",
+        "place-after-particle", "zh-names-by-spaces", "zh-outlet-role-first", "ja-shippitsu", "ko-gija"])
 def test_byline_cleaning(byline: str, lang: str, people: list[str]) -> None:
     got = extract(f'<article><h1>Council passes the school budget</h1><p class="byline">{byline}</p>'
                   f"{FILLER}</article>", lang=lang)
@@ -263,8 +270,15 @@ def test_byline_clutter_names_nobody(byline: str) -> None:
      'Jane Doe</a></p>', ["Jane Doe"]),
     ('<div class="byline"><span itemprop="author">Jane Doe</span></div>'
      '<div class="summary-item"><span itemprop="author">Other Writer</span></div>', ["Jane Doe"]),
+    ("<span class='author-name'>Jane Doe</span> and <span class='author-name'>Bob Smith</span>",
+     ["Jane Doe", "Bob Smith"]),
+    ("<div class='post-author'><a href='/u/jane'>Jane Doe</a><p>Jane has covered city hall for Example since "
+     "2010 and writes about budgets.</p></div>", ["Jane Doe"]),
+    ("<span class='author'>Jane Doe’s Discussions</span>", ["Jane Doe"]),
+    ("<span class='sf_comment_author'>Casper</span>", []),
 ], ids=["itemprop-coauthors", "people-links", "staff-link", "plain-by-line", "plain-von-line", "by-sentence",
-        "commenter", "photo-credit-in-figure", "teaser-after-byline"])
+        "commenter", "photo-credit-in-figure", "teaser-after-byline", "author-class-coauthors",
+        "author-class-with-bio", "author-class-possessive", "comment-author-class"])
 def test_byline_sources_without_a_byline_class(body: str, people: list[str]) -> None:
     """Constructed: co-authors each in an itemprop=author element, author pages under other paths
     than /author/, a byline printed as plain text; a reader's name in the comments, a picture's
@@ -272,6 +286,21 @@ def test_byline_sources_without_a_byline_class(body: str, people: list[str]) -> 
     summary-item teasers)."""
     got = extract(f"<article><h1>Council passes the school budget</h1>{body}{FILLER}</article>")
     assert got.authors == people
+
+
+@pytest.mark.parametrize(("author", "people", "orgs"), [
+    ({"@type": "Person", "givenName": "Jane", "familyName": "Doe"}, ["Jane Doe"], []),
+    ({"@type": "Person", "name": "Paul"}, ["Paul"], []),
+    ({"@type": "Person", "name": ["Jane Doe", "Bob Smith"]}, ["Jane Doe", "Bob Smith"], []),
+    ("朝日新聞社", [], ["朝日新聞社"]),
+], ids=["given-family", "one-word-person", "name-list", "cjk-outlet"])
+def test_json_ld_author_shapes(author: Any, people: list[str], orgs: list[str]) -> None:
+    """Constructed: a Person by given and family name, a typed Person of one word, a list of names,
+    a CJK outlet's name as the author."""
+    ld = {"@context": "https://schema.org", "@type": "NewsArticle", "author": author}
+    got = extract(f"<article><h1>Council passes the school budget</h1>{FILLER}</article>",
+                  f'<script type="application/ld+json">{json.dumps(ld)}</script>')
+    assert (got.authors, got.author_orgs) == (people, orgs)
 
 
 def test_json_ld_person_over_organization_and_brand() -> None:
