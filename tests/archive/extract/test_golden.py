@@ -186,6 +186,41 @@ def test_title_hyphenated_site_key_suffix_is_cut() -> None:
     assert got.title == "Neue Regeln für Genossenschaften"
 
 
+def test_title_small_print_inside_the_h1_is_not_the_headline() -> None:
+    """Constructed: a <small> beside the headline ("Updated 5 March") is fine print."""
+    got = extract(f"<article><h1>Council passes the school budget <small>Updated 5 March</small></h1>{FILLER}"
+                  "</article>", "<title>Council passes the school budget | Example News</title>")
+    assert got.title == "Council passes the school budget"
+
+
+def test_title_line_inside_the_h1_that_no_declared_title_shares_is_cut() -> None:
+    """Real-page shape (tune: newspaper4k-japanese_article, whose gold is the <title>): a byline on
+    its own line inside the <h1>; CJK titles compared by character pairs, as they have no spaces."""
+    got = extract("<article><h1><span>米朝首脳直通電話　習氏に挑むトランプ戦術の成否</span><br/>"
+                  f"<span>編集委員　中沢克二</span></h1>{FILLER}</article>",
+                  '<meta property="og:title" content="米朝首脳直通電話 習氏に挑むトランプ戦術の成否（写真＝ロイター）">',
+                  lang="ja")
+    assert got.title == "米朝首脳直通電話 習氏に挑むトランプ戦術の成否"
+
+
+def test_title_cjk_h1_confirmed_by_character_pairs_keeps_its_own_space() -> None:
+    """Tune: postlight-www.lifehacker.jp: the visible <h1> rewords the end of og:title (no CJK word
+    in common by spaces), and prints a space after "！" itself."""
+    head = ('<meta property="og:site_name" content="例新聞"><meta property="og:title" '
+            'content="市議会が学校予算を可決！ 公園の整備も進める | 例新聞"><title>市議会が学校予算を可決！ 公園の整備も進める | 例新聞</title>')
+    got = extract(f"<article><h1>市議会が学校予算を可決！ 公園整備も</h1>{FILLER}</article>", head, lang="ja")
+    assert got.title == "市議会が学校予算を可決！ 公園整備も"
+
+
+def test_title_site_name_before_a_colon_is_cut() -> None:
+    head = ('<meta property="og:site_name" content="Example News">'
+            '<meta property="og:title" content="Example News: Council passes the school budget">')
+    assert extract(f"<article>{FILLER}</article>", head).title == "Council passes the school budget"
+    head = ('<meta property="og:site_name" content="WNET">'
+            '<meta property="og:title" content="WNET Audit Committee Meetings | WNET">')
+    assert extract(f"<article>{FILLER}</article>", head).title == "WNET Audit Committee Meetings"
+
+
 @pytest.mark.parametrize(("byline", "lang", "people"), [
     ("By Ann Writer", "en", ["Ann Writer"]),
     ("André Oliver KLEIN", "fr", ["André Oliver KLEIN"]),
