@@ -9,14 +9,16 @@ day of the instant (a "Z" timestamp of a page filed late in the evening), else U
 
 Candidates, the article's own first: its JSON-LD (article types, the main entity first), the
 ``article:published_time`` family of meta tags, ``itemprop=datePublished``, a ``<time>`` inside
-the one ``<article>`` (never the first ``<time>`` of the page, which is often a sidebar's), then
-htmldate's search of the whole page, then the date in the URL. A discovery date (news sitemap,
-feed) comes first when the page agrees with it within a day, or when the page has none.
+the one ``<article>`` (never the first ``<time>`` of the page, which is often a sidebar's, nor one
+labelled as an update), then htmldate's search of the whole page, then the date in the URL. A
+discovery date (news sitemap, feed) comes first when the page agrees with it within a day, or when
+the page has none.
 
-Text dates are read day-first for languages and countries that write them so ("10.12.2022" is
-10 December in German); a date the URL contradicts is read the other way round when that matches
-the URL. Year-only and year-month values (a copyright year, a "2019" ``datePublished``),
-impossible and future dates are rejected.
+Text dates are read day-first for languages, regions ("en-GB") and countries that write them so,
+and always when dotted ("10.12.2022" is 10 December); a date the URL contradicts is read the other
+way round when that matches the URL, and htmldate's reading of "10/12/2022" (always day first) is
+turned round on a page that writes the month first. Year-only and year-month values (a copyright
+year, a "2019" ``datePublished``), impossible and future dates are rejected.
 """
 
 from __future__ import annotations
@@ -61,9 +63,12 @@ _TZ_NAMES = {
     )
     for name in names
 }
-# Month-first is American usage; everyone else writing 10.12.2022 or 10/12/2022 means the day first.
+# Month-first is American usage; everyone else writing 10.12.2022 or 10/12/2022 means the day first,
+# English outside North America too (by the declared region, "en-GB", or the host's country code).
 _MONTH_FIRST_LANGUAGES = frozenset({"en"})
-_DAY_FIRST_HOSTS = (".uk", ".au", ".nz", ".ie", ".in", ".za")
+_DAY_FIRST_REGIONS = frozenset({"gb", "uk", "au", "nz", "ie", "in", "za", "sg", "my", "ng", "ke", "pk"})
+_DAY_FIRST_HOSTS = tuple(f".{region}" for region in sorted(_DAY_FIRST_REGIONS))
+_DOTTED_DATE = re.compile(r"(?<!\d)\d{1,2}\.\d{1,2}\.\d{2,4}(?!\d)")  # "10.12.2022": day first in every usage
 _HAS_TIME = re.compile(r"\d{1,2}:\d{2}")
 _OFFSET = re.compile(r"(?:[+-]\d{2}:?\d{2}|Z|\b(?:UTC|GMT|[A-Z]{2,4}T))\s*$")
 _PARTIAL = re.compile(r"^\s*\d{4}(?:-\d{1,2})?\s*$")
@@ -119,9 +124,10 @@ def _agree_with_url(parsed: datetime, url: str) -> datetime:
     return parsed
 
 
-def day_first(language: str | None, url: str) -> bool:
+def day_first(language: str | None, url: str, region: str | None = None) -> bool:
     host = (urlsplit(url).hostname or "").lower()
-    return (language or "en") not in _MONTH_FIRST_LANGUAGES or host.endswith(_DAY_FIRST_HOSTS)
+    return (language or "en") not in _MONTH_FIRST_LANGUAGES or host.endswith(_DAY_FIRST_HOSTS) or \
+        region in _DAY_FIRST_REGIONS
 
 
 @dataclass(frozen=True)
@@ -132,6 +138,7 @@ class DateReader:
     language: str | None
     zone: tzinfo | None
     now: datetime
+    region: str | None = None  # the declared region ("gb" of "en-GB"): day-first English
 
     def read(self, value: Any, source: str) -> FoundDate | None:
         if not isinstance(value, str):
@@ -177,7 +184,7 @@ class DateReader:
             return iso
         except (ValueError, OverflowError):
             pass
-        first = day_first(self.language, self.url)
+        first = self.day_first() or bool(_DOTTED_DATE.search(value))
         parsed = self._loose(value, first)
         in_url = url_day(self.url)
         if parsed is not None and in_url is not None and parsed.date() != in_url:
@@ -185,6 +192,9 @@ class DateReader:
             if swapped is not None and swapped.date() == in_url:
                 return swapped
         return parsed
+
+    def day_first(self) -> bool:
+        return day_first(self.language, self.url, self.region)
 
     @staticmethod
     def _loose(value: str, first: bool) -> datetime | None:
@@ -210,9 +220,30 @@ def page_candidates(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict
         raw += [(value, "time") for value in tree.xpath("//time[@pubdate]/@datetime")]
         articles = tree.xpath("//article")
         if len(articles) == 1:  # one article: its first <time> is its own, not a teaser's
-            raw += [(value, "time") for value in articles[0].xpath(".//time/@datetime")[:1]]
+            times = [t for t in articles[0].iter("time") if t.get("datetime") and not _labelled_update(t)]
+            raw += [(t.get("datetime"), "time") for t in times[:1]]
     found = [reader.read(value, source) for value, source in raw]
     return [f for f in found if f is not None]
+
+
+UPDATE_LABEL_CHARS = 40  # the text just before a <time> that can label it
+
+
+def _labelled_update(el: HtmlElement) -> bool:
+    """The <time> says when the article was changed: itemprop=dateModified, an "updated" or
+    "modified" class, or an update label just before it ("Updated <time>", "Aktualisiert am")."""
+    if (el.get("itemprop") or "").lower() == "datemodified":
+        return True
+    classes = (el.get("class") or "").lower()
+    if "updat" in classes or "modif" in classes:
+        return True
+    previous = el.getprevious()
+    parent = el.getparent()
+    before = (previous.tail if previous is not None else parent.text if parent is not None else None) or ""
+    if previous is not None and not before.strip():
+        before = previous.text_content()  # "<span>Updated</span> <time>"
+    label = before[-UPDATE_LABEL_CHARS:].casefold()
+    return any(word in label for word in word_lists().update_labels)
 
 
 def pick_published(candidates: list[FoundDate], htmldate: Callable[[], str | None], reader: DateReader,
@@ -232,6 +263,20 @@ def pick_published(candidates: list[FoundDate], htmldate: Callable[[], str | Non
         if best is None or hint.has_time or not best.has_time:
             return hint
     return best
+
+
+def as_printed(value: str | None, html: str, reader: DateReader) -> str | None:
+    """htmldate's answer with day and month the way the page writes them: htmldate reads
+    "10/12/2022" day first everywhere, so on a page that writes the month first (American
+    English) a date it can only have read from such a numeric form is turned round."""
+    if not value or len(value) < 10 or not value[:10].replace("-", "").isdigit() or reader.day_first():
+        return value
+    year, month, day = int(value[:4]), int(value[5:7]), int(value[8:10])
+    if day > 12 or day == month or value[:10] in html:
+        return value  # unambiguous, or printed in ISO form somewhere
+    if re.search(rf"(?<!\d)0?{day}/0?{month}/{year}(?!\d)", html) is None:
+        return value  # not read from "10/12/2022" (dotted "10.12.2022" is day first everywhere)
+    return f"{year:04d}-{day:02d}-{month:02d}{value[10:]}"
 
 
 def _from_htmldate(value: str | None, reader: DateReader) -> FoundDate | None:

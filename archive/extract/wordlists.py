@@ -29,6 +29,7 @@ class WordLists:
     collectives: frozenset[str]
     named_outlets: frozenset[str]
     prompts: tuple[str, ...]
+    update_labels: tuple[str, ...]
     country_zones: dict[str, str]
 
     def conjunctions_for(self, language: str | None) -> frozenset[str]:
@@ -60,5 +61,6 @@ def word_lists() -> WordLists:
         collectives=frozenset(_lower(raw["organisations"]["collectives"])),
         named_outlets=frozenset(_lower(raw["organisations"]["named_outlets"])),
         prompts=_lower(raw["text"]["prompts"]),
+        update_labels=_lower(raw["dates"]["update_labels"]),
         country_zones={code.casefold(): zone for code, zone in raw["zones"]["by_country_code"].items()},
     )

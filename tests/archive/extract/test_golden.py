@@ -356,6 +356,29 @@ def test_date_day_first_by_language() -> None:
     assert (got.published_day, got.date_source) == ("2022-12-10", "meta:date")
 
 
+@pytest.mark.parametrize(("where", "lang", "url", "day"), [
+    ('<meta name="date" content="10/12/2022">', "en-GB", "https://example.com/haushalt/", "2022-12-10"),
+    ('<meta name="date" content="10/12/2022">', "en", "https://example.com/haushalt/", "2022-10-12"),
+    ("<p>Posted 10/12/2022</p>", "en", "https://example.com/haushalt/", "2022-10-12"),
+    ('<meta name="date" content="10.12.2022">', None, "https://example.com/haushalt/", "2022-12-10"),
+], ids=["en-GB-region-day-first", "en-month-first", "en-text-via-htmldate", "dotted-without-language"])
+def test_date_day_and_month_as_the_page_writes_them(where: str, lang: str | None, url: str, day: str) -> None:
+    """Constructed: British English writes the day first; American English the month, also in
+    the text htmldate reads (it reads "10/12/2022" day first everywhere); a dotted date is day first
+    in every usage, even when the page declares no language."""
+    head, body = (where, "") if where.startswith("<meta") else ("", where)
+    got = extract(f"<article><h1>Council passes the school budget</h1>{body}{FILLER}</article>", head,
+                  lang=lang, url=url)
+    assert got.published_day == day
+
+
+def test_date_article_time_labelled_as_an_update_is_not_the_publication() -> None:
+    got = extract("<article><h1>Council passes the school budget</h1><p>Updated <time datetime="
+                  "'2024-03-09T10:00:00Z'>Mar 9</time> Published <time datetime='2024-03-05T10:00:00Z'>Mar 5</time>"
+                  f"</p>{FILLER}</article>", url="https://example.org/news/council-budget/")
+    assert (got.published_day, got.date_source) == ("2024-03-05", "time")
+
+
 def test_date_year_only_is_rejected_and_sidebar_time_ignored() -> None:
     ld = {"@context": "https://schema.org", "@type": "NewsArticle", "datePublished": "2019"}
     got = extract('<aside><time datetime="2018-01-02T08:00:00Z">Jan 2</time></aside>'
