@@ -35,7 +35,7 @@ from typing import Any
 
 from lxml.html import HtmlElement
 
-from archive.extract.markup import _is_article_type
+from archive.extract.markup import _is_article_type, text_before
 from archive.extract.titles import element_text
 from archive.extract.wordlists import WordLists, word_lists
 
@@ -433,22 +433,43 @@ def _in_teaser(el: HtmlElement) -> bool:
 def _visible_bylines(tree: HtmlElement) -> list[str]:
     """Byline texts shown on the page: itemprop=author, rel=author links, a byline element; none
     from the page's furniture (``_in_teaser``)."""
-    found = [e for e in tree.xpath('//*[@itemprop="author"]') if not _in_teaser(e)]
+    found = [e for e in tree.xpath('//*[@itemprop="author"]') if not _in_teaser(e) and not _credits_another(e)]
     marked = _distinct(text for el in _same_block(found) for text in _itemprop_names(el))
     if 0 < len(marked) <= MAX_LINKED_AUTHORS:
         return marked
     distinct = _distinct(element_text(a, always_separate=True) for a in tree.xpath('//a[@rel="author"]')
-                         if not _in_teaser(a))
+                         if not _in_teaser(a) and not _credits_another(a))
     if 0 < len(distinct) <= MAX_LINKED_AUTHORS:
         return distinct
     bylines = tree.xpath('//*[contains(concat(" ", normalize-space(@class), " "), " byline ") '
                          'or contains(@class, "byline__") or contains(@class, "-byline") '
                          'or translate(@id, "BYLINE", "byline") = "byline"]')
-    for el in [e for e in bylines if not _in_teaser(e)][:1]:
-        text = element_text(el, always_separate=True)
-        if 0 < len(text.strip()) <= 200:
-            return [text]
-    return []
+    # One byline element per co-author ("<span class=byline>Ann Writer</span><span class=byline>Bob
+    # Smith</span>"): the outermost, those beside the first and made like it (NPR's audio player
+    # has a "byline" of its own, the show's name).
+    found = [e for e in bylines if not _in_teaser(e)]
+    found = [e for e in found if not any(a in found for a in e.iterancestors())]
+    alike = [e for e in _same_block(found) if (e.tag, e.get("class")) == (found[0].tag, found[0].get("class"))]
+    texts = list(dict.fromkeys(t for t in (element_text(el, always_separate=True) for el in alike)
+                               if 0 < len(t.strip()) <= 200))
+    return texts if len(texts) <= MAX_LINKED_AUTHORS else []
+
+
+CREDIT_LABEL_CHARS = 40  # the text just before an author element that can label it
+CREDIT_LABEL_DEPTH = 3  # a name's link and span inside the labelled element
+
+
+def _credits_another(el: HtmlElement) -> bool:
+    """An author element labelled as another person's credit: "Illustration by <span
+    itemprop=author>…</span>", "Photos: <a rel=author>…</a>" (the label ends with one of the
+    ``other_credits``), before it or before one of the elements it sits in (the name inside the
+    labelled author element)."""
+    phrases = [phrase.rstrip(":") for phrase in word_lists().other_credits]
+    for node in [el, *list(el.iterancestors())[:CREDIT_LABEL_DEPTH]]:
+        label = " ".join(text_before(node, CREDIT_LABEL_CHARS).split()).casefold().rstrip(" :")
+        if label and any(label.endswith(phrase) for phrase in phrases):
+            return True
+    return False
 
 
 def _same_block(found: list[HtmlElement]) -> list[HtmlElement]:
@@ -480,7 +501,8 @@ def _author_class_bylines(tree: HtmlElement) -> list[str]:
     furniture, those beside the first only: a name, or in a longer element with a biography
     the name-shaped link it starts with."""
     found = [e for e in tree.xpath('//*[contains(translate(@class, "AUTHOR", "author"), "author")]')
-             if any(_is_author_class(c) for c in (e.get("class") or "").split()) and not _in_teaser(e)]
+             if any(_is_author_class(c) for c in (e.get("class") or "").split()) and not _in_teaser(e)
+             and not _credits_another(e)]
     found = [e for e in found if not any(a in found for a in e.iterancestors())]  # the outermost
     names = []
     for el in _same_block(found):
@@ -559,9 +581,25 @@ def pick_authors(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[st
         lambda: classify(_text_bylines(tree), language, brands),
         lambda: classify((trafilatura_author() or "").split(";"), language, brands),
     ]
-    for source in sources:
+    for index, source in enumerate(sources):
         credits = source()
         if credits.people:
-            return Credits(credits.people, [])
+            return Credits(_with_coauthors(credits.people, sources[index + 1:MARKED_SOURCES]), [])
         organisations = organisations or credits.organisations
     return Credits([], organisations)
+
+
+MARKED_SOURCES = 4  # JSON-LD, meta, and the two kinds of author elements shown on the page
+
+
+def _with_coauthors(people: list[str], shown: list[Callable[[], Credits]]) -> list[str]:
+    """The declared authors, or the byline shown on the page when it names them all and more: a
+    page's JSON-LD or meta author often holds only the first of its writers."""
+    if len(people) >= MAX_LINKED_AUTHORS:
+        return people
+    named = {p.casefold() for p in people}
+    for source in shown:
+        more = source().people
+        if len(more) > len(people) and named <= {p.casefold() for p in more}:
+            return more
+    return people

@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dateutil import parser as dateparser
 from lxml.html import HtmlElement
 
-from archive.extract.markup import _is_article_type
+from archive.extract.markup import _is_article_type, text_before
 from archive.extract.wordlists import word_lists
 
 PUBLISHED_KEYS = (
@@ -237,12 +237,7 @@ def _labelled_update(el: HtmlElement) -> bool:
     classes = (el.get("class") or "").lower()
     if "updat" in classes or "modif" in classes:
         return True
-    previous = el.getprevious()
-    parent = el.getparent()
-    before = (previous.tail if previous is not None else parent.text if parent is not None else None) or ""
-    if previous is not None and not before.strip():
-        before = previous.text_content()  # "<span>Updated</span> <time>"
-    label = before[-UPDATE_LABEL_CHARS:].casefold()
+    label = text_before(el, UPDATE_LABEL_CHARS).casefold()
     return any(word in label for word in word_lists().update_labels)
 
 

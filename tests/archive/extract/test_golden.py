@@ -311,9 +311,15 @@ def test_byline_clutter_names_nobody(byline: str) -> None:
      "2010 and writes about budgets.</p></div>", ["Jane Doe"]),
     ("<span class='author'>Jane Doe’s Discussions</span>", ["Jane Doe"]),
     ("<span class='sf_comment_author'>Casper</span>", []),
+    ("<div class='byline'>Jane Doe</div><div class='byline'>Bob Smith</div>"
+     "<div class='player'><p class='byline'>All Things Considered</p></div>", ["Jane Doe", "Bob Smith"]),
+    ("<p>By <span itemprop='author' class='author-name'><a rel='author' href='/author/jane'>Jane Doe</a></span>"
+     " · Illustration by <span itemprop='author' class='author-name'><a rel='author' href='/author/bob'>"
+     "<span class='lede-author'>Bob Smith</span></a></span></p>", ["Jane Doe"]),
 ], ids=["itemprop-coauthors", "people-links", "staff-link", "plain-by-line", "plain-von-line", "by-sentence",
         "commenter", "photo-credit-in-figure", "teaser-after-byline", "author-class-coauthors",
-        "author-class-with-bio", "author-class-possessive", "comment-author-class"])
+        "author-class-with-bio", "author-class-possessive", "comment-author-class", "byline-element-per-coauthor",
+        "illustrator-marked-as-author"])
 def test_byline_sources_without_a_byline_class(body: str, people: list[str]) -> None:
     """Constructed: co-authors each in an itemprop=author element, author pages under other paths
     than /author/, a byline printed as plain text; a reader's name in the comments, a picture's
@@ -336,6 +342,14 @@ def test_json_ld_author_shapes(author: Any, people: list[str], orgs: list[str]) 
     got = extract(f"<article><h1>Council passes the school budget</h1>{FILLER}</article>",
                   f'<script type="application/ld+json">{json.dumps(ld)}</script>')
     assert (got.authors, got.author_orgs) == (people, orgs)
+
+
+def test_byline_shown_with_all_coauthors_over_a_declared_first_author() -> None:
+    """Constructed: meta names the first writer only, the byline shown names both."""
+    got = extract("<article><h1>Council passes the school budget</h1><p class='byline'>By <a href='/author/jane'>"
+                  f"Jane Doe</a> and <a href='/author/bob'>Bob Smith</a></p>{FILLER}</article>",
+                  '<meta name="author" content="Jane Doe">')
+    assert got.authors == ["Jane Doe", "Bob Smith"]
 
 
 def test_json_ld_person_over_organization_and_brand() -> None:
