@@ -92,8 +92,9 @@ def _is_brand(name: str, brands: set[str], words: WordLists) -> bool:
         return True  # "TNN", "CNN", "AP"
     if len(tokens) >= 2 and tokens[0] == "the":
         return True  # "The Globe": no person's name starts with the article
-    if not _LATIN.search(name) and name.endswith(words.cjk_organisation_suffixes):
-        return True  # "朝日新聞社", "新华社"
+    if not _LATIN.search(name) and (name.endswith(words.cjk_organisation_suffixes) or
+                                    any(w in name for w in words.cjk_organisation_words)):
+        return True  # "朝日新聞社", "新华社", "朝日新聞デジタル"
     return any(t in words.organisation_words for t in tokens)
 
 
@@ -148,7 +149,9 @@ def _name_span(part: str, words: WordLists) -> str:
     """The words of a byline part that can name its writer: nothing for another person's credit
     ("Editing by Bob Smith", "Photos: …"), the name before a connector ("Ann Writer for The
     Guardian") or after a lead-in ("Story by Ann Writer"). Cut here, before the part is judged
-    a person or an outlet: "Ann Writer is a reporter at The Daily Planet" names a person."""
+    a person or an outlet: "Ann Writer is a reporter at The Daily Planet" names a person. Clutter
+    goes first: "Account You're logged in" is no name cut at "logged"."""
+    part = _drop_clutter(part, words)
     if _other_credit(part, words):
         return ""
     return " ".join(_after_lead_in(_before_connector(part.split()), words))
@@ -160,10 +163,11 @@ _PARTICLES = frozenset("de da di del della der den van von le la du do dos das y
 
 def _drop_clutter(part: str, words: WordLists) -> str:
     """Cut a clutter phrase and what follows it ("Steven Shepard Link Copied"), or, when it opens
-    the part, the phrase itself ("View all posts by Ann Writer")."""
+    the part, the phrase itself ("View all posts by Ann Writer"). The phrase found first in the
+    part counts ("Account You're logged in": "you're logged", not "logged in")."""
     lowered = part.casefold()
-    for phrase in words.author_clutter_phrases:
-        at = lowered.find(phrase)
+    found = sorted((lowered.find(phrase), phrase) for phrase in words.author_clutter_phrases if phrase in lowered)
+    for at, phrase in found[:1]:
         if at > 0 and not part[:at].strip().count(" ") and not part[at - 1].isspace() and " " in part[at:]:
             # inside the first word, a title before the name: "FOCUS-Online-Experte Hans Meier"
             return _drop_clutter(part[at:].split(" ", 1)[1].strip(), words)
@@ -269,8 +273,9 @@ def _person(part: str, words: WordLists, single_word: bool = False) -> str | Non
         lower_role = any(tokens[i].islower() for i in roles)
         if roles[0] >= 2:
             tokens = tokens[: roles[0]]  # "Sam Stein Senior Politics Editor"
-        elif lower_role or len(roles) >= 2 or len(roles) == len(tokens):
-            return None  # "Guardian staff reporter", "Staff Writer", "Editor": a credit, not a person
+        elif lower_role or len(roles) >= 2 or len(roles) == len(tokens) or \
+                all(i in roles or _is_acronym(t) for i, t in enumerate(tokens)):
+            return None  # "Guardian staff reporter", "Staff Writer", "Editor", "CH Contributor": a credit
     half = len(tokens) // 2
     if len(tokens) >= 4 and len(tokens) % 2 == 0 and tokens[:half] == tokens[half:]:
         tokens = tokens[:half]  # a byline that prints the name twice (link text and image alt)
@@ -287,10 +292,17 @@ def _person(part: str, words: WordLists, single_word: bool = False) -> str | Non
         return None
     if not any(ch.isalpha() for ch in name) or (name.islower() and _LATIN.search(name)):
         return None  # no letters, or a lower-case handle ("staff", "admin")
+    if _LATIN.search(name) and len(tokens[-1].strip(".")) < 2:
+        return None  # a name ends in a surname, not an initial ("A A A" of a text-size widget)
     if len(tokens) == 1 and _LATIN.search(name) and not name.isupper() and \
             not (single_word and name[:1].isupper() and name[1:].islower() and len(name) >= 3):
         return None  # a single Latin word is a handle ("Bparis"), not a byline name
     return name
+
+
+def _is_acronym(token: str) -> bool:
+    """An outlet's initials beside a role ("CH Contributor"): two to four capitals."""
+    return 2 <= len(token) <= 4 and token.isupper() and token.isalpha()
 
 
 def _person_then_outlet(part: str, words: WordLists) -> tuple[str, str] | None:
@@ -558,7 +570,8 @@ def _text_bylines(tree: HtmlElement) -> list[str]:
     return []
 
 
-_LINK_LABELS = frozenset("view see all more author authors page profile articles posts stories bio by".split())
+_LINK_LABELS = frozenset("view see all more author authors page profile articles posts stories bio by sign log login "
+                         "register subscribe account".split())
 
 
 def _name_shaped(text: str) -> bool:

@@ -26,6 +26,7 @@ class WordLists:
     conjunctions: dict[str, frozenset[str]]
     organisation_words: frozenset[str]
     cjk_organisation_suffixes: tuple[str, ...]
+    cjk_organisation_words: tuple[str, ...]
     collectives: frozenset[str]
     named_outlets: frozenset[str]
     prompts: tuple[str, ...]
@@ -58,6 +59,7 @@ def word_lists() -> WordLists:
         conjunctions={lang: frozenset(_lower(words)) for lang, words in authors["conjunctions"].items()},
         organisation_words=frozenset(_lower(raw["organisations"]["words"])),
         cjk_organisation_suffixes=_lower(raw["organisations"]["cjk_suffixes"]),
+        cjk_organisation_words=_lower(raw["organisations"]["cjk_words"]),
         collectives=frozenset(_lower(raw["organisations"]["collectives"])),
         named_outlets=frozenset(_lower(raw["organisations"]["named_outlets"])),
         prompts=_lower(raw["text"]["prompts"]),
