@@ -1,8 +1,9 @@
 """The headline as a reader sees it, chosen by agreement among the page's title candidates.
 
 Candidates: each ``<h1>`` (text of child elements kept apart, ``<style>``/``<script>`` and the
-fine print of ``<small>`` dropped, and its last lines that share no word with any declared title,
-a byline laid out inside it), og:title, twitter:title, the JSON-LD headline, ``<title>``. Each is
+fine print of ``<small>`` dropped, its last lines that the declared titles mostly lack, a byline
+laid out inside it, and parts after the confirmed headline that no declared title holds with it,
+a dek or a button), og:title, twitter:title, the JSON-LD headline, ``<title>``. Each is
 cleaned (entities, soft hyphens and other invisibles, whitespace) and loses leading/trailing
 segments that name the site ("… | Site", "Site - …", "Site: …"). Words are compared as words,
 and CJK text, which has no spaces between words, as character pairs. Site names come from
@@ -223,7 +224,9 @@ def _is_kicker(text: str) -> bool:
 
 def _confirmed_part(h1_parts: list[list[str]], others: list[str], keys: set[str]) -> str | None:
     """A part of an <h1> that the declared titles confirm on its own, when the other parts are
-    only the site's name or a short kicker in front: never a headline cut from its subtitle."""
+    only the site's name or a short kicker in front, or after it what no declared title holds
+    together with it (a dek, an "Add to ..." button): never a headline cut from a subtitle that a
+    declared title keeps."""
     other_keys = [_key(t) for t in others]
     for parts in h1_parts:
         for index, text in enumerate(parts):
@@ -234,7 +237,7 @@ def _confirmed_part(h1_parts: list[list[str]], others: list[str], keys: set[str]
                 continue
             before, after = parts[:index], parts[index + 1:]
             if all(_names_site(p, keys) or _is_kicker(p) for p in before) and \
-                    all(_names_site(p, keys) for p in after):
+                    all(_names_site(p, keys) or not _declared_with(key, p, other_keys) for p in after):
                 return text
     return None
 
@@ -280,6 +283,27 @@ def _title_words(key: str) -> set[str]:
     for run in _CJK_RUN.findall(key):
         words.update(run[i:i + 2] for i in range(max(len(run) - 1, 1)))
     return words
+
+
+def _declared_with(key: str, part: str, other_keys: list[str]) -> bool:
+    """A declared title holds the part together with the headline ``key`` ("<title>" with the
+    subtitle that og:title leaves out)."""
+    part_key = _key(part)
+    return any(key in other and part_key in other for other in other_keys)
+
+
+def _declared_words(others: list[str]) -> set[str]:
+    return set().union(*(_title_words(_key(t)) for t in others))
+
+
+MOSTLY = 0.5  # share of a part's words that the declared titles must hold to keep it in the headline
+
+
+def _mostly_declared(part: str, declared: set[str]) -> bool:
+    """Most of the part's content words (three letters or more; CJK pairs) are in the declared
+    titles: "A letter to a young liberal" after the headline is a dek when only "young" is."""
+    words = {w for w in _title_words(_key(part)) if len(w) >= 3 or _CJK_RUN.fullmatch(w)}
+    return bool(words) and len(words & declared) >= MOSTLY * len(words)
 
 
 def _agreed(others: list[str]) -> str | None:
@@ -333,8 +357,8 @@ def _without_unshared_tail(text: str, lines: list[str], others: list[str]) -> st
     </span>"). Only when titles are declared, and never the first line."""
     if not others:
         return text
-    declared_words = set().union(*(_title_words(_key(t)) for t in others))
-    while len(lines) > 1 and not _title_words(_key(lines[-1])) & declared_words and text.endswith(lines[-1]):
+    declared = _declared_words(others)
+    while len(lines) > 1 and not _mostly_declared(lines[-1], declared) and text.endswith(lines[-1]):
         text = text[: -len(lines[-1])].rstrip()
         lines = lines[:-1]
     return text

@@ -203,6 +203,21 @@ def test_title_line_inside_the_h1_that_no_declared_title_shares_is_cut() -> None
     assert got.title == "米朝首脳直通電話 習氏に挑むトランプ戦術の成否"
 
 
+@pytest.mark.parametrize(("h1", "title"), [
+    ("<span>I Wish Someone Had Told Me This</span> <span class='caption'>A letter to a young liberal</span>",
+     "I Wish Someone Had Told Me This"),
+    ("I Wish Someone Had Told Me This <a href='#' class='addtowatchlist'>Add to ...</a>", "I Wish Someone Had Told Me This"),
+    ("<span>I Wish Someone Had Told Me This</span><i>：</i><i>Advice to Young Liberals</i>",
+     "I Wish Someone Had Told Me This：Advice to Young Liberals"),
+], ids=["dek-span", "button", "subtitle-the-title-keeps"])
+def test_title_parts_after_the_confirmed_headline(h1: str, title: str) -> None:
+    """Tune, pages without expected titles (newspaper-tnr.com1, newspaper-theglobeandmail.com1),
+    and itmedia's subtitle that <title> keeps with the headline while og:title leaves it out."""
+    head = ('<meta property="og:title" content="I Wish Someone Had Told Me This">'
+            "<title>I Wish Someone Had Told Me This：Advice to Young Liberals | Example</title>")
+    assert extract(f"<article><h1>{h1}</h1>{FILLER}</article>", head).title == title
+
+
 def test_title_cjk_h1_confirmed_by_character_pairs_keeps_its_own_space() -> None:
     """Tune: postlight-www.lifehacker.jp: the visible <h1> rewords the end of og:title (no CJK word
     in common by spaces), and prints a space after "！" itself."""
