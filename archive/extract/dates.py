@@ -244,14 +244,17 @@ def _labelled_update(el: HtmlElement) -> bool:
 def pick_published(candidates: list[FoundDate], htmldate: Callable[[], str | None], reader: DateReader,
                    hints: dict[str, Any]) -> FoundDate | None:
     """The page's best date (a timestamp over a bare day of the same source order), htmldate's when
-    the page has none, the URL's last; a discovery date first when the page agrees within a day."""
+    the page has none, the URL's last; a discovery date first when the page agrees within a day.
+    A full date in the URL beats htmldate's guess when they are more than a day apart: htmldate
+    scans the whole page and can take a header's "today" or a sidebar's date."""
     best = next((c for c in candidates if c.has_time), None) or (candidates[0] if candidates else None)
+    in_url = url_day(reader.url)
     if best is None:
         best = _from_htmldate(htmldate(), reader)
-    if best is None:
-        in_url = url_day(reader.url)
-        if in_url is not None:
-            best = reader.read(in_url.isoformat(), "url")
+        if best is not None and in_url is not None and abs((date.fromisoformat(best.day) - in_url).days) > 1:
+            best = None
+    if best is None and in_url is not None:
+        best = reader.read(in_url.isoformat(), "url")
     source = str(hints.get("source") or "news-sitemap")
     hint = reader.read(hints.get("published"), source) if source in DATED_HINT_SOURCES else None
     if hint is not None and (best is None or abs(hint.instant - best.instant) <= timedelta(days=1)):

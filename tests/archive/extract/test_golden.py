@@ -419,6 +419,15 @@ def test_date_day_and_month_as_the_page_writes_them(where: str, lang: str | None
     assert got.published_day == day
 
 
+def test_date_url_day_over_an_htmldate_guess_far_from_it() -> None:
+    """Tune, pages without expected dates (snacktory-rian: a header's "12/4/2011" on a
+    /20110410/ article; readability-webmd-1): htmldate's scan of the page loses to the URL's day."""
+    got = extract('<div class="header"><span class="dataday">12/4/2011</span></div>'
+                  f"<article><h1>Japanese rally against nuclear power</h1>{FILLER}</article>",
+                  url="http://en.example.ru/world/20110410/163458489.html")
+    assert (got.published_day, got.date_source) == ("2011-04-10", "url")
+
+
 def test_date_article_time_labelled_as_an_update_is_not_the_publication() -> None:
     got = extract("<article><h1>Council passes the school budget</h1><p>Updated <time datetime="
                   "'2024-03-09T10:00:00Z'>Mar 9</time> Published <time datetime='2024-03-05T10:00:00Z'>Mar 5</time>"
