@@ -40,7 +40,7 @@ from archive.extract.titles import element_text
 from archive.extract.wordlists import WordLists, word_lists
 
 AUTHOR_META_KEYS = ("author", "article:author", "og:article:author", "byl", "parsely-author", "sailthru.author",
-                    "dc.creator", "dcterms.creator")
+                    "cxenseparse:author", "dc.creator", "dcterms.creator")
 MAX_NAMES = 12  # more "authors" than this is a list of contributors to the whole site
 _WS = re.compile(r"\s+")
 _EMAIL = re.compile(r"\S+@\S+\.\w+|https?://\S+|www\.\S+")
@@ -60,6 +60,8 @@ _MONTHS = frozenset(
     "january february march april may june july august september october november december "
     "jan feb mar apr jun jul aug sep sept oct nov dec".split()
 )
+_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thurs fri sat sun"
+                      .split())
 _ORG_TYPES = ("organization", "organisation", "newsmediaorganization", "corporation", "brand")
 
 
@@ -154,7 +156,17 @@ def _name_span(part: str, words: WordLists) -> str:
     part = _drop_clutter(part, words)
     if _other_credit(part, words):
         return ""
-    return " ".join(_after_lead_in(_before_connector(part.split()), words))
+    tokens = _after_lead_in(_before_connector(part.split()), words)
+    if tokens and all(_date_word(t) for t in tokens):
+        return ""  # "Wednesday January" (of "Wednesday January 18, 2017 … by Juli Clover")
+    while len(tokens) >= 3 and _date_word(tokens[-1]) and tokens[-1].casefold().strip(".,") != "may":
+        tokens = tokens[:-1]  # a date after the credit: "Apartment Therapy Submissions Oct"
+    return " ".join(tokens)
+
+
+def _date_word(token: str) -> bool:
+    word = token.casefold().strip(".,")
+    return word in _MONTHS or word in _WEEKDAYS
 
 
 _PARTICLES = frozenset("de da di del della der den van von le la du do dos das y bin ibn al el zu zum zur vom ter ten"
@@ -453,18 +465,59 @@ def _visible_bylines(tree: HtmlElement) -> list[str]:
                          if not _in_teaser(a) and not _credits_another(a))
     if 0 < len(distinct) <= MAX_LINKED_AUTHORS:
         return distinct
-    bylines = tree.xpath('//*[contains(concat(" ", normalize-space(@class), " "), " byline ") '
-                         'or contains(@class, "byline__") or contains(@class, "-byline") '
-                         'or translate(@id, "BYLINE", "byline") = "byline"]')
+    bylines = [e for e in tree.xpath('//*[contains(translate(@class, "BYLINE", "byline"), "byline") '
+                                     'or translate(@id, "BYLINE", "byline") = "byline"]')
+               if _class_says(e, _BYLINE_PARTS) or (e.get("id") or "").lower() == "byline"]
     # One byline element per co-author ("<span class=byline>Ann Writer</span><span class=byline>Bob
     # Smith</span>"): the outermost, those beside the first and made like it (NPR's audio player
     # has a "byline" of its own, the show's name).
     found = [e for e in bylines if not _in_teaser(e)]
     found = [e for e in found if not any(a in found for a in e.iterancestors())]
     alike = [e for e in _same_block(found) if (e.tag, e.get("class")) == (found[0].tag, found[0].get("class"))]
-    texts = list(dict.fromkeys(t for t in (element_text(el, always_separate=True) for el in alike)
-                               if 0 < len(t.strip()) <= 200))
+    texts = list(dict.fromkeys(t for t in (_shown_name(el, MAX_BYLINE_CHARS) for el in alike) if t.strip()))
     return texts if len(texts) <= MAX_LINKED_AUTHORS else []
+
+
+MAX_BYLINE_CHARS = 200  # a byline element longer than this holds a biography too
+BIOGRAPHY_CHARS = 2000  # longer than a name and a biography: no byline at all
+
+
+def _shown_name(el: HtmlElement, limit: int) -> str:
+    """The text of a byline or author element, or when it is longer than ``limit`` (a biography
+    beside the name) the first name-shaped text of a link or of an element whose class says
+    "name" inside it ("byline__name")."""
+    size = len(el.text_content().strip())  # cheap (lxml's C): spares reading a page-sized element
+    if size <= limit:
+        return element_text(el, always_separate=True)
+    if size > BIOGRAPHY_CHARS:
+        return ""  # a page section that a class calls "byline", not a byline with a biography
+    for node in el.iterdescendants():
+        if isinstance(node.tag, str) and (node.tag == "a" or _class_says(node, ("name",))):
+            name = element_text(node).strip()
+            if _name_shaped(name):
+                return name
+    return ""
+
+
+# Parts of a class name that mark the byline or the author ("article_byline", "css-1wkce1i-Byline",
+# "post-author", "author__name", "authorname-txt"), and parts that mark a picture or biography
+# beside them instead ("byline__image", "author-bio").
+_BYLINE_PARTS = ("byline", "bylines")
+_AUTHOR_PARTS = ("author", "authors", "authorname")
+_NOT_NAME_PARTS = frozenset("bio bios image img avatar photo pic picture description desc thumb thumbnail icon".split())
+_CLASS_PARTS = re.compile(r"[-_]+")
+
+
+def _class_says(el: HtmlElement, marks: tuple[str, ...]) -> bool:
+    """One of the element's classes has a part that is, or ends in, one of ``marks``, and is no
+    commenter's, teaser's, picture's or biography's class ("sf_comment_author", "author-bio")."""
+    for token in (el.get("class") or "").lower().split():
+        if any(word in token for word in _TEASER_CLASSES):
+            continue
+        parts = _CLASS_PARTS.split(token)
+        if any(part.endswith(marks) for part in parts) and not _NOT_NAME_PARTS.intersection(parts):
+            return True
+    return False
 
 
 CREDIT_LABEL_CHARS = 40  # the text just before an author element that can label it
@@ -499,32 +552,17 @@ def _same_block(found: list[HtmlElement]) -> list[HtmlElement]:
 
 # A class that names an author element: "author", "post-author", "article__author", "author-name",
 # "author__name", "authors"; not "author-bio", "author-image" or "authored".
-_AUTHOR_CLASS = re.compile(r"^(?:[\w-]*[-_])?authors?(?:[-_]{1,2}name)?$|^authorname$", re.I)
 MAX_AUTHOR_ELEMENT_CHARS = 80  # longer, it holds a biography: its first name-shaped link is the name
 
 
-def _is_author_class(name: str) -> bool:
-    """An author element's class, not a commenter's or a teaser's ("sf_comment_author")."""
-    return bool(_AUTHOR_CLASS.match(name)) and not any(word in name.lower() for word in _TEASER_CLASSES)
-
-
 def _author_class_bylines(tree: HtmlElement) -> list[str]:
-    """Names in elements whose class says "author" (``_AUTHOR_CLASS``), outside the page's
+    """Names in elements whose class says "author" (``_class_says``), outside the page's
     furniture, those beside the first only: a name, or in a longer element with a biography
-    the name-shaped link it starts with."""
+    the name-shaped link it holds."""
     found = [e for e in tree.xpath('//*[contains(translate(@class, "AUTHOR", "author"), "author")]')
-             if any(_is_author_class(c) for c in (e.get("class") or "").split()) and not _in_teaser(e)
-             and not _credits_another(e)]
+             if _class_says(e, _AUTHOR_PARTS) and not _in_teaser(e) and not _credits_another(e)]
     found = [e for e in found if not any(a in found for a in e.iterancestors())]  # the outermost
-    names = []
-    for el in _same_block(found):
-        text = element_text(el, always_separate=True).strip()
-        if len(text) > MAX_AUTHOR_ELEMENT_CHARS:
-            links = [t for t in (element_text(a).strip() for a in el.iter("a")) if t]
-            text = links[0] if links and _name_shaped(links[0]) else ""
-        if text:
-            names.append(text)
-    names = _distinct(names)
+    names = _distinct(_shown_name(el, MAX_AUTHOR_ELEMENT_CHARS) for el in _same_block(found))
     return names if len(names) <= MAX_LINKED_AUTHORS else []
 
 
@@ -611,8 +649,12 @@ def _with_coauthors(people: list[str], shown: list[Callable[[], Credits]]) -> li
     if len(people) >= MAX_LINKED_AUTHORS:
         return people
     named = {p.casefold() for p in people}
+    words = word_lists()
     for source in shown:
         more = source().people
-        if len(more) > len(people) and named <= {p.casefold() for p in more}:
+        added = [p for p in more if p.casefold() not in named]
+        # The names it adds are names, not a role the byline shows beside the name ("Culture Writer").
+        if added and named <= {p.casefold() for p in more} and \
+                not any(_role(t, words.roles) for name in added for t in name.split()):
             return more
     return people

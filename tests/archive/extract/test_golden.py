@@ -333,10 +333,18 @@ def test_byline_clutter_names_nobody(byline: str) -> None:
     ("<p>By <span itemprop='author' class='author-name'><a rel='author' href='/author/jane'>Jane Doe</a></span>"
      " · Illustration by <span itemprop='author' class='author-name'><a rel='author' href='/author/bob'>"
      "<span class='lede-author'>Bob Smith</span></a></span></p>", ["Jane Doe"]),
+    ("<div class='article_byline'><div>By <span>Joe Davidson</span></div></div>", ["Joe Davidson"]),
+    ("<div class='css-1wkce1i-Byline'><span class='css-1vq2rpi'>Stewart Perrie</span></div>", ["Stewart Perrie"]),
+    ("<span class='authorname-txt'><span class='truncate'>Lizette Borreli</span></span>", ["Lizette Borreli"]),
+    ("<div class='byline'><a class='byline__name'>Duncan Bell</a><p class='byline__bio'>Duncan Bell is a Reader in "
+     "the Department of Politics and International Studies at the University of Cambridge, where he works on the "
+     "history of political thought and the theory of empire.</p></div>", ["Duncan Bell"]),
+    ("<div class='byline'>Wednesday January 18, 2017 11:01 am PST by Juli Clover</div>", ["Juli Clover"]),
 ], ids=["itemprop-coauthors", "people-links", "staff-link", "plain-by-line", "plain-von-line", "by-sentence",
         "commenter", "photo-credit-in-figure", "teaser-after-byline", "author-class-coauthors",
         "author-class-with-bio", "author-class-possessive", "comment-author-class", "byline-element-per-coauthor",
-        "illustrator-marked-as-author"])
+        "illustrator-marked-as-author", "underscore-byline-class", "generated-byline-class", "authorname-class",
+        "byline-with-bio", "byline-date-first"])
 def test_byline_sources_without_a_byline_class(body: str, people: list[str]) -> None:
     """Constructed: co-authors each in an itemprop=author element, author pages under other paths
     than /author/, a byline printed as plain text; a reader's name in the comments, a picture's
@@ -383,6 +391,20 @@ def test_byline_shown_with_all_coauthors_over_a_declared_first_author() -> None:
                   f"Jane Doe</a> and <a href='/author/bob'>Bob Smith</a></p>{FILLER}</article>",
                   '<meta name="author" content="Jane Doe">')
     assert got.authors == ["Jane Doe", "Bob Smith"]
+
+
+def test_byline_shown_beside_a_role_is_no_coauthor() -> None:
+    """Tune (postlight-uproxx.com): the author elements show the name and the role."""
+    got = extract("<article><h1>Council passes the school budget</h1><div class='post-author'>"
+                  "<span class='author-name'>Andrew Husband</span><span class='author-title'>Culture Writer</span>"
+                  f"</div>{FILLER}</article>", '<meta name="author" content="Andrew Husband">')
+    assert got.authors == ["Andrew Husband"]
+
+
+def test_cxense_author_meta() -> None:
+    got = extract(f"<article><h1>Council passes the school budget</h1>{FILLER}</article>",
+                  '<meta name="cXenseParse:author" content="Tana Ganeva">')
+    assert got.authors == ["Tana Ganeva"]
 
 
 def test_json_ld_person_over_organization_and_brand() -> None:
