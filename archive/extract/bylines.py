@@ -120,7 +120,7 @@ def _lines(value: str) -> str:
 
 def _split(value: str, language: str | None, words: WordLists) -> list[str]:
     value = _lines(_WRAPPED.sub(r"\1", value))
-    value = _PARENS.sub(" ", _HANDLE.sub(" ", _EMAIL.sub(" ", value)))
+    value = _before_sentence(_PARENS.sub(" ", _HANDLE.sub(" ", _EMAIL.sub(" ", value))), words)
     # "Last, First": one comma between two single capitalised words.
     parts = [p.strip() for p in value.split(",")]
     if len(parts) == 2 and all(len(p.split()) == 1 and p[:1].isupper() for p in parts) and "," not in parts[1]:
@@ -145,6 +145,33 @@ def _split(value: str, language: str | None, words: WordLists) -> list[str]:
         out.append(" ".join(current))
     stripped = (_strip_prefix(p.strip(" .:-–—|·•\"'"), words) for p in out if p.strip())
     return [name for name in (_name_span(p, words) for p in stripped) if name]
+
+
+def _before_sentence(value: str, words: WordLists) -> str:
+    """A byline that runs on into a sentence ends where the sentence starts, before it is split
+    at its "and"s and commas: "Duncan Bell is a Reader in the Department of Politics and
+    International Studies" names Duncan Bell alone. The first lower-case word that is neither a
+    name particle nor a conjunction, after two capitalised words, starts the sentence when
+    ``SENTENCE_WORDS`` such words follow (fewer are a label: "Account You're logged in")."""
+    conjunctions = set().union(*words.conjunctions.values())
+    tokens = value.split(" ")
+
+    def plain(token: str) -> bool:
+        word = token.strip(",;.")
+        return word[:1].islower() and word.casefold() not in _PARTICLES and word.casefold() not in conjunctions
+
+    named = 0
+    for at, token in enumerate(tokens):
+        if token[:1].isupper():
+            named += 1
+        elif plain(token):
+            if named >= 2 and sum(map(plain, tokens[at:])) >= SENTENCE_WORDS:
+                return " ".join(tokens[:at])
+            return value
+    return value
+
+
+SENTENCE_WORDS = 3
 
 
 def _name_span(part: str, words: WordLists) -> str:
@@ -479,18 +506,18 @@ def _visible_bylines(tree: HtmlElement) -> list[str]:
 
 
 MAX_BYLINE_CHARS = 200  # a byline element longer than this holds a biography too
-BIOGRAPHY_CHARS = 2000  # longer than a name and a biography: no byline at all
+BIOGRAPHY_CHARS = 5000  # longer than a name and a biography (with markup's scripts): no byline at all
 
 
 def _shown_name(el: HtmlElement, limit: int) -> str:
     """The text of a byline or author element, or when it is longer than ``limit`` (a biography
     beside the name) the first name-shaped text of a link or of an element whose class says
     "name" inside it ("byline__name")."""
-    size = len(el.text_content().strip())  # cheap (lxml's C): spares reading a page-sized element
-    if size <= limit:
-        return element_text(el, always_separate=True)
-    if size > BIOGRAPHY_CHARS:
+    if len(el.text_content()) > BIOGRAPHY_CHARS:  # cheap (lxml's C), and counts scripts too
         return ""  # a page section that a class calls "byline", not a byline with a biography
+    text = element_text(el, always_separate=True)
+    if len(text.strip()) <= limit:
+        return text
     for node in el.iterdescendants():
         if isinstance(node.tag, str) and (node.tag == "a" or _class_says(node, ("name",))):
             name = element_text(node).strip()
