@@ -494,7 +494,7 @@ def _visible_bylines(tree: HtmlElement) -> list[str]:
         return distinct
     bylines = [e for e in tree.xpath('//*[contains(translate(@class, "BYLINE", "byline"), "byline") '
                                      'or translate(@id, "BYLINE", "byline") = "byline"]')
-               if _class_says(e, _BYLINE_PARTS) or (e.get("id") or "").lower() == "byline"]
+               if (_class_says(e, _BYLINE_PARTS) or (e.get("id") or "").lower() == "byline") and _byline_sized(e)]
     # One byline element per co-author ("<span class=byline>Ann Writer</span><span class=byline>Bob
     # Smith</span>"): the outermost, those beside the first and made like it (NPR's audio player
     # has a "byline" of its own, the show's name).
@@ -509,29 +509,39 @@ MAX_BYLINE_CHARS = 200  # a byline element longer than this holds a biography to
 BIOGRAPHY_CHARS = 5000  # longer than a name and a biography (with markup's scripts): no byline at all
 
 
+def _byline_sized(el: HtmlElement) -> bool:
+    """Small enough to be a byline, with a biography at most: not the page or a section of it
+    whose class mentions the byline or author ("flag-simpleExtendedByline-on" on <html>,
+    "s-author-" on <body>)."""
+    return el.tag not in ("html", "body") and len(el.text_content()) <= BIOGRAPHY_CHARS  # lxml's C: cheap
+
+
 def _shown_name(el: HtmlElement, limit: int) -> str:
     """The text of a byline or author element, or when it is longer than ``limit`` (a biography
-    beside the name) the first name-shaped text of a link or of an element whose class says
-    "name" inside it ("byline__name")."""
-    if len(el.text_content()) > BIOGRAPHY_CHARS:  # cheap (lxml's C), and counts scripts too
-        return ""  # a page section that a class calls "byline", not a byline with a biography
+    beside the name) the first name-shaped text inside it of an element whose class says
+    "author" or "name" ("byline__name"), else of a link."""
     text = element_text(el, always_separate=True)
     if len(text.strip()) <= limit:
         return text
-    for node in el.iterdescendants():
-        if isinstance(node.tag, str) and (node.tag == "a" or _class_says(node, ("name",))):
-            name = element_text(node).strip()
-            if _name_shaped(name):
-                return name
+    inside = [node for node in el.iterdescendants() if isinstance(node.tag, str)]
+    # An element that says it holds the author or the name first ("byline-author" after a
+    # "byline-column" link to the column "Deal Professor"), then any link.
+    for marked in (True, False):
+        for node in inside:
+            if (_class_says(node, ("author", "authors", "name")) if marked else node.tag == "a"):
+                name = element_text(node).strip()
+                if _name_shaped(name):
+                    return name
     return ""
 
 
 # Parts of a class name that mark the byline or the author ("article_byline", "css-1wkce1i-Byline",
 # "post-author", "author__name", "authorname-txt"), and parts that mark a picture or biography
-# beside them instead ("byline__image", "author-bio").
+# or the role and date beside them instead ("byline__image", "author-bio", "author-title").
 _BYLINE_PARTS = ("byline", "bylines")
 _AUTHOR_PARTS = ("author", "authors", "authorname")
-_NOT_NAME_PARTS = frozenset("bio bios image img avatar photo pic picture description desc thumb thumbnail icon".split())
+_NOT_NAME_PARTS = frozenset("bio bios image img avatar photo pic picture description desc thumb thumbnail icon title "
+                            "role job position date time".split())
 _CLASS_PARTS = re.compile(r"[-_]+")
 
 
@@ -587,7 +597,7 @@ def _author_class_bylines(tree: HtmlElement) -> list[str]:
     furniture, those beside the first only: a name, or in a longer element with a biography
     the name-shaped link it holds."""
     found = [e for e in tree.xpath('//*[contains(translate(@class, "AUTHOR", "author"), "author")]')
-             if _class_says(e, _AUTHOR_PARTS) and not _in_teaser(e) and not _credits_another(e)]
+             if _class_says(e, _AUTHOR_PARTS) and _byline_sized(e) and not _in_teaser(e) and not _credits_another(e)]
     found = [e for e in found if not any(a in found for a in e.iterancestors())]  # the outermost
     names = _distinct(_shown_name(el, MAX_AUTHOR_ELEMENT_CHARS) for el in _same_block(found))
     return names if len(names) <= MAX_LINKED_AUTHORS else []

@@ -395,6 +395,20 @@ def test_byline_shown_with_all_coauthors_over_a_declared_first_author() -> None:
     assert got.authors == ["Jane Doe", "Bob Smith"]
 
 
+def test_byline_class_on_the_page_or_a_section_is_not_a_byline() -> None:
+    """Tune (readability-nytimes-1/2, newspaper-247wallst.com1): <html class="flag-simpleExtendedByline-on">,
+    <body class="s-author-">, and a byline block that starts with its column's link."""
+    body = ("<article><h1>Council passes the school budget</h1><div class='extended-byline'><p class='byline-column'>"
+            "<a href='/column/deal-professor'>Deal Professor</a></p><p class='byline'>By <span class='byline-author'>"
+            "STEVEN DAVIDOFF SOLOMON</span> <time>JULY 29, 2016</time> Continue reading the main story Share This Page"
+            " Continue reading the main story Share This Page Continue reading the main story Share This Page</p>"
+            f"</div>{FILLER}</article>")
+    html = page(body).replace(b"<html lang", b"<html class='flag-simpleExtendedByline-on' lang").replace(
+        b"<body>", b"<body class='single s-author-'>")
+    got = extract_page(html, URL, "text/html")
+    assert got.authors == ["STEVEN DAVIDOFF SOLOMON"]
+
+
 def test_byline_shown_beside_a_role_is_no_coauthor() -> None:
     """Tune (postlight-uproxx.com): the author elements show the name and the role."""
     got = extract("<article><h1>Council passes the school budget</h1><div class='post-author'>"
