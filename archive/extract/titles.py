@@ -319,12 +319,37 @@ def _agreed(others: list[str]) -> str | None:
 def pick_title(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[str, Any]], url: str,
                site_names: list[str | None], fallback: str | None, hints: dict[str, Any]) -> str | None:
     """The page's headline (see the module docstring), or None."""
+    title = _headline(tree, meta, ld, url, site_names, fallback, hints)
+    return _without_marked_kicker(title, tree) if title else title
+
+
+# Class names (or their parts) of a kicker element, the label over a headline ("content__kicker",
+# German "Dachzeile", "overline", "eyebrow", French "surtitre", Italian "occhiello").
+KICKER_CLASSES = ("kicker", "dachzeile", "spitzmarke", "overline", "eyebrow", "topline", "roofline", "supertitle",
+                  "surtitre", "antetitulo", "occhiello")
+_LOWER = ("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_KICKER_XPATH = "//*[" + " or ".join(
+    f'contains(translate(@class, "{_LOWER[0]}", "{_LOWER[1]}"), "{name}")' for name in KICKER_CLASSES) + "]"
+
+
+def _without_marked_kicker(title: str, tree: HtmlElement) -> str:
+    """"Genetik: Das Geheimnis …" without "Genetik: " when the page shows "Genetik" in a kicker
+    element: every title candidate may carry the kicker, the markup says what it is."""
+    match = _KICKER.match(title)
+    if match is None or not _is_kicker(match[1]):
+        return title
+    kickers = {_key(element_text(el)) for el in tree.xpath(_KICKER_XPATH)[:MAX_HEADINGS]}
+    return title[match.end():] if _key(match[1]) in kickers else title
+
+
+def _headline(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[str, Any]], url: str,
+              site_names: list[str | None], fallback: str | None, hints: dict[str, Any]) -> str | None:
     declared = [t for t in (clean_title(v) for key in TITLE_META_KEYS for v in meta.get(key, ())) if t]
     declared += [t for t in (clean_title(o.get("headline")) for o in ld if _is_article_type(o)) if t]
     title_el = tree.find(".//title")
     page_title = clean_title(title_el.text_content()) if title_el is not None else None
     learned = [clean_title(n) for n in hints.get("site_names") or ()]
-    h1_elements = list(tree.iter("h1"))[:MAX_HEADINGS]
+    h1_elements = [h for h in tree.iter("h1") if not _in_breadcrumb(h)][:MAX_HEADINGS]
     read = [(clean_title(element_text(h, skipped=HEADING_SKIPPED)), _heading_lines(h)) for h in h1_elements]
     h1s = [t for t, _ in read if t]
     keys = site_keys(url, [*site_names, *learned, *_title_pattern_sites(page_title, declared),
@@ -349,6 +374,16 @@ def pick_title(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[str,
         if candidate:
             return strip_site(candidate, keys)
     return None
+
+
+def _in_breadcrumb(el: HtmlElement) -> bool:
+    """The <h1> names the current page in a breadcrumb trail ("Home › Biologie › <h1>…</h1>"), a
+    navigation label, not the article's headline."""
+    for node in [el, *el.iterancestors()]:
+        marks = " ".join((node.get(attr) or "") for attr in ("class", "id", "itemtype", "aria-label")).lower()
+        if "breadcrumb" in marks:
+            return True
+    return False
 
 
 def _without_unshared_tail(text: str, lines: list[str], others: list[str]) -> str:

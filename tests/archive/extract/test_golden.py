@@ -59,8 +59,9 @@ REAL_PAGES = [
      "NFL Concussion Settlement Payments Can Begin", ["Kathy Wise"], [], "2016-12-14"),
     ("postlight-www.mentalfloss.com", "authors: a team credit ('Smart Shopping Team') is one organisation",
      "It's Not Too Late to Holiday Shop With These Amazon Deals", [], ["Smart Shopping Team"], "2016-12-19"),
-    ("postlight-www.spektrum.de", "dates: a date-only value is midnight in the country's zone (.de), not UTC",
-     "Genetik: Das Geheimnis der parasitischen Rafflesien", ["Christie Wilcox"], [], "2022-07-19"),
+    ("postlight-www.spektrum.de", "dates: a date-only value is midnight in the country's zone (.de), not UTC; "
+     "title: the <h1> names the page in the breadcrumb, the kicker 'Genetik' is marked as one",
+     "Das Geheimnis der parasitischen Riesenblumen", ["Christie Wilcox"], [], "2022-07-19"),
     ("postlight-www.thepoliticalinsider.com", "authors: a role and the date ('Editor December') name nobody",
      "As Electoral College Elects Trump, Hillary is Embarrassed in a HUGE Way!", [], [], "2016-12-20"),
     # The corpus expects "CNN Wire" (newspaper4k's own output); the article prints "By Leigh Ann
@@ -216,6 +217,21 @@ def test_title_parts_after_the_confirmed_headline(h1: str, title: str) -> None:
     head = ('<meta property="og:title" content="I Wish Someone Had Told Me This">'
             "<title>I Wish Someone Had Told Me This：Advice to Young Liberals | Example</title>")
     assert extract(f"<article><h1>{h1}</h1>{FILLER}</article>", head).title == title
+
+
+def test_title_kicker_that_the_page_marks_as_one_is_cut_and_a_breadcrumb_h1_is_no_headline() -> None:
+    """Real-page shape (tune: postlight-www.spektrum.de): every candidate says "Genetik: …"; the
+    page shows "Genetik" in a kicker element, and its <h1> is the breadcrumb's current page."""
+    body = ('<ol itemscope itemtype="https://schema.org/BreadcrumbList"><li itemprop="itemListElement" itemscope '
+            'itemtype="https://schema.org/ListItem"><h1 itemprop="name">Genetik: Das Geheimnis der Rafflesien</h1></li>'
+            '</ol><article><header><h2><span class="content__kicker">Genetik</span><span class="sr-only">: </span>'
+            f'<span class="content__title">Das Geheimnis der Riesenblumen</span></h2></header>{FILLER}</article>')
+    head = ('<meta property="og:title" content="Genetik: Das Geheimnis der Riesenblumen">'
+            "<title>Genetik: Das Geheimnis der Rafflesien - Spektrum</title>")
+    assert extract(body, head, lang="de").title == "Das Geheimnis der Riesenblumen"
+    # Without the kicker element the label stays: nothing on the page says it is one.
+    assert extract(body.replace("content__kicker", "content__label"), head, lang="de").title == \
+        "Genetik: Das Geheimnis der Riesenblumen"
 
 
 def test_title_cjk_h1_confirmed_by_character_pairs_keeps_its_own_space() -> None:
