@@ -324,9 +324,10 @@ def pick_title(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[str,
 
 
 # Class names (or their parts) of a kicker element, the label over a headline ("content__kicker",
-# German "Dachzeile", "overline", "eyebrow", French "surtitre", Italian "occhiello").
+# German "Dachzeile", "overline", "eyebrow", the Economist's "fly-title", French "surtitre",
+# Italian "occhiello").
 KICKER_CLASSES = ("kicker", "dachzeile", "spitzmarke", "overline", "eyebrow", "topline", "roofline", "supertitle",
-                  "surtitre", "antetitulo", "occhiello")
+                  "surtitre", "antetitulo", "occhiello", "fly-title", "flytitle")
 _LOWER = ("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _KICKER_XPATH = "//*[" + " or ".join(
     f'contains(translate(@class, "{_LOWER[0]}", "{_LOWER[1]}"), "{name}")' for name in KICKER_CLASSES) + "]"
@@ -349,7 +350,7 @@ def _headline(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[str, 
     title_el = tree.find(".//title")
     page_title = clean_title(title_el.text_content()) if title_el is not None else None
     learned = [clean_title(n) for n in hints.get("site_names") or ()]
-    h1_elements = [h for h in tree.iter("h1") if not _in_breadcrumb(h)][:MAX_HEADINGS]
+    h1_elements = [h for h in tree.iter("h1") if not _in_breadcrumb(h) and not _marked_not_headline(h)][:MAX_HEADINGS]
     read = [(clean_title(element_text(h, skipped=HEADING_SKIPPED)), _heading_lines(h)) for h in h1_elements]
     h1s = [t for t, _ in read if t]
     keys = site_keys(url, [*site_names, *learned, *_title_pattern_sites(page_title, declared),
@@ -374,6 +375,15 @@ def _headline(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[str, 
         if candidate:
             return strip_site(candidate, keys)
     return None
+
+
+def _marked_not_headline(heading: HtmlElement) -> bool:
+    """An <h1> the page marks as something beside the headline: itemprop=alternativeHeadline
+    (popsugar's short title over the itemprop=headline <h2>) or a kicker's class (a fly-title)."""
+    if (heading.get("itemprop") or "").lower() == "alternativeheadline":
+        return True
+    classes = (heading.get("class") or "").lower()
+    return any(name in classes for name in KICKER_CLASSES)
 
 
 def _in_breadcrumb(el: HtmlElement) -> bool:

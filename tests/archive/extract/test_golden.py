@@ -234,6 +234,19 @@ def test_title_kicker_that_the_page_marks_as_one_is_cut_and_a_breadcrumb_h1_is_n
         "Genetik: Das Geheimnis der Riesenblumen"
 
 
+@pytest.mark.parametrize("h1", ['<h1 itemprop="alternativeHeadline">Millennial Decorating Mistakes</h1>',
+                                '<h1 class="fly-title">Millennial Decorating Mistakes</h1>'],
+                         ids=["alternative-headline", "fly-title"])
+def test_title_h1_marked_as_beside_the_headline_is_not_it(h1: str) -> None:
+    """Tune (postlight-www.popsugar.com, goose-go-economist.com): the <h1> is the short title or
+    fly-title over the headline, which the page and og:title give."""
+    head = ('<meta property="og:title" content="The 5 Biggest Decorating Mistakes Millennials Make">'
+            "<title>Millennial Decorating Mistakes | Example Home</title>")
+    body = (f'<article><header>{h1}<h2 itemprop="headline">The 5 Biggest Decorating Mistakes Millennials Make'
+            f"</h2></header>{FILLER}</article>")
+    assert extract(body, head).title == "The 5 Biggest Decorating Mistakes Millennials Make"
+
+
 def test_title_cjk_h1_confirmed_by_character_pairs_keeps_its_own_space() -> None:
     """Tune: postlight-www.lifehacker.jp: the visible <h1> rewords the end of og:title (no CJK word
     in common by spaces), and prints a space after "！" itself."""
