@@ -11,7 +11,9 @@ Sources, first that names a person wins:
      widget, comments, navigation or the page's own <aside>/<footer> (other stories' bylines);
   4. trafilatura's byline reader.
 Organisation-only credits ("BBC News", "Reuters") are kept only when no source names a person,
-and then apart (``Credits.organisations``), never mixed into the names.
+and then apart (``Credits.organisations``), never mixed into the names. When JSON-LD or meta
+names people, the byline shown on the page wins if it names them all and more (co-authors the
+declaration left out).
 
 Cleaning a byline: a "By"/"Von"/"Par" prefix, e-mails, URLs, handles ("@annwriter") and
 parentheses ("(obe)") are removed; it is split on commas, semicolons, "&", the page language's
@@ -22,8 +24,13 @@ Politics Editor" → "Sam Stein", but "Ann Writer" stays whole), and from the st
 capitalised words follow ("Senior Editor Ann Writer", "FOCUS-Online-Experte Jonas Weber"); a
 credit of roles around an outlet ("Guardian staff reporter") names nobody; a
 single all-caps surname stays ("André Oliver KLEIN") while a longer all-caps tail is an outlet
-("Meg Wagner NEW YORK DAILY NEWS"). Clutter phrases, role words and conjunctions are in
-``archive/data/extraction.toml``.
+("Meg Wagner NEW YORK DAILY NEWS"). A name ends where a sentence or a connector starts ("Ann
+Writer is a reporter at …", "Ann Writer for The Guardian", "Jean Dupont avec AFP") and starts
+after a lead-in that ends in a by-word ("Story by", "Ein Kommentar von"); an editor's,
+photographer's or illustrator's credit names nobody ("Editing by", "Photos:", "Illustration by
+<span itemprop=author>"); CJK roles are cut on either side ("新华社记者 王小明", "山田太郎記者") and
+Chinese names parted at spaces. Clutter phrases, role words, by-words, other people's credits and
+conjunctions are in ``archive/data/extraction.toml``.
 """
 
 from __future__ import annotations

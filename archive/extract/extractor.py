@@ -13,8 +13,10 @@ Plain data in, plain data out, no global state: ``extract_page`` runs in a
 Where trafilatura is weak the page's own markup is read with lxml (cheap, same tree):
   title      chosen by agreement among <h1>, og:title, JSON-LD headline, twitter:title and
              <title>, the site name and kickers cut (``archive.extract.titles``).
-  authors    people from JSON-LD Person → the visible byline → <meta name=author> →
-             trafilatura; organisations apart, only when nobody is named (``archive.extract.bylines``).
+  authors    people from JSON-LD Person → <meta name=author> → the byline shown (author and byline
+             elements, author-page links, a "By" line; it wins when it names the declared authors
+             and more) → trafilatura; organisations apart, only when nobody is named
+             (``archive.extract.bylines``).
   published  the article's own dates (JSON-LD, meta, itemprop, its <time>) → htmldate → the URL;
              the discovery hint when the page agrees within a day; with the local publication
              day and the source (``archive.extract.dates``).
