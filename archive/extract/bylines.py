@@ -46,8 +46,9 @@ from archive.extract.markup import _is_article_type, text_before
 from archive.extract.titles import element_text
 from archive.extract.wordlists import WordLists, word_lists
 
-AUTHOR_META_KEYS = ("author", "article:author", "og:article:author", "byl", "parsely-author", "sailthru.author",
-                    "cxenseparse:author", "dc.creator", "dcterms.creator")
+AUTHOR_META_KEYS = ("author", "article:author", "og:article:author", "byl", "byline", "author_name",
+                    "article:author_name", "parsely-author", "sailthru.author", "cxenseparse:author", "dc.creator",
+                    "dcterms.creator", "citation_author")
 MAX_NAMES = 12  # more "authors" than this is a list of contributors to the whole site
 _WS = re.compile(r"\s+")
 _EMAIL = re.compile(r"\S+@\S+\.\w+|https?://\S+|www\.\S+")

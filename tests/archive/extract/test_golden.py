@@ -446,9 +446,10 @@ def test_byline_shown_beside_a_role_is_no_coauthor() -> None:
     assert got.authors == ["Andrew Husband"]
 
 
-def test_cxense_author_meta() -> None:
+@pytest.mark.parametrize("key", ["cXenseParse:author", "byline", "author_name", "citation_author"])
+def test_author_meta_relatives(key: str) -> None:
     got = extract(f"<article><h1>Council passes the school budget</h1>{FILLER}</article>",
-                  '<meta name="cXenseParse:author" content="Tana Ganeva">')
+                  f'<meta name="{key}" content="Tana Ganeva">')
     assert got.authors == ["Tana Ganeva"]
 
 
