@@ -82,6 +82,7 @@ class FoundDate:
     day: str  # the local day, YYYY-MM-DD
     has_time: bool
     source: str
+    has_offset: bool = False  # the value gave its own UTC offset: the instant is known, not assumed
 
 
 def outlet_zone(name: Any) -> tzinfo | None:
@@ -163,7 +164,7 @@ class DateReader:
             day = local.date()
         if local.year < EARLIEST_YEAR or local - self.now > FUTURE_SLACK:
             return None
-        return FoundDate(local.replace(microsecond=0), day.isoformat(), has_time, source)
+        return FoundDate(local.replace(microsecond=0), day.isoformat(), has_time, source, has_time and own_offset)
 
     def _printed_day(self, parsed: datetime, value: str) -> date:
         """The local day of an instant given with an offset: the offset's own day, except that a
@@ -247,7 +248,10 @@ def pick_published(candidates: list[FoundDate], htmldate: Callable[[], str | Non
     the page has none, the URL's last; a discovery date first when the page agrees within a day.
     A full date in the URL beats htmldate's guess when they are more than a day apart: htmldate
     scans the whole page and can take a header's "today" or a sidebar's date."""
-    best = next((c for c in candidates if c.has_time), None) or (candidates[0] if candidates else None)
+    # A timestamp with its own offset before a naive one (a naive time is the page's unknown local
+    # time), before a bare day.
+    best = next((c for c in candidates if c.has_offset), None) or next((c for c in candidates if c.has_time), None) \
+        or (candidates[0] if candidates else None)
     in_url = url_day(reader.url)
     if best is None:
         best = _from_htmldate(htmldate(), reader)

@@ -487,6 +487,16 @@ def test_date_day_and_month_as_the_page_writes_them(where: str, lang: str | None
     assert got.published_day == day
 
 
+def test_date_timestamp_with_its_offset_over_a_naive_one() -> None:
+    """Constructed: JSON-LD gives the local wall time without an offset, the meta tag the instant."""
+    ld = {"@context": "https://schema.org", "@type": "NewsArticle", "datePublished": "2024-03-05T21:30:00"}
+    got = extract(f"<article><h1>Council passes the school budget</h1>{FILLER}</article>",
+                  f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+                  '<meta property="article:published_time" content="2024-03-06T02:30:00+00:00">',
+                  url="https://example.org/news/council-budget/")
+    assert (got.published, got.date_source) == ("2024-03-06T02:30:00+00:00", "meta:article:published_time")
+
+
 def test_date_url_day_over_an_htmldate_guess_far_from_it() -> None:
     """Tune, pages without expected dates (snacktory-rian: a header's "12/4/2011" on a
     /20110410/ article; readability-webmd-1): htmldate's scan of the page loses to the URL's day."""
