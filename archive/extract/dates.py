@@ -248,10 +248,12 @@ def pick_published(candidates: list[FoundDate], htmldate: Callable[[], str | Non
     the page has none, the URL's last; a discovery date first when the page agrees within a day.
     A full date in the URL beats htmldate's guess when they are more than a day apart: htmldate
     scans the whole page and can take a header's "today" or a sidebar's date."""
-    # A timestamp with its own offset before a naive one (a naive time is the page's unknown local
-    # time), before a bare day.
-    best = next((c for c in candidates if c.has_offset), None) or next((c for c in candidates if c.has_time), None) \
-        or (candidates[0] if candidates else None)
+    best = next((c for c in candidates if c.has_time), None) or (candidates[0] if candidates else None)
+    if best is not None and not best.has_offset:
+        # The same publication given with its own offset (within a day: not a teaser's date) beats
+        # a naive time, which is the page's unknown local time.
+        best = next((c for c in candidates if c.has_offset and abs(c.instant - best.instant) <= timedelta(days=1)),
+                    best)
     in_url = url_day(reader.url)
     if best is None:
         best = _from_htmldate(htmldate(), reader)

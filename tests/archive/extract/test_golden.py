@@ -495,6 +495,12 @@ def test_date_timestamp_with_its_offset_over_a_naive_one() -> None:
                   '<meta property="article:published_time" content="2024-03-06T02:30:00+00:00">',
                   url="https://example.org/news/council-budget/")
     assert (got.published, got.date_source) == ("2024-03-06T02:30:00+00:00", "meta:article:published_time")
+    # A teaser's date with an offset, days away, is another story's: the article's naive time stays.
+    got = extract(f"<article><h1>Council passes the school budget</h1>{FILLER}</article><div class='teaser'>"
+                  "<span itemprop='datePublished' content='2024-02-01T08:00:00+00:00'></span></div>",
+                  f'<script type="application/ld+json">{json.dumps(ld)}</script>',
+                  url="https://example.org/news/council-budget/")
+    assert (got.published_day, got.date_source) == ("2024-03-05", "json-ld")
 
 
 def test_date_url_day_over_an_htmldate_guess_far_from_it() -> None:
