@@ -352,6 +352,9 @@ def _is_acronym(token: str) -> bool:
     return 2 <= len(token) <= 4 and token.isupper() and token.isalpha()
 
 
+_OUTLET_ARTICLES = frozenset("the der die das le la les el il lo".split())
+
+
 def _person_then_outlet(part: str, words: WordLists) -> tuple[str, str] | None:
     """"Joe Davidson Washington Post" → ("Joe Davidson", "Washington Post"): a name of at least
     two words followed by an outlet whose name has an organisation word in it."""
@@ -363,12 +366,14 @@ def _person_then_outlet(part: str, words: WordLists) -> tuple[str, str] | None:
     # ("Washington Post", "Daily News").
     named = tokens[at].isupper() or tokens[at].casefold().strip(".,") in words.named_outlets
     cut = at if named or (at == 2 and at + 1 < len(tokens)) else at - 1
+    while cut > 2 and tokens[cut - 1].casefold() in _OUTLET_ARTICLES:
+        cut -= 1  # "Ann Writer The Washington Post": the article opens the outlet's name
     if cut < 2 or not all(t[:1].isupper() for t in tokens[cut:]) or tokens[0].casefold() == "the":
         return None
     if all(t.casefold().strip(".,") in words.collectives for t in tokens[cut:]):
         return None  # "Smart Shopping Team": a team's name, not a person and an outlet
-    if " ".join(tokens[:cut]).isupper():
-        return None  # "THE NEW YORK TIMES" is all outlet
+    if part.isupper():
+        return None  # "THE NEW YORK TIMES" is all outlet; "ANN WRITER Associated Press" is not
     return " ".join(tokens[:cut]), " ".join(tokens[cut:])
 
 

@@ -315,6 +315,8 @@ def test_title_site_name_before_a_colon_is_cut() -> None:
     ("執筆者：山田太郎", "ja", ["山田太郎"]),
     ("김철수 기자 chulsoo@example.co.kr", "ko", ["김철수"]),
     ("Duncan Bell is a Reader in the Department of Politics and International Studies", "en", ["Duncan Bell"]),
+    ("By JANE DOE and BOB SMITH Associated Press", "en", ["JANE DOE", "BOB SMITH"]),
+    ("By Jane Doe The Washington Post", "en", ["Jane Doe"]),
 ], ids=["by-prefix", "all-caps-surname", "und", "et", "y", "og", "role-tail", "view-all-posts", "parenthesis",
         "bracketed-cjk", "title-compound-first", "role-first", "german-role-first", "outlet-line", "outlet-line-place",
         "by-line-break", "handle", "lead-in-by", "lead-in-von", "lead-in-par", "connector-for", "connector-avec",
@@ -322,7 +324,7 @@ def test_title_site_name_before_a_colon_is_cut() -> None:
         "auteur-colon", "zh-wen-slash", "ja-kisha-brackets", "ja-kisha-suffix", "place-after-dash",
         "place-after-bar", "social-label", "particle-name-von", "particle-name-de", "date-after-name",
         "place-after-particle", "zh-names-by-spaces", "zh-outlet-role-first", "ja-shippitsu", "ko-gija",
-        "bio-sentence-with-and"])
+        "bio-sentence-with-and", "caps-names-then-outlet", "outlet-with-article"])
 def test_byline_cleaning(byline: str, lang: str, people: list[str]) -> None:
     got = extract(f'<article><h1>Council passes the school budget</h1><p class="byline">{byline}</p>'
                   f"{FILLER}</article>", lang=lang)
