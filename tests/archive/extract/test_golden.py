@@ -408,7 +408,13 @@ def test_json_ld_author_shapes(author: Any, people: list[str], orgs: list[str]) 
     ("朝日新聞デジタル", "ja", [], ["朝日新聞デジタル"]),
     ("Robert Powell, Special for USA TODAY", "en", ["Robert Powell"], []),
     ("LILIAN ALEMAGNA et LAURE BRETTON Envoyés spéciaux", "fr", ["LILIAN ALEMAGNA", "LAURE BRETTON"], []),
-], ids=["broadcaster", "institute", "cjk-outlet-word", "special-for", "french-role-plural"])
+    ("Von unserem Korrespondenten Hans Meier", "de", ["Hans Meier"], []),
+    ("Mit Material von dpa", "de", [], ["dpa"]),
+    ("Redacción Madrid", "es", [], ["Redacción Madrid"]),
+    ("Lusa", "pt", [], ["Lusa"]),
+    ("NOS Nieuws", "nl", [], ["NOS Nieuws"]),
+], ids=["broadcaster", "institute", "cjk-outlet-word", "special-for", "french-role-plural", "german-role-declined",
+        "agency-material", "desk", "agency-name", "news-word"])
 def test_byline_outlets_and_roles_of_other_languages(byline: str, lang: str, people: list[str],
                                                     orgs: list[str]) -> None:
     """Tune, pages without expected authors (snacktory-br-online, snacktory-thedailybeast,
