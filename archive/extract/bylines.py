@@ -179,7 +179,7 @@ def _before_sentence(value: str, words: WordLists) -> str:
     return value
 
 
-SENTENCE_WORDS = 3
+SENTENCE_WORDS = 3  # lower-case words after a name that make a sentence rather than a label
 
 
 def _name_span(part: str, words: WordLists) -> str:
@@ -195,7 +195,7 @@ def _name_span(part: str, words: WordLists) -> str:
     if tokens and all(_date_word(t) for t in tokens):
         return ""  # "Wednesday January" (of "Wednesday January 18, 2017 … by Juli Clover")
     while len(tokens) >= 3 and _date_word(tokens[-1]) and tokens[-1].casefold().strip(".,") != "may":
-        tokens = tokens[:-1]  # a date after the credit: "Apartment Therapy Submissions Oct"
+        tokens = tokens[:-1]  # a date after the credit: "Apartment Therapy Submissions Oct" ("May" is a surname)
     return " ".join(tokens)
 
 
