@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from urllib.parse import urlsplit
@@ -254,6 +254,8 @@ def pick_published(candidates: list[FoundDate], htmldate: Callable[[], str | Non
         # a naive time, which is the page's unknown local time.
         best = next((c for c in candidates if c.has_offset and abs(c.instant - best.instant) <= timedelta(days=1)),
                     best)
+    if best is not None and reader.zone is None:
+        best = _on_the_pages_offset(best, candidates)
     in_url = url_day(reader.url)
     if best is None:
         best = _from_htmldate(htmldate(), reader)
@@ -267,6 +269,18 @@ def pick_published(candidates: list[FoundDate], htmldate: Callable[[], str | Non
         if best is None or hint.has_time or not best.has_time:
             return hint
     return best
+
+
+def _on_the_pages_offset(found: FoundDate, candidates: list[FoundDate]) -> FoundDate:
+    """A UTC ("Z") instant's local day in the offset the page gives elsewhere: JSON-LD says
+    "2024-03-06T02:30:00Z", article:published_time "2024-03-05T21:30:00-05:00"; the page prints
+    5 March. Only for an outlet of unknown zone (a known one decides the day already)."""
+    if not found.has_offset or found.instant.utcoffset() != timedelta(0):
+        return found
+    offset = next((c.instant.utcoffset() for c in candidates if c.has_offset and c.instant.utcoffset()), None)
+    if offset is None:
+        return found
+    return replace(found, day=found.instant.astimezone(timezone(offset)).date().isoformat())
 
 
 def as_printed(value: str | None, html: str, reader: DateReader) -> str | None:

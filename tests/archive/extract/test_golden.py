@@ -511,6 +511,17 @@ def test_date_timestamp_with_its_offset_over_a_naive_one() -> None:
     assert (got.published_day, got.date_source) == ("2024-03-05", "json-ld")
 
 
+def test_date_utc_instant_printed_on_the_day_of_the_pages_own_offset() -> None:
+    """Constructed: JSON-LD gives the instant in UTC, the meta tag the same instant in the page's
+    offset; the page prints 5 March (its URL has no date, its host no country)."""
+    ld = {"@context": "https://schema.org", "@type": "NewsArticle", "datePublished": "2024-03-06T02:30:00Z"}
+    got = extract(f"<article><h1>Council passes the school budget</h1>{FILLER}</article>",
+                  f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+                  '<meta property="article:published_time" content="2024-03-05T21:30:00-05:00">',
+                  url="https://example.com/news/council-budget/")
+    assert (got.published, got.published_day) == ("2024-03-06T02:30:00+00:00", "2024-03-05")
+
+
 def test_date_url_day_over_an_htmldate_guess_far_from_it() -> None:
     """Tune, pages without expected dates (snacktory-rian: a header's "12/4/2011" on a
     /20110410/ article; readability-webmd-1): htmldate's scan of the page loses to the URL's day."""
