@@ -73,6 +73,7 @@ _HAS_TIME = re.compile(r"\d{1,2}:\d{2}")
 _OFFSET = re.compile(r"(?:[+-]\d{2}:?\d{2}|Z|\b(?:UTC|GMT|[A-Z]{2,4}T))\s*$")
 _PARTIAL = re.compile(r"^\s*\d{4}(?:-\d{1,2})?\s*$")
 _URL_MONTH = re.compile(r"/((?:19|20)\d{2})[/-](0[1-9]|1[0-2])(?:/|-|$)")
+_URL_SLASHED_DATE = re.compile(r"/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})/")  # "/2015/4/6/" (the Verge)
 _URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?!\d)")
 
 
@@ -100,7 +101,8 @@ def host_zone(url: str) -> tzinfo | None:
 
 
 def url_day(url: str) -> date | None:
-    match = _URL_DATE.search(urlsplit(url).path)
+    path = urlsplit(url).path
+    match = _URL_DATE.search(path) or _URL_SLASHED_DATE.search(path)
     if not match:
         return None
     try:

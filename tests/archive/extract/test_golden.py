@@ -522,6 +522,14 @@ def test_date_utc_instant_printed_on_the_day_of_the_pages_own_offset() -> None:
     assert (got.published, got.published_day) == ("2024-03-06T02:30:00+00:00", "2024-03-05")
 
 
+def test_date_url_day_with_single_digit_month_and_day() -> None:
+    """Constructed (the Verge's URLs, "/2015/4/6/…"): a Z instant one day after it is printed on it."""
+    got = extract(f"<article><h1>Council passes the school budget</h1>{FILLER}</article>",
+                  '<meta property="article:published_time" content="2015-04-07T03:42:00Z">',
+                  url="https://www.example.com/2015/4/6/8357987/council-budget")
+    assert got.published_day == "2015-04-06"
+
+
 def test_date_url_day_over_an_htmldate_guess_far_from_it() -> None:
     """Tune, pages without expected dates (snacktory-rian: a header's "12/4/2011" on a
     /20110410/ article; readability-webmd-1): htmldate's scan of the page loses to the URL's day."""
