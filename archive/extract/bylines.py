@@ -636,17 +636,30 @@ def _author_page_links(tree: HtmlElement) -> list[str]:
 
 _TEXT_BYLINE_TAGS = ("p", "div", "span", "strong", "b", "em", "small", "address", "li", "h2", "h3", "h4", "h5", "h6")
 MAX_TEXT_BYLINE_CHARS = 100  # "By Ann Writer and Bob Smith, Washington": a line, not a paragraph
+TEXT_BYLINE_SCAN = 60  # elements with text read for it: a byline stands at the top (politico's: the 16th)
 
 
 def _text_bylines(tree: HtmlElement) -> list[str]:
     """A byline printed as plain text with no marking element: the first short line in the
-    article (else the page) that starts with a capitalised by-word ("By Ann Writer", "Von Anna
-    Schmidt", "Par <a>Jean Dupont</a>"); never one in the page's furniture."""
+    article (else in the page after its first <h1>: a byline follows the headline) that starts
+    with a capitalised by-word ("By Ann Writer", "Von Anna Schmidt", "Par <a>Jean Dupont</a>"),
+    among the first lines only; never one in the page's furniture."""
     words = word_lists()
-    scopes = tree.xpath('//*[@itemprop="articleBody"]') or tree.xpath("//article") or [tree]
-    for scope in scopes[:1]:
-        for el in scope.iter(*_TEXT_BYLINE_TAGS):
+    scopes = tree.xpath('//*[@itemprop="articleBody"]') or tree.xpath("//article")
+    whole_page = not scopes
+    headline_seen = whole_page and tree.find(".//h1") is None
+    for scope in (scopes or [tree])[:1]:
+        scanned = 0
+        for el in scope.iter("h1", *_TEXT_BYLINE_TAGS):
+            if el.tag == "h1":
+                headline_seen = True
+                continue
             lead = (el.text or "").lstrip()
+            if (whole_page and not headline_seen) or not lead:
+                continue
+            scanned += 1
+            if scanned > TEXT_BYLINE_SCAN:
+                break
             first, _, rest = lead.partition(" ")
             if not first[:1].isupper() or first.casefold().rstrip(":") not in words.inner_by:
                 continue

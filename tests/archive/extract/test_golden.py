@@ -446,6 +446,14 @@ def test_byline_class_on_the_page_or_a_section_is_not_a_byline() -> None:
     assert got.authors == ["STEVEN DAVIDOFF SOLOMON"]
 
 
+def test_plain_by_line_follows_the_headline_on_a_page_without_article_markup() -> None:
+    """Constructed: with no <article>, a "By" line before the <h1> belongs to the page's header
+    (another story's teaser); the one after the headline is the byline."""
+    body = ("<div class='top'><p>By Other Writer</p></div><div class='story'><h1>Council passes the school budget</h1>"
+            f"<p>By Jane Doe</p>{FILLER}</div>")
+    assert extract(body).authors == ["Jane Doe"]
+
+
 def test_byline_shown_beside_a_role_is_no_coauthor() -> None:
     """Tune (postlight-uproxx.com): the author elements show the name and the role."""
     got = extract("<article><h1>Council passes the school budget</h1><div class='post-author'>"
