@@ -328,9 +328,7 @@ def pick_title(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[str,
 # Italian "occhiello").
 KICKER_CLASSES = ("kicker", "dachzeile", "spitzmarke", "overline", "eyebrow", "topline", "roofline", "supertitle",
                   "surtitre", "antetitulo", "occhiello", "fly-title", "flytitle")
-_LOWER = ("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-_KICKER_XPATH = "//*[" + " or ".join(
-    f'contains(translate(@class, "{_LOWER[0]}", "{_LOWER[1]}"), "{name}")' for name in KICKER_CLASSES) + "]"
+_TEXT_IS = "//*[text()[normalize-space(.) = $text]]"  # elements whose own text is exactly $text
 
 
 def _without_marked_kicker(title: str, tree: HtmlElement) -> str:
@@ -339,8 +337,17 @@ def _without_marked_kicker(title: str, tree: HtmlElement) -> str:
     match = _KICKER.match(title)
     if match is None or not _is_kicker(match[1]):
         return title
-    kickers = {_key(element_text(el)) for el in tree.xpath(_KICKER_XPATH)[:MAX_HEADINGS]}
-    return title[match.end():] if _key(match[1]) in kickers else title
+    shown = tree.xpath(_TEXT_IS, text=match[1].strip())[:MAX_HEADINGS]
+    return title[match.end():] if any(_marked_kicker(el) for el in shown) else title
+
+
+def _marked_kicker(el: HtmlElement) -> bool:
+    """The element, or the one it sits in, has a kicker's class."""
+    for node in (el, el.getparent()):
+        classes = (node.get("class") or "").lower() if node is not None else ""
+        if any(name in classes for name in KICKER_CLASSES):
+            return True
+    return False
 
 
 def _headline(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[str, Any]], url: str,
