@@ -9,14 +9,16 @@ day of the instant (a "Z" timestamp of a page filed late in the evening), else U
 
 Candidates, the article's own first: its JSON-LD (article types, the main entity first), the
 ``article:published_time`` family of meta tags, ``itemprop=datePublished``, a ``<time>`` inside
-the one ``<article>`` (never the first ``<time>`` of the page, which is often a sidebar's), then
-htmldate's search of the whole page, then the date in the URL. A discovery date (news sitemap,
-feed) comes first when the page agrees with it within a day, or when the page has none.
+the one ``<article>`` (never the first ``<time>`` of the page, which is often a sidebar's, nor one
+labelled as an update), then htmldate's search of the whole page, then the date in the URL. A
+discovery date (news sitemap, feed) comes first when the page agrees with it within a day, or when
+the page has none.
 
-Text dates are read day-first for languages and countries that write them so ("10.12.2022" is
-10 December in German); a date the URL contradicts is read the other way round when that matches
-the URL. Year-only and year-month values (a copyright year, a "2019" ``datePublished``),
-impossible and future dates are rejected.
+Text dates are read day-first for languages, regions ("en-GB") and countries that write them so,
+and always when dotted ("10.12.2022" is 10 December); a date the URL contradicts is read the other
+way round when that matches the URL, and htmldate's reading of "10/12/2022" (always day first) is
+turned round on a page that writes the month first. Year-only and year-month values (a copyright
+year, a "2019" ``datePublished``), impossible and future dates are rejected.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,7 +35,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dateutil import parser as dateparser
 from lxml.html import HtmlElement
 
-from archive.extract.markup import _is_article_type
+from archive.extract.markup import _is_article_type, text_before
 from archive.extract.wordlists import word_lists
 
 PUBLISHED_KEYS = (
@@ -61,13 +63,17 @@ _TZ_NAMES = {
     )
     for name in names
 }
-# Month-first is American usage; everyone else writing 10.12.2022 or 10/12/2022 means the day first.
+# Month-first is American usage; everyone else writing 10.12.2022 or 10/12/2022 means the day first,
+# English outside North America too (by the declared region, "en-GB", or the host's country code).
 _MONTH_FIRST_LANGUAGES = frozenset({"en"})
-_DAY_FIRST_HOSTS = (".uk", ".au", ".nz", ".ie", ".in", ".za")
+_DAY_FIRST_REGIONS = frozenset({"gb", "uk", "au", "nz", "ie", "in", "za", "sg", "my", "ng", "ke", "pk"})
+_DAY_FIRST_HOSTS = tuple(f".{region}" for region in sorted(_DAY_FIRST_REGIONS))
+_DOTTED_DATE = re.compile(r"(?<!\d)\d{1,2}\.\d{1,2}\.\d{2,4}(?!\d)")  # "10.12.2022": day first in every usage
 _HAS_TIME = re.compile(r"\d{1,2}:\d{2}")
 _OFFSET = re.compile(r"(?:[+-]\d{2}:?\d{2}|Z|\b(?:UTC|GMT|[A-Z]{2,4}T))\s*$")
 _PARTIAL = re.compile(r"^\s*\d{4}(?:-\d{1,2})?\s*$")
 _URL_MONTH = re.compile(r"/((?:19|20)\d{2})[/-](0[1-9]|1[0-2])(?:/|-|$)")
+_URL_SLASHED_DATE = re.compile(r"/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})/")  # "/2015/4/6/" (the Verge)
 _URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?!\d)")
 
 
@@ -77,6 +83,7 @@ class FoundDate:
     day: str  # the local day, YYYY-MM-DD
     has_time: bool
     source: str
+    has_offset: bool = False  # the value gave its own UTC offset: the instant is known, not assumed
 
 
 def outlet_zone(name: Any) -> tzinfo | None:
@@ -94,7 +101,8 @@ def host_zone(url: str) -> tzinfo | None:
 
 
 def url_day(url: str) -> date | None:
-    match = _URL_DATE.search(urlsplit(url).path)
+    path = urlsplit(url).path
+    match = _URL_DATE.search(path) or _URL_SLASHED_DATE.search(path)
     if not match:
         return None
     try:
@@ -119,9 +127,10 @@ def _agree_with_url(parsed: datetime, url: str) -> datetime:
     return parsed
 
 
-def day_first(language: str | None, url: str) -> bool:
+def day_first(language: str | None, url: str, region: str | None = None) -> bool:
     host = (urlsplit(url).hostname or "").lower()
-    return (language or "en") not in _MONTH_FIRST_LANGUAGES or host.endswith(_DAY_FIRST_HOSTS)
+    return (language or "en") not in _MONTH_FIRST_LANGUAGES or host.endswith(_DAY_FIRST_HOSTS) or \
+        region in _DAY_FIRST_REGIONS
 
 
 @dataclass(frozen=True)
@@ -132,6 +141,7 @@ class DateReader:
     language: str | None
     zone: tzinfo | None
     now: datetime
+    region: str | None = None  # the declared region ("gb" of "en-GB"): day-first English
 
     def read(self, value: Any, source: str) -> FoundDate | None:
         if not isinstance(value, str):
@@ -156,7 +166,7 @@ class DateReader:
             day = local.date()
         if local.year < EARLIEST_YEAR or local - self.now > FUTURE_SLACK:
             return None
-        return FoundDate(local.replace(microsecond=0), day.isoformat(), has_time, source)
+        return FoundDate(local.replace(microsecond=0), day.isoformat(), has_time, source, has_time and own_offset)
 
     def _printed_day(self, parsed: datetime, value: str) -> date:
         """The local day of an instant given with an offset: the offset's own day, except that a
@@ -177,7 +187,7 @@ class DateReader:
             return iso
         except (ValueError, OverflowError):
             pass
-        first = day_first(self.language, self.url)
+        first = self.day_first() or bool(_DOTTED_DATE.search(value))
         parsed = self._loose(value, first)
         in_url = url_day(self.url)
         if parsed is not None and in_url is not None and parsed.date() != in_url:
@@ -185,6 +195,9 @@ class DateReader:
             if swapped is not None and swapped.date() == in_url:
                 return swapped
         return parsed
+
+    def day_first(self) -> bool:
+        return day_first(self.language, self.url, self.region)
 
     @staticmethod
     def _loose(value: str, first: bool) -> datetime | None:
@@ -210,28 +223,80 @@ def page_candidates(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict
         raw += [(value, "time") for value in tree.xpath("//time[@pubdate]/@datetime")]
         articles = tree.xpath("//article")
         if len(articles) == 1:  # one article: its first <time> is its own, not a teaser's
-            raw += [(value, "time") for value in articles[0].xpath(".//time/@datetime")[:1]]
+            times = [t for t in articles[0].iter("time") if t.get("datetime") and not _labelled_update(t)]
+            raw += [(t.get("datetime"), "time") for t in times[:1]]
     found = [reader.read(value, source) for value, source in raw]
     return [f for f in found if f is not None]
+
+
+UPDATE_LABEL_CHARS = 40  # the text just before a <time> that can label it
+
+
+def _labelled_update(el: HtmlElement) -> bool:
+    """The <time> says when the article was changed: itemprop=dateModified, an "updated" or
+    "modified" class, or an update label just before it ("Updated <time>", "Aktualisiert am")."""
+    if (el.get("itemprop") or "").lower() == "datemodified":
+        return True
+    classes = (el.get("class") or "").lower()
+    if "updat" in classes or "modif" in classes:
+        return True
+    label = text_before(el, UPDATE_LABEL_CHARS).casefold()
+    return any(word in label for word in word_lists().update_labels)
 
 
 def pick_published(candidates: list[FoundDate], htmldate: Callable[[], str | None], reader: DateReader,
                    hints: dict[str, Any]) -> FoundDate | None:
     """The page's best date (a timestamp over a bare day of the same source order), htmldate's when
-    the page has none, the URL's last; a discovery date first when the page agrees within a day."""
+    the page has none, the URL's last; a discovery date first when the page agrees within a day.
+    A full date in the URL beats htmldate's guess when they are more than a day apart: htmldate
+    scans the whole page and can take a header's "today" or a sidebar's date."""
     best = next((c for c in candidates if c.has_time), None) or (candidates[0] if candidates else None)
+    if best is not None and not best.has_offset:
+        # The same publication given with its own offset (within a day: not a teaser's date) beats
+        # a naive time, which is the page's unknown local time.
+        best = next((c for c in candidates if c.has_offset and abs(c.instant - best.instant) <= timedelta(days=1)),
+                    best)
+    if best is not None and reader.zone is None:
+        best = _on_the_pages_offset(best, candidates)
+    in_url = url_day(reader.url)
     if best is None:
         best = _from_htmldate(htmldate(), reader)
-    if best is None:
-        in_url = url_day(reader.url)
-        if in_url is not None:
-            best = reader.read(in_url.isoformat(), "url")
+        if best is not None and in_url is not None and abs((date.fromisoformat(best.day) - in_url).days) > 1:
+            best = None
+    if best is None and in_url is not None:
+        best = reader.read(in_url.isoformat(), "url")
     source = str(hints.get("source") or "news-sitemap")
     hint = reader.read(hints.get("published"), source) if source in DATED_HINT_SOURCES else None
     if hint is not None and (best is None or abs(hint.instant - best.instant) <= timedelta(days=1)):
         if best is None or hint.has_time or not best.has_time:
             return hint
     return best
+
+
+def _on_the_pages_offset(found: FoundDate, candidates: list[FoundDate]) -> FoundDate:
+    """A UTC ("Z") instant's local day in the offset the page gives elsewhere: JSON-LD says
+    "2024-03-06T02:30:00Z", article:published_time "2024-03-05T21:30:00-05:00"; the page prints
+    5 March. Only for an outlet of unknown zone (a known one decides the day already)."""
+    if not found.has_offset or found.instant.utcoffset() != timedelta(0):
+        return found
+    offset = next((c.instant.utcoffset() for c in candidates if c.has_offset and c.instant.utcoffset()), None)
+    if offset is None:
+        return found
+    return replace(found, day=found.instant.astimezone(timezone(offset)).date().isoformat())
+
+
+def as_printed(value: str | None, html: str, reader: DateReader) -> str | None:
+    """htmldate's answer with day and month the way the page writes them: htmldate reads
+    "10/12/2022" day first everywhere, so on a page that writes the month first (American
+    English) a date it can only have read from such a numeric form is turned round."""
+    if not value or len(value) < 10 or not value[:10].replace("-", "").isdigit() or reader.day_first():
+        return value
+    year, month, day = int(value[:4]), int(value[5:7]), int(value[8:10])
+    if day > 12 or day == month or value[:10] in html:
+        return value  # unambiguous, or printed in ISO form somewhere
+    if re.search(rf"(?<!\d)0?{day}/0?{month}/{year}(?!\d)", html) is None:
+        return value  # not read from "10/12/2022" (dotted "10.12.2022" is day first everywhere)
+    return f"{year:04d}-{day:02d}-{month:02d}{value[10:]}"
 
 
 def _from_htmldate(value: str | None, reader: DateReader) -> FoundDate | None:

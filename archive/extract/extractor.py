@@ -13,8 +13,10 @@ Plain data in, plain data out, no global state: ``extract_page`` runs in a
 Where trafilatura is weak the page's own markup is read with lxml (cheap, same tree):
   title      chosen by agreement among <h1>, og:title, JSON-LD headline, twitter:title and
              <title>, the site name and kickers cut (``archive.extract.titles``).
-  authors    people from JSON-LD Person → the visible byline → <meta name=author> →
-             trafilatura; organisations apart, only when nobody is named (``archive.extract.bylines``).
+  authors    people from JSON-LD Person → <meta name=author> → the byline shown (author and byline
+             elements, author-page links, a "By" line; it wins when it names the declared authors
+             and more) → trafilatura; organisations apart, only when nobody is named
+             (``archive.extract.bylines``).
   published  the article's own dates (JSON-LD, meta, itemprop, its <time>) → htmldate → the URL;
              the discovery hint when the page agrees within a day; with the local publication
              day and the source (``archive.extract.dates``).
@@ -45,13 +47,14 @@ from archive.extract.dates import (
     MODIFIED_KEYS,
     PUBLISHED_KEYS,
     DateReader,
+    as_printed,
     host_zone,
     outlet_zone,
     page_candidates,
     pick_modified,
     pick_published,
 )
-from archive.extract.language import declared_language, detect_language
+from archive.extract.language import declared_language, declared_region, detect_language
 from archive.extract.markup import (
     _canonical,
     _clean,
@@ -178,7 +181,7 @@ def _extract(body: bytes, url: str, content_type: str | None, hints: dict[str, A
     ld = _json_ld_objects(tree)
     declared = declared_language(tree, meta)
     zone = outlet_zone(hints.get("timezone")) or host_zone(url)
-    reader = DateReader(url, declared, zone, datetime.now(timezone.utc))
+    reader = DateReader(url, declared, zone, datetime.now(timezone.utc), declared_region(tree, meta))
     page_published = page_candidates(tree, meta, ld, reader, PUBLISHED_KEYS, "datePublished")
     doc = _run_trafilatura(tree, url)  # works on a copy of ``tree``
     tmd = _TrafilaturaMeta(tree, url)
@@ -193,7 +196,7 @@ def _extract(body: bytes, url: str, content_type: str | None, hints: dict[str, A
     language = declared or detect_language(text, title, description)
     brands = site_keys(url, [*site_names, *(hints.get("site_names") or ())])  # learned across the outlet
     credits = pick_authors(tree, meta, ld, language, brands, tmd.author)
-    published = pick_published(page_published, lambda: tmd.date(), reader, hints)
+    published = pick_published(page_published, lambda: as_printed(tmd.date(), html, reader), reader, hints)
     modified = pick_modified(page_candidates(tree, meta, ld, reader, MODIFIED_KEYS, "dateModified"))
     title_el = tree.find(".//title")
     titles = [title, title_el.text_content() if title_el is not None else None]

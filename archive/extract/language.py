@@ -16,14 +16,31 @@ DETECT_CHARS = 2000  # enough text for a stable guess; the rest only costs time
 _CODE = re.compile(r"[-_,;\s]")
 
 
-def declared_language(tree: HtmlElement, meta: dict[str, list[str]]) -> str | None:
+def _declared_tags(tree: HtmlElement, meta: dict[str, list[str]]) -> list[list[str]]:
+    """The language tags the page declares, split into subtags ("en-GB" → ["en", "gb"])."""
     candidates = [tree.get("lang"), tree.get("{http://www.w3.org/XML/1998/namespace}lang")]
     for key in ("og:locale", "content-language", "language", "dc.language", "inlanguage"):
         candidates.extend(meta.get(key, ()))
-    for value in candidates:
-        code = _CODE.split(value.strip().lower())[0] if value else ""
-        if len(code) == 2 and code.isascii() and code.isalpha():
-            return code
+    return [_CODE.split(value.strip().lower()) for value in candidates if value and value.strip()]
+
+
+def _is_code(code: str) -> bool:
+    return len(code) == 2 and code.isascii() and code.isalpha()
+
+
+def declared_language(tree: HtmlElement, meta: dict[str, list[str]]) -> str | None:
+    for tag in _declared_tags(tree, meta):
+        if _is_code(tag[0]):
+            return tag[0]
+    return None
+
+
+def declared_region(tree: HtmlElement, meta: dict[str, list[str]]) -> str | None:
+    """The region of the first declared tag that names one ("en-GB", og:locale "en_GB" → "gb"):
+    English dates are written day first in Britain and month first in the United States."""
+    for tag in _declared_tags(tree, meta):
+        if _is_code(tag[0]) and len(tag) > 1 and _is_code(tag[1]):
+            return tag[1]
     return None
 
 

@@ -145,6 +145,18 @@ def _json_ld_objects(tree: HtmlElement) -> list[dict[str, Any]]:
     return sorted(objects, key=lambda obj: not _is_article_type(obj))
 
 
+def text_before(el: HtmlElement, limit: int) -> str:
+    """The text just before an element, up to ``limit`` characters: a label such as "Updated" or
+    "Illustration by" (the previous sibling's tail, or its text when the tail is blank, else the
+    parent's own text)."""
+    previous = el.getprevious()
+    parent = el.getparent()
+    before = (previous.tail if previous is not None else parent.text if parent is not None else None) or ""
+    if previous is not None and not before.strip():
+        before = previous.text_content()  # "<span>Updated</span> <time>"
+    return before[-limit:]
+
+
 def _is_article_type(obj: dict[str, Any]) -> bool:
     types = obj.get("@type")
     names = types if isinstance(types, list) else [types]

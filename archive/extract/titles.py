@@ -1,12 +1,16 @@
 """The headline as a reader sees it, chosen by agreement among the page's title candidates.
 
-Candidates: each ``<h1>`` (text of child elements kept apart, ``<style>``/``<script>`` dropped),
-og:title, twitter:title, the JSON-LD headline, ``<title>``. Each is cleaned (entities, soft
-hyphens and other invisibles, whitespace) and loses leading/trailing segments that name the site
-("… | Site", "Site - …"). Site names come from og:site_name, the JSON-LD publisher, the host
-name, the outlet's names learned across its pages (``hints["site_names"]``) and the ``<title>``
-pattern itself: what ``<title>`` adds around og:title is the site's suffix, and a logo ``<h1>``
-that is the last of its segments is the site's name. A ``<title>`` that is the page's only title
+Candidates: each ``<h1>`` (text of child elements kept apart, ``<style>``/``<script>`` and the
+fine print of ``<small>`` dropped, its last lines that the declared titles mostly lack, a byline
+laid out inside it, and parts after the confirmed headline that no declared title holds with it,
+a dek or a button), og:title, twitter:title, the JSON-LD headline, ``<title>``. Each is
+cleaned (entities, soft hyphens and other invisibles, whitespace) and loses leading/trailing
+segments that name the site ("… | Site", "Site - …", "Site: …"). Words are compared as words,
+and CJK text, which has no spaces between words, as character pairs. Site names come from
+og:site_name, the JSON-LD publisher, the host name, the outlet's names learned across its pages
+(``hints["site_names"]``) and the ``<title>`` pattern itself: what ``<title>`` adds around
+og:title is the site's suffix, and a logo ``<h1>`` that is the last of its segments is the
+site's name. A ``<title>`` that is the page's only title
 also loses the short section labels between the headline and the site ("Headline | Politics |
 Site").
 
@@ -37,13 +41,19 @@ _CJK = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef"
 _SEPARATORS = re.compile(rf"\s+[|\-–—•·»:~]+\s+|\s*[|｜_]\s*|\s*[：]\s*|(?<=[{_CJK}])-(?=[{_CJK}])")
 _KICKER = re.compile(r"^([^:|]{2,40}?)\s*[:|]\s+(?=\S)")
 _SKIPPED = frozenset({"style", "script", "noscript", "template", "button", "svg"})
+# In a headline, <small> holds fine print beside it ("Updated 5 March"), not the headline.
+HEADING_SKIPPED = _SKIPPED | {"small"}
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 _WS = re.compile(r"\s+")
 _SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([,.)])")
-# CJK typography puts no space around full-width punctuation: spaces there are the ones put
-# between child elements. (Spaces between ideographs are kept: Chinese titles use them as pauses.)
+# CJK typography puts no space around full-width punctuation: a space there is layout (one put
+# between child elements, or the markup's line breaks and indentation), while a space the page
+# types itself ("使える！ 家具の…") is kept, as are spaces between ideographs (Chinese titles
+# use them as pauses).
 _CJK_PUNCTUATION = "\u3001-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
-_CJK_SPACE = re.compile(rf"\s+(?=[{_CJK_PUNCTUATION}])|(?<=[{_CJK_PUNCTUATION}])\s+")
+_LAID_OUT = "\x01"  # a space this function puts between child elements
+_LAYOUT_SPACE = r"[ \x01]*[\n\r\t\x01][\s\x01]*"  # a laid-out space, a line break or a tab, and around it
+_CJK_SPACE = re.compile(rf"{_LAYOUT_SPACE}(?=[{_CJK_PUNCTUATION}])|(?<=[{_CJK_PUNCTUATION}]){_LAYOUT_SPACE}")
 _WORD = re.compile(r"\w+")
 _GENERIC_HOST_LABELS = frozenset("www com net org edu gov news blog blogs edition amp mobile co uk de fr".split())
 # One-word headings that are page furniture, not headlines (h1 of a section, a logo's alt text).
@@ -78,12 +88,13 @@ _BLOCK_TAGS = frozenset("br div p h2 h3 h4 h5 h6 li ul ol section header figure 
 _RUN_ON = re.compile(rf"(?<=[^\W_])(?<![A-Z]){_BOUNDARY}+(?=[A-Z])|(?<=[.!?:;,]){_BOUNDARY}+(?=\w)")
 
 
-def element_text(el: HtmlElement, *, always_separate: bool = False) -> str:
+def element_text(el: HtmlElement, *, always_separate: bool = False, skipped: frozenset[str] = _SKIPPED) -> str:
     """Text of an element with style/script dropped and child elements kept apart where they
     would run together: ``<h1><span>Nationale Demo</span><span>Der 9. Juli</span></h1>`` reads as
     two phrases, while inline markup inside a word or before punctuation stays joined
     (``<em>New</em>-found``, ``Bugonia<i>'s</i>``). ``always_separate``: a space at every child
-    boundary (bylines, where adjacent links are separate names)."""
+    boundary (bylines, where adjacent links are separate names). ``skipped``: the child elements
+    left out (style, script, ...; ``HEADING_SKIPPED`` for headlines)."""
     parts: list[str] = []
 
     def walk(node: HtmlElement) -> None:
@@ -91,8 +102,8 @@ def element_text(el: HtmlElement, *, always_separate: bool = False) -> str:
             parts.append(node.text)
         for child in node:
             tag = child.tag.lower() if isinstance(child.tag, str) else ""
-            if tag not in _SKIPPED:
-                mark = " " if always_separate or tag in _BLOCK_TAGS else _BOUNDARY
+            if tag not in skipped:
+                mark = _LAID_OUT if always_separate or tag in _BLOCK_TAGS else _BOUNDARY
                 parts.append(mark)
                 walk(child)
                 parts.append(mark)
@@ -102,10 +113,11 @@ def element_text(el: HtmlElement, *, always_separate: bool = False) -> str:
     walk(el)
     # A lower-case letter or digit then a capital ("DemoDer"), or a sentence mark then a word, were
     # two phrases laid out apart; any other boundary was inside a phrase.
-    text = _RUN_ON.sub(" ", "".join(parts)).replace(_BOUNDARY, "")
+    text = _RUN_ON.sub(_LAID_OUT, "".join(parts)).replace(_BOUNDARY, "")
+    text = _CJK_SPACE.sub("", text).replace(_LAID_OUT, " ")
     if always_separate:  # only spaces this function put there are taken back out
         text = _SPACE_BEFORE_PUNCTUATION.sub(r"\1", text)
-    return _CJK_SPACE.sub("", text)
+    return text
 
 
 def site_keys(url: str, site_names: Iterable[str | None]) -> set[str]:
@@ -147,7 +159,12 @@ def _names_site(segment: str, keys: set[str]) -> bool:
 
 
 def strip_site(title: str, keys: set[str]) -> str:
-    """Cut leading/trailing segments that name the site ("… - BBC News", "TechCrunch | …")."""
+    """Cut leading/trailing segments that name the site ("… - BBC News", "TechCrunch | …",
+    "Example News: …")."""
+    lead = _KICKER.match(title)
+    if lead is not None and ":" in lead.group() and re.sub(r"\W", "", lead[1].casefold()) in keys:
+        # "Site: …" (a colon is no segment separator, so only a lead that is exactly a site name)
+        title = title[lead.end():]
     parts, seps = _segments(title)
     while len(parts) > 1 and _names_site(parts[-1], keys):
         parts.pop()
@@ -207,7 +224,9 @@ def _is_kicker(text: str) -> bool:
 
 def _confirmed_part(h1_parts: list[list[str]], others: list[str], keys: set[str]) -> str | None:
     """A part of an <h1> that the declared titles confirm on its own, when the other parts are
-    only the site's name or a short kicker in front: never a headline cut from its subtitle."""
+    only the site's name or a short kicker in front, or after it what no declared title holds
+    together with it (a dek, an "Add to ..." button): never a headline cut from a subtitle that a
+    declared title keeps."""
     other_keys = [_key(t) for t in others]
     for parts in h1_parts:
         for index, text in enumerate(parts):
@@ -218,7 +237,7 @@ def _confirmed_part(h1_parts: list[list[str]], others: list[str], keys: set[str]
                 continue
             before, after = parts[:index], parts[index + 1:]
             if all(_names_site(p, keys) or _is_kicker(p) for p in before) and \
-                    all(_names_site(p, keys) for p in after):
+                    all(_names_site(p, keys) or not _declared_with(key, p, other_keys) for p in after):
                 return text
     return None
 
@@ -243,15 +262,48 @@ def _anchored_on_heading(headings: list[str], others: list[str]) -> str | None:
             return text  # the same text
         if any(_supports(other_key, key) for other_key in other_keys):
             return text  # "Title | Section" declared
-        words = set(_WORD.findall(key))
+        words = _title_words(key)
         for other_key in other_keys:
             # Sites shorten og:title for sharing: mostly the same words. (Kickers were handled
             # above, so the smaller set is the fair measure here.)
-            other_words = set(_WORD.findall(other_key))
+            other_words = _title_words(other_key)
             if min(len(words), len(other_words)) >= 3 and \
                     len(words & other_words) >= TITLE_MIN_OVERLAP * min(len(words), len(other_words)):
                 return text
     return None
+
+
+_CJK_RUN = re.compile(rf"[{_CJK}]+")
+
+
+def _title_words(key: str) -> set[str]:
+    """The words of a title to measure overlap with: its Latin words, and for CJK script, which
+    has no spaces between words, its character pairs ("市議会が" → 市議, 議会, 会が)."""
+    words = set(_WORD.findall(_CJK_RUN.sub(" ", key)))
+    for run in _CJK_RUN.findall(key):
+        words.update(run[i:i + 2] for i in range(max(len(run) - 1, 1)))
+    return words
+
+
+def _declared_with(key: str, part: str, other_keys: list[str]) -> bool:
+    """A declared title holds the part together with the headline ``key`` ("<title>" with the
+    subtitle that og:title leaves out)."""
+    part_key = _key(part)
+    return any(key in other and part_key in other for other in other_keys)
+
+
+def _declared_words(others: list[str]) -> set[str]:
+    return set().union(*(_title_words(_key(t)) for t in others))
+
+
+MOSTLY = 0.5  # share of a part's words that the declared titles must hold to keep it in the headline
+
+
+def _mostly_declared(part: str, declared: set[str]) -> bool:
+    """Most of the part's content words (three letters or more; CJK pairs) are in the declared
+    titles: "A letter to a young liberal" after the headline is a dek when only "young" is."""
+    words = {w for w in _title_words(_key(part)) if len(w) >= 3 or _CJK_RUN.fullmatch(w)}
+    return bool(words) and len(words & declared) >= MOSTLY * len(words)
 
 
 def _agreed(others: list[str]) -> str | None:
@@ -267,23 +319,56 @@ def _agreed(others: list[str]) -> str | None:
 def pick_title(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[str, Any]], url: str,
                site_names: list[str | None], fallback: str | None, hints: dict[str, Any]) -> str | None:
     """The page's headline (see the module docstring), or None."""
+    title = _headline(tree, meta, ld, url, site_names, fallback, hints)
+    return _without_marked_kicker(title, tree) if title else title
+
+
+# Class names (or their parts) of a kicker element, the label over a headline ("content__kicker",
+# German "Dachzeile", "overline", "eyebrow", the Economist's "fly-title", French "surtitre",
+# Italian "occhiello").
+KICKER_CLASSES = ("kicker", "dachzeile", "spitzmarke", "overline", "eyebrow", "topline", "roofline", "supertitle",
+                  "surtitre", "antetitulo", "occhiello", "fly-title", "flytitle")
+_TEXT_IS = "//*[text()[normalize-space(.) = $text]]"  # elements whose own text is exactly $text
+
+
+def _without_marked_kicker(title: str, tree: HtmlElement) -> str:
+    """"Genetik: Das Geheimnis …" without "Genetik: " when the page shows "Genetik" in a kicker
+    element: every title candidate may carry the kicker, the markup says what it is."""
+    match = _KICKER.match(title)
+    if match is None or not _is_kicker(match[1]):
+        return title
+    shown = tree.xpath(_TEXT_IS, text=match[1].strip())[:MAX_HEADINGS]
+    return title[match.end():] if any(_marked_kicker(el) for el in shown) else title
+
+
+def _marked_kicker(el: HtmlElement) -> bool:
+    """The element, or the one it sits in, has a kicker's class."""
+    for node in (el, el.getparent()):
+        classes = (node.get("class") or "").lower() if node is not None else ""
+        if any(name in classes for name in KICKER_CLASSES):
+            return True
+    return False
+
+
+def _headline(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[str, Any]], url: str,
+              site_names: list[str | None], fallback: str | None, hints: dict[str, Any]) -> str | None:
     declared = [t for t in (clean_title(v) for key in TITLE_META_KEYS for v in meta.get(key, ())) if t]
     declared += [t for t in (clean_title(o.get("headline")) for o in ld if _is_article_type(o)) if t]
     title_el = tree.find(".//title")
     page_title = clean_title(title_el.text_content()) if title_el is not None else None
     learned = [clean_title(n) for n in hints.get("site_names") or ()]
-    h1_elements = list(tree.iter("h1"))[:MAX_HEADINGS]
-    h1s = [t for t in (clean_title(element_text(h)) for h in h1_elements) if t]
+    h1_elements = [h for h in tree.iter("h1") if not _in_breadcrumb(h) and not _marked_not_headline(h)][:MAX_HEADINGS]
+    read = [(clean_title(element_text(h, skipped=HEADING_SKIPPED)), _heading_lines(h)) for h in h1_elements]
+    h1s = [t for t, _ in read if t]
     keys = site_keys(url, [*site_names, *learned, *_title_pattern_sites(page_title, declared),
                            *_logo_headings(h1s, page_title)])
-    h1s = [t for t in h1s if not _is_heading_furniture(t, keys)]
-
-    headings = [strip_site(t, keys) for t in h1s]
+    others = [strip_site(t, keys) for t in declared + ([page_title] if page_title else [])]
+    others = [t for t in others if t and not _is_heading_furniture(t, keys)]
+    headings = [strip_site(_without_unshared_tail(t, lines, others), keys) for t, lines in read
+                if t and not _is_heading_furniture(t, keys)]
     # An <h1> made of parts (headline + site link, kicker + headline): a part the declared titles
     # confirm on its own is the headline.
     h1_parts = [parts for parts in map(_heading_parts, h1_elements) if len(parts) >= 2]
-    others = [strip_site(t, keys) for t in declared + ([page_title] if page_title else [])]
-    others = [t for t in others if t and not _is_heading_furniture(t, keys)]
     chosen = _confirmed_part(h1_parts, others, keys) or _anchored_on_heading(headings, others) or _agreed(others)
     if chosen:
         return chosen
@@ -299,6 +384,56 @@ def pick_title(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[str,
     return None
 
 
+def _marked_not_headline(heading: HtmlElement) -> bool:
+    """An <h1> the page marks as something beside the headline: itemprop=alternativeHeadline
+    (popsugar's short title over the itemprop=headline <h2>) or a kicker's class (a fly-title)."""
+    if (heading.get("itemprop") or "").lower() == "alternativeheadline":
+        return True
+    classes = (heading.get("class") or "").lower()
+    return any(name in classes for name in KICKER_CLASSES)
+
+
+def _in_breadcrumb(el: HtmlElement) -> bool:
+    """The <h1> names the current page in a breadcrumb trail ("Home › Biologie › <h1>…</h1>"), a
+    navigation label, not the article's headline."""
+    for node in [el, *el.iterancestors()]:
+        marks = " ".join((node.get(attr) or "") for attr in ("class", "id", "itemtype", "aria-label")).lower()
+        if "breadcrumb" in marks:
+            return True
+    return False
+
+
+def _without_unshared_tail(text: str, lines: list[str], others: list[str]) -> str:
+    """An <h1> without its last lines that share no word with any declared title: a byline or
+    date laid out on a line of its own inside the heading ("… 戦術の成否<br><span>編集委員 中沢克二
+    </span>"). Only when titles are declared, and never the first line."""
+    if not others:
+        return text
+    declared = _declared_words(others)
+    while len(lines) > 1 and not _mostly_declared(lines[-1], declared) and text.endswith(lines[-1]):
+        text = text[: -len(lines[-1])].rstrip()
+        lines = lines[:-1]
+    return text
+
+
+def _heading_lines(heading: HtmlElement) -> list[str]:
+    """The lines of an <h1>: its text split at <br> and at block-level children."""
+    lines: list[str] = []
+    current = [heading.text or ""]
+    for child in heading:
+        tag = child.tag.lower() if isinstance(child.tag, str) else ""
+        if tag == "br" or tag in _BLOCK_TAGS:
+            lines.append("".join(current))
+            current = []
+            if tag != "br" and tag not in HEADING_SKIPPED:
+                lines.append(element_text(child, skipped=HEADING_SKIPPED))
+        elif tag not in HEADING_SKIPPED:
+            current.append(element_text(child, skipped=HEADING_SKIPPED))
+        current.append(child.tail or "")
+    lines.append("".join(current))
+    return [t for t in (clean_title(line) for line in lines) if t]
+
+
 def _heading_parts(heading: HtmlElement) -> list[str]:
     """The pieces of an <h1>: its child elements' texts and the text between them, so that a
     kicker in a <span> before the headline's bare text ("<span>Kultur</span> Das neue …") is a
@@ -306,8 +441,8 @@ def _heading_parts(heading: HtmlElement) -> list[str]:
     pieces = [heading.text]
     for child in heading:
         tag = child.tag.lower() if isinstance(child.tag, str) else ""
-        if tag not in _SKIPPED:
-            pieces.append(element_text(child))
+        if tag not in HEADING_SKIPPED:
+            pieces.append(element_text(child, skipped=HEADING_SKIPPED))
         pieces.append(child.tail)
     return [t for t in (clean_title(p) for p in pieces if p) if t]
 

@@ -1,8 +1,9 @@
 """The extraction word lists (``archive/data/extraction.toml``), read once per process.
 
-Byline clutter, role words, by-prefixes, conjunctions by language, organisation words and
-newsletter prompts live in that data file so they can grow without touching the rules in
-``archive.extract.bylines`` and ``archive.extract.textclean``.
+Byline clutter, role words, by-prefixes, other people's credits (editors, photographers),
+conjunctions by language, organisation words and newsletter prompts live in that data file so
+they can grow without touching the rules in ``archive.extract.bylines`` and
+``archive.extract.textclean``.
 """
 
 from __future__ import annotations
@@ -18,12 +19,18 @@ class WordLists:
     author_clutter: frozenset[str]
     author_clutter_phrases: tuple[str, ...]
     by_prefixes: tuple[str, ...]
+    inner_by: frozenset[str]
+    other_credits: tuple[str, ...]
+    cjk_role_suffixes: tuple[str, ...]
     roles: frozenset[str]
     conjunctions: dict[str, frozenset[str]]
     organisation_words: frozenset[str]
+    cjk_organisation_suffixes: tuple[str, ...]
+    cjk_organisation_words: tuple[str, ...]
     collectives: frozenset[str]
     named_outlets: frozenset[str]
     prompts: tuple[str, ...]
+    update_labels: tuple[str, ...]
     country_zones: dict[str, str]
 
     def conjunctions_for(self, language: str | None) -> frozenset[str]:
@@ -45,11 +52,17 @@ def word_lists() -> WordLists:
         author_clutter=frozenset(_lower(authors["clutter"])),
         author_clutter_phrases=_lower(authors["clutter_phrases"]),
         by_prefixes=prefixes,
+        inner_by=frozenset(_lower(authors["inner_by"])),
+        other_credits=tuple(sorted(_lower(authors["other_credits"]), key=len, reverse=True)),
+        cjk_role_suffixes=_lower(authors["cjk_role_suffixes"]),
         roles=frozenset(_lower(authors["roles"])),
         conjunctions={lang: frozenset(_lower(words)) for lang, words in authors["conjunctions"].items()},
         organisation_words=frozenset(_lower(raw["organisations"]["words"])),
+        cjk_organisation_suffixes=_lower(raw["organisations"]["cjk_suffixes"]),
+        cjk_organisation_words=_lower(raw["organisations"]["cjk_words"]),
         collectives=frozenset(_lower(raw["organisations"]["collectives"])),
         named_outlets=frozenset(_lower(raw["organisations"]["named_outlets"])),
         prompts=_lower(raw["text"]["prompts"]),
+        update_labels=_lower(raw["dates"]["update_labels"]),
         country_zones={code.casefold(): zone for code, zone in raw["zones"]["by_country_code"].items()},
     )

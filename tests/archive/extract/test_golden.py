@@ -59,12 +59,15 @@ REAL_PAGES = [
      "NFL Concussion Settlement Payments Can Begin", ["Kathy Wise"], [], "2016-12-14"),
     ("postlight-www.mentalfloss.com", "authors: a team credit ('Smart Shopping Team') is one organisation",
      "It's Not Too Late to Holiday Shop With These Amazon Deals", [], ["Smart Shopping Team"], "2016-12-19"),
-    ("postlight-www.spektrum.de", "dates: a date-only value is midnight in the country's zone (.de), not UTC",
-     "Genetik: Das Geheimnis der parasitischen Rafflesien", ["Christie Wilcox"], [], "2022-07-19"),
+    ("postlight-www.spektrum.de", "dates: a date-only value is midnight in the country's zone (.de), not UTC; "
+     "title: the <h1> names the page in the breadcrumb, the kicker 'Genetik' is marked as one",
+     "Das Geheimnis der parasitischen Riesenblumen", ["Christie Wilcox"], [], "2022-07-19"),
     ("postlight-www.thepoliticalinsider.com", "authors: a role and the date ('Editor December') name nobody",
      "As Electoral College Elects Trump, Hillary is Embarrassed in a HUGE Way!", [], [], "2016-12-20"),
-    ("newspaper4k-fox13now_001", "authors: organisation-only credit kept apart",
-     "New Year, new laws: Obamacare, pot, guns and drones", [], ["CNN Wire"], "2013-12-30"),
+    # The corpus expects "CNN Wire" (newspaper4k's own output); the article prints "By Leigh Ann
+    # Caldwell" above "CNN", and an organisation is kept only when nobody is named.
+    ("newspaper4k-fox13now_001", "authors: a plain-text 'By' line in the article body names the writer",
+     "New Year, new laws: Obamacare, pot, guns and drones", ["Leigh Ann Caldwell"], [], "2013-12-30"),
 ]
 
 
@@ -184,6 +187,84 @@ def test_title_hyphenated_site_key_suffix_is_cut() -> None:
     assert got.title == "Neue Regeln für Genossenschaften"
 
 
+def test_title_small_print_inside_the_h1_is_not_the_headline() -> None:
+    """Constructed: a <small> beside the headline ("Updated 5 March") is fine print."""
+    got = extract(f"<article><h1>Council passes the school budget <small>Updated 5 March</small></h1>{FILLER}"
+                  "</article>", "<title>Council passes the school budget | Example News</title>")
+    assert got.title == "Council passes the school budget"
+
+
+def test_title_line_inside_the_h1_that_no_declared_title_shares_is_cut() -> None:
+    """Real-page shape (tune: newspaper4k-japanese_article, whose gold is the <title>): a byline on
+    its own line inside the <h1>; CJK titles compared by character pairs, as they have no spaces."""
+    got = extract("<article><h1><span>米朝首脳直通電話　習氏に挑むトランプ戦術の成否</span><br/>"
+                  f"<span>編集委員　中沢克二</span></h1>{FILLER}</article>",
+                  '<meta property="og:title" content="米朝首脳直通電話 習氏に挑むトランプ戦術の成否（写真＝ロイター）">',
+                  lang="ja")
+    assert got.title == "米朝首脳直通電話 習氏に挑むトランプ戦術の成否"
+
+
+@pytest.mark.parametrize(("h1", "title"), [
+    ("<span>I Wish Someone Had Told Me This</span> <span class='caption'>A letter to a young liberal</span>",
+     "I Wish Someone Had Told Me This"),
+    ("I Wish Someone Had Told Me This <a href='#' class='addtowatchlist'>Add to ...</a>", "I Wish Someone Had Told Me This"),
+    ("<span>I Wish Someone Had Told Me This</span><i>：</i><i>Advice to Young Liberals</i>",
+     "I Wish Someone Had Told Me This：Advice to Young Liberals"),
+], ids=["dek-span", "button", "subtitle-the-title-keeps"])
+def test_title_parts_after_the_confirmed_headline(h1: str, title: str) -> None:
+    """Tune, pages without expected titles (newspaper-tnr.com1, newspaper-theglobeandmail.com1),
+    and itmedia's subtitle that <title> keeps with the headline while og:title leaves it out."""
+    head = ('<meta property="og:title" content="I Wish Someone Had Told Me This">'
+            "<title>I Wish Someone Had Told Me This：Advice to Young Liberals | Example</title>")
+    assert extract(f"<article><h1>{h1}</h1>{FILLER}</article>", head).title == title
+
+
+def test_title_kicker_that_the_page_marks_as_one_is_cut_and_a_breadcrumb_h1_is_no_headline() -> None:
+    """Real-page shape (tune: postlight-www.spektrum.de): every candidate says "Genetik: …"; the
+    page shows "Genetik" in a kicker element, and its <h1> is the breadcrumb's current page."""
+    body = ('<ol itemscope itemtype="https://schema.org/BreadcrumbList"><li itemprop="itemListElement" itemscope '
+            'itemtype="https://schema.org/ListItem"><h1 itemprop="name">Genetik: Das Geheimnis der Rafflesien</h1></li>'
+            '</ol><article><header><h2><span class="content__kicker">Genetik</span><span class="sr-only">: </span>'
+            f'<span class="content__title">Das Geheimnis der Riesenblumen</span></h2></header>{FILLER}</article>')
+    head = ('<meta property="og:title" content="Genetik: Das Geheimnis der Riesenblumen">'
+            "<title>Genetik: Das Geheimnis der Rafflesien - Spektrum</title>")
+    assert extract(body, head, lang="de").title == "Das Geheimnis der Riesenblumen"
+    # Without the kicker element the label stays: nothing on the page says it is one.
+    assert extract(body.replace("content__kicker", "content__label"), head, lang="de").title == \
+        "Genetik: Das Geheimnis der Riesenblumen"
+
+
+@pytest.mark.parametrize("h1", ['<h1 itemprop="alternativeHeadline">Millennial Decorating Mistakes</h1>',
+                                '<h1 class="fly-title">Millennial Decorating Mistakes</h1>'],
+                         ids=["alternative-headline", "fly-title"])
+def test_title_h1_marked_as_beside_the_headline_is_not_it(h1: str) -> None:
+    """Tune (postlight-www.popsugar.com, goose-go-economist.com): the <h1> is the short title or
+    fly-title over the headline, which the page and og:title give."""
+    head = ('<meta property="og:title" content="The 5 Biggest Decorating Mistakes Millennials Make">'
+            "<title>Millennial Decorating Mistakes | Example Home</title>")
+    body = (f'<article><header>{h1}<h2 itemprop="headline">The 5 Biggest Decorating Mistakes Millennials Make'
+            f"</h2></header>{FILLER}</article>")
+    assert extract(body, head).title == "The 5 Biggest Decorating Mistakes Millennials Make"
+
+
+def test_title_cjk_h1_confirmed_by_character_pairs_keeps_its_own_space() -> None:
+    """Tune: postlight-www.lifehacker.jp: the visible <h1> rewords the end of og:title (no CJK word
+    in common by spaces), and prints a space after "！" itself."""
+    head = ('<meta property="og:site_name" content="例新聞"><meta property="og:title" '
+            'content="市議会が学校予算を可決！ 公園の整備も進める | 例新聞"><title>市議会が学校予算を可決！ 公園の整備も進める | 例新聞</title>')
+    got = extract(f"<article><h1>市議会が学校予算を可決！ 公園整備も</h1>{FILLER}</article>", head, lang="ja")
+    assert got.title == "市議会が学校予算を可決！ 公園整備も"
+
+
+def test_title_site_name_before_a_colon_is_cut() -> None:
+    head = ('<meta property="og:site_name" content="Example News">'
+            '<meta property="og:title" content="Example News: Council passes the school budget">')
+    assert extract(f"<article>{FILLER}</article>", head).title == "Council passes the school budget"
+    head = ('<meta property="og:site_name" content="WNET">'
+            '<meta property="og:title" content="WNET Audit Committee Meetings | WNET">')
+    assert extract(f"<article>{FILLER}</article>", head).title == "WNET Audit Committee Meetings"
+
+
 @pytest.mark.parametrize(("byline", "lang", "people"), [
     ("By Ann Writer", "en", ["Ann Writer"]),
     ("André Oliver KLEIN", "fr", ["André Oliver KLEIN"]),
@@ -204,20 +285,188 @@ def test_title_hyphenated_site_key_suffix_is_cut() -> None:
     ("Caio Quero<br>BBC Brasil, Santa Maria", "pt", ["Caio Quero"]),
     ("By<br>Ann Writer", "en", ["Ann Writer"]),
     ("Ann Writer @annwriter", "en", ["Ann Writer"]),
+    # constructed, byline formats of other sites and languages (most failed before): a lead-in
+    # before the by-word, a connector after the name, another person's credit, a spaced dash,
+    # CJK by-words, a place after the name, a social label
+    ("Story by Jane Doe", "en", ["Jane Doe"]),
+    ("Ein Kommentar von Anna Schmidt", "de", ["Anna Schmidt"]),
+    ("Publié le 5 mars 2024 par Jean Dupont", "fr", ["Jean Dupont"]),
+    ("Jane Doe for The Guardian", "en", ["Jane Doe"]),
+    ("Jean Dupont et Marie Curie avec AFP", "fr", ["Jean Dupont", "Marie Curie"]),
+    ("Jane Doe is a reporter at The Daily Planet covering city hall.", "en", ["Jane Doe"]),
+    ("Jane Doe with additional reporting by Bob Smith", "en", ["Jane Doe"]),
+    ("Reporting by Jane Doe; Editing by Bob Smith", "en", ["Jane Doe"]),
+    ("By Jane Doe | Photos by Bob Smith", "en", ["Jane Doe"]),
+    ("Jane Doe - Staff Writer", "en", ["Jane Doe"]),
+    ("Jane Doe, Special to The Globe", "en", ["Jane Doe"]),
+    ("Auteur : Jean Dupont", "fr", ["Jean Dupont"]),
+    ("文/王小明", "zh", ["王小明"]),
+    ("【記者：山田太郎】", "ja", ["山田太郎"]),
+    ("山田太郎記者", "ja", ["山田太郎"]),
+    ("Mario Rossi - Roma", "it", ["Mario Rossi"]),
+    ("Juan Pérez | Madrid", "es", ["Juan Pérez"]),
+    ("Jane Doe Twitter", "en", ["Jane Doe"]),
+    ("Carl von Ossietzky", "de", ["Carl von Ossietzky"]),
+    ("Ana Paula de Souza Lima", "pt", ["Ana Paula de Souza Lima"]),
+    ("Jane Doe<br>March 5, 2024 at 3:45 p.m.", "en", ["Jane Doe"]),
+    ("Por João Silva, do Rio", "pt", ["João Silva"]),
+    ("本报记者 王小明 李四", "zh", ["王小明", "李四"]),
+    ("新华社记者 王小明", "zh", ["王小明"]),
+    ("執筆者：山田太郎", "ja", ["山田太郎"]),
+    ("김철수 기자 chulsoo@example.co.kr", "ko", ["김철수"]),
+    ("Duncan Bell is a Reader in the Department of Politics and International Studies", "en", ["Duncan Bell"]),
+    ("By JANE DOE and BOB SMITH Associated Press", "en", ["JANE DOE", "BOB SMITH"]),
+    ("By Jane Doe The Washington Post", "en", ["Jane Doe"]),
 ], ids=["by-prefix", "all-caps-surname", "und", "et", "y", "og", "role-tail", "view-all-posts", "parenthesis",
         "bracketed-cjk", "title-compound-first", "role-first", "german-role-first", "outlet-line", "outlet-line-place",
-        "by-line-break", "handle"])
+        "by-line-break", "handle", "lead-in-by", "lead-in-von", "lead-in-par", "connector-for", "connector-avec",
+        "bio-sentence", "additional-reporting", "editing-credit", "photo-credit", "spaced-dash-role", "special-to",
+        "auteur-colon", "zh-wen-slash", "ja-kisha-brackets", "ja-kisha-suffix", "place-after-dash",
+        "place-after-bar", "social-label", "particle-name-von", "particle-name-de", "date-after-name",
+        "place-after-particle", "zh-names-by-spaces", "zh-outlet-role-first", "ja-shippitsu", "ko-gija",
+        "bio-sentence-with-and", "caps-names-then-outlet", "outlet-with-article"])
 def test_byline_cleaning(byline: str, lang: str, people: list[str]) -> None:
     got = extract(f'<article><h1>Council passes the school budget</h1><p class="byline">{byline}</p>'
                   f"{FILLER}</article>", lang=lang)
     assert got.authors == people
 
 
-@pytest.mark.parametrize("byline", ["No Author", "Guardian staff reporter", "FOCUS-Online-Experte"])
+@pytest.mark.parametrize("byline", ["No Author", "Guardian staff reporter", "FOCUS-Online-Experte",
+                                    # tune, pages without expected authors: widgets and credits read as names
+                                    "Account You're logged in", "SIGN IN", "Text size A A A", "CH Contributor"])
 def test_byline_clutter_names_nobody(byline: str) -> None:
     got = extract(f'<article><h1>Council passes the school budget</h1><p class="byline">{byline}</p>'
                   f"{FILLER}</article>")
     assert got.authors == []
+
+
+@pytest.mark.parametrize(("body", "people"), [
+    ('<span itemprop="author">Jane Doe</span> and <span itemprop="author">Bob Smith</span>', ["Jane Doe", "Bob Smith"]),
+    ("<p>By <a href='/people/jane-doe'>Jane Doe</a> and <a href='/people/bob-smith'>Bob Smith</a></p>",
+     ["Jane Doe", "Bob Smith"]),
+    ("<p>By <a href='/staff/jane-doe/'>Jane Doe</a></p>", ["Jane Doe"]),
+    ("<p>By Jane Doe</p>", ["Jane Doe"]),
+    ("<p>Von Anna Schmidt, Berlin</p>", ["Anna Schmidt"]),
+    ("<p>By the time the council met, the budget was ready.</p>", []),
+    ('<span itemprop="author">Jane Doe</span><ol class="comment-list"><li itemscope '
+     'itemtype="https://schema.org/Comment"><span itemprop="author">Reader One</span></li></ol>', ["Jane Doe"]),
+    ('<figure itemscope itemtype="http://schema.org/ImageObject"><img src="a.jpg"><figcaption>'
+     '<span itemprop="author">Greg Nelson</span></figcaption></figure><p>By <a rel="author" href="/u/jane">'
+     'Jane Doe</a></p>', ["Jane Doe"]),
+    ('<div class="byline"><span itemprop="author">Jane Doe</span></div>'
+     '<div class="summary-item"><span itemprop="author">Other Writer</span></div>', ["Jane Doe"]),
+    ("<span class='author-name'>Jane Doe</span> and <span class='author-name'>Bob Smith</span>",
+     ["Jane Doe", "Bob Smith"]),
+    ("<div class='post-author'><a href='/u/jane'>Jane Doe</a><p>Jane has covered city hall for Example since "
+     "2010 and writes about budgets.</p></div>", ["Jane Doe"]),
+    ("<span class='author'>Jane Doe’s Discussions</span>", ["Jane Doe"]),
+    ("<span class='sf_comment_author'>Casper</span>", []),
+    ("<div class='byline'>Jane Doe</div><div class='byline'>Bob Smith</div>"
+     "<div class='player'><p class='byline'>All Things Considered</p></div>", ["Jane Doe", "Bob Smith"]),
+    ("<p>By <span itemprop='author' class='author-name'><a rel='author' href='/author/jane'>Jane Doe</a></span>"
+     " · Illustration by <span itemprop='author' class='author-name'><a rel='author' href='/author/bob'>"
+     "<span class='lede-author'>Bob Smith</span></a></span></p>", ["Jane Doe"]),
+    ("<div class='article_byline'><div>By <span>Joe Davidson</span></div></div>", ["Joe Davidson"]),
+    ("<div class='css-1wkce1i-Byline'><span class='css-1vq2rpi'>Stewart Perrie</span></div>", ["Stewart Perrie"]),
+    ("<span class='authorname-txt'><span class='truncate'>Lizette Borreli</span></span>", ["Lizette Borreli"]),
+    ("<div class='byline'><a class='byline__name'>Duncan Bell</a><p class='byline__bio'>Duncan Bell is a Reader in "
+     "the Department of Politics and International Studies at the University of Cambridge, where he works on the "
+     "history of political thought and the theory of empire.</p></div>", ["Duncan Bell"]),
+    ("<div class='byline'>Wednesday January 18, 2017 11:01 am PST by Juli Clover</div>", ["Juli Clover"]),
+], ids=["itemprop-coauthors", "people-links", "staff-link", "plain-by-line", "plain-von-line", "by-sentence",
+        "commenter", "photo-credit-in-figure", "teaser-after-byline", "author-class-coauthors",
+        "author-class-with-bio", "author-class-possessive", "comment-author-class", "byline-element-per-coauthor",
+        "illustrator-marked-as-author", "underscore-byline-class", "generated-byline-class", "authorname-class",
+        "byline-with-bio", "byline-date-first"])
+def test_byline_sources_without_a_byline_class(body: str, people: list[str]) -> None:
+    """Constructed: co-authors each in an itemprop=author element, author pages under other paths
+    than /author/, a byline printed as plain text; a reader's name in the comments, a picture's
+    credit and a teaser's author name nobody (tune: si.com's ImageObject authors, the New Yorker's
+    summary-item teasers)."""
+    got = extract(f"<article><h1>Council passes the school budget</h1>{body}{FILLER}</article>")
+    assert got.authors == people
+
+
+@pytest.mark.parametrize(("author", "people", "orgs"), [
+    ({"@type": "Person", "givenName": "Jane", "familyName": "Doe"}, ["Jane Doe"], []),
+    ({"@type": "Person", "name": "Paul"}, ["Paul"], []),
+    ({"@type": "Person", "name": ["Jane Doe", "Bob Smith"]}, ["Jane Doe", "Bob Smith"], []),
+    ("朝日新聞社", [], ["朝日新聞社"]),
+], ids=["given-family", "one-word-person", "name-list", "cjk-outlet"])
+def test_json_ld_author_shapes(author: Any, people: list[str], orgs: list[str]) -> None:
+    """Constructed: a Person by given and family name, a typed Person of one word, a list of names,
+    a CJK outlet's name as the author."""
+    ld = {"@context": "https://schema.org", "@type": "NewsArticle", "author": author}
+    got = extract(f"<article><h1>Council passes the school budget</h1>{FILLER}</article>",
+                  f'<script type="application/ld+json">{json.dumps(ld)}</script>')
+    assert (got.authors, got.author_orgs) == (people, orgs)
+
+
+@pytest.mark.parametrize(("byline", "lang", "people", "orgs"), [
+    ("Bayerischer Rundfunk", "de", [], ["Bayerischer Rundfunk"]),
+    ("Soundbite Institute", "en", [], ["Soundbite Institute"]),
+    ("朝日新聞デジタル", "ja", [], ["朝日新聞デジタル"]),
+    ("Robert Powell, Special for USA TODAY", "en", ["Robert Powell"], []),
+    ("LILIAN ALEMAGNA et LAURE BRETTON Envoyés spéciaux", "fr", ["LILIAN ALEMAGNA", "LAURE BRETTON"], []),
+    ("Von unserem Korrespondenten Hans Meier", "de", ["Hans Meier"], []),
+    ("Mit Material von dpa", "de", [], ["dpa"]),
+    ("Redacción Madrid", "es", [], ["Redacción Madrid"]),
+    ("Lusa", "pt", [], ["Lusa"]),
+    ("NOS Nieuws", "nl", [], ["NOS Nieuws"]),
+], ids=["broadcaster", "institute", "cjk-outlet-word", "special-for", "french-role-plural", "german-role-declined",
+        "agency-material", "desk", "agency-name", "news-word"])
+def test_byline_outlets_and_roles_of_other_languages(byline: str, lang: str, people: list[str],
+                                                    orgs: list[str]) -> None:
+    """Tune, pages without expected authors (snacktory-br-online, snacktory-thedailybeast,
+    goose-go-huffingtonpost.jp, goose-go-usatoday.com, goose3-liberation): as a reader reads them."""
+    got = extract(f'<article><h1>Council passes the school budget</h1><p class="byline">{byline}</p>'
+                  f"{FILLER}</article>", lang=lang)
+    assert (got.authors, got.author_orgs) == (people, orgs)
+
+
+def test_byline_shown_with_all_coauthors_over_a_declared_first_author() -> None:
+    """Constructed: meta names the first writer only, the byline shown names both."""
+    got = extract("<article><h1>Council passes the school budget</h1><p class='byline'>By <a href='/author/jane'>"
+                  f"Jane Doe</a> and <a href='/author/bob'>Bob Smith</a></p>{FILLER}</article>",
+                  '<meta name="author" content="Jane Doe">')
+    assert got.authors == ["Jane Doe", "Bob Smith"]
+
+
+def test_byline_class_on_the_page_or_a_section_is_not_a_byline() -> None:
+    """Tune (readability-nytimes-1/2, newspaper-247wallst.com1): <html class="flag-simpleExtendedByline-on">,
+    <body class="s-author-">, and a byline block that starts with its column's link."""
+    body = ("<article><h1>Council passes the school budget</h1><div class='extended-byline'><p class='byline-column'>"
+            "<a href='/column/deal-professor'>Deal Professor</a></p><p class='byline'>By <span class='byline-author'>"
+            "STEVEN DAVIDOFF SOLOMON</span> <time>JULY 29, 2016</time> Continue reading the main story Share This Page"
+            " Continue reading the main story Share This Page Continue reading the main story Share This Page</p>"
+            f"</div>{FILLER}</article>")
+    html = page(body).replace(b"<html lang", b"<html class='flag-simpleExtendedByline-on' lang").replace(
+        b"<body>", b"<body class='single s-author-'>")
+    got = extract_page(html, URL, "text/html")
+    assert got.authors == ["STEVEN DAVIDOFF SOLOMON"]
+
+
+def test_plain_by_line_follows_the_headline_on_a_page_without_article_markup() -> None:
+    """Constructed: with no <article>, a "By" line before the <h1> belongs to the page's header
+    (another story's teaser); the one after the headline is the byline."""
+    body = ("<div class='top'><p>By Other Writer</p></div><div class='story'><h1>Council passes the school budget</h1>"
+            f"<p>By Jane Doe</p>{FILLER}</div>")
+    assert extract(body).authors == ["Jane Doe"]
+
+
+def test_byline_shown_beside_a_role_is_no_coauthor() -> None:
+    """Tune (postlight-uproxx.com): the author elements show the name and the role."""
+    got = extract("<article><h1>Council passes the school budget</h1><div class='post-author'>"
+                  "<span class='author-name'>Andrew Husband</span><span class='author-title'>Culture Writer</span>"
+                  f"</div>{FILLER}</article>", '<meta name="author" content="Andrew Husband">')
+    assert got.authors == ["Andrew Husband"]
+
+
+@pytest.mark.parametrize("key", ["cXenseParse:author", "byline", "author_name", "citation_author"])
+def test_author_meta_relatives(key: str) -> None:
+    got = extract(f"<article><h1>Council passes the school budget</h1>{FILLER}</article>",
+                  f'<meta name="{key}" content="Tana Ganeva">')
+    assert got.authors == ["Tana Ganeva"]
 
 
 def test_json_ld_person_over_organization_and_brand() -> None:
@@ -236,6 +485,73 @@ def test_date_day_first_by_language() -> None:
     got = extract(f'<article><h1>Haushalt beschlossen</h1><p>10.12.2022</p>{FILLER}</article>',
                   '<meta name="date" content="10.12.2022">', lang="de", url="https://example.de/haushalt/")
     assert (got.published_day, got.date_source) == ("2022-12-10", "meta:date")
+
+
+@pytest.mark.parametrize(("where", "lang", "url", "day"), [
+    ('<meta name="date" content="10/12/2022">', "en-GB", "https://example.com/haushalt/", "2022-12-10"),
+    ('<meta name="date" content="10/12/2022">', "en", "https://example.com/haushalt/", "2022-10-12"),
+    ("<p>Posted 10/12/2022</p>", "en", "https://example.com/haushalt/", "2022-10-12"),
+    ('<meta name="date" content="10.12.2022">', None, "https://example.com/haushalt/", "2022-12-10"),
+], ids=["en-GB-region-day-first", "en-month-first", "en-text-via-htmldate", "dotted-without-language"])
+def test_date_day_and_month_as_the_page_writes_them(where: str, lang: str | None, url: str, day: str) -> None:
+    """Constructed: British English writes the day first; American English the month, also in
+    the text htmldate reads (it reads "10/12/2022" day first everywhere); a dotted date is day first
+    in every usage, even when the page declares no language."""
+    head, body = (where, "") if where.startswith("<meta") else ("", where)
+    got = extract(f"<article><h1>Council passes the school budget</h1>{body}{FILLER}</article>", head,
+                  lang=lang, url=url)
+    assert got.published_day == day
+
+
+def test_date_timestamp_with_its_offset_over_a_naive_one() -> None:
+    """Constructed: JSON-LD gives the local wall time without an offset, the meta tag the instant."""
+    ld = {"@context": "https://schema.org", "@type": "NewsArticle", "datePublished": "2024-03-05T21:30:00"}
+    got = extract(f"<article><h1>Council passes the school budget</h1>{FILLER}</article>",
+                  f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+                  '<meta property="article:published_time" content="2024-03-06T02:30:00+00:00">',
+                  url="https://example.org/news/council-budget/")
+    assert (got.published, got.date_source) == ("2024-03-06T02:30:00+00:00", "meta:article:published_time")
+    # A teaser's date with an offset, days away, is another story's: the article's naive time stays.
+    got = extract(f"<article><h1>Council passes the school budget</h1>{FILLER}</article><div class='teaser'>"
+                  "<span itemprop='datePublished' content='2024-02-01T08:00:00+00:00'></span></div>",
+                  f'<script type="application/ld+json">{json.dumps(ld)}</script>',
+                  url="https://example.org/news/council-budget/")
+    assert (got.published_day, got.date_source) == ("2024-03-05", "json-ld")
+
+
+def test_date_utc_instant_printed_on_the_day_of_the_pages_own_offset() -> None:
+    """Constructed: JSON-LD gives the instant in UTC, the meta tag the same instant in the page's
+    offset; the page prints 5 March (its URL has no date, its host no country)."""
+    ld = {"@context": "https://schema.org", "@type": "NewsArticle", "datePublished": "2024-03-06T02:30:00Z"}
+    got = extract(f"<article><h1>Council passes the school budget</h1>{FILLER}</article>",
+                  f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+                  '<meta property="article:published_time" content="2024-03-05T21:30:00-05:00">',
+                  url="https://example.com/news/council-budget/")
+    assert (got.published, got.published_day) == ("2024-03-06T02:30:00+00:00", "2024-03-05")
+
+
+def test_date_url_day_with_single_digit_month_and_day() -> None:
+    """Constructed (the Verge's URLs, "/2015/4/6/…"): a Z instant one day after it is printed on it."""
+    got = extract(f"<article><h1>Council passes the school budget</h1>{FILLER}</article>",
+                  '<meta property="article:published_time" content="2015-04-07T03:42:00Z">',
+                  url="https://www.example.com/2015/4/6/8357987/council-budget")
+    assert got.published_day == "2015-04-06"
+
+
+def test_date_url_day_over_an_htmldate_guess_far_from_it() -> None:
+    """Tune, pages without expected dates (snacktory-rian: a header's "12/4/2011" on a
+    /20110410/ article; readability-webmd-1): htmldate's scan of the page loses to the URL's day."""
+    got = extract('<div class="header"><span class="dataday">12/4/2011</span></div>'
+                  f"<article><h1>Japanese rally against nuclear power</h1>{FILLER}</article>",
+                  url="http://en.example.ru/world/20110410/163458489.html")
+    assert (got.published_day, got.date_source) == ("2011-04-10", "url")
+
+
+def test_date_article_time_labelled_as_an_update_is_not_the_publication() -> None:
+    got = extract("<article><h1>Council passes the school budget</h1><p>Updated <time datetime="
+                  "'2024-03-09T10:00:00Z'>Mar 9</time> Published <time datetime='2024-03-05T10:00:00Z'>Mar 5</time>"
+                  f"</p>{FILLER}</article>", url="https://example.org/news/council-budget/")
+    assert (got.published_day, got.date_source) == ("2024-03-05", "time")
 
 
 def test_date_year_only_is_rejected_and_sidebar_time_ignored() -> None:
