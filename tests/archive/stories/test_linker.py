@@ -98,7 +98,7 @@ def test_a_text_matching_two_stories_merges_them(store: Store) -> None:
 
 
 # An outlet's standard opening, longer than the lead (40 words): every article opening with it has
-# the same 16 lead bands, buckets shared by all of them.
+# the same 8 lead bands, buckets shared by all of them.
 PROMPT = ("This article is free to read for everyone. To get our best reporting in your inbox every "
           "morning, sign up for the daily newsletter; to keep independent journalism free for all, "
           "become a member today: it takes two minutes and you can cancel at any time. Thank you.")
