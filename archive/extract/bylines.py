@@ -15,401 +15,27 @@ and then apart (``Credits.organisations``), never mixed into the names. When JSO
 names people, the byline shown on the page wins if it names them all and more (co-authors the
 declaration left out).
 
-Cleaning a byline: a "By"/"Von"/"Par" prefix, e-mails, URLs, handles ("@annwriter") and
-parentheses ("(obe)") are removed; it is split on commas, semicolons, "&", the page language's
-conjunction ("und", "et", "y", "og"...) and line breaks between lines of two words or more (an
-outlet on its own line; what follows an outlet after a name is a place); "Last, First" is turned
-round; roles are cut from the end only when at least two name words stay ("Sam Stein Senior
-Politics Editor" → "Sam Stein", but "Ann Writer" stays whole), and from the start when two
-capitalised words follow ("Senior Editor Ann Writer", "FOCUS-Online-Experte Jonas Weber"); a
-credit of roles around an outlet ("Guardian staff reporter") names nobody; a
-single all-caps surname stays ("André Oliver KLEIN") while a longer all-caps tail is an outlet
-("Meg Wagner NEW YORK DAILY NEWS"). A name ends where a sentence or a connector starts ("Ann
-Writer is a reporter at …", "Ann Writer for The Guardian", "Jean Dupont avec AFP") and starts
-after a lead-in that ends in a by-word ("Story by", "Ein Kommentar von"); an editor's,
-photographer's or illustrator's credit names nobody ("Editing by", "Photos:", "Illustration by
-<span itemprop=author>"); CJK roles are cut on either side ("新华社记者 王小明", "山田太郎記者") and
-Chinese names parted at spaces. Clutter phrases, role words, by-words, other people's credits and
-conjunctions are in ``archive/data/extraction.toml``.
+A byline string becomes people and organisations in ``archive.extract.credits``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from lxml.html import HtmlElement
 
+from archive.extract.credits import PARTICLES, Credits, classify, is_role
+from archive.extract.elementtext import element_text
 from archive.extract.markup import _is_article_type, text_before
-from archive.extract.titles import element_text
-from archive.extract.wordlists import WordLists, word_lists
+from archive.extract.wordlists import word_lists
 
 AUTHOR_META_KEYS = ("author", "article:author", "og:article:author", "byl", "byline", "author_name",
                     "article:author_name", "parsely-author", "sailthru.author", "cxenseparse:author", "dc.creator",
                     "dcterms.creator", "citation_author")
-MAX_NAMES = 12  # more "authors" than this is a list of contributors to the whole site
 _WS = re.compile(r"\s+")
-_EMAIL = re.compile(r"\S+@\S+\.\w+|https?://\S+|www\.\S+")
-_HANDLE = re.compile(r"(?<!\S)@\w+")  # a social-media handle after the name: "Jane Smith @janesmith"
-_PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]|（[^）]*）|【[^】]*】")
-# CJK commas too ("[田中宏昌，ITmedia]"); a dash only with spaces around it ("Ann Writer - Staff
-# Writer"), never inside a name ("Mary-Jane", "Jean-Luc").
-_SPLIT = re.compile(r"\s*(?:[;,|·/•，、；]|&|\band\b|\n)\s*|\s+[-–—]+\s+", re.I)
-_WRAPPED = re.compile(r"^\s*[\[（(【]([^\[\]（）()【】]+)[\]）)】]\s*$")  # a whole byline in brackets is the byline
-_PREFIX_PUNCTUATION = " :-–—：/／"  # after "By", "Auteur :", "文/", "記者："
-_NOT_A_NAME = re.compile(r"://|@|\.com\b|\d|[<>{}\[\]=#]")
-_LATIN = re.compile(r"[A-Za-zÀ-ɏ]")
-_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")  # kana, Han, Hangul
-_POSSESSIVE = re.compile(r"['’ʼ]s$")
-_HAN_NAME = re.compile(r"^[\u3400-\u9fff]{2,4}$")  # a Chinese name: two to four characters
-_MONTHS = frozenset(
-    "january february march april may june july august september october november december "
-    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
-)
-_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thurs fri sat sun"
-                      .split())
 _ORG_TYPES = ("organization", "organisation", "newsmediaorganization", "corporation", "brand")
-
-
-@dataclass(frozen=True)
-class Credits:
-    people: list[str] = field(default_factory=list)
-    organisations: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _Collected:
-    people: list[str] = field(default_factory=list)
-    organisations: list[str] = field(default_factory=list)
-
-    def add(self, bucket: list[str], name: str) -> None:
-        if name.casefold() not in {n.casefold() for n in bucket} and len(bucket) < MAX_NAMES:
-            bucket.append(name)
-
-
-def _key(text: str) -> str:
-    return re.sub(r"\W", "", text.casefold())
-
-
-def _is_brand(name: str, brands: set[str], words: WordLists) -> bool:
-    key = _key(name)
-    if any(key == b or (len(b) >= 4 and b in key) for b in brands):
-        return True
-    tokens = [t.strip(".,").casefold() for t in name.split()]
-    if len(tokens) == 1 and name.isupper() and _LATIN.search(name):
-        return True  # "TNN", "CNN", "AP"
-    if len(tokens) >= 2 and tokens[0] == "the":
-        return True  # "The Globe": no person's name starts with the article
-    if not _LATIN.search(name) and (name.endswith(words.cjk_organisation_suffixes) or
-                                    any(w in name for w in words.cjk_organisation_words)):
-        return True  # "朝日新聞社", "新华社", "朝日新聞デジタル"
-    return any(t in words.organisation_words for t in tokens)
-
-
-def _strip_prefix(text: str, words: WordLists) -> str:
-    lowered = text.casefold()
-    for prefix in words.by_prefixes:
-        if lowered.startswith(prefix) and len(text) > len(prefix) and not text[len(prefix)].isalnum():
-            return text[len(prefix):].lstrip(_PREFIX_PUNCTUATION)
-    return text
-
-
-def _lines(value: str) -> str:
-    """A line break separates credits ("Kelli Miller" / "WebMD Health News") when every line holds
-    at least two words; a markup line break inside one credit ("By" / "Kelli Miller", "Kelli" /
-    "Miller") is only whitespace."""
-    lines = [line.strip() for line in value.splitlines() if line.strip()]
-    if len(lines) > 1 and all(len(line.split()) >= 2 for line in lines):
-        return "; ".join(lines)
-    return " ".join(lines)
-
-
-def _split(value: str, language: str | None, words: WordLists) -> list[str]:
-    value = _lines(_WRAPPED.sub(r"\1", value))
-    value = _before_sentence(_PARENS.sub(" ", _HANDLE.sub(" ", _EMAIL.sub(" ", value))), words)
-    # "Last, First": one comma between two single capitalised words.
-    parts = [p.strip() for p in value.split(",")]
-    if len(parts) == 2 and all(len(p.split()) == 1 and p[:1].isupper() for p in parts) and "," not in parts[1]:
-        value = f"{parts[1]} {parts[0]}"
-    pieces = _SPLIT.split(_strip_prefix(_WS.sub(" ", value).strip(), words))
-    conjunctions = words.conjunctions_for(language) - {"and"}
-    out: list[str] = []
-    for piece in pieces:
-        cjk = _cjk_names(piece, language, words)
-        if cjk is not None:
-            out += cjk
-            continue
-        tokens = piece.split()
-        current: list[str] = []
-        for i, token in enumerate(tokens):
-            # A conjunction of the page's language between two capitalised words splits names.
-            if token.casefold() in conjunctions and current and i + 1 < len(tokens) and tokens[i + 1][:1].isupper():
-                out.append(" ".join(current))
-                current = []
-            else:
-                current.append(token)
-        out.append(" ".join(current))
-    stripped = (_strip_prefix(p.strip(" .:-–—|·•\"'"), words) for p in out if p.strip())
-    return [name for name in (_name_span(p, words) for p in stripped) if name]
-
-
-def _before_sentence(value: str, words: WordLists) -> str:
-    """A byline that runs on into a sentence ends where the sentence starts, before it is split
-    at its "and"s and commas: "Duncan Bell is a Reader in the Department of Politics and
-    International Studies" names Duncan Bell alone. The first lower-case word that is neither a
-    name particle nor a conjunction, after two capitalised words, starts the sentence when
-    ``SENTENCE_WORDS`` such words follow (fewer are a label: "Account You're logged in")."""
-    conjunctions = set().union(*words.conjunctions.values())
-    tokens = value.split(" ")
-
-    def plain(token: str) -> bool:
-        word = token.strip(",;.")
-        return word[:1].islower() and word.casefold() not in _PARTICLES and word.casefold() not in conjunctions
-
-    named = 0
-    for at, token in enumerate(tokens):
-        if token[:1].isupper():
-            named += 1
-        elif plain(token):
-            if named >= 2 and sum(map(plain, tokens[at:])) >= SENTENCE_WORDS:
-                return " ".join(tokens[:at])
-            return value
-    return value
-
-
-SENTENCE_WORDS = 3  # lower-case words after a name that make a sentence rather than a label
-
-
-def _name_span(part: str, words: WordLists) -> str:
-    """The words of a byline part that can name its writer: nothing for another person's credit
-    ("Editing by Bob Smith", "Photos: …"), the name before a connector ("Ann Writer for The
-    Guardian") or after a lead-in ("Story by Ann Writer"). Cut here, before the part is judged
-    a person or an outlet: "Ann Writer is a reporter at The Daily Planet" names a person. Clutter
-    goes first: "Account You're logged in" is no name cut at "logged"."""
-    part = _drop_clutter(part, words)
-    if _other_credit(part, words):
-        return ""
-    tokens = _after_lead_in(_before_connector(part.split()), words)
-    if tokens and all(_date_word(t) for t in tokens):
-        return ""  # "Wednesday January" (of "Wednesday January 18, 2017 … by Juli Clover")
-    while len(tokens) >= 3 and _date_word(tokens[-1]) and tokens[-1].casefold().strip(".,") != "may":
-        tokens = tokens[:-1]  # a date after the credit: "Apartment Therapy Submissions Oct" ("May" is a surname)
-    return " ".join(tokens)
-
-
-def _date_word(token: str) -> bool:
-    word = token.casefold().strip(".,")
-    return word in _MONTHS or word in _WEEKDAYS
-
-
-_PARTICLES = frozenset("de da di del della der den van von le la du do dos das y bin ibn al el zu zum zur vom ter ten"
-                       .split())
-
-
-def _drop_clutter(part: str, words: WordLists) -> str:
-    """Cut a clutter phrase and what follows it ("Steven Shepard Link Copied"), or, when it opens
-    the part, the phrase itself ("View all posts by Ann Writer"). The phrase found first in the
-    part counts ("Account You're logged in": "you're logged", not "logged in")."""
-    lowered = part.casefold()
-    found = sorted((lowered.find(phrase), phrase) for phrase in words.author_clutter_phrases if phrase in lowered)
-    for at, phrase in found[:1]:
-        if at > 0 and not part[:at].strip().count(" ") and not part[at - 1].isspace() and " " in part[at:]:
-            # inside the first word, a title before the name: "FOCUS-Online-Experte Hans Meier"
-            return _drop_clutter(part[at:].split(" ", 1)[1].strip(), words)
-        if at > 0:
-            return part[:at].strip(" .:-–—|")
-        if at == 0:
-            return _strip_prefix(part[len(phrase):].strip(" .:-–—|"), words)
-    return part
-
-
-def _other_credit(part: str, words: WordLists) -> bool:
-    """The part credits an editor, photographer or illustrator ("Editing by …", "Photos: …")."""
-    lowered = part.casefold()
-    return any(lowered.startswith(phrase) and (len(lowered) == len(phrase) or not lowered[len(phrase)].isalnum())
-               for phrase in words.other_credits)
-
-
-def _after_lead_in(tokens: list[str], words: WordLists) -> list[str]:
-    """The name after a lead-in that ends in a by-word: "Story by Ann Writer", "Ein Kommentar von
-    Anna Schmidt", "Publié le 5 mars par Jean Dupont". The name is at least two capitalised words;
-    "von", a name particle too, needs two words before it ("Carl von Ossietzky" is a name)."""
-    for at in range(len(tokens) - 2, 0, -1):
-        word = tokens[at].casefold()
-        if word not in words.inner_by or not _capitalised_name(tokens[at + 1:]):
-            continue
-        if word in _PARTICLES and at < 2:
-            continue
-        return tokens[at + 1:]
-    return tokens
-
-
-def _capitalised_name(tokens: list[str]) -> bool:
-    return len(tokens) >= 2 and tokens[0][:1].isupper() and \
-        all(t[:1].isupper() or t.casefold() in _PARTICLES for t in tokens)
-
-
-def _before_connector(tokens: list[str]) -> list[str]:
-    """A name of two or more capitalised words ends at a lower-case word that is no name particle,
-    or at a number: "Ann Writer for The Guardian", "Jean Dupont avec AFP", "Ann Writer is a
-    reporter at …", "Ann Writer in Washington", "Ann Writer March 5, 2024", and at a possessive
-    ("Ann Writer ’s Discussions")."""
-    for at, token in enumerate(tokens):
-        if (token[:1].islower() and token.casefold() not in _PARTICLES) or token[:1].isdigit() or \
-                token[:1] in "'’ʼ":
-            named = [t for t in tokens[:at] if t[:1].isupper()]
-            return tokens[:at] if len(named) >= 2 else tokens
-        possessive = _POSSESSIVE.search(token)
-        if possessive and at >= 1 and at + 1 < len(tokens):
-            return [*tokens[:at], token[: possessive.start()]]  # "Ann Writer’s Discussions"
-    return tokens
-
-
-def _cjk_names(piece: str, language: str | None, words: WordLists) -> list[str] | None:
-    """The names in a byline part written in CJK or Hangul, None for other scripts: roles cut
-    from either end ("新华社记者 王小明", "山田太郎記者", "김철수 기자"); in Chinese, spaces
-    separate names ("王小明 李四"), while in Japanese a space parts family and given name."""
-    if _LATIN.search(piece) or not _CJK_CHAR.search(piece):
-        return None
-    roles = words.cjk_role_suffixes
-    tokens = piece.split()
-    while len(tokens) > 1 and tokens[0].endswith(roles):
-        tokens = tokens[1:]  # the outlet and role before the name
-    while len(tokens) > 1 and tokens[-1] in roles:
-        tokens = tokens[:-1]
-    tokens = [_without_role_suffix(t, roles) for t in tokens]
-    if (language or "").startswith("zh") and len(tokens) > 1 and all(_HAN_NAME.match(t) for t in tokens):
-        return tokens
-    return [" ".join(tokens)]
-
-
-def _without_role_suffix(token: str, roles: tuple[str, ...]) -> str:
-    for suffix in roles:
-        if token.endswith(suffix) and len(token) > len(suffix) + 1:
-            return token[: -len(suffix)]
-    return token
-
-
-def _role(token: str, roles: frozenset[str]) -> bool:
-    word = token.casefold().strip(".,:")
-    # German compounds end in the role: "Auslandskorrespondent", "Chefredakteurin".
-    return word in roles or any(len(r) >= 7 and word.endswith(r) for r in roles)
-
-
-def _person(part: str, words: WordLists, single_word: bool = False) -> str | None:
-    """The person named by one split byline part, or None (clutter, a role credit, not a name).
-    ``single_word``: the part comes from an element that marks an author (itemprop, rel, class),
-    where one capitalised word is a name ("Paul"), not a handle guessed from the page."""
-    part = _drop_clutter(part, words)
-    if not part or part.casefold() in words.author_clutter:
-        return None
-    tokens = part.split()
-    while tokens and tokens[0][:1].islower():
-        tokens = tokens[1:]  # "on Deadspin", "and more", "do Rio": not the start of a name
-    if len(tokens) == 2 and tokens[-1].casefold().strip(".,") in _MONTHS and _role(tokens[0], words.roles):
-        tokens = tokens[:1]  # "Editor December" (a role, then the date): the role alone, no person
-    lead = 0
-    while lead < len(tokens) and _role(tokens[lead], words.roles):
-        lead += 1
-    if 0 < lead and len(tokens) - lead >= 2 and all(t[:1].isupper() for t in tokens[lead:]):
-        tokens = tokens[lead:]  # "Senior Editor Jane Smith", "Chefredakteur Hans Meier": the title first
-    roles = [i for i, t in enumerate(tokens) if _role(t, words.roles)]
-    if roles:
-        lower_role = any(tokens[i].islower() for i in roles)
-        if roles[0] >= 2:
-            tokens = tokens[: roles[0]]  # "Sam Stein Senior Politics Editor"
-        elif lower_role or len(roles) >= 2 or len(roles) == len(tokens) or \
-                all(i in roles or _is_acronym(t) for i, t in enumerate(tokens)):
-            return None  # "Guardian staff reporter", "Staff Writer", "Editor", "CH Contributor": a credit
-    half = len(tokens) // 2
-    if len(tokens) >= 4 and len(tokens) % 2 == 0 and tokens[:half] == tokens[half:]:
-        tokens = tokens[:half]  # a byline that prints the name twice (link text and image alt)
-    # An all-caps tail of two or more words after a mixed-case name is an outlet.
-    caps_tail = 0
-    while caps_tail < len(tokens) and tokens[len(tokens) - 1 - caps_tail].isupper():
-        caps_tail += 1
-    if caps_tail >= 2 and caps_tail < len(tokens) and not tokens[0].isupper():
-        tokens = tokens[: len(tokens) - caps_tail]
-    if tokens and tokens[-1].casefold().strip(".,") in _MONTHS and len(tokens) >= 3:
-        tokens = tokens[:-1]  # a date fragment ("Joshua Sokol May"); "Theresa May" keeps hers
-    name = " ".join(tokens).strip(" .,")
-    if not name or len(name) > 60 or len(tokens) > 6 or _NOT_A_NAME.search(name):
-        return None
-    if not any(ch.isalpha() for ch in name) or (name.islower() and _LATIN.search(name)):
-        return None  # no letters, or a lower-case handle ("staff", "admin")
-    if _LATIN.search(name) and len(tokens[-1].strip(".")) < 2:
-        return None  # a name ends in a surname, not an initial ("A A A" of a text-size widget)
-    if len(tokens) == 1 and _LATIN.search(name) and not name.isupper() and \
-            not (single_word and name[:1].isupper() and name[1:].islower() and len(name) >= 3):
-        return None  # a single Latin word is a handle ("Bparis"), not a byline name
-    return name
-
-
-def _is_acronym(token: str) -> bool:
-    """An outlet's initials beside a role ("CH Contributor"): two to four capitals."""
-    return 2 <= len(token) <= 4 and token.isupper() and token.isalpha()
-
-
-_OUTLET_ARTICLES = frozenset("the der die das le la les el il lo".split())
-
-
-def _person_then_outlet(part: str, words: WordLists) -> tuple[str, str] | None:
-    """"Joe Davidson Washington Post" → ("Joe Davidson", "Washington Post"): a name of at least
-    two words followed by an outlet whose name has an organisation word in it."""
-    tokens = part.split()
-    at = next((i for i, t in enumerate(tokens) if t.casefold().strip(".,") in words.organisation_words), None)
-    if at is None or at < 2:
-        return None
-    # An acronym is the outlet alone ("Ann Writer CNN"); a word usually has one before it
-    # ("Washington Post", "Daily News").
-    named = tokens[at].isupper() or tokens[at].casefold().strip(".,") in words.named_outlets
-    cut = at if named or (at == 2 and at + 1 < len(tokens)) else at - 1
-    while cut > 2 and tokens[cut - 1].casefold() in _OUTLET_ARTICLES:
-        cut -= 1  # "Ann Writer The Washington Post": the article opens the outlet's name
-    if cut < 2 or not all(t[:1].isupper() for t in tokens[cut:]) or tokens[0].casefold() == "the":
-        return None
-    if all(t.casefold().strip(".,") in words.collectives for t in tokens[cut:]):
-        return None  # "Smart Shopping Team": a team's name, not a person and an outlet
-    if part.isupper():
-        return None  # "THE NEW YORK TIMES" is all outlet; "ANN WRITER Associated Press" is not
-    return " ".join(tokens[:cut]), " ".join(tokens[cut:])
-
-
-def classify(values: Iterable[Any], language: str | None, brands: set[str], marked: bool = False) -> Credits:
-    """Split and clean byline strings into people and organisations (``marked``: the strings come
-    from elements that mark an author, see ``_person``)."""
-    words = word_lists()
-    found = _Collected()
-    for value in values:
-        if not isinstance(value, str) or not value.strip():
-            continue
-        named = False  # this byline has named a person: an outlet after that ends the names
-        parts = _split(value, language, words)
-        # One capitalised word from an author element is a name ("Paul") when it is the whole
-        # byline; after a name it is a place ("Juan Pérez | Madrid").
-        single_word = marked and len(parts) == 1
-        for part in parts:
-            split = _person_then_outlet(part, words)
-            if split is not None and not _is_brand(split[0], brands, words):
-                person = _person(split[0], words)
-                if person:
-                    found.add(found.people, person)
-                    break  # what follows "Name Outlet" in a byline is a place: "BBC Brasil, Santa Maria"
-            if _is_brand(part, brands, words) and not _NOT_A_NAME.search(part):
-                if part.casefold() not in words.author_clutter and len(part) <= 60:
-                    found.add(found.organisations, part)
-                if named:
-                    break  # "Caio Quero / BBC Brasil, Santa Maria": what follows the outlet is a place
-                continue
-            name = _person(part, words, single_word=single_word)
-            if name and _is_brand(name, brands, words):
-                found.add(found.organisations, name)
-            elif name:
-                found.add(found.people, name)
-                named = True
-    return Credits(found.people, found.organisations)
 
 
 def _ld_credits(ld: list[dict[str, Any]], language: str | None, brands: set[str]) -> Credits:
@@ -678,7 +304,7 @@ _LINK_LABELS = frozenset("view see all more author authors page profile articles
 def _name_shaped(text: str) -> bool:
     tokens = text.split()
     return 2 <= len(tokens) <= 4 and all(
-        (t[:1].isupper() or t.casefold() in _PARTICLES) and t.casefold().strip(".,") not in _LINK_LABELS
+        (t[:1].isupper() or t.casefold() in PARTICLES) and t.casefold().strip(".,") not in _LINK_LABELS
         for t in tokens)
 
 
@@ -718,6 +344,6 @@ def _with_coauthors(people: list[str], shown: list[Callable[[], Credits]]) -> li
         added = [p for p in more if p.casefold() not in named]
         # The names it adds are names, not a role the byline shows beside the name ("Culture Writer").
         if added and named <= {p.casefold() for p in more} and \
-                not any(_role(t, words.roles) for name in added for t in name.split()):
+                not any(is_role(t, words.roles) for name in added for t in name.split()):
             return more
     return people
