@@ -205,13 +205,19 @@ def test_outlet_politeness_holds_across_workers(two_workers: TwoWorkers) -> None
     slow, fast = site.outlets
     arrivals = sorted(r.time for r in site.requests if r.outlet == slow.name)
     assert len(arrivals) > 20
-    gaps = sorted(later - earlier for earlier, later in pairwise(arrivals))
+    in_order = [later - earlier for earlier, later in pairwise(arrivals)]
+    gaps = sorted(in_order)
     # Starts are granted at least SLOW_DELAY apart, on Redis's clock. What the server sees adds each
-    # worker's own latency between its grant and its bytes going out: up to 84 ms was seen in CI,
-    # with four test processes crawling on two cores. Two workers bunching their starts would show
-    # gaps near zero; the typical gap and the average rate must be the delay itself.
-    assert gaps[0] >= 0.5 * SLOW_DELAY, [round(g, 3) for g in gaps[:5]]
-    assert gaps[len(gaps) // 10] >= 0.95 * SLOW_DELAY, [round(g, 3) for g in gaps[:10]]
+    # worker's own latency between its grant and its bytes going out, which the machine's load sets:
+    # up to 84 ms was seen in CI, and once 176 ms (a 74 ms gap, the next one as much longer), with
+    # four test processes and two crawling workers on two cores. So one late send shows as a short
+    # gap, alone and rare; two workers bunching their starts would show many short gaps, in runs.
+    # Most gaps, and the average rate, must be the delay itself (a gap 10-25 ms short is the last
+    # send's own latency: that run's next shortest gaps were 0.224-0.236 s).
+    short = [i for i, gap in enumerate(in_order) if gap < 0.5 * SLOW_DELAY]
+    assert len(short) <= max(1, len(in_order) // 20), [round(g, 3) for g in gaps[:10]]
+    assert not any(b - a == 1 for a, b in pairwise(short)), [round(g, 3) for g in in_order]
+    assert gaps[len(gaps) // 10] >= 0.8 * SLOW_DELAY, [round(g, 3) for g in gaps[:10]]
     assert arrivals[-1] - arrivals[0] >= (len(arrivals) - 1) * SLOW_DELAY
     assert site.max_in_flight[slow.name] == 1
     assert 1 <= site.max_in_flight[fast.name] <= 2
