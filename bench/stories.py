@@ -13,7 +13,8 @@ Cost: one archive per size (default 10k, 100k and 300k signed articles), filled 
 unrelated articles (corpus sentences recombined); then ``--probes`` new articles are checked one
 by one (signing, band lookups, verification, writes), each probe in every archive in turn, so the
 machine's drift falls on all sizes alike; the median and p95 are printed per size. With
-``--database-url`` (PostgreSQL) each size gets a schema of its own, ``bench_stories_<size>``.
+``--database-url`` (PostgreSQL) the quality run and each size get a schema of their own,
+``bench_stories_<part>``, dropped at the end.
 
     .venv/bin/python bench/stories.py [--database-url URL] [--sizes 10000,100000,300000] [--probes 300]
                                       [--seed N] [--skip-quality] [--skip-cost]
@@ -210,20 +211,30 @@ def cost(urls: list[str], sizes: list[int], probes: int, seed: int) -> None:
               f"{statistics.median(cpu) * 1000:.2f} ms, p95 {cpu[int(len(cpu) * 0.95)] * 1000:.2f} ms")
 
 
-def size_url(database_url: str | None, tmp: str, size: int) -> str:
-    """One archive per size: an SQLite file each, or a PostgreSQL schema each (created here)."""
+def archive_url(database_url: str | None, tmp: str, name: str) -> str:
+    """One archive per part (quality, each size): an SQLite file each, or a PostgreSQL schema each,
+    ``bench_stories_<name>``, created here and dropped by ``drop_schemas`` (never the database's
+    own schema: the bench writes ~1,100 to 300,000 articles)."""
     if database_url is None:
-        return f"sqlite:///{tmp}/cost{size}.sqlite3"
-    from sqlalchemy import create_engine
-
-    schema = f"bench_stories_{size}"
-    engine = create_engine(database_url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    engine.dispose()
+        return f"sqlite:///{tmp}/{name}.sqlite3"
+    schema = f"bench_stories_{name}"
+    _on_database(database_url, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE', f'CREATE SCHEMA "{schema}"')
     joiner = "&" if "?" in database_url else "?"
     return f"{database_url}{joiner}options=-csearch_path%3D{schema}"
+
+
+def drop_schemas(database_url: str, names: list[str]) -> None:
+    _on_database(database_url, *(f'DROP SCHEMA IF EXISTS "bench_stories_{name}" CASCADE' for name in names))
+
+
+def _on_database(database_url: str, *statements: str) -> None:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+    engine.dispose()
 
 
 def main() -> None:
@@ -235,12 +246,17 @@ def main() -> None:
     parser.add_argument("--skip-cost", action="store_true")
     parser.add_argument("--skip-quality", action="store_true")
     args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    parts = ([] if args.skip_quality else ["quality"]) + ([] if args.skip_cost else [str(size) for size in sizes])
     with tempfile.TemporaryDirectory() as tmp:
-        if not args.skip_quality:
-            quality(args.database_url or f"sqlite:///{tmp}/quality.sqlite3", args.seed)
-        if not args.skip_cost:
-            sizes = [int(s) for s in args.sizes.split(",")]
-            cost([size_url(args.database_url, tmp, size) for size in sizes], sizes, args.probes, args.seed)
+        try:
+            if not args.skip_quality:
+                quality(archive_url(args.database_url, tmp, "quality"), args.seed)
+            if not args.skip_cost:
+                cost([archive_url(args.database_url, tmp, str(size)) for size in sizes], sizes, args.probes, args.seed)
+        finally:
+            if args.database_url is not None:
+                drop_schemas(args.database_url, parts)
 
 
 if __name__ == "__main__":
