@@ -162,7 +162,7 @@ _INSERT_STORY = PreparedStatement(insert(_STORIES).values(
     {name: bindparam(name) for name in ("first_article_id", "first_published_at", "first_seen", "last_seen",
                                         "article_count")}).returning(_STORIES.c.id))
 _SET_STORY = PreparedStatement(update(_ARTICLES).where(_ARTICLES.c.id == bindparam("article_id"))
-                              .values(story_id=bindparam("story_id"), story_similarity=bindparam("similarity")))
+                               .values(story_id=bindparam("story_id"), story_similarity=bindparam("similarity")))
 
 
 @dataclass(frozen=True)
@@ -218,8 +218,8 @@ class StoryLinker:
             matches = [exact] if exact is not None else _matches(conn, signature, params, thresholds)
         if signature is not None:
             _INSERT_SIGNATURE.run(conn, {"article_id": new.article_id, "version_id": new.version_id,
-                                             "shingles": signature.shingles, "minhash": signature.minhash,
-                                             "lead": signature.lead})
+                                         "shingles": signature.shingles, "minhash": signature.minhash,
+                                         "lead": signature.lead})
             _insert_bands(conn, new.article_id, bands, params)
         if story_id is not None:
             return None
@@ -274,12 +274,18 @@ def _matches(conn: Connection, signature: Signature | None, params: dict[str, An
 
 
 # -- writing the signature and the story -----------------------------------------------------------
-def _insert_bands(conn: Connection, article_id: int, bands: list[tuple[int, int]], params: dict[str, Any]) -> None:
-    if conn.dialect.name != "postgresql":
-        _INSERT_BAND.run_many(conn, [{"band": band, "hash": value, "article_id": article_id}
-                                        for band, value in bands])
+def _for_each_band(conn: Connection, one_row: PreparedStatement, as_arrays: PreparedStatement, article_id: int,
+                   bands: list[tuple[int, int]], params: dict[str, Any]) -> None:
+    """Run a statement on each of an article's band rows: SQLite as an executemany of the one-row
+    statement, PostgreSQL as one statement over the arrays ``_band_params`` gives (``params``)."""
+    if conn.dialect.name == "postgresql":
+        as_arrays.run(conn, params)
     else:
-        _PG_INSERT_BANDS.run(conn, params)
+        one_row.run_many(conn, [{"band": band, "hash": value, "article_id": article_id} for band, value in bands])
+
+
+def _insert_bands(conn: Connection, article_id: int, bands: list[tuple[int, int]], params: dict[str, Any]) -> None:
+    _for_each_band(conn, _INSERT_BAND, _PG_INSERT_BANDS, article_id, bands, params)
 
 
 def _unsign(conn: Connection, article_id: int) -> None:
@@ -288,11 +294,7 @@ def _unsign(conn: Connection, article_id: int) -> None:
     if old is None:
         return
     bands = Signature(*old).bands()
-    if conn.dialect.name == "postgresql":
-        _PG_DELETE_BANDS.run(conn, _band_params(conn, article_id, bands))
-    else:
-        _DELETE_BAND.run_many(conn, [{"band": band, "hash": value, "article_id": article_id}
-                                        for band, value in bands])
+    _for_each_band(conn, _DELETE_BAND, _PG_DELETE_BANDS, article_id, bands, _band_params(conn, article_id, bands))
     _DELETE_SIGNATURE.run(conn, {"article_id": article_id})
 
 
@@ -318,7 +320,7 @@ def _join_story(conn: Connection, new: NewText, match: Match) -> None:
         values.update(first_article_id=new.article_id, first_published_at=new.published_at)
     conn.execute(update(_STORIES).where(s.id == match.story_id).values(values))
     _SET_STORY.run(conn, {"article_id": new.article_id, "story_id": match.story_id,
-                              "similarity": match.similarity})
+                          "similarity": match.similarity})
 
 
 def _merge(conn: Connection, into: int, stories: set[int]) -> None:
