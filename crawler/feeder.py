@@ -47,6 +47,23 @@ async def sleep(seconds: float) -> bool:
     return True
 
 
+async def until_engine_stops(requests: AsyncIterator[Any], crawler: Crawler) -> AsyncIterator[Any]:
+    """``requests`` (the spider's start), ended quietly when the engine stops while it waits.
+
+    On SIGTERM or --max-runtime Scrapy cancels start() processing with Twisted's CancelledError,
+    which lands at whatever start() awaits: a frontier claim, a reconcile, a sleep. Scrapy then
+    logs it as an error reading start requests and counts a spider exception, so a worker stopped
+    the way it is meant to be stopped would record a failed run. The database call it waited for
+    still completes on the writer thread; a URL it claimed is free again once this run ends."""
+    try:
+        async for request in requests:
+            yield request
+    except CancelledError:
+        if crawler.engine.running:
+            raise  # not the engine stopping: something else cancelled, and that is an error
+        logger.debug("start requests cancelled: the engine is stopping")
+
+
 class FrontierFeeder:
     def __init__(self, crawler: Crawler, budgets: dict[str, Callable[[], int]],
                  make_request: Callable[[str, DueUrl], Request | None]) -> None:

@@ -46,7 +46,7 @@ from crawler.cluster import apply_cluster_settings, cluster_of
 from crawler.config import CrawlConfig
 from crawler.discovery import parse_feed, parse_robots_sitemaps, parse_sitemap
 from crawler.faults import classify_failure, record_fault
-from crawler.feeder import FrontierFeeder
+from crawler.feeder import FrontierFeeder, until_engine_stops
 from crawler.items import UrlBatchItem
 from crawler.links import classify_url, extract_link_cards, find_feed_links, is_amp_url, without_copies
 from crawler.middlewares.slots import slot_name
@@ -122,8 +122,7 @@ class PressSpider(scrapy.Spider):
             # covers all its hosts, and outlets sharing an IP (tests: ports on 127.0.0.1) are
             # not throttled as one.
             "download_slot": slot_name(outlet),
-            **(extra_meta or {}),
-        }
+            **(extra_meta or {})}
         # Deduplication is ours (frontier claims, the listing and discovery sets, and across distributed
         # workers scrapy-redis's dupefilter of the cycle), not a fingerprint set growing with the crawl.
         shared = self.runtime.worker is not None and kind != CaptureKind.PAGE
@@ -221,6 +220,10 @@ class PressSpider(scrapy.Spider):
 
     # -- start ---------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
+        async for request in until_engine_stops(self._start(), self.crawler):
+            yield request
+
+    async def _start(self) -> AsyncIterator[Any]:
         self.runtime = runtime_of(self.crawler)
         self.feeder = FrontierFeeder(self.crawler, {name: st.remaining for name, st in self.states.items()},
                                      self._due_request)
@@ -427,15 +430,12 @@ class PressSpider(scrapy.Spider):
                 continue
             url = link.url
             kind = "article" if is_amp_url(url) else classify_url(url)
-            req = None
             if kind == "article":
                 discovery = {"source": "link", "referrer": response.url}
                 if link.updated:  # the teaser's date: a newer one announces an edit to the frontier
                     discovery["updated"] = link.updated
                 sightings.append(UrlSighting(url, "link", discovery))
-            elif kind == "listing":
-                req = self._listing_request(url, state, depth=depth, via="link")
-            if req:
+            elif kind == "listing" and (req := self._listing_request(url, state, depth=depth, via="link")):
                 yield req
         yield from self._sightings(state, sightings)
 

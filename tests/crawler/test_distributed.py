@@ -296,8 +296,9 @@ def test_a_long_running_worker_reads_the_robots_sitemaps_again_each_cycle(tmp_pa
         _wait_stored(database_url, site, worker, f"{late.path}, announced only in a sitemap after the first cycle")
         worker.send_signal(signal.SIGTERM)
         out, err = worker.communicate(timeout=120)
-        assert worker.returncode == 0, err[-3000:]
-        assert_clean_log((tmp_path / "cycles.log").read_text())
+        log = (tmp_path / "cycles.log").read_text()
+        assert worker.returncode == 0, f"{err[-2000:]}\n{out[-3000:]}\n{log[-4000:]}"
+        assert_clean_log(log)
     finally:
         if worker is not None and worker.poll() is None:
             os.killpg(worker.pid, signal.SIGKILL)
