@@ -9,7 +9,8 @@ Sources, first that names a person wins:
      links to author pages ("/author/", "/people/", "/staff/"...), then a short
      line of plain text that starts with "By"/"Von"/"Par"; none from a sidebar, related-stories
      widget, comments, navigation or the page's own <aside>/<footer> (other stories' bylines);
-  4. trafilatura's byline reader.
+  4. trafilatura's byline reader;
+  5. a wire service's closing credit line ("(Reporting by Ann Writer; Editing by Bob Smith)").
 Organisation-only credits ("BBC News", "Reuters") are kept only when no source names a person,
 and then apart (``Credits.organisations``), never mixed into the names. When JSON-LD or meta
 names people, the byline shown on the page wins if it names them all and more (co-authors the
@@ -297,6 +298,26 @@ def _text_bylines(tree: HtmlElement) -> list[str]:
     return []
 
 
+MAX_WIRE_CREDIT_CHARS = 250  # "(Reporting by …; Additional reporting by …; Editing by …)", not a paragraph
+
+
+def _wire_credit_lines(tree: HtmlElement) -> list[str]:
+    """A wire story's closing credit line ("(Reporting by Ann Writer in London; Editing by Bob
+    Smith)"): the one byline of many agency pickups. The last such line of the article (else the
+    page); ``classify`` keeps the reporters and writers and drops the editors."""
+    words = word_lists()
+    scope = (tree.xpath('//*[@itemprop="articleBody"]') or tree.xpath("//article") or [tree])[0]
+    found = ""
+    for el in scope.iter("p", "div", "span", "em", "i", "small"):
+        lead = (el.text or "").lstrip(" \n\t(").casefold()
+        if not lead.startswith(words.wire_credits):
+            continue
+        text = element_text(el, always_separate=True).strip()
+        if len(text) <= MAX_WIRE_CREDIT_CHARS and not _in_teaser(el):
+            found = text.strip("()[] ")
+    return [found] if found else []
+
+
 _LINK_LABELS = frozenset("view see all more author authors page profile articles posts stories bio by sign log login "
                          "register subscribe account".split())
 
@@ -320,6 +341,7 @@ def pick_authors(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[st
         lambda: classify(_author_page_links(tree), language, brands),
         lambda: classify(_text_bylines(tree), language, brands),
         lambda: classify((trafilatura_author() or "").split(";"), language, brands),
+        lambda: classify(_wire_credit_lines(tree), language, brands),
     ]
     for index, source in enumerate(sources):
         credits = source()

@@ -1,6 +1,6 @@
 """The extraction word lists (``archive/data/extraction.toml``), read once per process.
 
-Byline clutter, role words, by-prefixes, other people's credits (editors, photographers),
+Byline clutter, role words, by-prefixes, wire credit lines, other people's credits (editors, photographers),
 conjunctions by language, organisation words and newsletter prompts live in that data file so
 they can grow without touching the rules in ``archive.extract.bylines`` and
 ``archive.extract.textclean``.
@@ -21,6 +21,7 @@ class WordLists:
     by_prefixes: tuple[str, ...]
     inner_by: frozenset[str]
     other_credits: tuple[str, ...]
+    wire_credits: tuple[str, ...]
     cjk_role_suffixes: tuple[str, ...]
     roles: frozenset[str]
     conjunctions: dict[str, frozenset[str]]
@@ -54,6 +55,7 @@ def word_lists() -> WordLists:
         by_prefixes=prefixes,
         inner_by=frozenset(_lower(authors["inner_by"])),
         other_credits=tuple(sorted(_lower(authors["other_credits"]), key=len, reverse=True)),
+        wire_credits=_lower(authors["wire_credits"]),
         cjk_role_suffixes=_lower(authors["cjk_role_suffixes"]),
         roles=frozenset(_lower(authors["roles"])),
         conjunctions={lang: frozenset(_lower(words)) for lang, words in authors["conjunctions"].items()},

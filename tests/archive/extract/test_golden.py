@@ -387,6 +387,33 @@ def test_byline_sources_without_a_byline_class(body: str, people: list[str]) -> 
     assert got.authors == people
 
 
+@pytest.mark.parametrize(("tail", "lang", "people"), [
+    ("<p>(Reporting by Indulal PM in Bengaluru; Editing by Sunil Nair)</p>", "en", ["Indulal PM"]),
+    ("<p>(Reporting by Jane Doe in London and John Roe in Paris; Writing by Ann Writer; "
+     "Editing by Bob Smith)</p>", "en", ["Jane Doe", "John Roe", "Ann Writer"]),
+    ("<p>Reporting by <a href='/j'>Jane Doe</a>; Editing by Bob Smith</p>", "en", ["Jane Doe"]),
+    ("<p>(Bericht von Anna Schmidt, redigiert von Hans Meier)</p>", "de", ["Anna Schmidt"]),
+    ("<p>(Reportage de Jean Dupont, édité par Marc Durand)</p>", "fr", ["Jean Dupont"]),
+    ("<p>(Reporte de Juan Pérez; Editado en español por Ana López)</p>", "es", ["Juan Pérez"]),
+    # a sentence about reporting is not a credit line, nor is a related story's credit in a sidebar
+    ("<p>Reporting by local papers suggested the vote would be close, and the council agreed "
+     "to meet again in the spring to settle the remaining items of the budget for schools.</p>", "en", []),
+], ids=["reuters", "reuters-writer", "linked-name", "de", "fr", "es", "reporting-sentence"])
+def test_wire_credit_line_names_the_reporters_when_no_byline_does(tail: str, lang: str, people: list[str]) -> None:
+    """Constructed (tune: newspaper-reuters.com1 ends with "(Reporting by Indulal PM; Editing by
+    Sunil Nair)" and shows no byline): an agency pickup's one credit is its closing line."""
+    got = extract(f"<article><h1>Council passes the school budget</h1>{FILLER}{tail}</article>", lang=lang)
+    assert got.authors == people
+
+
+def test_wire_credit_line_loses_to_a_byline_and_to_a_sidebar() -> None:
+    credit = "<p>(Reporting by Jane Doe; Editing by Bob Smith)</p>"
+    assert extract(f"<article><h1>Council passes the school budget</h1><p class='byline'>By Ann Writer</p>"
+                   f"{FILLER}{credit}</article>").authors == ["Ann Writer"]
+    assert extract(f"<article><h1>Council passes the school budget</h1>{FILLER}</article>"
+                   f"<aside class='related'>{credit}</aside>").authors == []
+
+
 @pytest.mark.parametrize(("author", "people", "orgs"), [
     ({"@type": "Person", "givenName": "Jane", "familyName": "Doe"}, ["Jane Doe"], []),
     ({"@type": "Person", "name": "Paul"}, ["Paul"], []),
