@@ -29,7 +29,7 @@ from lxml.html import HtmlElement
 
 from archive.extract.credits import PARTICLES, Credits, classify, is_role
 from archive.extract.elementtext import element_text
-from archive.extract.markup import _is_article_type, text_before
+from archive.extract.markup import TEASER_CLASSES, _is_article_type, in_furniture, text_before
 from archive.extract.wordlists import word_lists
 
 AUTHOR_META_KEYS = ("author", "article:author", "og:article:author", "byl", "byline", "author_name",
@@ -90,46 +90,15 @@ def _distinct(texts: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(t for t in (_WS.sub(" ", x).strip() for x in texts) if t))
 
 
-# Containers of other stories' teasers, and "comment" (readers' names, not the writer's).
-_TEASER_CLASSES = ("sidebar", "related", "widget", "comment", "teaser", "promo", "recirc", "summary-item",
-                   "more-stories", "most-popular", "trending")
-_MEDIA_TYPES = ("ImageObject", "VideoObject", "Photograph", "MediaObject")  # their author is the photographer
-
-
-def _in_teaser(el: HtmlElement) -> bool:
-    """The element sits in page furniture around the article: navigation, a sidebar or related-
-    stories widget or the comments (by class or a schema.org Comment), or an <aside>/<footer> of
-    the page itself. A byline there is another story's or a reader's. A picture's credit (in a
-    <figure>, or a schema.org ImageObject's author) is the photographer's. (An <aside> or <footer>
-    inside the <article>/<main> is the article's own meta column: the Guardian's byline, a
-    WordPress article footer.)"""
-    page_level = False  # inside an <aside>/<footer> that no <article>/<main> holds
-    for node in el.iterancestors():
-        tag = node.tag.lower() if isinstance(node.tag, str) else ""
-        if tag in ("body", "html"):
-            break  # "layout--with-sidebar" on <body> describes the page, not a teaser
-        if tag in ("figure", "figcaption") or (node.get("itemtype") or "").endswith(_MEDIA_TYPES):
-            return True
-        if tag in ("article", "main"):
-            page_level = False
-        elif tag in ("aside", "footer"):
-            page_level = True
-        if tag == "nav" or any(t.startswith(_TEASER_CLASSES) for t in (node.get("class") or "").lower().split()):
-            return True
-        if (node.get("itemtype") or "").endswith("Comment"):
-            return True
-    return page_level
-
-
 def _visible_bylines(tree: HtmlElement) -> list[str]:
     """Byline texts shown on the page: itemprop=author, rel=author links, a byline element; none
-    from the page's furniture (``_in_teaser``)."""
-    found = [e for e in tree.xpath('//*[@itemprop="author"]') if not _in_teaser(e) and not _credits_another(e)]
+    from the page's furniture (``in_furniture``)."""
+    found = [e for e in tree.xpath('//*[@itemprop="author"]') if not in_furniture(e) and not _credits_another(e)]
     marked = _distinct(text for el in _same_block(found) for text in _itemprop_names(el))
     if 0 < len(marked) <= MAX_LINKED_AUTHORS:
         return marked
     distinct = _distinct(element_text(a, always_separate=True) for a in tree.xpath('//a[@rel="author"]')
-                         if not _in_teaser(a) and not _credits_another(a))
+                         if not in_furniture(a) and not _credits_another(a))
     if 0 < len(distinct) <= MAX_LINKED_AUTHORS:
         return distinct
     bylines = [e for e in tree.xpath('//*[contains(translate(@class, "BYLINE", "byline"), "byline") '
@@ -138,7 +107,7 @@ def _visible_bylines(tree: HtmlElement) -> list[str]:
     # One byline element per co-author ("<span class=byline>Ann Writer</span><span class=byline>Bob
     # Smith</span>"): the outermost, those beside the first and made like it (NPR's audio player
     # has a "byline" of its own, the show's name).
-    found = [e for e in bylines if not _in_teaser(e)]
+    found = [e for e in bylines if not in_furniture(e)]
     found = [e for e in found if not any(a in found for a in e.iterancestors())]
     alike = [e for e in _same_block(found) if (e.tag, e.get("class")) == (found[0].tag, found[0].get("class"))]
     texts = list(dict.fromkeys(t for t in (_shown_name(el, MAX_BYLINE_CHARS) for el in alike) if t.strip()))
@@ -189,7 +158,7 @@ def _class_says(el: HtmlElement, marks: tuple[str, ...]) -> bool:
     """One of the element's classes has a part that is, or ends in, one of ``marks``, and is no
     commenter's, teaser's, picture's or biography's class ("sf_comment_author", "author-bio")."""
     for token in (el.get("class") or "").lower().split():
-        if any(word in token for word in _TEASER_CLASSES):
+        if any(word in token for word in TEASER_CLASSES):
             continue
         parts = _CLASS_PARTS.split(token)
         if any(part.endswith(marks) for part in parts) and not _NOT_NAME_PARTS.intersection(parts):
@@ -237,7 +206,7 @@ def _author_class_bylines(tree: HtmlElement) -> list[str]:
     furniture, those beside the first only: a name, or in a longer element with a biography
     the name-shaped link it holds."""
     found = [e for e in tree.xpath('//*[contains(translate(@class, "AUTHOR", "author"), "author")]')
-             if _class_says(e, _AUTHOR_PARTS) and _byline_sized(e) and not _in_teaser(e) and not _credits_another(e)]
+             if _class_says(e, _AUTHOR_PARTS) and _byline_sized(e) and not in_furniture(e) and not _credits_another(e)]
     found = [e for e in found if not any(a in found for a in e.iterancestors())]  # the outermost
     names = _distinct(_shown_name(el, MAX_AUTHOR_ELEMENT_CHARS) for el in _same_block(found))
     return names if len(names) <= MAX_LINKED_AUTHORS else []
@@ -255,8 +224,8 @@ def _author_page_links(tree: HtmlElement) -> list[str]:
     """Names linked to author pages inside the article (outside it only the first link: a sidebar
     lists other writers). Only link texts shaped like a name, capitalised words and no link
     labels ("View Author Page", "Articles")."""
-    linked = [a for a in tree.xpath(f"//article//a[{_AUTHOR_HREF}]") if not _in_teaser(a)] or \
-        [a for a in tree.xpath(f"//a[{_AUTHOR_HREF}]") if not _in_teaser(a)][:1]
+    linked = [a for a in tree.xpath(f"//article//a[{_AUTHOR_HREF}]") if not in_furniture(a)] or \
+        [a for a in tree.xpath(f"//a[{_AUTHOR_HREF}]") if not in_furniture(a)][:1]
     names = [t for t in _distinct(element_text(a, always_separate=True) for a in linked) if _name_shaped(t)]
     return names if len(names) <= MAX_LINKED_AUTHORS else []
 
@@ -293,7 +262,7 @@ def _text_bylines(tree: HtmlElement) -> list[str]:
             if not (rest.lstrip()[:1].isupper() or (not rest.strip() and len(el))):
                 continue  # "By the time …" is a sentence; "By <a>Ann Writer</a>" a byline
             text = element_text(el, always_separate=True)
-            if len(text.strip()) <= MAX_TEXT_BYLINE_CHARS and not _in_teaser(el):
+            if len(text.strip()) <= MAX_TEXT_BYLINE_CHARS and not in_furniture(el):
                 return [text]
     return []
 
@@ -313,7 +282,7 @@ def _wire_credit_lines(tree: HtmlElement) -> list[str]:
         if not lead.startswith(words.wire_credits):
             continue
         text = element_text(el, always_separate=True).strip()
-        if len(text) <= MAX_WIRE_CREDIT_CHARS and not _in_teaser(el):
+        if len(text) <= MAX_WIRE_CREDIT_CHARS and not in_furniture(el):
             found = text.strip("()[] ")
     return [found] if found else []
 

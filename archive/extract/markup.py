@@ -2,8 +2,10 @@
 
 Owns ``decode_html`` (BOM, Content-Type / ``<meta>`` charset, UTF-8 sniffing), the "same
 content" normalisation and ``content_hash``, and what lxml reads from the parsed tree: meta
-tags, JSON-LD and the canonical URL. Titles, bylines, dates and language have their own modules
-(``titles``, ``bylines``, ``dates``, ``language``); ``archive.extract.extractor`` combines them.
+tags, JSON-LD, the canonical URL, and which elements are page furniture around the article
+(``in_furniture``: sidebars, teasers, comments, picture credits). Titles, bylines, dates and
+language have their own modules (``titles``, ``bylines``, ``dates``, ``language``);
+``archive.extract.extractor`` combines them.
 """
 
 from __future__ import annotations
@@ -190,3 +192,34 @@ def _canonical(tree: HtmlElement, meta: dict[str, list[str]], url: str) -> str |
         if parts.scheme in ("http", "https") and parts.netloc:
             return str(absolute)
     return None
+
+
+# Containers of other stories' teasers, and "comment" (readers' names, not the writer's).
+TEASER_CLASSES = ("sidebar", "related", "widget", "comment", "teaser", "promo", "recirc", "summary-item",
+                  "more-stories", "most-popular", "trending")
+_MEDIA_TYPES = ("ImageObject", "VideoObject", "Photograph", "MediaObject")  # their author is the photographer
+
+
+def in_furniture(el: HtmlElement) -> bool:
+    """The element sits in page furniture around the article: navigation, a sidebar or related-
+    stories widget or the comments (by class or a schema.org Comment), or an <aside>/<footer> of
+    the page itself. A byline there is another story's or a reader's. A picture's credit (in a
+    <figure>, or a schema.org ImageObject's author) is the photographer's. (An <aside> or <footer>
+    inside the <article>/<main> is the article's own meta column: the Guardian's byline, a
+    WordPress article footer.)"""
+    page_level = False  # inside an <aside>/<footer> that no <article>/<main> holds
+    for node in el.iterancestors():
+        tag = node.tag.lower() if isinstance(node.tag, str) else ""
+        if tag in ("body", "html"):
+            break  # "layout--with-sidebar" on <body> describes the page, not a teaser
+        if tag in ("figure", "figcaption") or (node.get("itemtype") or "").endswith(_MEDIA_TYPES):
+            return True
+        if tag in ("article", "main"):
+            page_level = False
+        elif tag in ("aside", "footer"):
+            page_level = True
+        if tag == "nav" or any(t.startswith(TEASER_CLASSES) for t in (node.get("class") or "").lower().split()):
+            return True
+        if (node.get("itemtype") or "").endswith("Comment"):
+            return True
+    return page_level
