@@ -10,7 +10,8 @@ day of the instant (a "Z" timestamp of a page filed late in the evening), else U
 Candidates, the article's own first: its JSON-LD (article types, the main entity first), the
 ``article:published_time`` family of meta tags, ``itemprop=datePublished``, a ``<time>`` inside
 the one ``<article>`` (never the first ``<time>`` of the page, which is often a sidebar's, nor one
-labelled as an update), then htmldate's search of the whole page, then the date in the URL. A
+labelled as an update), then htmldate's search of the whole page, then a dateline the article
+prints in words with the month names of its language ("3 de abril de 2019"), then the date in the URL. A
 discovery date (news sitemap, feed) comes first when the page agrees with it within a day, or when
 the page has none.
 
@@ -23,6 +24,7 @@ year, a "2019" ``datePublished``), impossible and future dates are rejected.
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 from collections.abc import Callable
@@ -35,7 +37,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dateutil import parser as dateparser
 from lxml.html import HtmlElement
 
-from archive.extract.markup import _is_article_type, text_before
+from archive.extract.markup import _is_article_type, in_furniture, text_before
 from archive.extract.wordlists import word_lists
 
 PUBLISHED_KEYS = (
@@ -245,9 +247,10 @@ def _labelled_update(el: HtmlElement) -> bool:
 
 
 def pick_published(candidates: list[FoundDate], htmldate: Callable[[], str | None], reader: DateReader,
-                   hints: dict[str, Any]) -> FoundDate | None:
+                   hints: dict[str, Any], printed: Callable[[], FoundDate | None] = lambda: None) -> FoundDate | None:
     """The page's best date (a timestamp over a bare day of the same source order), htmldate's when
-    the page has none, the URL's last; a discovery date first when the page agrees within a day.
+    the page has none, then a date printed in words (``printed_date``), the URL's last; a discovery
+    date first when the page agrees within a day.
     A full date in the URL beats htmldate's guess when they are more than a day apart: htmldate
     scans the whole page and can take a header's "today" or a sidebar's date."""
     best = next((c for c in candidates if c.has_time), None) or (candidates[0] if candidates else None)
@@ -263,6 +266,8 @@ def pick_published(candidates: list[FoundDate], htmldate: Callable[[], str | Non
         best = _from_htmldate(htmldate(), reader)
         if best is not None and in_url is not None and abs((date.fromisoformat(best.day) - in_url).days) > 1:
             best = None
+    if best is None:
+        best = printed()
     if best is None and in_url is not None:
         best = reader.read(in_url.isoformat(), "url")
     source = str(hints.get("source") or "news-sitemap")
@@ -306,6 +311,87 @@ def _from_htmldate(value: str | None, reader: DateReader) -> FoundDate | None:
     if not value or value[4:10] == "-01-01" and value[10:] in ("", "T00:00:00"):
         return None
     return reader.read(value if _OFFSET.search(value) else value[:10], "htmldate")
+
+
+PRINTED_DATE_CHARS = 80  # "Publicado el 3 de abril de 2019, 10:15": a dateline, not a sentence
+_DATE_MARKS = ("date", "time", "publish", "posted", "dateline", "byline", "fecha", "datum", "data-pub")
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+_ENGLISH_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+                   "October", "November", "December")
+# Two defaults that differ in day and month: a field the text does not give comes out different.
+_PROBE_DEFAULTS = (datetime(2000, 1, 1), datetime(2000, 2, 2))
+
+
+def printed_date(tree: HtmlElement, reader: DateReader) -> FoundDate | None:
+    """A publication date the article prints in words and no markup declares, in a dateline under
+    its headline: a ``<time>`` or an element whose class or id says date ("date", "published",
+    "byline", "fecha", "datum"), short, in the article (never the page's furniture or an update
+    line). Month names of the page's language are read from ``[dates.months]``; a day, a month
+    name and a year must all be printed. The last resort before the URL: htmldate found nothing."""
+    months = _month_words(reader.language)
+    scope = (tree.xpath('//*[@itemprop="articleBody"]') or tree.xpath("//article") or tree.xpath("//main")
+             or [tree])[0]
+    labels = word_lists().update_labels
+    for el in scope.iter():
+        if not isinstance(el.tag, str):
+            continue
+        marks = f"{el.get('class') or ''} {el.get('id') or ''}".casefold()
+        if el.tag != "time" and not any(mark in marks for mark in _DATE_MARKS):
+            continue
+        text = " ".join(el.text_content().split())
+        if not text or len(text) > PRINTED_DATE_CHARS or not _YEAR.search(text) or in_furniture(el):
+            continue
+        if text.casefold().startswith(labels) or "updat" in marks or "modif" in marks:
+            continue
+        found = _read_printed(text, months, reader)
+        if found is not None:
+            return found
+    return None
+
+
+def _read_printed(text: str, months: re.Pattern[str] | None, reader: DateReader) -> FoundDate | None:
+    english = months.sub(lambda m: _ENGLISH_MONTHS[_month_number(m.group(0), reader.language) - 1], text) \
+        if months is not None else text
+    if not re.search("|".join(_ENGLISH_MONTHS), english, re.I):
+        return None  # numeric dates are htmldate's to read; a year alone is no date
+    readings = []
+    for default in _PROBE_DEFAULTS:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                readings.append(dateparser.parse(english, fuzzy=True, dayfirst=reader.day_first(), default=default))
+        except (ValueError, OverflowError, TypeError):
+            return None
+    first, second = readings
+    if first.date() != second.date():
+        return None  # no day printed ("März 2019"), or the words were read as something else
+    value = first.isoformat() if _HAS_TIME.search(english) else first.date().isoformat()
+    return reader.read(value, "printed")
+
+
+@functools.cache
+def _month_words(language: str | None) -> re.Pattern[str] | None:
+    """Month names in the page's language (of every listed language when it is unknown, then only
+    forms of four letters or more: "ago" and "set" are English words); None for English."""
+    if language == "en":
+        return None
+    forms = set(_month_table(language))
+    if not forms:
+        return None
+    return re.compile(r"(?<!\w)(" + "|".join(sorted(map(re.escape, forms), key=len, reverse=True)) + r")(?!\w)",
+                      re.I)
+
+
+@functools.cache
+def _month_table(language: str | None) -> dict[str, int]:
+    tables = word_lists().month_names
+    if language is not None:
+        return tables.get(language, {})
+    return {form: number for table in tables.values() for form, number in table.items() if len(form) >= 4}
+
+
+def _month_number(word: str, language: str | None) -> int:
+    return _month_table(language)[word.casefold()]
 
 
 def pick_modified(candidates: list[FoundDate]) -> FoundDate | None:

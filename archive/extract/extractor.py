@@ -53,6 +53,7 @@ from archive.extract.dates import (
     page_candidates,
     pick_modified,
     pick_published,
+    printed_date,
 )
 from archive.extract.language import declared_language, declared_region, detect_language
 from archive.extract.markup import (
@@ -196,7 +197,8 @@ def _extract(body: bytes, url: str, content_type: str | None, hints: dict[str, A
     language = declared or detect_language(text, title, description)
     brands = site_keys(url, [*site_names, *(hints.get("site_names") or ())])  # learned across the outlet
     credits = pick_authors(tree, meta, ld, language, brands, tmd.author)
-    published = pick_published(page_published, lambda: as_printed(tmd.date(), html, reader), reader, hints)
+    published = pick_published(page_published, lambda: as_printed(tmd.date(), html, reader), reader, hints,
+                               lambda: printed_date(tree, reader))
     modified = pick_modified(page_candidates(tree, meta, ld, reader, MODIFIED_KEYS, "dateModified"))
     title_el = tree.find(".//title")
     titles = [title, title_el.text_content() if title_el is not None else None]

@@ -1,9 +1,9 @@
 """The extraction word lists (``archive/data/extraction.toml``), read once per process.
 
-Byline clutter, role words, by-prefixes, wire credit lines, other people's credits (editors, photographers),
-conjunctions by language, organisation words and newsletter prompts live in that data file so
-they can grow without touching the rules in ``archive.extract.bylines`` and
-``archive.extract.textclean``.
+Byline clutter, role words, by-prefixes, wire credit lines, other people's credits (editors,
+photographers), conjunctions by language, organisation words, newsletter prompts and month names
+live in that data file so they can grow without touching the rules in ``archive.extract.bylines``,
+``archive.extract.dates`` and ``archive.extract.textclean``.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ class WordLists:
     named_outlets: frozenset[str]
     prompts: tuple[str, ...]
     update_labels: tuple[str, ...]
+    month_names: dict[str, dict[str, int]]  # language → written form → month number
     country_zones: dict[str, str]
 
     def conjunctions_for(self, language: str | None) -> frozenset[str]:
@@ -66,5 +67,7 @@ def word_lists() -> WordLists:
         named_outlets=frozenset(_lower(raw["organisations"]["named_outlets"])),
         prompts=_lower(raw["text"]["prompts"]),
         update_labels=_lower(raw["dates"]["update_labels"]),
+        month_names={lang: {form: number for number, forms in enumerate(months, 1) for form in _lower(forms)}
+                     for lang, months in raw["dates"]["months"].items()},
         country_zones={code.casefold(): zone for code, zone in raw["zones"]["by_country_code"].items()},
     )

@@ -603,6 +603,28 @@ def test_date_future_is_rejected() -> None:
     assert got.published is None or not got.published.startswith("2999")
 
 
+@pytest.mark.parametrize(("dateline", "lang", "day"), [
+    ("<p class='fecha'>Publicado el 3 de abril de 2019</p>", "es", "2019-04-03"),
+    ("<div class='article-date'>Pubblicato il 3 aprile 2019</div>", "it", "2019-04-03"),
+    ("<span class='date'>Опубликовано 3 апреля 2019</span>", "ru", "2019-04-03"),
+    ("<span class='date'>Опубликовано 3 апреля 2019</span>", None, "2019-04-03"),
+    ("<time>Publicado em 3 de abril de 2019</time>", "pt", "2019-04-03"),
+    # an update line first: the publication line after it
+    ("<span class='date'>Actualizado el 5 de abril de 2019</span>"
+     "<span class='date'>Publicado el 3 de abril de 2019</span>", "es", "2019-04-03"),
+    # no day printed, or the date in a related-stories box: no date
+    ("<span class='date'>Publicado en abril de 2019</span>", "es", None),
+    ("<aside class='related'><span class='date'>Publicado el 9 de marzo de 2019</span></aside>", "es", None),
+], ids=["es", "it", "ru", "ru-undeclared", "pt-time-text", "after-update", "month-only", "related-box"])
+def test_date_printed_in_words_under_the_headline(dateline: str, lang: str | None, day: str | None) -> None:
+    """Constructed: a page that declares no date in markup and prints it in its language's words,
+    where htmldate finds none (it gave only a year-only fallback for these)."""
+    got = extract(f"<article><h1>Presupuesto aprobado</h1>{dateline}{FILLER}</article>", lang=lang,
+                  url="https://example.org/noticias/presupuesto-aprobado")
+    assert got.published_day == day
+    assert got.date_source == ("printed" if day else None)
+
+
 def test_local_day_from_the_outlet_zone_and_the_url() -> None:
     head = '<meta property="article:published_time" content="2023-11-09T05:30:00Z">'
     body = f"<article><h1>Council passes the school budget</h1>{FILLER}</article>"
