@@ -30,7 +30,7 @@ from lxml.html import HtmlElement
 from archive.extract.credits import PARTICLES, Credits, classify, is_role
 from archive.extract.elementtext import element_text
 from archive.extract.markup import TEASER_CLASSES, _is_article_type, in_furniture, text_before
-from archive.extract.wordlists import word_lists
+from archive.extract.wordlists import WordLists, word_lists
 
 AUTHOR_META_KEYS = ("author", "article:author", "og:article:author", "byl", "byline", "author_name",
                     "article:author_name", "parsely-author", "sailthru.author", "cxenseparse:author", "dc.creator",
@@ -256,11 +256,8 @@ def _text_bylines(tree: HtmlElement) -> list[str]:
             scanned += 1
             if scanned > TEXT_BYLINE_SCAN:
                 break
-            first, _, rest = lead.partition(" ")
-            if not first[:1].isupper() or first.casefold().rstrip(":") not in words.inner_by:
+            if not _byline_lead(lead, bool(len(el)), words):
                 continue
-            if not (rest.lstrip()[:1].isupper() or (not rest.strip() and len(el))):
-                continue  # "By the time …" is a sentence; "By <a>Ann Writer</a>" a byline
             text = element_text(el, always_separate=True)
             if len(text.strip()) <= MAX_TEXT_BYLINE_CHARS and not in_furniture(el):
                 return [text]
@@ -285,6 +282,29 @@ def _wire_credit_lines(tree: HtmlElement) -> list[str]:
         if len(text) <= MAX_WIRE_CREDIT_CHARS and not in_furniture(el):
             found = text.strip("()[] ")
     return [found] if found else []
+
+
+def _byline_lead(lead: str, has_children: bool, words: WordLists) -> bool:
+    """The line opens as a byline: a by-word before a name ("By Ann Writer", "von Anna Schmidt",
+    "di Mario Rossi"), a longer lead-in ("Written by", "Story by"), or any credit word before a
+    colon ("Autor: Max Mustermann", "Автор: Иван Иванов", "文：山田太郎"), or before a name in a
+    script without spaces between words ("记者 张三"). "By the time …" is a sentence; "By <a>Ann
+    Writer</a>" (the name in a child element) a byline. A bare name particle ("De Gaulle said") is
+    no lead-in."""
+    folded = lead.casefold()
+    for prefix in words.by_prefixes:  # longest first
+        if not folded.startswith(prefix):
+            continue
+        rest = lead[len(prefix):]
+        if rest.lstrip()[:1] in (":", "\uff1a"):
+            rest = rest.lstrip()[1:]
+        elif not rest[:1].isspace():
+            continue  # "Bylines", "Textiles": another word
+        elif " " not in prefix and prefix not in words.inner_by and prefix not in words.line_by and prefix.isascii():
+            continue
+        name = rest.lstrip()
+        return (name[:1].isalpha() and not name[:1].islower()) or (not name and has_children)
+    return False
 
 
 _LINK_LABELS = frozenset("view see all more author authors page profile articles posts stories bio by sign log login "

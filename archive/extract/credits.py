@@ -128,8 +128,17 @@ def _split(value: str, language: str | None, words: WordLists) -> list[str]:
             else:
                 current.append(token)
         out.append(" ".join(current))
-    stripped = (_strip_prefix(p.strip(" .:-–—|·•\"'"), words) for p in out if p.strip())
+    stripped = (_strip_prefix(_trimmed(p), words) for p in out if p.strip())
     return [name for name in (_name_span(p, words) for p in stripped) if name]
+
+
+_GENERATION = re.compile(r"\s(?:Jr|Sr)\.$")  # "Jane Doe Jr.": the dot is the name's
+
+
+def _trimmed(part: str) -> str:
+    """The part without the punctuation around it, except the dot of a generational suffix."""
+    kept = "." if _GENERATION.search(part.rstrip(" :-–—|·•\"'")) else ""
+    return part.strip(" .:-–—|·•\"'") + kept
 
 
 def _before_sentence(value: str, words: WordLists) -> str:
@@ -256,6 +265,7 @@ def _cjk_names(piece: str, language: str | None, words: WordLists) -> list[str] 
         tokens = tokens[1:]  # the outlet and role before the name
     while len(tokens) > 1 and tokens[-1] in roles:
         tokens = tokens[:-1]
+    tokens = [t for t in tokens if t not in roles] or tokens  # "张三 通讯员 李四": a role between names
     tokens = [_without_role_suffix(t, roles) for t in tokens]
     if (language or "").startswith("zh") and len(tokens) > 1 and all(_HAN_NAME.match(t) for t in tokens):
         return tokens
@@ -311,7 +321,7 @@ def _person(part: str, words: WordLists, single_word: bool = False) -> str | Non
         tokens = tokens[: len(tokens) - caps_tail]
     if tokens and tokens[-1].casefold().strip(".,") in _MONTHS and len(tokens) >= 3:
         tokens = tokens[:-1]  # a date fragment ("Joshua Sokol May"); "Theresa May" keeps hers
-    name = " ".join(tokens).strip(" .,")
+    name = _trimmed(" ".join(tokens).strip(" ,"))
     if not name or len(name) > 60 or len(tokens) > 6 or _NOT_A_NAME.search(name):
         return None
     if not any(ch.isalpha() for ch in name) or (name.islower() and _LATIN.search(name)):

@@ -20,6 +20,7 @@ class WordLists:
     author_clutter_phrases: tuple[str, ...]
     by_prefixes: tuple[str, ...]
     inner_by: frozenset[str]
+    line_by: frozenset[str]
     other_credits: tuple[str, ...]
     wire_credits: tuple[str, ...]
     cjk_role_suffixes: tuple[str, ...]
@@ -55,6 +56,7 @@ def word_lists() -> WordLists:
         author_clutter_phrases=_lower(authors["clutter_phrases"]),
         by_prefixes=prefixes,
         inner_by=frozenset(_lower(authors["inner_by"])),
+        line_by=frozenset(_lower(authors["line_by"])),
         other_credits=tuple(sorted(_lower(authors["other_credits"]), key=len, reverse=True)),
         wire_credits=_lower(authors["wire_credits"]),
         cjk_role_suffixes=_lower(authors["cjk_role_suffixes"]),

@@ -317,6 +317,14 @@ def test_title_site_name_before_a_colon_is_cut() -> None:
     ("Duncan Bell is a Reader in the Department of Politics and International Studies", "en", ["Duncan Bell"]),
     ("By JANE DOE and BOB SMITH Associated Press", "en", ["JANE DOE", "BOB SMITH"]),
     ("By Jane Doe The Washington Post", "en", ["Jane Doe"]),
+    # constructed: conjunctions of more languages, a role between Chinese names, a generational
+    # suffix's dot, an author-page link beside the byline
+    ("Иван Иванов и Пётр Петров", "ru", ["Иван Иванов", "Пётр Петров"]),
+    ("Ahmet Yılmaz ve Ayşe Kaya", "tr", ["Ahmet Yılmaz", "Ayşe Kaya"]),
+    ("Kovács János és Nagy Anna", "hu", ["Kovács János", "Nagy Anna"]),
+    ("记者 张三 通讯员 李四", "zh", ["张三", "李四"]),
+    ("By Jane Doe Jr.", "en", ["Jane Doe Jr."]),
+    ("By Jane Doe | More Articles", "en", ["Jane Doe"]),
 ], ids=["by-prefix", "all-caps-surname", "und", "et", "y", "og", "role-tail", "view-all-posts", "parenthesis",
         "bracketed-cjk", "title-compound-first", "role-first", "german-role-first", "outlet-line", "outlet-line-place",
         "by-line-break", "handle", "lead-in-by", "lead-in-von", "lead-in-par", "connector-for", "connector-avec",
@@ -324,7 +332,8 @@ def test_title_site_name_before_a_colon_is_cut() -> None:
         "auteur-colon", "zh-wen-slash", "ja-kisha-brackets", "ja-kisha-suffix", "place-after-dash",
         "place-after-bar", "social-label", "particle-name-von", "particle-name-de", "date-after-name",
         "place-after-particle", "zh-names-by-spaces", "zh-outlet-role-first", "ja-shippitsu", "ko-gija",
-        "bio-sentence-with-and", "caps-names-then-outlet", "outlet-with-article"])
+        "bio-sentence-with-and", "caps-names-then-outlet", "outlet-with-article", "ru-i", "tr-ve", "hu-es",
+        "zh-role-between-names", "generational-suffix", "more-articles-link"])
 def test_byline_cleaning(byline: str, lang: str, people: list[str]) -> None:
     got = extract(f'<article><h1>Council passes the school budget</h1><p class="byline">{byline}</p>'
                   f"{FILLER}</article>", lang=lang)
@@ -384,6 +393,27 @@ def test_byline_sources_without_a_byline_class(body: str, people: list[str]) -> 
     credit and a teaser's author name nobody (tune: si.com's ImageObject authors, the New Yorker's
     summary-item teasers)."""
     got = extract(f"<article><h1>Council passes the school budget</h1>{body}{FILLER}</article>")
+    assert got.authors == people
+
+
+@pytest.mark.parametrize(("line", "lang", "people"), [
+    ("<p><em>by Brad Graham</em></p>", "en", ["Brad Graham"]),  # tune: snacktory-slamonline
+    ("<p>di Mario Rossi</p>", "it", ["Mario Rossi"]),
+    ("<p>Written by Jane Doe</p>", "en", ["Jane Doe"]),
+    ("<p>Autor: Max Mustermann</p>", "de", ["Max Mustermann"]),
+    ("<p>Автор: Иван Иванов</p>", "ru", ["Иван Иванов"]),
+    ("<p>文：山田太郎</p>", "ja", ["山田太郎"]),
+    ("<p>记者 张三</p>", "zh", ["张三"]),
+    # a sentence, a name particle, a word that starts like a by-word: no byline
+    ("<p>by the time the council met, the budget was ready</p>", "en", []),
+    ("<p>De Gaulle Said No</p>", "fr", []),
+    ("<p>Bylines Matter</p>", "en", []),
+], ids=["lowercase-by", "it-di", "written-by", "de-autor-colon", "ru-avtor-colon", "ja-colon", "zh-role-space",
+        "sentence", "particle", "longer-word"])
+def test_plain_text_byline_lead_ins(line: str, lang: str, people: list[str]) -> None:
+    """Constructed: a byline printed as plain text under the headline, opened by a by-word in
+    either case, a longer lead-in, or a credit word before a colon."""
+    got = extract(f"<article><h1>Council passes the school budget</h1>{line}{FILLER}</article>", lang=lang)
     assert got.authors == people
 
 
