@@ -43,7 +43,8 @@ def _next_as_the_engine_reads_it(start: AsyncIterator[str], seen: list[str]) -> 
     return Deferred.fromCoroutine(read())
 
 
-def test_a_start_cancelled_while_the_engine_stops_just_ends() -> None:
+def _waiting_on_a_claim() -> tuple[Any, Deferred[None], Deferred[None], list[str]]:
+    """start() read once, and read again while it waits on a claim: (crawler, claim, reading, seen)."""
     crawler = _crawler(running=True)
     claim: Deferred[None] = Deferred()
     start = until_engine_stops(_start(claim), crawler)
@@ -51,6 +52,11 @@ def test_a_start_cancelled_while_the_engine_stops_just_ends() -> None:
     _next_as_the_engine_reads_it(start, seen)
     reading = _next_as_the_engine_reads_it(start, seen)
     assert seen == ["seed"]
+    return crawler, claim, reading, seen
+
+
+def test_a_start_cancelled_while_the_engine_stops_just_ends() -> None:
+    crawler, _claim, reading, seen = _waiting_on_a_claim()
     crawler.engine.running = False  # ExecutionEngine.stop_async sets this, then cancels
     reading.cancel()
     reading.addErrback(lambda _failure: None)
@@ -58,12 +64,7 @@ def test_a_start_cancelled_while_the_engine_stops_just_ends() -> None:
 
 
 def test_a_cancellation_while_the_engine_runs_is_still_an_error() -> None:
-    crawler = _crawler(running=True)
-    claim: Deferred[None] = Deferred()
-    start = until_engine_stops(_start(claim), crawler)
-    seen: list[str] = []
-    _next_as_the_engine_reads_it(start, seen)
-    reading = _next_as_the_engine_reads_it(start, seen)
+    _crawler_running, claim, reading, seen = _waiting_on_a_claim()
     claim.cancel()  # something other than the engine stopping cancelled the wait
     reading.addErrback(lambda _failure: None)
     assert seen == ["seed", "error: CancelledError"]
