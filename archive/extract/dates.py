@@ -318,6 +318,9 @@ _DATE_MARKS = ("date", "time", "publish", "posted", "dateline", "byline", "fecha
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _ENGLISH_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
                    "October", "November", "December")
+# Whole words: "Mayor" and "Mark" are no months.
+_ENGLISH_MONTH = re.compile(r"\b(?:" + "|".join(_ENGLISH_MONTHS) + r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b",
+                            re.I)
 # Two defaults that differ in day and month: a field the text does not give comes out different.
 _PROBE_DEFAULTS = (datetime(2000, 1, 1), datetime(2000, 2, 2))
 
@@ -352,7 +355,7 @@ def printed_date(tree: HtmlElement, reader: DateReader) -> FoundDate | None:
 def _read_printed(text: str, months: re.Pattern[str] | None, reader: DateReader) -> FoundDate | None:
     english = months.sub(lambda m: _ENGLISH_MONTHS[_month_number(m.group(0), reader.language) - 1], text) \
         if months is not None else text
-    if not re.search("|".join(_ENGLISH_MONTHS), english, re.I):
+    if not _ENGLISH_MONTH.search(english):
         return None  # numeric dates are htmldate's to read; a year alone is no date
     readings = []
     for default in _PROBE_DEFAULTS:
