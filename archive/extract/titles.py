@@ -401,7 +401,8 @@ def _logo_headings(h1s: list[str], page_title: str | None) -> list[str]:
 
 def _strip_sections(title: str, keys: set[str]) -> str:
     """A ``<title>`` that is the only title: "Headline | Section | Site" loses the site and then
-    the short section labels between them (the headline is the first, longest segment)."""
+    the short section labels between them (the headline is the first, longest segment), and
+    "Opinion | Headline - Site" its leading section label."""
     parts, seps = _segments(title)
     stripped = strip_site(title, keys)
     if len(parts) < 3 or not _names_site(parts[-1], keys):
@@ -410,6 +411,9 @@ def _strip_sections(title: str, keys: set[str]) -> str:
     while len(kept) > 1 and _is_section(kept[-1]) and len(kept[-1]) < len(kept[0]):
         kept.pop()
         kept_seps.pop()
+    while len(kept) > 1 and _is_section(kept[0]) and len(kept[0]) < max(map(len, kept[1:])):
+        kept.pop(0)
+        kept_seps.pop(0)
     return _join(kept, kept_seps) or stripped
 
 

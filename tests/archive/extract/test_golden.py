@@ -265,6 +265,20 @@ def test_title_site_name_before_a_colon_is_cut() -> None:
     assert extract(f"<article>{FILLER}</article>", head).title == "WNET Audit Committee Meetings"
 
 
+@pytest.mark.parametrize(("page_title", "title"), [
+    ("Council passes the school budget | Local News | Example News", "Council passes the school budget"),
+    ("Opinion | Council passes the school budget - Example News", "Council passes the school budget"),
+    ("Local News | Politics | Council passes the school budget | Example News", "Council passes the school budget"),
+    # a one-word headline segment stays: it is the longest
+    ("Budget | News | Example News", "Budget"),
+])
+def test_title_from_the_page_title_alone_loses_site_and_section_labels(page_title: str, title: str) -> None:
+    """Constructed: a page whose only title is its ``<title>``, the section label before the
+    headline as the New York Times writes it ("Opinion | …") or after it."""
+    head = f'<meta property="og:site_name" content="Example News"><title>{page_title}</title>'
+    assert extract(f"<div>{FILLER}</div>", head).title == title
+
+
 @pytest.mark.parametrize(("byline", "lang", "people"), [
     ("By Ann Writer", "en", ["Ann Writer"]),
     ("André Oliver KLEIN", "fr", ["André Oliver KLEIN"]),
