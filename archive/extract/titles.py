@@ -260,7 +260,26 @@ def pick_title(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[str,
                site_names: list[str | None], fallback: str | None, hints: dict[str, Any]) -> str | None:
     """The page's headline (see the module docstring), or None."""
     title = _headline(tree, meta, ld, url, site_names, fallback, hints)
-    return _without_marked_kicker(title, tree) if title else title
+    return _as_declared_case(_without_marked_kicker(title, tree), meta, ld, tree) if title else title
+
+
+def _as_declared_case(title: str, meta: dict[str, list[str]], ld: list[dict[str, Any]], tree: HtmlElement) -> str:
+    """An <h1> typed in capitals ("COUNCIL PASSES THE BUDGET"), written as a declared title or the
+    ``<title>`` writes the same words: the capitals are the page's styling, the words the headline."""
+    if not title.isupper() or len(title.split()) < 2 or len(title.lower()) != len(title):
+        return title
+    title_el = tree.find(".//title")
+    declared = [*(v for key in TITLE_META_KEYS for v in meta.get(key, ())),
+                *(o.get("headline") for o in ld if _is_article_type(o)),
+                title_el.text_content() if title_el is not None else None]
+    for value in declared:
+        text = clean_title(value) or ""
+        if text.isupper() or len(text.lower()) != len(text):  # lower() must keep the offsets
+            continue
+        at = text.lower().find(title.lower())
+        if at >= 0:
+            return text[at:at + len(title)]
+    return title
 
 
 # Class names (or their parts) of a kicker element, the label over a headline ("content__kicker",

@@ -265,6 +265,23 @@ def test_title_site_name_before_a_colon_is_cut() -> None:
     assert extract(f"<article>{FILLER}</article>", head).title == "WNET Audit Committee Meetings"
 
 
+@pytest.mark.parametrize(("head", "h1", "title"), [
+    ("<title>Council passes the school budget | Example News</title>", "COUNCIL PASSES THE SCHOOL BUDGET",
+     "Council passes the school budget"),
+    ('<meta property="og:title" content="NASA and ESA agree on a Moon base">', "NASA AND ESA AGREE ON A MOON BASE",
+     "NASA and ESA agree on a Moon base"),
+    # capitals everywhere, or words the declared titles do not share: as the page types them
+    ("<title>COUNCIL PASSES THE SCHOOL BUDGET</title>", "COUNCIL PASSES THE SCHOOL BUDGET",
+     "COUNCIL PASSES THE SCHOOL BUDGET"),
+    ("<title>Council passes the school budget</title>", "COUNCIL PASSES THE SCHOOL BUDGET TONIGHT",
+     "COUNCIL PASSES THE SCHOOL BUDGET TONIGHT"),
+], ids=["title", "og-title-acronyms", "all-capitals", "other-words"])
+def test_title_typed_in_capitals_takes_the_declared_case(head: str, h1: str, title: str) -> None:
+    """Constructed: an <h1> typed in capitals, which a reader sees as styling; the words are
+    the headline the declared titles write in their case."""
+    assert extract(f"<article><h1>{h1}</h1>{FILLER}</article>", head).title == title
+
+
 @pytest.mark.parametrize(("page_title", "title"), [
     ("Council passes the school budget | Local News | Example News", "Council passes the school budget"),
     ("Opinion | Council passes the school budget - Example News", "Council passes the school budget"),
