@@ -39,6 +39,11 @@ TITLE_META_KEYS = ("og:title", "twitter:title")
 # The unspaced hyphen only between CJK characters: "Санкт-Петербург" and "Süd-Ära" are one word.
 _CJK = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef"
 _SEPARATORS = re.compile(rf"\s+[|\-–—•·»:~]+\s+|\s*[|｜_]\s*|\s*[：]\s*|(?<=[{_CJK}])-(?=[{_CJK}])")
+# In a title that quotes with guillemets ("Ayrault « assume » et …"), » closes a quote.
+_SEPARATORS_BESIDE_QUOTES = re.compile(_SEPARATORS.pattern.replace("»", ""))
+# Separators after a leading section label ("Opinion | Headline"); not a colon, which French
+# writes spaced inside a headline ("Le président : « … »"), nor a hyphen.
+_SECTION_SEPARATORS = frozenset("| ｜ • · » ::".split())
 _KICKER = re.compile(r"^([^:|]{2,40}?)\s*[:|]\s+(?=\S)")
 _WORD = re.compile(r"\w+")
 _GENERIC_HOST_LABELS = frozenset("www com net org edu gov news blog blogs edition amp mobile co uk de fr".split())
@@ -75,7 +80,8 @@ def site_keys(url: str, site_names: Iterable[str | None]) -> set[str]:
 
 
 def _segments(title: str) -> tuple[list[str], list[str]]:
-    return _SEPARATORS.split(title), _SEPARATORS.findall(title)
+    separators = _SEPARATORS_BESIDE_QUOTES if "«" in title else _SEPARATORS
+    return separators.split(title), separators.findall(title)
 
 
 def _join(parts: list[str], seps: list[str]) -> str:
@@ -430,7 +436,8 @@ def _strip_sections(title: str, keys: set[str]) -> str:
     while len(kept) > 1 and _is_section(kept[-1]) and len(kept[-1]) < len(kept[0]):
         kept.pop()
         kept_seps.pop()
-    while len(kept) > 1 and _is_section(kept[0]) and len(kept[0]) < max(map(len, kept[1:])):
+    while len(kept) > 1 and _is_section(kept[0]) and len(kept[0]) < max(map(len, kept[1:])) \
+            and kept_seps[0].strip() in _SECTION_SEPARATORS:
         kept.pop(0)
         kept_seps.pop(0)
     return _join(kept, kept_seps) or stripped

@@ -288,6 +288,9 @@ def test_title_typed_in_capitals_takes_the_declared_case(head: str, h1: str, tit
     ("Local News | Politics | Council passes the school budget | Example News", "Council passes the school budget"),
     # a one-word headline segment stays: it is the longest
     ("Budget | News | Example News", "Budget"),
+    # French typography: guillemets quote and a colon is spaced, inside the headline
+    ("Ayrault « assume » et « revendique » sa méthode - Example News", "Ayrault « assume » et « revendique » sa méthode"),
+    ("Le président : « Nous allons gagner » | Politique | Example News", "Le président : « Nous allons gagner »"),
 ])
 def test_title_from_the_page_title_alone_loses_site_and_section_labels(page_title: str, title: str) -> None:
     """Constructed: a page whose only title is its ``<title>``, the section label before the
