@@ -29,7 +29,7 @@ from lxml.html import HtmlElement
 
 from archive.extract.credits import PARTICLES, Credits, classify, is_role
 from archive.extract.elementtext import element_text
-from archive.extract.markup import TEASER_CLASSES, _is_article_type, in_furniture, text_before
+from archive.extract.markup import TEASER_CLASSES, _is_article_type, article_elements, in_furniture, text_before
 from archive.extract.wordlists import WordLists, word_lists
 
 AUTHOR_META_KEYS = ("author", "article:author", "og:article:author", "byl", "byline", "author_name",
@@ -241,7 +241,7 @@ def _text_bylines(tree: HtmlElement) -> list[str]:
     with a capitalised by-word ("By Ann Writer", "Von Anna Schmidt", "Par <a>Jean Dupont</a>"),
     among the first lines only; never one in the page's furniture."""
     words = word_lists()
-    scopes = tree.xpath('//*[@itemprop="articleBody"]') or tree.xpath("//article")
+    scopes = article_elements(tree)
     whole_page = not scopes
     headline_seen = whole_page and tree.find(".//h1") is None
     for scope in (scopes or [tree])[:1]:
@@ -272,7 +272,7 @@ def _wire_credit_lines(tree: HtmlElement) -> list[str]:
     Smith)"): the one byline of many agency pickups. The last such line of the article (else the
     page); ``classify`` keeps the reporters and writers and drops the editors."""
     words = word_lists()
-    scope = (tree.xpath('//*[@itemprop="articleBody"]') or tree.xpath("//article") or [tree])[0]
+    scope = (article_elements(tree) or [tree])[0]
     found = ""
     for el in scope.iter("p", "div", "span", "em", "i", "small"):
         lead = (el.text or "").lstrip(" \n\t(").casefold()

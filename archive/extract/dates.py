@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dateutil import parser as dateparser
 from lxml.html import HtmlElement
 
-from archive.extract.markup import _is_article_type, in_furniture, text_before
+from archive.extract.markup import _is_article_type, article_elements, in_furniture, text_before
 from archive.extract.wordlists import word_lists
 
 PUBLISHED_KEYS = (
@@ -332,8 +332,7 @@ def printed_date(tree: HtmlElement, reader: DateReader) -> FoundDate | None:
     line). Month names of the page's language are read from ``[dates.months]``; a day, a month
     name and a year must all be printed. The last resort before the URL: htmldate found nothing."""
     months = _month_words(reader.language)
-    scope = (tree.xpath('//*[@itemprop="articleBody"]') or tree.xpath("//article") or tree.xpath("//main")
-             or [tree])[0]
+    scope = (article_elements(tree) or tree.xpath("//main") or [tree])[0]
     labels = word_lists().update_labels
     for el in scope.iter():
         if not isinstance(el.tag, str):

@@ -61,6 +61,7 @@ from archive.extract.markup import (
     _clean,
     _json_ld_objects,
     _meta_values,
+    article_elements,
     content_hash,
     decode_html,
 )
@@ -125,7 +126,7 @@ def _run_trafilatura(tree: HtmlElement, url: str) -> Any:
 
 def _article_markup_chars(tree: HtmlElement) -> int:
     """Paragraph text inside the page's one article element (``<article>``, ``articleBody``), 0 without."""
-    bodies = tree.xpath('//*[@itemprop="articleBody"]') or tree.xpath("//article")
+    bodies = article_elements(tree)
     if len(bodies) != 1:
         return 0
     return sum(len(p.text_content()) for p in bodies[0].iter("p"))

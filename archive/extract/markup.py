@@ -2,10 +2,10 @@
 
 Owns ``decode_html`` (BOM, Content-Type / ``<meta>`` charset, UTF-8 sniffing), the "same
 content" normalisation and ``content_hash``, and what lxml reads from the parsed tree: meta
-tags, JSON-LD, the canonical URL, and which elements are page furniture around the article
-(``in_furniture``: sidebars, teasers, comments, picture credits). Titles, bylines, dates and
-language have their own modules (``titles``, ``bylines``, ``dates``, ``language``);
-``archive.extract.extractor`` combines them.
+tags, JSON-LD, the canonical URL, which elements hold the article (``article_elements``) and
+which are page furniture around it (``in_furniture``: sidebars, teasers, comments, picture
+credits). Titles, bylines, dates and language have their own modules (``titles``, ``bylines``,
+``dates``, ``language``); ``archive.extract.extractor`` combines them.
 """
 
 from __future__ import annotations
@@ -192,6 +192,12 @@ def _canonical(tree: HtmlElement, meta: dict[str, list[str]], url: str) -> str |
         if parts.scheme in ("http", "https") and parts.netloc:
             return str(absolute)
     return None
+
+
+def article_elements(tree: HtmlElement) -> list[HtmlElement]:
+    """The elements that hold the article itself: those marked ``itemprop=articleBody``, else the
+    ``<article>`` elements (several when the page lists teasers as articles too); [] without."""
+    return tree.xpath('//*[@itemprop="articleBody"]') or tree.xpath("//article")  # type: ignore[no-any-return]
 
 
 # Containers of other stories' teasers, and "comment" (readers' names, not the writer's).
