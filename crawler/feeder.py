@@ -36,15 +36,10 @@ SHARED_POLL_SECONDS = 0.5  # distributed: every worker polls the database and Re
 RECONCILE_SECONDS = 30.0  # distributed: how often a worker gives back what dead workers claimed
 
 
-async def sleep(seconds: float) -> bool:
-    """Wait; False when the wait was cancelled because the engine is stopping (SIGTERM,
-    --max-runtime): Scrapy cancels start() processing with Twisted's CancelledError, which it
-    would otherwise log as an error while reading start requests."""
-    try:
-        await maybe_deferred_to_future(deferLater(reactor, seconds, lambda: None))
-    except CancelledError:
-        return False
-    return True
+async def sleep(seconds: float) -> None:
+    """Wait without holding the reactor. When the engine stops, Scrapy cancels the wait, and
+    ``until_engine_stops`` ends start() there, as at any other wait."""
+    await maybe_deferred_to_future(deferLater(reactor, seconds, lambda: None))
 
 
 async def until_engine_stops(requests: AsyncIterator[Any], crawler: Crawler) -> AsyncIterator[Any]:
@@ -124,8 +119,7 @@ class FrontierFeeder:
         idle_rounds = 0
         while not self.closing():
             if self.backlog() >= self.batch:
-                if not await sleep(POLL_SECONDS):
-                    return
+                await sleep(POLL_SECONDS)
                 continue
             busy_before = self.engine_busy()
             batch = await self.claim_round()
@@ -142,8 +136,7 @@ class FrontierFeeder:
                     return
             else:
                 idle_rounds = 0
-            if not await sleep(POLL_SECONDS):
-                return
+            await sleep(POLL_SECONDS)
 
     async def shared_requests(self, member: ClusterMember, seed: Callable[[], Iterable[Request]],
                               states: Iterable[OutletState]) -> AsyncIterator[Request]:
@@ -185,8 +178,8 @@ class FrontierFeeder:
             elif until_idle and now - quiet_since >= until_idle:
                 logger.info("the shared queue stayed empty for %.0f s: leaving", until_idle)
                 return
-            if not batch and not await sleep(SHARED_POLL_SECONDS):
-                return
+            if not batch:
+                await sleep(SHARED_POLL_SECONDS)
 
     def frontier_call(self, fn: Callable[..., Any], *args: Any) -> None:
         """Fire-and-forget frontier bookkeeping on the writer thread; a failure fails the run."""
