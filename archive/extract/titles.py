@@ -265,21 +265,18 @@ def _agreed(others: list[str]) -> str | None:
 def pick_title(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[str, Any]], url: str,
                site_names: list[str | None], fallback: str | None, hints: dict[str, Any]) -> str | None:
     """The page's headline (see the module docstring), or None."""
-    title = _headline(tree, meta, ld, url, site_names, fallback, hints)
-    return _as_declared_case(_without_marked_kicker(title, tree), meta, ld, tree) if title else title
+    declared, title_el = _declared_titles(meta, ld), tree.find(".//title")
+    page_title = clean_title(title_el.text_content()) if title_el is not None else None
+    title = _headline(tree, declared, page_title, url, site_names, fallback, hints)
+    return _as_declared_case(_without_marked_kicker(title, tree), [*declared, page_title or ""]) if title else title
 
 
-def _as_declared_case(title: str, meta: dict[str, list[str]], ld: list[dict[str, Any]], tree: HtmlElement) -> str:
+def _as_declared_case(title: str, written: list[str]) -> str:
     """An <h1> typed in capitals ("COUNCIL PASSES THE BUDGET"), written as a declared title or the
     ``<title>`` writes the same words: the capitals are the page's styling, the words the headline."""
     if not title.isupper() or len(title.split()) < 2 or len(title.lower()) != len(title):
         return title
-    title_el = tree.find(".//title")
-    declared = [*(v for key in TITLE_META_KEYS for v in meta.get(key, ())),
-                *(o.get("headline") for o in ld if _is_article_type(o)),
-                title_el.text_content() if title_el is not None else None]
-    for value in declared:
-        text = clean_title(value) or ""
+    for text in written:
         if text.isupper() or len(text.lower()) != len(text):  # lower() must keep the offsets
             continue
         at = text.lower().find(title.lower())
@@ -315,12 +312,14 @@ def _marked_kicker(el: HtmlElement) -> bool:
     return False
 
 
-def _headline(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[str, Any]], url: str,
-              site_names: list[str | None], fallback: str | None, hints: dict[str, Any]) -> str | None:
+def _declared_titles(meta: dict[str, list[str]], ld: list[dict[str, Any]]) -> list[str]:
+    """The titles the page declares for sharing and search: og:title, twitter:title, JSON-LD headline."""
     declared = [t for t in (clean_title(v) for key in TITLE_META_KEYS for v in meta.get(key, ())) if t]
-    declared += [t for t in (clean_title(o.get("headline")) for o in ld if _is_article_type(o)) if t]
-    title_el = tree.find(".//title")
-    page_title = clean_title(title_el.text_content()) if title_el is not None else None
+    return declared + [t for t in (clean_title(o.get("headline")) for o in ld if _is_article_type(o)) if t]
+
+
+def _headline(tree: HtmlElement, declared: list[str], page_title: str | None, url: str,
+              site_names: list[str | None], fallback: str | None, hints: dict[str, Any]) -> str | None:
     learned = [clean_title(n) for n in hints.get("site_names") or ()]
     h1_elements = [h for h in tree.iter("h1") if not _in_breadcrumb(h) and not _marked_not_headline(h)][:MAX_HEADINGS]
     read = [(clean_title(element_text(h, skipped=HEADING_SKIPPED)), _heading_lines(h)) for h in h1_elements]
