@@ -22,7 +22,11 @@ only; the held-out figures are the ones the targets apply to (issue 12: title >=
 authors >= 0.90, date >= 0.95, body F1 >= bare trafilatura's, time <= 1.2x bare trafilatura's).
 
     PYTHONPATH=. .venv/bin/python bench/extraction.py [--corpus ../shared/corpus] [--half tune|held|both]
-        [--limit N] [--misses title|authors|date] [--json out.json]
+        [--limit N] [--misses title|authors|date] [--by-source] [--json out.json]
+
+``--by-source`` adds a row per source test suite (the corpus README's ``source_repo``): the suites
+write their expectations by different conventions (hand-written assertions, or a tool's own
+reviewed or unreviewed output), so a half's figure is read best beside its mix of suites.
 """
 
 from __future__ import annotations
@@ -131,6 +135,11 @@ def local_day(instant: str | None, extraction: Any) -> str | None:
     return instant[:10] if instant else None
 
 
+def source_of(page: dict[str, Any]) -> str:
+    """The test suite a page's expectations come from, by its repository's name."""
+    return str(page.get("source_repo") or "unknown").rsplit("/", 1)[-1]
+
+
 def run_ours(body: bytes, url: str) -> tuple[Any, float]:
     started = time.perf_counter()
     result = extract_page(body, url, "text/html")
@@ -176,6 +185,7 @@ def main() -> None:
     parser.add_argument("--half", choices=(*HALVES, "both"), default="both")
     parser.add_argument("--limit", type=int, default=0)
     parser.add_argument("--misses", choices=("title", "authors", "date"))
+    parser.add_argument("--by-source", action="store_true", help="a row per source test suite")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     warnings.filterwarnings("ignore")  # dateutil's unknown-zone warnings, as the pool does
@@ -183,6 +193,7 @@ def main() -> None:
     pages = sorted((args.corpus / "pages").glob("*.json"))
     halves = HALVES if args.half == "both" else (args.half,)
     scores = {half: {"ours": Score(), "bare": Score()} for half in halves}
+    by_source: dict[str, dict[str, dict[str, Score]]] = {half: {} for half in halves}
     misses: dict[str, list[str]] = {half: [] for half in halves}
     run_ours(b"<html><body><p>warm up</p></body></html>", "http://127.0.0.1/")
     run_bare(b"<html><body><p>warm up</p></body></html>", "http://127.0.0.1/")
@@ -206,6 +217,13 @@ def main() -> None:
         pair["ours"].ms.append(our_ms)
         pair["bare"].ms.append(bare_ms)
         score_page(page, ours, bare, pair, misses[half], args.misses, slug)
+        if args.by_source:
+            suite = by_source[half].setdefault(source_of(page), {"ours": Score(), "bare": Score()})
+            suite["ours"].pages += 1
+            suite["bare"].pages += 1
+            suite["ours"].ms.append(our_ms)
+            suite["bare"].ms.append(bare_ms)
+            score_page(page, ours, bare, suite, [], None, slug)
         done += 1
         if args.limit and done >= args.limit:
             break
@@ -218,6 +236,10 @@ def main() -> None:
         print(f"  ours  {ours.row()}")
         print(f"  bare  {bare.row()}")
         print(f"  time ratio ours/bare {ratio:.2f}")
+        for suite_name, suite in sorted(by_source[half].items()):
+            print(f"  {suite_name} ({suite['ours'].pages} pages)")
+            print(f"    ours  {suite['ours'].row()}")
+            print(f"    bare  {suite['bare'].row()}")
         for line in misses[half]:
             print(f"    miss {line}")
         report[half] = {side: {"pages": s.pages, "body_f1": _mean(s.body), "title": _mean(s.title),
