@@ -146,11 +146,12 @@ def _shown_name(el: HtmlElement, limit: int) -> str:
 
 # Parts of a class name that mark the byline or the author ("article_byline", "css-1wkce1i-Byline",
 # "post-author", "author__name", "authorname-txt"), and parts that mark a picture or biography
-# or the role and date beside them instead ("byline__image", "author-bio", "author-title").
+# or the role, date and place beside them instead ("byline__image", "author-bio", "author-title",
+# "author_location": the dateline "Sevilla, Los Gallardos" under the names).
 _BYLINE_PARTS = ("byline", "bylines")
 _AUTHOR_PARTS = ("author", "authors", "authorname")
 _NOT_NAME_PARTS = frozenset("bio bios image img avatar photo pic picture description desc thumb thumbnail icon title "
-                            "role job position date time".split())
+                            "role job position date time location place city dateline".split())
 _CLASS_PARTS = re.compile(r"[-_]+")
 
 
@@ -353,8 +354,16 @@ def _with_coauthors(people: list[str], shown: list[Callable[[], Credits]]) -> li
     for source in shown:
         more = source().people
         added = [p for p in more if p.casefold() not in named]
-        # The names it adds are names, not a role the byline shows beside the name ("Culture Writer").
+        # The names it adds are names, not a role the byline shows beside the name ("Culture Writer"),
+        # nor a declared name with a lead-in the byline kept ("Kommentar von Nicole Opitz").
         if added and named <= {p.casefold() for p in more} and \
-                not any(is_role(t, words.roles) for name in added for t in name.split()):
+                not any(is_role(t, words.roles) for name in added for t in name.split()) and \
+                not any(_holds_name(name, people) for name in added):
             return more
     return people
+
+
+def _holds_name(text: str, names: list[str]) -> bool:
+    """One of ``names`` is a run of whole words in ``text``."""
+    padded = f" {text.casefold()} "
+    return any(f" {name.casefold()} " in padded for name in names)

@@ -144,7 +144,8 @@ def _trimmed(part: str) -> str:
 def _before_sentence(value: str, words: WordLists) -> str:
     """A byline that runs on into a sentence ends where the sentence starts, before it is split
     at its "and"s and commas: "Duncan Bell is a Reader in the Department of Politics and
-    International Studies" names Duncan Bell alone. The first lower-case word that is neither a
+    International Studies" names Duncan Bell alone, and so does "Johannes Ritter Korrespondent für
+Politik und Wirtschaft" (a role before the lower-case word). The first lower-case word that is neither a
     name particle nor a conjunction, after two capitalised words, starts the sentence when
     ``SENTENCE_WORDS`` such words follow (fewer are a label: "Account You're logged in")."""
     conjunctions = set().union(*words.conjunctions.values())
@@ -161,6 +162,10 @@ def _before_sentence(value: str, words: WordLists) -> str:
         elif plain(token):
             if named >= 2 and sum(map(plain, tokens[at:])) >= SENTENCE_WORDS:
                 return " ".join(tokens[:at])
+            if named >= 3 and is_role(tokens[at - 1], words.roles):
+                # a role that runs on into its description: "Johannes Ritter Korrespondent für
+                # Politik und Wirtschaft in der Schweiz" (not two people joined by "und")
+                return " ".join(tokens[:at - 1])
             return value
     return value
 
@@ -373,11 +378,14 @@ def classify(values: Iterable[Any], language: str | None, brands: set[str], mark
         if not isinstance(value, str) or not value.strip():
             continue
         named = False  # this byline has named a person: an outlet after that ends the names
+        mixed_case = False  # … a person written in mixed case
         parts = _split(value, language, words)
         # One capitalised word from an author element is a name ("Paul") when it is the whole
         # byline; after a name it is a place ("Juan Pérez | Madrid").
         single_word = marked and len(parts) == 1
         for part in parts:
+            if mixed_case and part.isupper() and len(part.split()) >= 2:
+                continue  # "David Straub, MDR THÜRINGEN": capitals after a name are an outlet or a place
             split = _person_then_outlet(part, words)
             if split is not None and not _is_brand(split[0], brands, words):
                 person = _person(split[0], words)
@@ -396,4 +404,5 @@ def classify(values: Iterable[Any], language: str | None, brands: set[str], mark
             elif name:
                 found.add(found.people, name)
                 named = True
+                mixed_case = mixed_case or not name.isupper()
     return Credits(found.people, found.organisations)

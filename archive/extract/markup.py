@@ -111,7 +111,9 @@ def decode_html(body: bytes, content_type: str | None) -> str:
 
 
 def _meta_values(tree: HtmlElement) -> dict[str, list[str]]:
-    """name/property/itemprop/http-equiv (lower-cased) → content values, in page order."""
+    """name/property/itemprop/http-equiv (lower-cased) → content values, in page order. An itemprop
+    inside a picture's or video's microdata is that object's ("<meta itemprop=author content="(Image:
+    Getty Images)">" in an ImageObject), not the page's."""
     found: dict[str, list[str]] = {}
     for el in tree.iter("meta"):
         # "value" instead of "content": seen in saved fixtures and some CMS templates.
@@ -120,6 +122,8 @@ def _meta_values(tree: HtmlElement) -> dict[str, list[str]]:
             continue
         for attr in ("property", "name", "itemprop", "http-equiv"):
             key = el.get(attr)
+            if key and attr == "itemprop" and _in_media_object(el):
+                continue
             if key:
                 found.setdefault(key.strip().lower(), []).append(content)
     return found
@@ -206,20 +210,34 @@ TEASER_CLASSES = ("sidebar", "related", "widget", "comment", "teaser", "promo", 
 _MEDIA_TYPES = ("ImageObject", "VideoObject", "Photograph", "MediaObject")  # their author is the photographer
 
 
+def _is_media_object(node: HtmlElement) -> bool:
+    return (node.get("itemtype") or "").endswith(_MEDIA_TYPES)
+
+
+def _in_media_object(el: HtmlElement) -> bool:
+    return any(_is_media_object(node) for node in el.iterancestors())
+
+
 def in_furniture(el: HtmlElement) -> bool:
     """The element sits in page furniture around the article: navigation, a sidebar or related-
     stories widget or the comments (by class or a schema.org Comment), or an <aside>/<footer> of
     the page itself. A byline there is another story's or a reader's. A picture's credit (in a
     <figure>, or a schema.org ImageObject's author) is the photographer's. (An <aside> or <footer>
     inside the <article>/<main> is the article's own meta column: the Guardian's byline, a
-    WordPress article footer.)"""
+    WordPress article footer.) An <article> inside another is, as HTML defines it, a related story
+    or a reader's comment: its byline is not the outer article's."""
     page_level = False  # inside an <aside>/<footer> that no <article>/<main> holds
+    articles = 0
     for node in el.iterancestors():
         tag = node.tag.lower() if isinstance(node.tag, str) else ""
         if tag in ("body", "html"):
             break  # "layout--with-sidebar" on <body> describes the page, not a teaser
-        if tag in ("figure", "figcaption") or (node.get("itemtype") or "").endswith(_MEDIA_TYPES):
+        if tag in ("figure", "figcaption") or _is_media_object(node):
             return True
+        if tag == "article":
+            articles += 1
+            if articles == 2:
+                return True  # an <article> inside an <article>: a related story or a comment (HTML spec)
         if tag in ("article", "main"):
             page_level = False
         elif tag in ("aside", "footer"):

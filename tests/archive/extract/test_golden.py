@@ -359,6 +359,12 @@ def test_title_from_the_page_title_alone_loses_site_and_section_labels(page_titl
     ("记者 张三 通讯员 李四", "zh", ["张三", "李四"]),
     ("By Jane Doe Jr.", "en", ["Jane Doe Jr."]),
     ("By Jane Doe | More Articles", "en", ["Jane Doe"]),
+    # constructed after pages of outlets outside the corpus (fundus's test pages, see the issue
+    # note): the piece's genre before "von", a role running on into its description, an outlet in
+    # capitals after the name
+    ("Kommentar von Nicole Opitz", "de", ["Nicole Opitz"]),
+    ("Johannes Ritter Korrespondent für Politik und Wirtschaft in der Schweiz.", "de", ["Johannes Ritter"]),
+    ("von David Straub, MDR THÜRINGEN", "de", ["David Straub"]),
 ], ids=["by-prefix", "all-caps-surname", "und", "et", "y", "og", "role-tail", "view-all-posts", "parenthesis",
         "bracketed-cjk", "title-compound-first", "role-first", "german-role-first", "outlet-line", "outlet-line-place",
         "by-line-break", "handle", "lead-in-by", "lead-in-von", "lead-in-par", "connector-for", "connector-avec",
@@ -367,7 +373,8 @@ def test_title_from_the_page_title_alone_loses_site_and_section_labels(page_titl
         "place-after-bar", "social-label", "particle-name-von", "particle-name-de", "date-after-name",
         "place-after-particle", "zh-names-by-spaces", "zh-outlet-role-first", "ja-shippitsu", "ko-gija",
         "bio-sentence-with-and", "caps-names-then-outlet", "outlet-with-article", "ru-i", "tr-ve", "hu-es",
-        "zh-role-between-names", "generational-suffix", "more-articles-link"])
+        "zh-role-between-names", "generational-suffix", "more-articles-link", "genre-von",
+        "role-description-with-und", "caps-outlet-after-name"])
 def test_byline_cleaning(byline: str, lang: str, people: list[str]) -> None:
     got = extract(f'<article><h1>Council passes the school budget</h1><p class="byline">{byline}</p>'
                   f"{FILLER}</article>", lang=lang)
@@ -376,7 +383,9 @@ def test_byline_cleaning(byline: str, lang: str, people: list[str]) -> None:
 
 @pytest.mark.parametrize("byline", ["No Author", "Guardian staff reporter", "FOCUS-Online-Experte",
                                     # tune, pages without expected authors: widgets and credits read as names
-                                    "Account You're logged in", "SIGN IN", "Text size A A A", "CH Contributor"])
+                                    "Account You're logged in", "SIGN IN", "Text size A A A", "CH Contributor",
+                                    # a picture agency given as an author (constructed)
+                                    "(Image: Getty Images)"])
 def test_byline_clutter_names_nobody(byline: str) -> None:
     got = extract(f'<article><h1>Council passes the school budget</h1><p class="byline">{byline}</p>'
                   f"{FILLER}</article>")
@@ -416,11 +425,13 @@ def test_byline_clutter_names_nobody(byline: str) -> None:
      "the Department of Politics and International Studies at the University of Cambridge, where he works on the "
      "history of political thought and the theory of empire.</p></div>", ["Duncan Bell"]),
     ("<div class='byline'>Wednesday January 18, 2017 11:01 am PST by Juli Clover</div>", ["Juli Clover"]),
+    ("<p class='author_name'>Chus del Pino, Martí Abad</p><p class='author_location'>Sevilla, Los Gallardos</p>",
+     ["Chus del Pino", "Martí Abad"]),
 ], ids=["itemprop-coauthors", "people-links", "staff-link", "plain-by-line", "plain-von-line", "by-sentence",
         "commenter", "photo-credit-in-figure", "teaser-after-byline", "author-class-coauthors",
         "author-class-with-bio", "author-class-possessive", "comment-author-class", "byline-element-per-coauthor",
         "illustrator-marked-as-author", "underscore-byline-class", "generated-byline-class", "authorname-class",
-        "byline-with-bio", "byline-date-first"])
+        "byline-with-bio", "byline-date-first", "author-location-class"])
 def test_byline_sources_without_a_byline_class(body: str, people: list[str]) -> None:
     """Constructed: co-authors each in an itemprop=author element, author pages under other paths
     than /author/, a byline printed as plain text; a reader's name in the comments, a picture's
@@ -790,3 +801,38 @@ def test_author_page_links_name_the_writer_but_not_their_labels() -> None:
         got = extract(f'<article><h1>Council passes the school budget</h1><a href="/author/ann/">{label}</a>'
                       f"{FILLER}</article>")
         assert got.authors == [], label
+
+
+ARTICLE_LD = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Council passes the school budget",
+              "datePublished": "2024-03-05T10:00:00+01:00", "author": {"@type": "Person", "name": "Jane Doe"}}
+
+
+@pytest.mark.parametrize(("body", "people"), [
+    # a related story's teaser inside the article, as an <article> of its own (HTML: related content)
+    ("<div><span class='story__author'>Jane Doe</span></div><p>The council met on Tuesday.</p><article><h3>"
+     "<a href='/news/other-story/'>Another story</a></h3><span class='story__author'>Ana Ruiz</span></article>",
+     ["Jane Doe"]),
+    # the byline element repeats the declared name with the piece's genre before it
+    ("<div class='author-box'><span class='author-label'>Kommentar von Jane Doe</span></div>"
+     "<div class='author-box'><span class='author-label'>Jane Doe</span></div>", ["Jane Doe"]),
+], ids=["nested-article-teaser", "declared-name-with-lead-in"])
+def test_shown_bylines_add_no_coauthor_that_is_not_one(body: str, people: list[str]) -> None:
+    """Constructed after outlets outside the corpus (ABC.es's in-text related story, taz's
+    "Kommentar von"): the byline shown on the page adds co-authors to the declared author only
+    when they are the article's own writers."""
+    head = f'<script type="application/ld+json">{json.dumps(ARTICLE_LD)}</script>'
+    got = extract(f"<article><h1>Council passes the school budget</h1>{body}{FILLER}</article>", head)
+    assert got.authors == people
+
+
+def test_microdata_of_a_picture_or_video_is_not_the_article_s() -> None:
+    """Constructed after the Mirror's and Yahoo's microdata: a picture's ``author`` and a video's
+    ``datePublished`` are that object's, in <meta itemprop> as in shown elements."""
+    body = ("<article itemscope itemtype='https://schema.org/Article'><h1>Council passes the school budget</h1>"
+            "<div itemprop='video' itemscope itemtype='https://schema.org/VideoObject'>"
+            "<meta itemprop='datePublished' content='2024-03-07T09:00:00Z'></div>"
+            "<div itemscope itemtype='https://schema.org/ImageObject'><meta itemprop='author' content='Bob Lens'>"
+            "</div><meta itemprop='datePublished' content='2024-03-05T09:00:00Z'>"
+            f"<p>By Jane Doe</p>{FILLER}</article>")
+    got = extract(body, url="https://example.org/news/council-budget/")
+    assert (got.authors, got.published_day) == (["Jane Doe"], "2024-03-05")
