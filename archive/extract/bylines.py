@@ -7,7 +7,8 @@ Sources, first that names a person wins:
   3. the visible byline: ``itemprop=author`` elements, ``rel=author`` links, a ``byline`` element
      (class or id), then elements of an author class ("author", "post-author", "author-name"), then
      links to author pages ("/author/", "/people/", "/staff/"...), then a short
-     line of plain text that starts with "By"/"Von"/"Par"; none from a sidebar, related-stories
+     line of plain text that starts with "By"/"Von"/"Par" or with a label element ("<strong>Autor
+     </strong> Name"); none from a sidebar, related-stories
      widget, comments, navigation or the page's own <aside>/<footer> (other stories' bylines);
   4. trafilatura's byline reader;
   5. a wire service's closing credit line ("(Reporting by Ann Writer; Editing by Bob Smith)").
@@ -252,17 +253,39 @@ def _text_bylines(tree: HtmlElement) -> list[str]:
                 headline_seen = True
                 continue
             lead = (el.text or "").lstrip()
+            labelled = not lead and len(el) > 0 and _credit_label(el[0], words)
+            if labelled:
+                lead = element_text(el, always_separate=True).lstrip()
             if (whole_page and not headline_seen) or not lead:
                 continue
             scanned += 1
             if scanned > TEXT_BYLINE_SCAN:
                 break
-            if not _byline_lead(lead, bool(len(el)), words):
+            if not (labelled or _byline_lead(lead, bool(len(el)), words)):
                 continue
             text = element_text(el, always_separate=True)
             if len(text.strip()) <= MAX_TEXT_BYLINE_CHARS and not in_furniture(el):
                 return [text]
     return []
+
+
+_LABEL_TAGS = ("strong", "b", "em", "i", "span", "label", "small", "dt")
+
+
+def _credit_label(el: HtmlElement, words: WordLists) -> bool:
+    """A label element that is only a credit word, before the name in its line's text ("<li><strong>
+    Autorin/Autor</strong> Roman Goncharenko</li>", "<p><b>Author:</b> Jane Doe</p>"): the markup
+    parts label and name, so no colon is needed. A name must follow: "<em>By</em> the time …" is a
+    sentence."""
+    if el.tag not in _LABEL_TAGS or len(el):
+        return False
+    label = " ".join((el.text or "").split()).casefold().rstrip(" :\uff1a")
+    if label not in words.by_prefixes:
+        return False
+    after = (el.tail or "").strip()
+    if not after and el.getnext() is not None:
+        after = element_text(el.getnext()).strip()
+    return after[:1].isalpha() and not after[:1].islower()
 
 
 MAX_WIRE_CREDIT_CHARS = 250  # "(Reporting by …; Additional reporting by …; Editing by …)", not a paragraph

@@ -453,8 +453,12 @@ def test_byline_sources_without_a_byline_class(body: str, people: list[str]) -> 
     ("<p>by the time the council met, the budget was ready</p>", "en", []),
     ("<p>De Gaulle Said No</p>", "fr", []),
     ("<p>Bylines Matter</p>", "en", []),
+    # a label element before the name (constructed after Deutsche Welle's "Autorin/Autor" list item)
+    ("<ul><li><strong>Autorin/Autor</strong> Roman Goncharenko</li></ul>", "de", ["Roman Goncharenko"]),
+    ("<p><b>Author:</b> Jane Doe</p>", "en", ["Jane Doe"]),
+    ("<p><em>By</em> the time the council met, the budget was ready</p>", "en", []),
 ], ids=["lowercase-by", "it-di", "written-by", "de-autor-colon", "ru-avtor-colon", "ja-colon", "zh-role-space",
-        "sentence", "particle", "longer-word"])
+        "sentence", "particle", "longer-word", "label-element", "label-element-colon", "label-then-sentence"])
 def test_plain_text_byline_lead_ins(line: str, lang: str, people: list[str]) -> None:
     """Constructed: a byline printed as plain text under the headline, opened by a by-word in
     either case, a longer lead-in, or a credit word before a colon."""
