@@ -291,12 +291,15 @@ def _as_declared_case(title: str, written: list[str]) -> str:
 KICKER_CLASSES = ("kicker", "dachzeile", "spitzmarke", "overline", "eyebrow", "topline", "roofline", "supertitle",
                   "surtitre", "antetitulo", "occhiello", "fly-title", "flytitle")
 _TEXT_IS = "//*[text()[normalize-space(.) = $text]]"  # elements whose own text is exactly $text
+# A kicker the markup marks may stand before any separator: "Genetik: …", "Eskalation im Nahen Osten
+# - «…»" (SRF's overline, parted from the headline by a hidden " - ").
+_MARKED_KICKER = re.compile(r"^([^:|]{2,40}?)(?:\s*[:|]|\s+[-–—/•·»])\s+(?=\S)")
 
 
 def _without_marked_kicker(title: str, tree: HtmlElement) -> str:
     """"Genetik: Das Geheimnis …" without "Genetik: " when the page shows "Genetik" in a kicker
     element: every title candidate may carry the kicker, the markup says what it is."""
-    match = _KICKER.match(title)
+    match = _MARKED_KICKER.match(title)
     if match is None or not _is_kicker(match[1]):
         return title
     shown = tree.xpath(_TEXT_IS, text=match[1].strip())[:MAX_HEADINGS]

@@ -234,6 +234,17 @@ def test_title_kicker_that_the_page_marks_as_one_is_cut_and_a_breadcrumb_h1_is_n
         "Genetik: Das Geheimnis der Riesenblumen"
 
 
+def test_title_marked_kicker_before_a_dash_is_cut() -> None:
+    """Constructed after SRF's <h1> (outside the corpus): an overline element, a hidden " - ",
+    then the headline; the declared titles carry another label."""
+    body = ('<article><h1 class="article-title"><span class="article-title__overline">Eskalation im Nahen Osten'
+            '</span><span class="h-offscreen"> - </span><span class="article-title__text">«Die Zurückhaltung hat '
+            f'viel mit den USA zu tun»</span></h1>{FILLER}</article>')
+    head = ('<meta property="og:title" content="Angriff auf Israel: «Die Zurückhaltung hat viel mit den USA zu tun»">'
+            "<title>Angriff auf Israel: «Die Zurückhaltung hat viel mit den USA zu tun» - News - SRF</title>")
+    assert extract(body, head, lang="de").title == "«Die Zurückhaltung hat viel mit den USA zu tun»"
+
+
 @pytest.mark.parametrize("h1", ['<h1 itemprop="alternativeHeadline">Millennial Decorating Mistakes</h1>',
                                 '<h1 class="fly-title">Millennial Decorating Mistakes</h1>'],
                          ids=["alternative-headline", "fly-title"])
