@@ -28,7 +28,7 @@ from typing import Any
 
 from lxml.html import HtmlElement
 
-from archive.extract.credits import PARTICLES, Credits, classify, is_role
+from archive.extract.credits import PARTICLES, Credits, brand_key, classify, is_role
 from archive.extract.elementtext import element_text
 from archive.extract.markup import TEASER_CLASSES, _is_article_type, article_elements, in_furniture, text_before
 from archive.extract.wordlists import WordLists, word_lists
@@ -98,8 +98,8 @@ def _visible_bylines(tree: HtmlElement) -> list[str]:
     marked = _distinct(text for el in _same_block(found) for text in _itemprop_names(el))
     if 0 < len(marked) <= MAX_LINKED_AUTHORS:
         return marked
-    distinct = _distinct(element_text(a, always_separate=True) for a in tree.xpath('//a[@rel="author"]')
-                         if not in_furniture(a) and not _credits_another(a))
+    linked = [a for a in tree.xpath('//a[@rel="author"]') if not in_furniture(a) and not _credits_another(a)]
+    distinct = _distinct(element_text(a, always_separate=True) for a in _before_next_headline(linked))
     if 0 < len(distinct) <= MAX_LINKED_AUTHORS:
         return distinct
     bylines = [e for e in tree.xpath('//*[contains(translate(@class, "BYLINE", "byline"), "byline") '
@@ -185,6 +185,24 @@ def _credits_another(el: HtmlElement) -> bool:
     return False
 
 
+_HEADLINE_TAGS = frozenset(("h1", "h2", "h3"))
+
+
+def _before_next_headline(found: list[HtmlElement]) -> list[HtmlElement]:
+    """The first author element and those after it with no headline between: a byline that
+    follows another story's headline is that story's (a list of teasers under the article)."""
+    if len(found) < 2:
+        return found
+    wanted = {id(el) for el in found}
+    kept = []
+    for el in found[0].getroottree().getroot().iter():
+        if id(el) in wanted:
+            kept.append(el)
+        elif kept and el.tag in _HEADLINE_TAGS:
+            break
+    return kept
+
+
 def _same_block(found: list[HtmlElement]) -> list[HtmlElement]:
     """The first author element and those in the same block (inside its grandparent): co-authors
     each have their own ("<span itemprop=author>Ann Writer</span> and <span itemprop=author>Bob
@@ -224,11 +242,12 @@ def _itemprop_names(el: HtmlElement) -> list[str]:
 
 def _author_page_links(tree: HtmlElement) -> list[str]:
     """Names linked to author pages inside the article (outside it only the first link: a sidebar
-    lists other writers). Only link texts shaped like a name, capitalised words and no link
-    labels ("View Author Page", "Articles")."""
+    lists other writers), up to the next headline (teasers of other stories follow). Only link
+    texts shaped like a name, capitalised words and no link labels ("View Author Page", "Articles")."""
     linked = [a for a in tree.xpath(f"//article//a[{_AUTHOR_HREF}]") if not in_furniture(a)] or \
         [a for a in tree.xpath(f"//a[{_AUTHOR_HREF}]") if not in_furniture(a)][:1]
-    names = [t for t in _distinct(element_text(a, always_separate=True) for a in linked) if _name_shaped(t)]
+    names = [t for t in _distinct(element_text(a, always_separate=True) for a in _before_next_headline(linked))
+             if _name_shaped(t)]
     return names if len(names) <= MAX_LINKED_AUTHORS else []
 
 
@@ -344,23 +363,27 @@ def _name_shaped(text: str) -> bool:
 
 def pick_authors(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[str, Any]], language: str | None,
                  brands: set[str], trafilatura_author: Callable[[], str | None]) -> Credits:
-    """People first from the best source that names one; organisations only when nobody is named."""
+    """People first from the best source that names one; organisations only when nobody is named.
+    An organisation one source credits is a brand for the sources after it: JSON-LD's
+    ``Organization`` "Mic" makes the byline "Mic" no person."""
     organisations: list[str] = []
+    known = set(brands)
     sources: list[Callable[[], Credits]] = [
-        lambda: _ld_credits(ld, language, brands),
-        lambda: classify((v for key in AUTHOR_META_KEYS for v in meta.get(key, ())), language, brands),
-        lambda: classify(_visible_bylines(tree), language, brands, marked=True),
-        lambda: classify(_author_class_bylines(tree), language, brands, marked=True),
-        lambda: classify(_author_page_links(tree), language, brands),
-        lambda: classify(_text_bylines(tree), language, brands),
-        lambda: classify((trafilatura_author() or "").split(";"), language, brands),
-        lambda: classify(_wire_credit_lines(tree), language, brands),
+        lambda: _ld_credits(ld, language, known),
+        lambda: classify((v for key in AUTHOR_META_KEYS for v in meta.get(key, ())), language, known),
+        lambda: classify(_visible_bylines(tree), language, known, marked=True),
+        lambda: classify(_author_class_bylines(tree), language, known, marked=True),
+        lambda: classify(_author_page_links(tree), language, known),
+        lambda: classify(_text_bylines(tree), language, known),
+        lambda: classify((trafilatura_author() or "").split(";"), language, known),
+        lambda: classify(_wire_credit_lines(tree), language, known),
     ]
     for index, source in enumerate(sources):
         credits = source()
         if credits.people:
             return Credits(_with_coauthors(credits.people, sources[index + 1:MARKED_SOURCES]), [])
         organisations = organisations or credits.organisations
+        known.update(brand_key(name) for name in credits.organisations)
     return Credits([], organisations)
 
 

@@ -66,14 +66,20 @@ class _Collected:
             bucket.append(name)
 
 
-def _key(text: str) -> str:
+def brand_key(text: str) -> str:
+    """A name as brands are compared: case-folded letters and digits ("The Globe" → "theglobe")."""
     return re.sub(r"\W", "", text.casefold())
 
 
+BRAND_PREFIX_CHARS = 8  # a credit this long (letters) that starts the outlet's name is the outlet
+
+
 def _is_brand(name: str, brands: set[str], words: WordLists) -> bool:
-    key = _key(name)
+    key = brand_key(name)
     if any(key == b or (len(b) >= 4 and b in key) for b in brands):
         return True
+    if len(key) >= BRAND_PREFIX_CHARS and any(b.startswith(key) for b in brands):
+        return True  # "Jewish Business" of "Jewish Business News Correspondent": the outlet's name cut short
     tokens = [t.strip(".,").casefold() for t in name.split()]
     if len(tokens) == 1 and name.isupper() and _LATIN.search(name):
         return True  # "TNN", "CNN", "AP"
@@ -182,12 +188,20 @@ def _name_span(part: str, words: WordLists) -> str:
     part = _drop_clutter(part, words)
     if _other_credit(part, words):
         return ""
-    tokens = _after_lead_in(_before_connector(part.split()), words)
+    tokens = _after_lead_in(_before_connector(_before_date_label(part.split(), words)), words)
     if tokens and all(_date_word(t) for t in tokens):
         return ""  # "Wednesday January" (of "Wednesday January 18, 2017 … by Juli Clover")
     while len(tokens) >= 3 and _date_word(tokens[-1]) and tokens[-1].casefold().strip(".,") != "may":
         tokens = tokens[:-1]  # a date after the credit: "Apartment Therapy Submissions Oct" ("May" is a surname)
     return " ".join(tokens)
+
+
+def _before_date_label(tokens: list[str], words: WordLists) -> list[str]:
+    """A name ends at a date label after it: "Mic Updated May 25, 2016" names "Mic"."""
+    for at, token in enumerate(tokens[1:], 1):
+        if token.casefold().strip(".,:") in words.date_labels:
+            return tokens[:at]
+    return tokens
 
 
 def _date_word(token: str) -> bool:
@@ -326,6 +340,8 @@ def _person(part: str, words: WordLists, single_word: bool = False) -> str | Non
         tokens = tokens[: len(tokens) - caps_tail]
     if tokens and tokens[-1].casefold().strip(".,") in _MONTHS and len(tokens) >= 3:
         tokens = tokens[:-1]  # a date fragment ("Joshua Sokol May"); "Theresa May" keeps hers
+    if any(t[:1].isupper() and t.casefold() in words.title_words for t in tokens[1:]):
+        return None  # "React For Beginners": a title in title case, not a name
     name = _trimmed(" ".join(tokens).strip(" ,"))
     if not name or len(name) > 60 or len(tokens) > 6 or _NOT_A_NAME.search(name):
         return None

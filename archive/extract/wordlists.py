@@ -25,6 +25,8 @@ class WordLists:
     wire_credits: tuple[str, ...]
     cjk_role_suffixes: tuple[str, ...]
     roles: frozenset[str]
+    date_labels: frozenset[str]
+    title_words: frozenset[str]
     conjunctions: dict[str, frozenset[str]]
     organisation_words: frozenset[str]
     cjk_organisation_suffixes: tuple[str, ...]
@@ -61,6 +63,8 @@ def word_lists() -> WordLists:
         wire_credits=_lower(authors["wire_credits"]),
         cjk_role_suffixes=_lower(authors["cjk_role_suffixes"]),
         roles=frozenset(_lower(authors["roles"])),
+        date_labels=frozenset(_lower(authors["date_labels"]) + _lower(raw["dates"]["update_labels"])),
+        title_words=frozenset(_lower(authors["title_words"])),
         conjunctions={lang: frozenset(_lower(words)) for lang, words in authors["conjunctions"].items()},
         organisation_words=frozenset(_lower(raw["organisations"]["words"])),
         cjk_organisation_suffixes=_lower(raw["organisations"]["cjk_suffixes"]),

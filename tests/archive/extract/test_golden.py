@@ -395,8 +395,9 @@ def test_byline_cleaning(byline: str, lang: str, people: list[str]) -> None:
 @pytest.mark.parametrize("byline", ["No Author", "Guardian staff reporter", "FOCUS-Online-Experte",
                                     # tune, pages without expected authors: widgets and credits read as names
                                     "Account You're logged in", "SIGN IN", "Text size A A A", "CH Contributor",
-                                    # a picture agency given as an author (constructed)
-                                    "(Image: Getty Images)"])
+                                    # a picture agency given as an author, a social widget's label, a
+                                    # title in title case (constructed after metascraper's test pages)
+                                    "(Image: Getty Images)", "Connect Directly", "React For Beginners"])
 def test_byline_clutter_names_nobody(byline: str) -> None:
     got = extract(f'<article><h1>Council passes the school budget</h1><p class="byline">{byline}</p>'
                   f"{FILLER}</article>")
@@ -851,3 +852,27 @@ def test_microdata_of_a_picture_or_video_is_not_the_article_s() -> None:
             f"<p>By Jane Doe</p>{FILLER}</article>")
     got = extract(body, url="https://example.org/news/council-budget/")
     assert (got.authors, got.published_day) == (["Jane Doe"], "2024-03-05")
+
+
+def test_organisation_credits_are_brands_for_the_sources_after_them() -> None:
+    """Constructed after Yahoo's pickup of a Mic story and Jewish Business News (metascraper's
+    test pages): JSON-LD credits the organisation "Mic", whose byline also prints an update date;
+    an outlet's name cut short by its role word names no person."""
+    ld = {**ARTICLE_LD, "author": {"@type": "Organization", "name": "Mic"}}
+    head = f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+    got = extract(f"<article><h1>Council passes the school budget</h1><div class='byline'>Mic Updated May 25, 2016"
+                  f"</div>{FILLER}</article>", head)
+    assert (got.authors, got.author_orgs) == ([], ["Mic"])
+    got = extract(f"<article><h1>Council passes the school budget</h1><p class='byline'>Jewish Business News "
+                  f"Correspondent</p>{FILLER}</article>", url="https://jewishbusinessnews.com/2016/05/24/budget/")
+    assert (got.authors, got.author_orgs) == ([], ["Jewish Business News Correspondent"])
+
+
+def test_author_links_after_another_story_s_headline_are_its_byline() -> None:
+    """Constructed after a page that ends with teasers of other stories inside its <article>, and
+    Dagbladet's next article loaded below the first: a byline after another headline is not this one's."""
+    teasers = "".join(f"<h2><a href='/news/story-{n}/'>Another story {n}</a></h2><p>By <a href='/author/writer-{n}/'>"
+                      f"Ann Roe{n * 'e'}</a></p>" for n in (1, 2))
+    body = (f"<article><h1>Council passes the school budget</h1><p>By <a href='/author/jane-doe/'>Jane Doe</a></p>"
+            f"{FILLER}{teasers}</article>")
+    assert extract(body).authors == ["Jane Doe"]
