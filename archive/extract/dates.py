@@ -203,14 +203,22 @@ class DateReader:
 
     @staticmethod
     def _loose(value: str, first: bool) -> datetime | None:
+        """The value read by dateutil, or None when it lacks a day, month or year: dateutil fills
+        those from its default, so a time alone ("8:38 pm") would come out as a date."""
+        readings = []
         try:
             with warnings.catch_warnings():  # unknown zone names: dateutil warns, we go naive
                 warnings.simplefilter("ignore")
-                default = datetime(2000, 1, 1)
-                loose: datetime = dateparser.parse(value, dayfirst=first, tzinfos=_TZ_NAMES, default=default)
+                for default in _DEFAULT_DAYS:
+                    readings.append(dateparser.parse(value, dayfirst=first, tzinfos=_TZ_NAMES, default=default))
         except (ValueError, OverflowError, TypeError):
             return None
-        return loose
+        loose: datetime = readings[0]
+        return loose if readings[0].date() == readings[1].date() else None
+
+
+# Two defaults that differ in day, month and year: a value that names all three reads the same with both.
+_DEFAULT_DAYS = (datetime(2000, 1, 1), datetime(2001, 2, 2))
 
 
 def page_candidates(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[str, Any]],
@@ -219,7 +227,9 @@ def page_candidates(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict
     raw: list[tuple[Any, str]] = [(obj.get(ld_key), "json-ld") for obj in ld if _is_article_type(obj)]
     raw += [(value, f"meta:{key}") for key in keys for value in meta.get(key, ())]
     raw += [(obj.get(ld_key), "json-ld") for obj in ld if obj.get("@type") == "WebPage"]
-    raw += [(el.get("datetime") or el.get("content") or el.get("value") or el.text_content(), "itemprop")
+    # <abbr title="2024-02-03T20:38:00Z">8:38 pm</abbr> (microformats, Blogger): the title is the value.
+    raw += [(el.get("datetime") or el.get("content") or el.get("value") or
+             (el.get("title") if el.tag == "abbr" else None) or el.text_content(), "itemprop")
             for el in tree.xpath(f'//*[@itemprop="{ld_key}"]')]
     if ld_key == "datePublished":
         raw += [(value, "time") for value in tree.xpath("//time[@pubdate]/@datetime")]

@@ -876,3 +876,15 @@ def test_author_links_after_another_story_s_headline_are_its_byline() -> None:
     body = (f"<article><h1>Council passes the school budget</h1><p>By <a href='/author/jane-doe/'>Jane Doe</a></p>"
             f"{FILLER}{teasers}</article>")
     assert extract(body).authors == ["Jane Doe"]
+
+
+@pytest.mark.parametrize(("element", "day"), [
+    ("<abbr class='published' itemprop='datePublished' title='2024-02-03T20:38:00Z'>8:38 pm</abbr>", "2024-02-03"),
+    ("<span itemprop='datePublished'>8:38 pm</span>", None),
+], ids=["abbr-title", "time-alone"])
+def test_itemprop_date_is_read_whole_or_not_at_all(element: str, day: str | None) -> None:
+    """Constructed after Blogger's post template (metascraper's test pages): the date is the
+    <abbr> title's, and a time alone is no date (dateutil would fill in 1 January 2000)."""
+    got = extract(f"<article><h1>Council passes the school budget</h1><p>Posted at {element}</p>{FILLER}</article>",
+                  url="https://example.org/news/council-budget/")
+    assert got.published_day == day
