@@ -148,11 +148,12 @@ def _shown_name(el: HtmlElement, limit: int) -> str:
 # Parts of a class name that mark the byline or the author ("article_byline", "css-1wkce1i-Byline",
 # "post-author", "author__name", "authorname-txt"), and parts that mark a picture or biography
 # or the role, date and place beside them instead ("byline__image", "author-bio", "author-title",
-# "author_location": the dateline "Sevilla, Los Gallardos" under the names).
+# "author_location": the dateline "Sevilla, Los Gallardos" under the names, "author-follow": a
+# widget of columnists to follow).
 _BYLINE_PARTS = ("byline", "bylines")
 _AUTHOR_PARTS = ("author", "authors", "authorname")
 _NOT_NAME_PARTS = frozenset("bio bios image img avatar photo pic picture description desc thumb thumbnail icon title "
-                            "role job position date time location place city dateline".split())
+                            "role job position date time location place city dateline follow".split())
 _CLASS_PARTS = re.compile(r"[-_]+")
 
 

@@ -29,7 +29,8 @@ from archive.extract.wordlists import WordLists, word_lists
 
 MAX_NAMES = 12  # more "authors" than this is a list of contributors to the whole site
 _WS = re.compile(r"\s+")
-_EMAIL = re.compile(r"\S+@\S+\.\w+|https?://\S+|www\.\S+")
+# A link ends before a closing bracket: "Bradley M. Kuhn (http://ebb.org/bkuhn/)".
+_EMAIL = re.compile(r"\S+@\S+\.\w+|https?://[^\s)\]]+|www\.[^\s)\]]+")
 _HANDLE = re.compile(r"(?<!\S)@\w+")  # a social-media handle after the name: "Jane Smith @janesmith"
 _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]|（[^）]*）|【[^】]*】")
 # CJK commas too ("[田中宏昌，ITmedia]"); a dash only with spaces around it ("Ann Writer - Staff
@@ -112,9 +113,10 @@ def _lines(value: str) -> str:
 def _split(value: str, language: str | None, words: WordLists) -> list[str]:
     value = _lines(_WRAPPED.sub(r"\1", value))
     value = _before_sentence(_PARENS.sub(" ", _HANDLE.sub(" ", _EMAIL.sub(" ", value))), words)
-    # "Last, First": one comma between two single capitalised words.
+    # "Last, First": one comma between a capitalised surname and the given name, which may end in
+    # a name particle ("Jong, Michiel de" → "Michiel de Jong").
     parts = [p.strip() for p in value.split(",")]
-    if len(parts) == 2 and all(len(p.split()) == 1 and p[:1].isupper() for p in parts) and "," not in parts[1]:
+    if len(parts) == 2 and len(parts[0].split()) == 1 and parts[0][:1].isupper() and _given_name(parts[1]):
         value = f"{parts[1]} {parts[0]}"
     pieces = _SPLIT.split(_strip_prefix(_WS.sub(" ", value).strip(), words))
     conjunctions = words.conjunctions_for(language) - {"and"}
@@ -136,6 +138,12 @@ def _split(value: str, language: str | None, words: WordLists) -> list[str]:
         out.append(" ".join(current))
     stripped = (_strip_prefix(_trimmed(p), words) for p in out if p.strip())
     return [name for name in (_name_span(p, words) for p in stripped) if name]
+
+
+def _given_name(text: str) -> bool:
+    """One capitalised word or initial, and a name particle after it at most ("Ann", "F.", "Michiel de")."""
+    tokens = text.split()
+    return 1 <= len(tokens) <= 2 and tokens[0][:1].isupper() and all(t in PARTICLES for t in tokens[1:])
 
 
 _GENERATION = re.compile(r"\s(?:Jr|Sr)\.$")  # "Jane Doe Jr.": the dot is the name's
@@ -342,6 +350,8 @@ def _person(part: str, words: WordLists, single_word: bool = False) -> str | Non
         tokens = tokens[:-1]  # a date fragment ("Joshua Sokol May"); "Theresa May" keeps hers
     if any(t[:1].isupper() and t.casefold() in words.title_words for t in tokens[1:]):
         return None  # "React For Beginners": a title in title case, not a name
+    if any(t[:1].islower() and t not in PARTICLES and "'" not in t and "’" not in t for t in tokens[1:]):
+        return None  # "Authority control": a label; in a name only particles ("de", "van") are lower-case
     name = _trimmed(" ".join(tokens).strip(" ,"))
     if not name or len(name) > 60 or len(tokens) > 6 or _NOT_A_NAME.search(name):
         return None
@@ -385,6 +395,18 @@ def _person_then_outlet(part: str, words: WordLists) -> tuple[str, str] | None:
     return " ".join(tokens[:cut]), " ".join(tokens[cut:])
 
 
+_HOST = re.compile(r"(?:https?://)?(?:www\.)?([a-z0-9-]+)\.[a-z]{2,}(?:/\S*)?$", re.I)
+
+
+def _names_own_site(value: str, brands: set[str]) -> bool:
+    """The credit is followed by the outlet's own address: "Deutsche Welle (www.dw.com)"."""
+    for inner in re.findall(r"\(([^)]*)\)", value):
+        host = _HOST.match(inner.strip())
+        if host and brand_key(host[1]) in brands:
+            return True
+    return False
+
+
 def classify(values: Iterable[Any], language: str | None, brands: set[str], marked: bool = False) -> Credits:
     """Split and clean byline strings into people and organisations (``marked``: the strings come
     from elements that mark an author, see ``_person``)."""
@@ -392,6 +414,11 @@ def classify(values: Iterable[Any], language: str | None, brands: set[str], mark
     found = _Collected()
     for value in values:
         if not isinstance(value, str) or not value.strip():
+            continue
+        if _names_own_site(value, brands):
+            cleaned = _person(_EMAIL.sub(" ", _PARENS.sub(" ", value)).strip(), words, single_word=True)
+            if cleaned:
+                found.add(found.organisations, cleaned)  # "Deutsche Welle (www.dw.com)": the outlet itself
             continue
         named = False  # this byline has named a person: an outlet after that ends the names
         mixed_case = False  # … a person written in mixed case

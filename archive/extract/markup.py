@@ -206,7 +206,7 @@ def article_elements(tree: HtmlElement) -> list[HtmlElement]:
 
 # Containers of other stories' teasers, and "comment" (readers' names, not the writer's).
 TEASER_CLASSES = ("sidebar", "related", "widget", "comment", "teaser", "promo", "recirc", "summary-item",
-                  "more-stories", "most-popular", "trending")
+                  "more-stories", "most-popular", "trending", "applet")
 _MEDIA_TYPES = ("ImageObject", "VideoObject", "Photograph", "MediaObject")  # their author is the photographer
 
 

@@ -376,6 +376,9 @@ def test_title_from_the_page_title_alone_loses_site_and_section_labels(page_titl
     ("Kommentar von Nicole Opitz", "de", ["Nicole Opitz"]),
     ("Johannes Ritter Korrespondent für Politik und Wirtschaft in der Schweiz.", "de", ["Johannes Ritter"]),
     ("von David Straub, MDR THÜRINGEN", "de", ["David Straub"]),
+    # constructed after Readability's test pages: "Last, First" with a particle, a link in brackets
+    ("Jong, Michiel de", "nl", ["Michiel de Jong"]),
+    ("Bradley M. Kuhn (http://bkuhn.example/about/)", "en", ["Bradley M. Kuhn"]),
 ], ids=["by-prefix", "all-caps-surname", "und", "et", "y", "og", "role-tail", "view-all-posts", "parenthesis",
         "bracketed-cjk", "title-compound-first", "role-first", "german-role-first", "outlet-line", "outlet-line-place",
         "by-line-break", "handle", "lead-in-by", "lead-in-von", "lead-in-par", "connector-for", "connector-avec",
@@ -385,7 +388,7 @@ def test_title_from_the_page_title_alone_loses_site_and_section_labels(page_titl
         "place-after-particle", "zh-names-by-spaces", "zh-outlet-role-first", "ja-shippitsu", "ko-gija",
         "bio-sentence-with-and", "caps-names-then-outlet", "outlet-with-article", "ru-i", "tr-ve", "hu-es",
         "zh-role-between-names", "generational-suffix", "more-articles-link", "genre-von",
-        "role-description-with-und", "caps-outlet-after-name"])
+        "role-description-with-und", "caps-outlet-after-name", "last-first-particle", "link-in-brackets"])
 def test_byline_cleaning(byline: str, lang: str, people: list[str]) -> None:
     got = extract(f'<article><h1>Council passes the school budget</h1><p class="byline">{byline}</p>'
                   f"{FILLER}</article>", lang=lang)
@@ -397,7 +400,9 @@ def test_byline_cleaning(byline: str, lang: str, people: list[str]) -> None:
                                     "Account You're logged in", "SIGN IN", "Text size A A A", "CH Contributor",
                                     # a picture agency given as an author, a social widget's label, a
                                     # title in title case (constructed after metascraper's test pages)
-                                    "(Image: Getty Images)", "Connect Directly", "React For Beginners"])
+                                    "(Image: Getty Images)", "Connect Directly", "React For Beginners",
+                                    # a label and a follow button (Wikipedia, Royal Road)
+                                    "Authority control", "Follow Author"])
 def test_byline_clutter_names_nobody(byline: str) -> None:
     got = extract(f'<article><h1>Council passes the school budget</h1><p class="byline">{byline}</p>'
                   f"{FILLER}</article>")
@@ -888,3 +893,25 @@ def test_itemprop_date_is_read_whole_or_not_at_all(element: str, day: str | None
     got = extract(f"<article><h1>Council passes the school budget</h1><p>Posted at {element}</p>{FILLER}</article>",
                   url="https://example.org/news/council-budget/")
     assert got.published_day == day
+
+
+def test_credit_followed_by_the_outlet_s_own_address_is_the_outlet() -> None:
+    """Constructed after Deutsche Welle (fundus): <meta name=author content="Deutsche Welle
+    (www.dw.com)">, and the writer in a labelled list item further down."""
+    head = '<meta name="author" content="Deutsche Welle (www.dw.com)">'
+    body = (f"<h1>Council passes the school budget</h1>{FILLER}<ul><li><strong>Autor</strong> Roman Goncharenko"
+            "</li></ul>")
+    got = extract(body, head, lang="de", url="https://www.dw.com/de/council-budget/a-65464327")
+    assert got.authors == ["Roman Goncharenko"]
+    got = extract(f"<h1>Council passes the school budget</h1>{FILLER}", head, lang="de",
+                  url="https://www.dw.com/de/council-budget/a-65464327")
+    assert (got.authors, got.author_orgs) == ([], ["Deutsche Welle"])
+
+
+def test_columnists_to_follow_are_not_the_byline() -> None:
+    """Constructed after Yahoo News (Readability's yahoo-2): a widget of columnists to follow,
+    marked "author-follow", stands before the article's own author element."""
+    widget = ("<div class='tdv2-applet-followauthor'><ul><li class='author-follow'>Katie Couric</li>"
+              "<li class='author-follow'>Matt Bai</li></ul></div>")
+    body = f"{widget}<article><h1>Council passes the school budget</h1><div class='author'>Jane Doe</div>{FILLER}</article>"
+    assert extract(body).authors == ["Jane Doe"]
