@@ -28,9 +28,10 @@ from typing import Any
 
 from lxml.html import HtmlElement
 
-from archive.extract.credits import PARTICLES, Credits, brand_key, classify, is_role
+from archive.extract.credits import PARTICLES, Credits, classify, is_role
 from archive.extract.elementtext import element_text
 from archive.extract.markup import TEASER_CLASSES, _is_article_type, article_elements, in_furniture, text_before
+from archive.extract.outletcredits import brand_key
 from archive.extract.wordlists import WordLists, word_lists
 
 AUTHOR_META_KEYS = ("author", "article:author", "og:article:author", "byl", "byline", "author_name",

@@ -14,8 +14,9 @@ Writer is a reporter at …", "Ann Writer for The Guardian", "Jean Dupont avec A
 after a lead-in that ends in a by-word ("Story by", "Ein Kommentar von"); an editor's,
 photographer's or illustrator's credit names nobody ("Editing by", "Photos:", "Illustration by
 <span itemprop=author>"); CJK roles are cut on either side ("新华社记者 王小明", "山田太郎記者") and
-Chinese names parted at spaces. Clutter phrases, role words, by-words, other people's credits and
-conjunctions are in ``archive/data/extraction.toml``.
+Chinese names parted at spaces. Whether a part names the outlet is ``archive.extract.outletcredits``'s
+to say. Clutter phrases, role words, by-words, other people's credits and conjunctions are in
+``archive/data/extraction.toml``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from archive.extract.outletcredits import is_brand, names_own_site, person_then_outlet
 from archive.extract.wordlists import WordLists, word_lists
 
 MAX_NAMES = 12  # more "authors" than this is a list of contributors to the whole site
@@ -65,31 +67,6 @@ class _Collected:
     def add(self, bucket: list[str], name: str) -> None:
         if name.casefold() not in {n.casefold() for n in bucket} and len(bucket) < MAX_NAMES:
             bucket.append(name)
-
-
-def brand_key(text: str) -> str:
-    """A name as brands are compared: case-folded letters and digits ("The Globe" → "theglobe")."""
-    return re.sub(r"\W", "", text.casefold())
-
-
-BRAND_PREFIX_CHARS = 8  # a credit this long (letters) that starts the outlet's name is the outlet
-
-
-def _is_brand(name: str, brands: set[str], words: WordLists) -> bool:
-    key = brand_key(name)
-    if any(key == b or (len(b) >= 4 and b in key) for b in brands):
-        return True
-    if len(key) >= BRAND_PREFIX_CHARS and any(b.startswith(key) for b in brands):
-        return True  # "Jewish Business" of "Jewish Business News Correspondent": the outlet's name cut short
-    tokens = [t.strip(".,").casefold() for t in name.split()]
-    if len(tokens) == 1 and name.isupper() and _LATIN.search(name):
-        return True  # "TNN", "CNN", "AP"
-    if len(tokens) >= 2 and tokens[0] == "the":
-        return True  # "The Globe": no person's name starts with the article
-    if not _LATIN.search(name) and (name.endswith(words.cjk_organisation_suffixes) or
-                                    any(w in name for w in words.cjk_organisation_words)):
-        return True  # "朝日新聞社", "新华社", "朝日新聞デジタル"
-    return any(t in words.organisation_words for t in tokens)
 
 
 def _strip_prefix(text: str, words: WordLists) -> str:
@@ -370,43 +347,6 @@ def _is_acronym(token: str) -> bool:
     return 2 <= len(token) <= 4 and token.isupper() and token.isalpha()
 
 
-_OUTLET_ARTICLES = frozenset("the der die das le la les el il lo".split())
-
-
-def _person_then_outlet(part: str, words: WordLists) -> tuple[str, str] | None:
-    """"Joe Davidson Washington Post" → ("Joe Davidson", "Washington Post"): a name of at least
-    two words followed by an outlet whose name has an organisation word in it."""
-    tokens = part.split()
-    at = next((i for i, t in enumerate(tokens) if t.casefold().strip(".,") in words.organisation_words), None)
-    if at is None or at < 2:
-        return None
-    # An acronym is the outlet alone ("Ann Writer CNN"); a word usually has one before it
-    # ("Washington Post", "Daily News").
-    named = tokens[at].isupper() or tokens[at].casefold().strip(".,") in words.named_outlets
-    cut = at if named or (at == 2 and at + 1 < len(tokens)) else at - 1
-    while cut > 2 and tokens[cut - 1].casefold() in _OUTLET_ARTICLES:
-        cut -= 1  # "Ann Writer The Washington Post": the article opens the outlet's name
-    if cut < 2 or not all(t[:1].isupper() for t in tokens[cut:]) or tokens[0].casefold() == "the":
-        return None
-    if all(t.casefold().strip(".,") in words.collectives for t in tokens[cut:]):
-        return None  # "Smart Shopping Team": a team's name, not a person and an outlet
-    if part.isupper():
-        return None  # "THE NEW YORK TIMES" is all outlet; "ANN WRITER Associated Press" is not
-    return " ".join(tokens[:cut]), " ".join(tokens[cut:])
-
-
-_HOST = re.compile(r"(?:https?://)?(?:www\.)?([a-z0-9-]+)\.[a-z]{2,}(?:/\S*)?$", re.I)
-
-
-def _names_own_site(value: str, brands: set[str]) -> bool:
-    """The credit is followed by the outlet's own address: "Deutsche Welle (www.dw.com)"."""
-    for inner in re.findall(r"\(([^)]*)\)", value):
-        host = _HOST.match(inner.strip())
-        if host and brand_key(host[1]) in brands:
-            return True
-    return False
-
-
 def classify(values: Iterable[Any], language: str | None, brands: set[str], marked: bool = False) -> Credits:
     """Split and clean byline strings into people and organisations (``marked``: the strings come
     from elements that mark an author, see ``_person``)."""
@@ -415,7 +355,7 @@ def classify(values: Iterable[Any], language: str | None, brands: set[str], mark
     for value in values:
         if not isinstance(value, str) or not value.strip():
             continue
-        if _names_own_site(value, brands):
+        if names_own_site(value, brands):
             cleaned = _person(_EMAIL.sub(" ", _PARENS.sub(" ", value)).strip(), words, single_word=True)
             if cleaned:
                 found.add(found.organisations, cleaned)  # "Deutsche Welle (www.dw.com)": the outlet itself
@@ -429,20 +369,20 @@ def classify(values: Iterable[Any], language: str | None, brands: set[str], mark
         for part in parts:
             if mixed_case and part.isupper() and len(part.split()) >= 2:
                 continue  # "David Straub, MDR THÜRINGEN": capitals after a name are an outlet or a place
-            split = _person_then_outlet(part, words)
-            if split is not None and not _is_brand(split[0], brands, words):
+            split = person_then_outlet(part, words)
+            if split is not None and not is_brand(split[0], brands, words):
                 person = _person(split[0], words)
                 if person:
                     found.add(found.people, person)
                     break  # what follows "Name Outlet" in a byline is a place: "BBC Brasil, Santa Maria"
-            if _is_brand(part, brands, words) and not _NOT_A_NAME.search(part):
+            if is_brand(part, brands, words) and not _NOT_A_NAME.search(part):
                 if part.casefold() not in words.author_clutter and len(part) <= 60:
                     found.add(found.organisations, part)
                 if named:
                     break  # "Caio Quero / BBC Brasil, Santa Maria": what follows the outlet is a place
                 continue
             name = _person(part, words, single_word=single_word)
-            if name and _is_brand(name, brands, words):
+            if name and is_brand(name, brands, words):
                 found.add(found.organisations, name)
             elif name:
                 found.add(found.people, name)
