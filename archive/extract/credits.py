@@ -152,7 +152,7 @@ Politik und Wirtschaft" (a role before the lower-case word). The first lower-cas
             named += 1
         elif plain(token):
             if named >= 2 and sum(map(plain, tokens[at:])) >= SENTENCE_WORDS:
-                return " ".join(tokens[:at])
+                return " ".join(tokens[:_appositive_start(tokens, at)])
             if named >= 3 and is_role(tokens[at - 1], words.roles):
                 # a role that runs on into its description: "Johannes Ritter Korrespondent für
                 # Politik und Wirtschaft in der Schweiz" (not two people joined by "und")
@@ -162,6 +162,16 @@ Politik und Wirtschaft" (a role before the lower-case word). The first lower-cas
 
 
 SENTENCE_WORDS = 3  # lower-case words after a name that make a sentence rather than a label
+
+
+def _appositive_start(tokens: list[str], at: int) -> int:
+    """Where the description that turns into a sentence at ``at`` starts: at the last comma before
+    it when only capitalised words stand between (its subject, "Mykolo Romerio" of "Povilas
+    Aleksandravičius, Mykolo Romerio universiteto … profesorius"), else at ``at``."""
+    for comma in range(at - 1, 0, -1):
+        if tokens[comma - 1].endswith(","):
+            return comma if all(t[:1].isupper() for t in tokens[comma:at]) else at
+    return at
 
 
 def _name_span(part: str, words: WordLists) -> str:

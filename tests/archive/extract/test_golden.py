@@ -379,6 +379,9 @@ def test_title_from_the_page_title_alone_loses_site_and_section_labels(page_titl
     # constructed after Readability's test pages: "Last, First" with a particle, a link in brackets
     ("Jong, Michiel de", "nl", ["Michiel de Jong"]),
     ("Bradley M. Kuhn (http://bkuhn.example/about/)", "en", ["Bradley M. Kuhn"]),
+    # constructed after LRT (fundus): a description after a comma that opens with an institution's name
+    ("Povilas Aleksandravičius, Mykolo Romerio universiteto profesorius ir dekanas, Lrt.lt", "lt",
+     ["Povilas Aleksandravičius"]),
 ], ids=["by-prefix", "all-caps-surname", "und", "et", "y", "og", "role-tail", "view-all-posts", "parenthesis",
         "bracketed-cjk", "title-compound-first", "role-first", "german-role-first", "outlet-line", "outlet-line-place",
         "by-line-break", "handle", "lead-in-by", "lead-in-von", "lead-in-par", "connector-for", "connector-avec",
@@ -388,7 +391,8 @@ def test_title_from_the_page_title_alone_loses_site_and_section_labels(page_titl
         "place-after-particle", "zh-names-by-spaces", "zh-outlet-role-first", "ja-shippitsu", "ko-gija",
         "bio-sentence-with-and", "caps-names-then-outlet", "outlet-with-article", "ru-i", "tr-ve", "hu-es",
         "zh-role-between-names", "generational-suffix", "more-articles-link", "genre-von",
-        "role-description-with-und", "caps-outlet-after-name", "last-first-particle", "link-in-brackets"])
+        "role-description-with-und", "caps-outlet-after-name", "last-first-particle", "link-in-brackets",
+        "appositive-description"])
 def test_byline_cleaning(byline: str, lang: str, people: list[str]) -> None:
     got = extract(f'<article><h1>Council passes the school budget</h1><p class="byline">{byline}</p>'
                   f"{FILLER}</article>", lang=lang)
