@@ -75,7 +75,8 @@ from archive.extract.pagekind import (
 from archive.extract.result import Extraction
 from archive.extract.sitepages import site_page_kind
 from archive.extract.textclean import drop_repeated_title, strip_prompts
-from archive.extract.titles import pick_title, site_keys
+from archive.extract.titles import pick_title
+from archive.extract.titlesites import site_keys
 
 # lxml refuses a str that still carries an XML encoding declaration.
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")

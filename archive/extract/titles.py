@@ -12,7 +12,8 @@ og:site_name, the JSON-LD publisher, the host name, the outlet's names learned a
 og:title is the site's suffix, and a logo ``<h1>`` that is the last of its segments is the
 site's name. A ``<title>`` that is the page's only title
 also loses the short section labels between the headline and the site ("Headline | Politics |
-Site").
+Site"), and any candidate a one-word section just before the site's name ("Headline - Politik |
+Site"). Segments and site names are ``archive.extract.titlesites``'s.
 
 A candidate is supported by every candidate that is the same text, or the same text with a
 kicker or section in front or a suffix behind ("Kultur : …", "Local News | …"): the best
@@ -24,118 +25,38 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
 from archive.extract.elementtext import BLOCK_TAGS, HEADING_SKIPPED, INVISIBLE, clean_title, element_text
 from archive.extract.markup import _is_article_type
+from archive.extract.titlesites import (
+    CJK_RUN,
+    KICKER,
+    SITE_NAME_MAX_WORDS,
+    names_site,
+    segments,
+    site_keys,
+    strip_sections,
+    strip_site,
+    title_pattern_sites,
+)
 
 TITLE_META_KEYS = ("og:title", "twitter:title")
-# Segment separators of titles: " | ", " - ", " – ", " :: ", " » ", and the forms CJK titles use
-# without spaces ("需求-新华网", "…_智能_好奇心日報", "…が受賞：朝日新聞デジタル").
-# The unspaced hyphen only between CJK characters: "Санкт-Петербург" and "Süd-Ära" are one word.
-_CJK = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef"
-_SEPARATORS = re.compile(rf"\s+[|\-–—•·»:~]+\s+|\s*[|｜_]\s*|\s*[：]\s*|(?<=[{_CJK}])-(?=[{_CJK}])")
-# In a title that quotes with guillemets ("Ayrault « assume » et …"), » closes a quote.
-_SEPARATORS_BESIDE_QUOTES = re.compile(_SEPARATORS.pattern.replace("»", ""))
-# Separators after a leading section label ("Opinion | Headline"); not a colon, which French
-# writes spaced inside a headline ("Le président : « … »"), nor a hyphen.
-_SECTION_SEPARATORS = frozenset("| ｜ • · » ::".split())
-_KICKER = re.compile(r"^([^:|]{2,40}?)\s*[:|]\s+(?=\S)")
 _WORD = re.compile(r"\w+")
-_GENERIC_HOST_LABELS = frozenset("www com net org edu gov news blog blogs edition amp mobile co uk de fr".split())
 # One-word headings that are page furniture, not headlines (h1 of a section, a logo's alt text).
 _GENERIC_HEADINGS = frozenset(
     "news home article articles story blog latest menu search politics sport sports business "
     "nachrichten startseite actualités noticias notizie nieuws".split()
 )
-# Short words a host label or site name can be that also start ordinary title segments.
-_COMMON_WORDS = frozenset("the les der die das los las een het una uno ein new big top".split())
 TITLE_MIN_OVERLAP = 0.6  # share of words an <h1> and a declared title must have in common
 MAX_HEADINGS = 20  # logo and section <h1>s come first on some pages; the headline may be far down
-SITE_NAME_MAX_WORDS = 4  # "Genossenschaftsverband Bayern", "The New York Times"
-SECTION_MAX_CHARS = 16  # "Local News", "Wissenschaft", "智能"
 KICKER_MAX_WORDS = 4  # "Kultur", "Local News", "Changing Channels": a kicker is a label, not a clause
 
 
 def _key(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold().translate(INVISIBLE).strip(" .!?\"'“”‘’")
-
-
-def site_keys(url: str, site_names: Iterable[str | None]) -> set[str]:
-    """Lower-case alphanumeric forms of the site's names, to recognise "… | Site" in titles."""
-    host = (urlsplit(url).hostname or "").lower()
-    labels = host.split(".")
-    keys = {label for label in labels if len(label) >= 3 and label not in _GENERIC_HOST_LABELS}
-    # "gv-bayern.de": the parts of a hyphenated label too, when they are long enough to be a name.
-    keys.update(part for label in labels if "-" in label for part in label.split("-")
-                if len(part) >= 5 and part not in _GENERIC_HOST_LABELS)
-    registered = [label for label in labels[:-1] if label not in _GENERIC_HOST_LABELS][-1:]
-    keys.update(re.sub(r"\W", "", label) for label in registered)  # "bbc" of bbc.co.uk, never "co"
-    keys.update(re.sub(r"\W", "", name.casefold()) for name in site_names if name)
-    return {key for key in keys if len(key) >= 2}
-
-
-def _segments(title: str) -> tuple[list[str], list[str]]:
-    separators = _SEPARATORS_BESIDE_QUOTES if "«" in title else _SEPARATORS
-    return separators.split(title), separators.findall(title)
-
-
-def _join(parts: list[str], seps: list[str]) -> str:
-    rebuilt = parts[0]
-    for sep, part in zip(seps, parts[1:]):
-        rebuilt += sep + part
-    return rebuilt.strip()
-
-
-def _names_site(segment: str, keys: set[str]) -> bool:
-    key = re.sub(r"\W", "", segment.casefold())
-    if len(key) < 2 or len(segment.split()) > 6:
-        return False
-    # "CNN Politics" names the site "cnn": a short segment whose first words spell a key (whole
-    # words: "Skyfall review" does not name "sky"), never "The Guardian view on …".
-    words = segment.split()
-    leading = {re.sub(r"\W", "", "".join(words[:n]).casefold()) for n in range(1, len(words))} \
-        if len(words) <= 3 else set()
-    return any(k == key or (len(k) >= 4 and (k in key or key in k))
-               or (len(k) >= 3 and k not in _COMMON_WORDS and k in leading) for k in keys)
-
-
-def strip_site(title: str, keys: set[str]) -> str:
-    """Cut leading/trailing segments that name the site ("… - BBC News", "TechCrunch | …",
-    "Example News: …")."""
-    lead = _KICKER.match(title)
-    if lead is not None and ":" in lead.group() and re.sub(r"\W", "", lead[1].casefold()) in keys:
-        # "Site: …" (a colon is no segment separator, so only a lead that is exactly a site name)
-        title = title[lead.end():]
-    parts, seps = _segments(title)
-    while len(parts) > 1 and _names_site(parts[-1], keys):
-        parts.pop()
-        seps.pop()
-    while len(parts) > 1 and _names_site(parts[0], keys):
-        parts.pop(0)
-        seps.pop(0)
-    return _join(parts, seps) or title
-
-
-def _title_pattern_sites(page_title: str | None, declared: list[str]) -> list[str]:
-    """What ``<title>`` adds after a declared title is the site's name ("X | Site" vs "X"); what
-    it adds in front is more often a kicker ("Changing Channels: X"), so it is not learned."""
-    if not page_title:
-        return []
-    found = []
-    for other in declared:
-        if other and other != page_title and page_title.startswith(other):
-            separator = _SEPARATORS.match(page_title, len(other))
-            if separator is None or ":" in separator.group() or "：" in separator.group():
-                continue  # "X: more words" is a subtitle the sharing title left out, not a site
-            rest = page_title[separator.end():].strip()
-            if 0 < len(rest) <= 60 and len(rest.split()) <= SITE_NAME_MAX_WORDS and not _SEPARATORS.search(rest):
-                found.append(rest)
-    return found
 
 
 def _is_heading_furniture(text: str, keys: set[str]) -> bool:
@@ -144,7 +65,7 @@ def _is_heading_furniture(text: str, keys: set[str]) -> bool:
         return True
     # Only a heading about as short as a site name is one: "Why I left The New York Times" is news.
     return (len(words) == 1 and words[0] in _GENERIC_HEADINGS) or \
-        (len(words) <= SITE_NAME_MAX_WORDS and _names_site(text, keys))
+        (len(words) <= SITE_NAME_MAX_WORDS and names_site(text, keys))
 
 
 def _supports(longer: str, shorter: str) -> bool:
@@ -153,14 +74,14 @@ def _supports(longer: str, shorter: str) -> bool:
         return True
     if len(shorter) < 8 or shorter not in longer or 2 * len(shorter) < len(longer):
         return False  # the main part of a title is most of it: "Title | Section | Site", not "Site"
-    parts, _ = _segments(longer)
+    parts, _ = segments(longer)
     keys = [_key(p) for p in parts]
     for start in range(len(keys)):
         for end in range(start + 1, len(keys) + 1):
             if (start, end) != (0, len(keys)) and _key(" ".join(parts[start:end])) == shorter:
                 return True
     # "Kicker : Title" where the separator has no spaces on the left ("Kultur: Title").
-    match = _KICKER.match(longer)
+    match = KICKER.match(longer)
     return match is not None and _key(longer[match.end():]) == shorter
 
 
@@ -182,8 +103,8 @@ def _confirmed_part(h1_parts: list[list[str]], others: list[str], keys: set[str]
             if not any(other_key == key or _supports(other_key, key) for other_key in other_keys):
                 continue
             before, after = parts[:index], parts[index + 1:]
-            if all(_names_site(p, keys) or _is_kicker(p) for p in before) and \
-                    all(_names_site(p, keys) or not _declared_with(key, p, other_keys) for p in after):
+            if all(names_site(p, keys) or _is_kicker(p) for p in before) and \
+                    all(names_site(p, keys) or not _declared_with(key, p, other_keys) for p in after):
                 return text
     return None
 
@@ -219,14 +140,11 @@ def _anchored_on_heading(headings: list[str], others: list[str]) -> str | None:
     return None
 
 
-_CJK_RUN = re.compile(rf"[{_CJK}]+")
-
-
 def _title_words(key: str) -> set[str]:
     """The words of a title to measure overlap with: its Latin words, and for CJK script, which
     has no spaces between words, its character pairs ("市議会が" → 市議, 議会, 会が)."""
-    words = set(_WORD.findall(_CJK_RUN.sub(" ", key)))
-    for run in _CJK_RUN.findall(key):
+    words = set(_WORD.findall(CJK_RUN.sub(" ", key)))
+    for run in CJK_RUN.findall(key):
         words.update(run[i:i + 2] for i in range(max(len(run) - 1, 1)))
     return words
 
@@ -248,7 +166,7 @@ MOSTLY = 0.5  # share of a part's words that the declared titles must hold to ke
 def _mostly_declared(part: str, declared: set[str]) -> bool:
     """Most of the part's content words (three letters or more; CJK pairs) are in the declared
     titles: "A letter to a young liberal" after the headline is a dek when only "young" is."""
-    words = {w for w in _title_words(_key(part)) if len(w) >= 3 or _CJK_RUN.fullmatch(w)}
+    words = {w for w in _title_words(_key(part)) if len(w) >= 3 or CJK_RUN.fullmatch(w)}
     return bool(words) and len(words & declared) >= MOSTLY * len(words)
 
 
@@ -327,7 +245,7 @@ def _headline(tree: HtmlElement, declared: list[str], page_title: str | None, ur
     h1_elements = [h for h in tree.iter("h1") if not _in_breadcrumb(h) and not _marked_not_headline(h)][:MAX_HEADINGS]
     read = [(clean_title(element_text(h, skipped=HEADING_SKIPPED)), _heading_lines(h)) for h in h1_elements]
     h1s = [t for t, _ in read if t]
-    keys = site_keys(url, [*site_names, *learned, *_title_pattern_sites(page_title, declared),
+    keys = site_keys(url, [*site_names, *learned, *title_pattern_sites(page_title, declared),
                            *_logo_headings(h1s, page_title)])
     others = [strip_site(t, keys) for t in declared + ([page_title] if page_title else [])]
     others = [t for t in others if t and not _is_heading_furniture(t, keys)]
@@ -342,7 +260,7 @@ def _headline(tree: HtmlElement, declared: list[str], page_title: str | None, ur
     if declared:
         return strip_site(declared[0], keys)
     if page_title:
-        return _strip_sections(page_title, keys)
+        return strip_sections(page_title, keys)
     # Nothing declared: the feed's or sitemap's title, else the <h1> as read here (style dropped,
     # its parts kept apart), before trafilatura's reading of the same <h1>, which keeps both.
     for candidate in (clean_title(hints.get("title")), *headings, clean_title(fallback)):
@@ -420,31 +338,8 @@ def _logo_headings(h1s: list[str], page_title: str | None) -> list[str]:
     segment is the headline, and of two segments either may be it.)"""
     if not page_title:
         return []
-    parts, _ = _segments(page_title)
+    parts, _ = segments(page_title)
     if len(parts) < 3:
         return []
     return [h for h in h1s if _key(h) == _key(parts[-1]) and len(h.split()) <= SITE_NAME_MAX_WORDS]
 
-
-def _strip_sections(title: str, keys: set[str]) -> str:
-    """A ``<title>`` that is the only title: "Headline | Section | Site" loses the site and then
-    the short section labels between them (the headline is the first, longest segment), and
-    "Opinion | Headline - Site" its leading section label."""
-    parts, seps = _segments(title)
-    stripped = strip_site(title, keys)
-    if len(parts) < 3 or not _names_site(parts[-1], keys):
-        return stripped
-    kept, kept_seps = _segments(stripped)
-    while len(kept) > 1 and _is_section(kept[-1]) and len(kept[-1]) < len(kept[0]):
-        kept.pop()
-        kept_seps.pop()
-    while len(kept) > 1 and _is_section(kept[0]) and len(kept[0]) < max(map(len, kept[1:])) \
-            and kept_seps[0].strip() in _SECTION_SEPARATORS:
-        kept.pop(0)
-        kept_seps.pop(0)
-    return _join(kept, kept_seps) or stripped
-
-
-def _is_section(segment: str) -> bool:
-    """A section label: one or two words ("Politics", "Local News", "智能"), not a clause."""
-    return 0 < len(segment.split()) <= 2 and len(segment) <= SECTION_MAX_CHARS

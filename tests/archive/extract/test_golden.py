@@ -919,3 +919,16 @@ def test_columnists_to_follow_are_not_the_byline() -> None:
               "<li class='author-follow'>Matt Bai</li></ul></div>")
     body = f"{widget}<article><h1>Council passes the school budget</h1><div class='author'>Jane Doe</div>{FILLER}</article>"
     assert extract(body).authors == ["Jane Doe"]
+
+
+@pytest.mark.parametrize(("page_title", "title"), [
+    ("민주당 선호투표제 도입 또다시 불발 \"당규 개정 왜 밀어붙이나\"-정치ㅣ한국일보", "민주당 선호투표제 도입 또다시 불발 \"당규 개정 왜 밀어붙이나\""),
+    ("Council passes the school budget after a long night - Politik | Example", "Council passes the school budget after a long night"),
+    ("Oil prices fall - again | Example", "Oil prices fall - again"),
+], ids=["korean-bar-and-section", "section-before-site", "short-lower-case-tail-stays"])
+def test_title_section_between_headline_and_site_is_cut(page_title: str, title: str) -> None:
+    """Constructed after Hankook Ilbo (fundus): every title the page declares ends in a section
+    and the site's name, joined by an unspaced hyphen after a quote and the letter ㅣ as a bar."""
+    head = (f'<meta property="og:title" content=\'{page_title}\'><meta property="og:site_name" content="한국일보">'
+            f"<meta property='og:site_name' content='Example'><title>{page_title}</title>")
+    assert extract(f"<article>{FILLER}</article>", head, lang="ko" if "한국" in page_title else "en").title == title
