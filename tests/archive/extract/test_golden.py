@@ -932,3 +932,10 @@ def test_title_section_between_headline_and_site_is_cut(page_title: str, title: 
     head = (f'<meta property="og:title" content=\'{page_title}\'><meta property="og:site_name" content="한국일보">'
             f"<meta property='og:site_name' content='Example'><title>{page_title}</title>")
     assert extract(f"<article>{FILLER}</article>", head, lang="ko" if "한국" in page_title else "en").title == title
+
+
+def test_a_generic_word_for_news_credits_no_one() -> None:
+    """Constructed after Wochenblatt (fundus): <meta name=author content="Nachrichten">."""
+    got = extract(f"<article><h1>Council passes the school budget</h1>{FILLER}</article>",
+                  '<meta name="author" content="Nachrichten">', lang="de")
+    assert (got.authors, got.author_orgs) == ([], [])
