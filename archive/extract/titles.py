@@ -117,6 +117,15 @@ def _kicker_cut(heading_key: str, other_key: str) -> bool:
     return _is_kicker(heading_key[: len(heading_key) - len(other_key)])
 
 
+def _without_kicker(title: str | None, others: list[str]) -> str | None:
+    """A title the declared ones agree on, without the short kicker another of them leaves out
+    (JSON-LD and ``<title>`` say "SVP-Sonderparteitag zur Migration: Chiesa ruft …", og:title
+    "Chiesa ruft …")."""
+    if title is None:
+        return None
+    return next((other for other in others if _kicker_cut(_key(title), _key(other))), title)
+
+
 def _anchored_on_heading(headings: list[str], others: list[str]) -> str | None:
     """The visible headline when the declared titles confirm it, without a kicker they lack."""
     other_keys = [_key(t) for t in others]
@@ -254,7 +263,8 @@ def _headline(tree: HtmlElement, declared: list[str], page_title: str | None, ur
     # An <h1> made of parts (headline + site link, kicker + headline): a part the declared titles
     # confirm on its own is the headline.
     h1_parts = [parts for parts in map(_heading_parts, h1_elements) if len(parts) >= 2]
-    chosen = _confirmed_part(h1_parts, others, keys) or _anchored_on_heading(headings, others) or _agreed(others)
+    chosen = _confirmed_part(h1_parts, others, keys) or _anchored_on_heading(headings, others) or \
+        _without_kicker(_agreed(others), others)
     if chosen:
         return chosen
     if declared:

@@ -939,3 +939,14 @@ def test_a_generic_word_for_news_credits_no_one() -> None:
     got = extract(f"<article><h1>Council passes the school budget</h1>{FILLER}</article>",
                   '<meta name="author" content="Nachrichten">', lang="de")
     assert (got.authors, got.author_orgs) == ([], [])
+
+
+def test_title_kicker_one_declared_title_leaves_out_is_cut_from_the_agreed_one() -> None:
+    """Constructed after Tages-Anzeiger (fundus): no usable <h1>; JSON-LD and <title> carry a
+    kicker, og:title the same headline without it."""
+    ld = {**ARTICLE_LD, "headline": "SVP-Parteitag zur Migration: Chiesa ruft zum Widerstand gegen die Asylpolitik auf"}
+    head = ('<meta property="og:title" content="Chiesa ruft zum Widerstand gegen die Asylpolitik auf">'
+            f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+            "<title>SVP-Parteitag zur Migration: Chiesa ruft zum Widerstand gegen die Asylpolitik auf | Example</title>")
+    assert extract(f"<article>{FILLER}</article>", head, lang="de").title == \
+        "Chiesa ruft zum Widerstand gegen die Asylpolitik auf"
