@@ -41,7 +41,10 @@ _WS = re.compile(r"\s+")
 _ORG_TYPES = ("organization", "organisation", "newsmediaorganization", "corporation", "brand")
 
 
-def _ld_credits(ld: list[dict[str, Any]], language: str | None, brands: set[str]) -> Credits:
+def _ld_credits(ld: list[dict[str, Any]], language: str | None, brands: set[str], declared: set[str]) -> Credits:
+    """The article's JSON-LD authors. A typed ``Person`` is an outlet only by the names the outlet
+    declares (``declared``: og:site_name, the publisher), not by its host: the Person "Simon Sarris"
+    writes simonsarris.substack.com."""
     people: list[str] = []
     organisations: list[str] = []
     for obj in ld:
@@ -59,7 +62,8 @@ def _ld_credits(ld: list[dict[str, Any]], language: str | None, brands: set[str]
                     continue
                 person = "person" in kinds.lower()
                 entry = _ld_names(entry)
-            credits = classify(entry if isinstance(entry, list) else [entry], language, brands, marked=person)
+            credits = classify(entry if isinstance(entry, list) else [entry], language,
+                               declared if person else brands, marked=person)
             people += credits.people
             organisations += credits.organisations
         if people or organisations:
@@ -364,14 +368,15 @@ def _name_shaped(text: str) -> bool:
 
 
 def pick_authors(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[str, Any]], language: str | None,
-                 brands: set[str], trafilatura_author: Callable[[], str | None]) -> Credits:
+                 brands: set[str], trafilatura_author: Callable[[], str | None],
+                 declared_brands: set[str] | None = None) -> Credits:
     """People first from the best source that names one; organisations only when nobody is named.
     An organisation one source credits is a brand for the sources after it: JSON-LD's
     ``Organization`` "Mic" makes the byline "Mic" no person."""
     organisations: list[str] = []
     known = set(brands)
     sources: list[Callable[[], Credits]] = [
-        lambda: _ld_credits(ld, language, known),
+        lambda: _ld_credits(ld, language, known, brands if declared_brands is None else declared_brands),
         lambda: classify((v for key in AUTHOR_META_KEYS for v in meta.get(key, ())), language, known),
         lambda: classify(_visible_bylines(tree), language, known, marked=True),
         lambda: classify(_author_class_bylines(tree), language, known, marked=True),

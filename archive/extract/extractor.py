@@ -197,8 +197,9 @@ def _extract(body: bytes, url: str, content_type: str | None, hints: dict[str, A
     description = _clean(tmd.doc.description) or next(iter(meta.get("og:description", ())), None)
     text = strip_prompts(drop_repeated_title(text, title))
     language = declared or detect_language(text, title, description)
-    brands = site_keys(url, [*site_names, *(hints.get("site_names") or ())])  # learned across the outlet
-    credits = pick_authors(tree, meta, ld, language, brands, tmd.author)
+    outlet_names = [*site_names, *(hints.get("site_names") or ())]  # learned across the outlet
+    brands = site_keys(url, outlet_names)
+    credits = pick_authors(tree, meta, ld, language, brands, tmd.author, declared_brands=site_keys("", outlet_names))
     published = pick_published(page_published, lambda: as_printed(tmd.date(), html, reader), reader, hints,
                                lambda: printed_date(tree, reader))
     modified = pick_modified(page_candidates(tree, meta, ld, reader, MODIFIED_KEYS, "dateModified"))

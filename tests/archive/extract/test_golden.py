@@ -950,3 +950,20 @@ def test_title_kicker_one_declared_title_leaves_out_is_cut_from_the_agreed_one()
             "<title>SVP-Parteitag zur Migration: Chiesa ruft zum Widerstand gegen die Asylpolitik auf | Example</title>")
     assert extract(f"<article>{FILLER}</article>", head, lang="de").title == \
         "Chiesa ruft zum Widerstand gegen die Asylpolitik auf"
+
+
+@pytest.mark.parametrize(("author", "site_name", "people", "orgs"), [
+    ("Simon Sarris", "The Map is Mostly Water", ["Simon Sarris"], []),
+    ("National Geographic", "National Geographic", [], ["National Geographic"]),
+], ids=["person-named-like-the-host", "outlet-typed-as-person"])
+def test_json_ld_person_is_an_outlet_only_by_the_outlet_s_declared_names(author: str, site_name: str,
+                                                                        people: list[str], orgs: list[str]) -> None:
+    """Constructed after a Substack newsletter (metascraper's test pages): the Person "Simon
+    Sarris" on simonsarris.substack.com is the writer, though the host spells his name; a Person
+    that carries the outlet's declared name is the outlet."""
+    ld = {**ARTICLE_LD, "author": [{"@type": "Person", "name": author}]}
+    head = (f'<meta property="og:site_name" content="{site_name}">'
+            f'<script type="application/ld+json">{json.dumps(ld)}</script>')
+    got = extract(f"<article><h1>Council passes the school budget</h1>{FILLER}</article>", head,
+                  url="https://simonsarris.substack.com/p/council-budget")
+    assert (got.authors, got.author_orgs) == (people, orgs)
