@@ -127,7 +127,10 @@ def _without_kicker(title: str | None, others: list[str]) -> str | None:
 
 
 def _anchored_on_heading(headings: list[str], others: list[str]) -> str | None:
-    """The visible headline when the declared titles confirm it, without a kicker they lack."""
+    """The visible headline when the declared titles confirm it, without a kicker they lack: the
+    first <h1> they confirm as a whole, else the first that shares most of its words with one
+    (an <h1> that is only a few words of the headline, a widget's "津波注意報", comes first on
+    some pages)."""
     other_keys = [_key(t) for t in others]
     for text in headings:
         key = _key(text)
@@ -138,7 +141,8 @@ def _anchored_on_heading(headings: list[str], others: list[str]) -> str | None:
             return text  # the same text
         if any(_supports(other_key, key) for other_key in other_keys):
             return text  # "Title | Section" declared
-        words = _title_words(key)
+    for text in headings:
+        words = _title_words(_key(text))
         for other_key in other_keys:
             # Sites shorten og:title for sharing: mostly the same words. (Kickers were handled
             # above, so the smaller set is the fair measure here.)

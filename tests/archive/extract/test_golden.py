@@ -967,3 +967,14 @@ def test_json_ld_person_is_an_outlet_only_by_the_outlet_s_declared_names(author:
     got = extract(f"<article><h1>Council passes the school budget</h1>{FILLER}</article>", head,
                   url="https://simonsarris.substack.com/p/council-budget")
     assert (got.authors, got.author_orgs) == (people, orgs)
+
+
+def test_title_h1_the_declared_titles_confirm_whole_beats_an_earlier_fragment() -> None:
+    """Constructed after Asahi Shimbun (fundus): a weather widget's <h1> "津波注意報" (a few words
+    of the headline) comes before the headline's own <h1>, which og:title and JSON-LD repeat."""
+    headline = "宮崎県で震度5弱、高知と宮崎に1メートルの津波注意報 気象庁"
+    ld = {**ARTICLE_LD, "headline": headline}
+    head = (f'<meta property="og:title" content="{headline}：朝日新聞デジタル">'
+            f'<script type="application/ld+json">{json.dumps(ld)}</script>')
+    body = f"<div class='widget'><h1><span>津波注意報</span></h1></div><article><h1>{headline}</h1>{FILLER}</article>"
+    assert extract(body, head, lang="ja").title == headline
