@@ -15,6 +15,10 @@ also loses the short section labels between the headline and the site ("Headline
 Site"), and any candidate a one-word section just before the site's name ("Headline - Politik |
 Site"). Segments and site names are ``archive.extract.titlesites``'s.
 
+When the only <h1> is a breadcrumb's, a headline the page shows in an element marked as one that a
+declared title repeats word for word is the headline (the search headline of JSON-LD and
+<title> is not what the reader sees).
+
 A candidate is supported by every candidate that is the same text, or the same text with a
 kicker or section in front or a suffix behind ("Kultur : …", "Local News | …"): the best
 supported wins, the visible ``<h1>`` first among equals. An ``<h1>`` that is only the site name or
@@ -268,7 +272,7 @@ def _headline(tree: HtmlElement, declared: list[str], page_title: str | None, ur
     # confirm on its own is the headline.
     h1_parts = [parts for parts in map(_heading_parts, h1_elements) if len(parts) >= 2]
     chosen = _confirmed_part(h1_parts, others, keys) or _anchored_on_heading(headings, others) or \
-        _without_kicker(_agreed(others), others)
+        (None if headings else _shown_headline(tree, others)) or _without_kicker(_agreed(others), others)
     if chosen:
         return chosen
     if declared:
@@ -280,6 +284,23 @@ def _headline(tree: HtmlElement, declared: list[str], page_title: str | None, ur
     for candidate in (clean_title(hints.get("title")), *headings, clean_title(fallback)):
         if candidate:
             return strip_site(candidate, keys)
+    return None
+
+
+MAX_MARKED_HEADLINES = 10  # elements marked as a headline read when the page has no usable <h1>
+
+
+def _shown_headline(tree: HtmlElement, others: list[str]) -> str | None:
+    """With no <h1> to read (only a breadcrumb's), a headline the page shows in an element marked as
+    one ("title__headline", itemprop=headline) and a declared title repeats word for word: Stern's
+    og:title is its visible headline, while JSON-LD and <title> carry the search headline."""
+    other_keys = {_key(t) for t in others}
+    marked = tree.xpath('//*[@itemprop="headline" or contains(translate(@class, "HEADLINE", "headline"), "headline")]'
+                        '[not(self::meta)]')
+    for el in marked[:MAX_MARKED_HEADLINES]:
+        text = clean_title(element_text(el, skipped=HEADING_SKIPPED))
+        if text and _key(text) in other_keys and not _in_breadcrumb(el):
+            return text
     return None
 
 

@@ -978,3 +978,18 @@ def test_title_h1_the_declared_titles_confirm_whole_beats_an_earlier_fragment() 
             f'<script type="application/ld+json">{json.dumps(ld)}</script>')
     body = f"<div class='widget'><h1><span>津波注意報</span></h1></div><article><h1>{headline}</h1>{FILLER}</article>"
     assert extract(body, head, lang="ja").title == headline
+
+
+def test_title_shown_headline_beats_the_search_headline_when_the_h1_is_a_breadcrumb() -> None:
+    """Constructed after Stern (fundus): the only <h1> is the breadcrumb's search headline, which
+    JSON-LD and <title> repeat; the headline the reader sees is a marked element that og:title
+    repeats word for word."""
+    seo = "Donald Trump: Warum Kritik an seinem Charakter so ineffektiv ist"
+    shown = "Warum Kritik an Trumps Charakter so ineffektiv ist und verpufft"
+    ld = {**ARTICLE_LD, "headline": seo}
+    head = (f'<meta property="og:title" content="{shown}"><title>{seo} | STERN.de</title>'
+            f'<script type="application/ld+json">{json.dumps(ld)}</script>')
+    body = (f"<ul class='breadcrumb__list'><li><h1 class='breadcrumb__headline'>{seo}</h1></li></ul><article>"
+            f"<h2><span class='title__kicker'>Meinung</span><span class='title__headline'>{shown}</span></h2>"
+            f"<ul class='teasers'><li><span class='teaser__headline'>Other story</span></li></ul>{FILLER}</article>")
+    assert extract(body, head, lang="de").title == shown
