@@ -15,8 +15,8 @@ also loses the short section labels between the headline and the site ("Headline
 Site"), and any candidate a one-word section just before the site's name ("Headline - Politik |
 Site"). Segments and site names are ``archive.extract.titlesites``'s.
 
-When the only <h1> is a breadcrumb's, a headline the page shows in an element marked as one that a
-declared title repeats word for word is the headline (the search headline of JSON-LD and
+When the only <h1> is a breadcrumb's, a headline the page shows in an <h2> or an element marked as
+one that a declared title repeats word for word is the headline (the search headline of JSON-LD and
 <title> is not what the reader sees).
 
 A candidate is supported by every candidate that is the same text, or the same text with a
@@ -38,6 +38,7 @@ from archive.extract.markup import _is_article_type
 from archive.extract.titlesites import (
     CJK_RUN,
     KICKER,
+    SEPARATORS,
     SITE_NAME_MAX_WORDS,
     names_site,
     segments,
@@ -119,6 +120,19 @@ def _kicker_cut(heading_key: str, other_key: str) -> bool:
     if other_key == heading_key or not heading_key.endswith(other_key) or not _supports(heading_key, other_key):
         return False
     return _is_kicker(heading_key[: len(heading_key) - len(other_key)])
+
+
+def _untruncated(title: str | None, others: list[str]) -> str | None:
+    """A title the declared ones agree on that another candidate continues within its segment is
+    cut short: og:title "… Sieger und " where the page's unescaped quote ended the attribute, and
+    ``<title>`` "… Sieger und "royaler Besuch"". (A continuation after a separator is a suffix.)"""
+    if title is None:
+        return None
+    for other in others:
+        if len(other) > len(title) and other.startswith(title.rstrip()) and \
+                not SEPARATORS.match(other, len(title.rstrip())):
+            return other
+    return title
 
 
 def _without_kicker(title: str | None, others: list[str]) -> str | None:
@@ -272,7 +286,8 @@ def _headline(tree: HtmlElement, declared: list[str], page_title: str | None, ur
     # confirm on its own is the headline.
     h1_parts = [parts for parts in map(_heading_parts, h1_elements) if len(parts) >= 2]
     chosen = _confirmed_part(h1_parts, others, keys) or _anchored_on_heading(headings, others) or \
-        (None if headings else _shown_headline(tree, others)) or _without_kicker(_agreed(others), others)
+        (None if headings else _shown_headline(tree, others)) or _without_kicker(_untruncated(_agreed(others), others),
+                                                                                others)
     if chosen:
         return chosen
     if declared:
@@ -291,12 +306,12 @@ MAX_MARKED_HEADLINES = 10  # elements marked as a headline read when the page ha
 
 
 def _shown_headline(tree: HtmlElement, others: list[str]) -> str | None:
-    """With no <h1> to read (only a breadcrumb's), a headline the page shows in an element marked as
-    one ("title__headline", itemprop=headline) and a declared title repeats word for word: Stern's
-    og:title is its visible headline, while JSON-LD and <title> carry the search headline."""
+    """With no <h1> to read (only a breadcrumb's), a headline the page shows in an <h2> or an element
+    marked as one ("title__headline", itemprop=headline) and a declared title repeats word for word:
+    Stern's og:title is its visible headline, while JSON-LD and <title> carry the search headline."""
     other_keys = {_key(t) for t in others}
-    marked = tree.xpath('//*[@itemprop="headline" or contains(translate(@class, "HEADLINE", "headline"), "headline")]'
-                        '[not(self::meta)]')
+    marked = tree.xpath('//h2 | //*[@itemprop="headline" or contains(translate(@class, "HEADLINE", "headline"), '
+                        '"headline")][not(self::meta)]')
     for el in marked[:MAX_MARKED_HEADLINES]:
         text = clean_title(element_text(el, skipped=HEADING_SKIPPED))
         if text and _key(text) in other_keys and not _in_breadcrumb(el):
@@ -318,8 +333,8 @@ def _in_breadcrumb(el: HtmlElement) -> bool:
     navigation label, not the article's headline."""
     for node in [el, *el.iterancestors()]:
         marks = " ".join((node.get(attr) or "") for attr in ("class", "id", "itemtype", "aria-label")).lower()
-        if "breadcrumb" in marks:
-            return True
+        if "breadcrumb" in marks or any("breadcrumb" in str(name).lower() for name in node.attrib):
+            return True  # also by an attribute's name: <h1 data-breadcrumb-headline>
     return False
 
 

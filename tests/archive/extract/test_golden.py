@@ -993,3 +993,24 @@ def test_title_shown_headline_beats_the_search_headline_when_the_h1_is_a_breadcr
             f"<h2><span class='title__kicker'>Meinung</span><span class='title__headline'>{shown}</span></h2>"
             f"<ul class='teasers'><li><span class='teaser__headline'>Other story</span></li></ul>{FILLER}</article>")
     assert extract(body, head, lang="de").title == shown
+
+
+def test_title_h2_headline_under_a_breadcrumb_h1_marked_by_a_data_attribute() -> None:
+    """Constructed after Berliner Morgenpost and BSZ (fundus): <h1 data-breadcrumb-headline> holds
+    the search headline; the <h2> the reader sees is the JSON-LD headline."""
+    seo, shown = "Haftbefehl: Streeck lobt Doku und warnt vor Kokain im Rap", "Streeck lobt Haftbefehl-Doku und warnt"
+    ld = {**ARTICLE_LD, "headline": shown}
+    head = (f'<meta property="og:title" content="{seo}"><title>{seo}</title>'
+            f'<script type="application/ld+json">{json.dumps(ld)}</script>')
+    body = f"<h1 class='whitespace-nowrap' data-breadcrumb-headline>{seo}</h1><article><h2>{shown}</h2>{FILLER}</article>"
+    assert extract(body, head, lang="de").title == shown
+
+
+def test_title_declared_titles_cut_short_by_an_unescaped_quote_take_the_whole() -> None:
+    """Constructed after Hamburger Abendblatt (fundus): og:title and twitter:title end where the
+    page's unescaped quote ended the attribute; <title> holds the whole headline."""
+    whole = 'Hamburg Marathon 2024: Überlegener Sieger und "royaler Besuch"'
+    head = ('<meta property="og:title" content="Hamburg Marathon 2024: Überlegener Sieger und "royaler Besuch"">'
+            '<meta name="twitter:title" content="Hamburg Marathon 2024: Überlegener Sieger und "royaler Besuch"">'
+            f"<title>{whole}</title>")
+    assert extract(f"<article>{FILLER}</article>", head, lang="de").title == whole
