@@ -969,41 +969,40 @@ def test_json_ld_person_is_an_outlet_only_by_the_outlet_s_declared_names(author:
     assert (got.authors, got.author_orgs) == (people, orgs)
 
 
-def test_title_h1_the_declared_titles_confirm_whole_beats_an_earlier_fragment() -> None:
-    """Constructed after Asahi Shimbun (fundus): a weather widget's <h1> "津波注意報" (a few words
-    of the headline) comes before the headline's own <h1>, which og:title and JSON-LD repeat."""
-    headline = "宮崎県で震度5弱、高知と宮崎に1メートルの津波注意報 気象庁"
-    ld = {**ARTICLE_LD, "headline": headline}
-    head = (f'<meta property="og:title" content="{headline}：朝日新聞デジタル">'
+def declared(og_title: str, ld_headline: str, page_title: str = "") -> str:
+    """A page head that declares og:title, a JSON-LD headline and, when given, a <title>."""
+    ld = {**ARTICLE_LD, "headline": ld_headline}
+    title = f"<title>{page_title}</title>" if page_title else ""
+    return (f'<meta property="og:title" content="{og_title}">{title}'
             f'<script type="application/ld+json">{json.dumps(ld)}</script>')
-    body = f"<div class='widget'><h1><span>津波注意報</span></h1></div><article><h1>{headline}</h1>{FILLER}</article>"
-    assert extract(body, head, lang="ja").title == headline
 
 
-def test_title_shown_headline_beats_the_search_headline_when_the_h1_is_a_breadcrumb() -> None:
-    """Constructed after Stern (fundus): the only <h1> is the breadcrumb's search headline, which
-    JSON-LD and <title> repeat; the headline the reader sees is a marked element that og:title
-    repeats word for word."""
-    seo = "Donald Trump: Warum Kritik an seinem Charakter so ineffektiv ist"
-    shown = "Warum Kritik an Trumps Charakter so ineffektiv ist und verpufft"
-    ld = {**ARTICLE_LD, "headline": seo}
-    head = (f'<meta property="og:title" content="{shown}"><title>{seo} | STERN.de</title>'
-            f'<script type="application/ld+json">{json.dumps(ld)}</script>')
-    body = (f"<ul class='breadcrumb__list'><li><h1 class='breadcrumb__headline'>{seo}</h1></li></ul><article>"
-            f"<h2><span class='title__kicker'>Meinung</span><span class='title__headline'>{shown}</span></h2>"
-            f"<ul class='teasers'><li><span class='teaser__headline'>Other story</span></li></ul>{FILLER}</article>")
-    assert extract(body, head, lang="de").title == shown
+ASAHI = "宮崎県で震度5弱、高知と宮崎に1メートルの津波注意報 気象庁"
+STERN_SEO, STERN = "Donald Trump: Warum Kritik an seinem Charakter so ineffektiv ist", \
+    "Warum Kritik an Trumps Charakter so ineffektiv ist und verpufft"
+BSZ_SEO, BSZ = "Haftbefehl: Streeck lobt Doku und warnt vor Kokain im Rap", "Streeck lobt Haftbefehl-Doku und warnt"
 
 
-def test_title_h2_headline_under_a_breadcrumb_h1_marked_by_a_data_attribute() -> None:
-    """Constructed after Berliner Morgenpost and BSZ (fundus): <h1 data-breadcrumb-headline> holds
-    the search headline; the <h2> the reader sees is the JSON-LD headline."""
-    seo, shown = "Haftbefehl: Streeck lobt Doku und warnt vor Kokain im Rap", "Streeck lobt Haftbefehl-Doku und warnt"
-    ld = {**ARTICLE_LD, "headline": shown}
-    head = (f'<meta property="og:title" content="{seo}"><title>{seo}</title>'
-            f'<script type="application/ld+json">{json.dumps(ld)}</script>')
-    body = f"<h1 class='whitespace-nowrap' data-breadcrumb-headline>{seo}</h1><article><h2>{shown}</h2>{FILLER}</article>"
-    assert extract(body, head, lang="de").title == shown
+@pytest.mark.parametrize(("head", "body", "lang", "title"), [
+    # a weather widget's <h1> "津波注意報" (a few words of the headline) before the headline's own <h1>
+    (declared(f"{ASAHI}：朝日新聞デジタル", ASAHI),
+     f"<div class='widget'><h1><span>津波注意報</span></h1></div><article><h1>{ASAHI}</h1>{FILLER}</article>", "ja",
+     ASAHI),
+    # the only <h1> is the breadcrumb's search headline, which JSON-LD and <title> repeat; the
+    # headline shown is a marked element og:title repeats
+    (declared(STERN, STERN_SEO, f"{STERN_SEO} | STERN.de"),
+     f"<ul class='breadcrumb__list'><li><h1 class='breadcrumb__headline'>{STERN_SEO}</h1></li></ul><article>"
+     f"<h2><span class='title__kicker'>Meinung</span><span class='title__headline'>{STERN}</span></h2>"
+     f"<ul class='teasers'><li><span class='teaser__headline'>Other story</span></li></ul>{FILLER}</article>", "de",
+     STERN),
+    # <h1 data-breadcrumb-headline> holds the search headline; the <h2> shown is the JSON-LD headline
+    (declared(BSZ_SEO, BSZ, BSZ_SEO),
+     f"<h1 class='whitespace-nowrap' data-breadcrumb-headline>{BSZ_SEO}</h1><article><h2>{BSZ}</h2>{FILLER}</article>",
+     "de", BSZ),
+], ids=["whole-h1-beats-earlier-fragment", "shown-headline-over-breadcrumb-h1", "h2-under-data-breadcrumb-h1"])
+def test_title_is_the_headline_the_reader_sees(head: str, body: str, lang: str, title: str) -> None:
+    """Constructed after Asahi Shimbun, Stern, Berliner Morgenpost and BSZ (fundus's test pages)."""
+    assert extract(body, head, lang=lang).title == title
 
 
 def test_title_declared_titles_cut_short_by_an_unescaped_quote_take_the_whole() -> None:
