@@ -82,6 +82,7 @@ from archive.extract.titlesites import site_keys
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
 NEAR_THRESHOLD = 1.5  # precision text under 1.5x MIN_TEXT_CHARS: try the balanced pass too
 MARKUP_SHARE = 0.5  # precision kept under half the article markup's paragraph text: try balanced
+PAGE_SHARE = 0.25  # … or, with no one article element, under a quarter of the page's paragraph text
 
 
 # --------------------------------------------------------------------------- entry point
@@ -102,7 +103,7 @@ def extract_page(body: bytes, url: str, content_type: str | None = None,
         return Extraction(False, f"extract-error: {type(exc).__name__}")
 
 
-def _run_trafilatura(tree: HtmlElement, url: str) -> Any:
+def _run_trafilatura(tree: HtmlElement, url: str, ld: list[dict[str, Any]]) -> Any:
     """trafilatura's Document (text only), or None when it found no text.
 
     Precision mode first: on the corpus it drops captions, kickers and teaser blocks from the
@@ -111,13 +112,15 @@ def _run_trafilatura(tree: HtmlElement, url: str) -> Any:
     The balanced mode (with the fallbacks) runs too when precision keeps little: below
     ``NEAR_THRESHOLD`` times the article threshold (pages just over it were marked too-short or
     listing while balanced found 4-40x more), or less than ``MARKUP_SHARE`` of the paragraph
-    text inside the page's own article markup. The longer text wins.
+    text inside the page's own article markup, or of the JSON-LD ``articleBody``, or, with neither,
+    less than ``PAGE_SHARE`` of all the page's paragraph text (precision can keep a sidebar box of
+    a page whose article has no markup of its own). The longer text wins.
     Metadata is not asked for here: ``_TrafilaturaMeta`` computes only what the page lacks.
     """
     doc = trafilatura.bare_extraction(tree, url=url, with_metadata=False, include_comments=False,
                                       favor_precision=True, fast=True)
     size = _text_size(_text_of(doc)) if doc is not None else 0
-    if size >= NEAR_THRESHOLD * MIN_TEXT_CHARS and size >= MARKUP_SHARE * _article_markup_chars(tree):
+    if size >= NEAR_THRESHOLD * MIN_TEXT_CHARS and size >= _expected_share(tree, ld):
         return doc
     balanced = trafilatura.bare_extraction(tree, url=url, with_metadata=False, include_comments=False)
     if doc is None or (balanced is not None and len(_text_of(balanced)) > len(_text_of(doc))):
@@ -125,12 +128,17 @@ def _run_trafilatura(tree: HtmlElement, url: str) -> Any:
     return doc
 
 
-def _article_markup_chars(tree: HtmlElement) -> int:
-    """Paragraph text inside the page's one article element (``<article>``, ``articleBody``), 0 without."""
+def _expected_share(tree: HtmlElement, ld: list[dict[str, Any]]) -> float:
+    """The least text the precision pass should keep: a share of the paragraph text inside the
+    page's one article element (``<article>``, ``articleBody``), else of the JSON-LD
+    ``articleBody``, else a smaller share of all the page's paragraph text."""
     bodies = article_elements(tree)
-    if len(bodies) != 1:
-        return 0
-    return sum(len(p.text_content()) for p in bodies[0].iter("p"))
+    if len(bodies) == 1:
+        return MARKUP_SHARE * sum(len(p.text_content()) for p in bodies[0].iter("p"))
+    declared = max((len(o["articleBody"]) for o in ld if isinstance(o.get("articleBody"), str)), default=0)
+    if declared:
+        return MARKUP_SHARE * declared
+    return PAGE_SHARE * sum(len(p.text_content()) for p in tree.iter("p"))
 
 
 def _text_of(doc: Any) -> str:
@@ -186,7 +194,7 @@ def _extract(body: bytes, url: str, content_type: str | None, hints: dict[str, A
     zone = outlet_zone(hints.get("timezone")) or host_zone(url)
     reader = DateReader(url, declared, zone, datetime.now(timezone.utc), declared_region(tree, meta))
     page_published = page_candidates(tree, meta, ld, reader, PUBLISHED_KEYS, "datePublished")
-    doc = _run_trafilatura(tree, url)  # works on a copy of ``tree``
+    doc = _run_trafilatura(tree, url, ld)  # works on a copy of ``tree``
     tmd = _TrafilaturaMeta(tree, url)
 
     text = ((doc.text if doc is not None else "") or "").strip()

@@ -19,11 +19,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lxml import html as lxml_html
 
 from archive.extract import extractor as extract
 from archive.extract import pagekind
 from archive.extract.extractor import extract_page
-from archive.extract.markup import content_hash, decode_html, normalise_text
+from archive.extract.markup import _json_ld_objects, content_hash, decode_html, normalise_text
 from archive.extract.pagekind import MAX_HTML_BYTES
 from archive.extract.result import EXTRACTOR_VERSION, Extraction
 from tests.paths import TESTS_DIR
@@ -577,3 +578,19 @@ def test_extraction_is_picklable_and_runs_in_a_process_pool() -> None:
         remote = pool.submit(extract_page, body, url, "text/html", hints).result(timeout=120)
     assert remote == local and remote.is_article
     assert replace(remote, text="") != local  # equality really compares the fields
+
+
+@pytest.mark.parametrize(("page", "expected"), [
+    # one <article>: half its paragraph text
+    ("<article><p>" + "a" * 400 + "</p></article><p>" + "b" * 4000 + "</p>", 200.0),
+    # no article element, JSON-LD articleBody: half of it (MallorcaMagazin in fundus's test pages)
+    ('<script type="application/ld+json">{"@type": "NewsArticle", "articleBody": "' + "c" * 3000 + '"}</script>'
+     "<div><p>" + "d" * 800 + "</p></div>", 1500.0),
+    # neither: a quarter of all the page's paragraph text (Tokyo Shimbun in fundus's test pages)
+    ("<div><p>" + "e" * 1000 + "</p><p>" + "f" * 1000 + "</p></div>", 500.0),
+], ids=["article-markup", "json-ld-article-body", "whole-page"])
+def test_precision_pass_is_checked_against_the_text_the_page_holds(page: str, expected: float) -> None:
+    """The balanced pass re-runs when the precision pass keeps less than this: without article
+    markup, precision could keep a sidebar box of a few hundred characters out of thousands."""
+    tree = lxml_html.fromstring(f"<html><body>{page}</body></html>")
+    assert extract._expected_share(tree, _json_ld_objects(tree)) == expected
