@@ -126,11 +126,13 @@ def _untruncated(title: str | None, others: list[str]) -> str | None:
     """A title the declared ones agree on that another candidate continues within its segment is
     cut short: og:title "… Sieger und " where the page's unescaped quote ended the attribute, and
     ``<title>`` "… Sieger und "royaler Besuch"". (A continuation after a separator is a suffix.)"""
-    if title is None:
-        return None
+    if title is None or len(title.split()) < 3:
+        return title
+    cut = title.rstrip()
     for other in others:
-        if len(other) > len(title) and other.startswith(title.rstrip()) and \
-                not SEPARATORS.match(other, len(title.rstrip())):
+        # The continuation starts a word of its own ("Trump" is no cut "Trumpet …") and no segment.
+        if len(other) > len(cut) and other.startswith(cut) and other[len(cut)].isspace() and \
+                not SEPARATORS.match(other, len(cut)):
             return other
     return title
 
