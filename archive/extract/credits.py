@@ -136,9 +136,9 @@ def _before_sentence(value: str, words: WordLists) -> str:
     """A byline that runs on into a sentence ends where the sentence starts, before it is split
     at its "and"s and commas: "Duncan Bell is a Reader in the Department of Politics and
     International Studies" names Duncan Bell alone, and so does "Johannes Ritter Korrespondent für
-Politik und Wirtschaft" (a role before the lower-case word). The first lower-case word that is neither a
-    name particle nor a conjunction, after two capitalised words, starts the sentence when
-    ``SENTENCE_WORDS`` such words follow (fewer are a label: "Account You're logged in")."""
+    Politik und Wirtschaft" (a role before the lower-case word). The first lower-case word that is
+    neither a name particle nor a conjunction, after two capitalised words, starts the sentence
+    when ``SENTENCE_WORDS`` such words follow (fewer are a label: "Account You're logged in")."""
     conjunctions = set().union(*words.conjunctions.values())
     tokens = value.split(" ")
 
