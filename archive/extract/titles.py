@@ -287,9 +287,9 @@ def _headline(tree: HtmlElement, declared: list[str], page_title: str | None, ur
     # An <h1> made of parts (headline + site link, kicker + headline): a part the declared titles
     # confirm on its own is the headline.
     h1_parts = [parts for parts in map(_heading_parts, h1_elements) if len(parts) >= 2]
-    chosen = _confirmed_part(h1_parts, others, keys) or _anchored_on_heading(headings, others) or \
-        (None if headings else _shown_headline(tree, others)) or _without_kicker(_untruncated(_agreed(others), others),
-                                                                                others)
+    shown = None if headings else _shown_headline(tree, others)  # only a breadcrumb's <h1>, or none
+    chosen = _confirmed_part(h1_parts, others, keys) or _anchored_on_heading(headings, others) or shown or \
+        _without_kicker(_untruncated(_agreed(others), others), others)
     if chosen:
         return chosen
     if declared:
