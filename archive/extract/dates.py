@@ -203,22 +203,28 @@ class DateReader:
 
     @staticmethod
     def _loose(value: str, first: bool) -> datetime | None:
-        """The value read by dateutil, or None when it lacks a day, month or year: dateutil fills
-        those from its default, so a time alone ("8:38 pm") would come out as a date."""
-        readings = []
-        try:
-            with warnings.catch_warnings():  # unknown zone names: dateutil warns, we go naive
-                warnings.simplefilter("ignore")
-                for default in _DEFAULT_DAYS:
-                    readings.append(dateparser.parse(value, dayfirst=first, tzinfos=_TZ_NAMES, default=default))
-        except (ValueError, OverflowError, TypeError):
-            return None
-        loose: datetime = readings[0]
-        return loose if readings[0].date() == readings[1].date() else None
+        return parse_whole_date(value, dayfirst=first, tzinfos=_TZ_NAMES)
 
 
 # Two defaults that differ in day, month and year: a value that names all three reads the same with both.
-_DEFAULT_DAYS = (datetime(2000, 1, 1), datetime(2001, 2, 2))
+_PROBE_DEFAULTS = (datetime(2000, 1, 1), datetime(2001, 2, 2))
+
+
+def parse_whole_date(value: str, **options: Any) -> datetime | None:
+    """``value`` read by dateutil (``options`` are its parser's), or None when it cannot be read or
+    lacks a day, month or year: dateutil fills those from its default, so a time alone ("8:38 pm")
+    or a month and year ("März 2019") would come out as a date. Read with two defaults that differ
+    in all three, such a value comes out as two different days."""
+    readings = []
+    try:
+        with warnings.catch_warnings():  # unknown zone names: dateutil warns, we go naive
+            warnings.simplefilter("ignore")
+            for default in _PROBE_DEFAULTS:
+                readings.append(dateparser.parse(value, default=default, **options))
+    except (ValueError, OverflowError, TypeError):
+        return None
+    whole: datetime = readings[0]
+    return whole if whole.date() == readings[1].date() else None
 
 
 def page_candidates(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[str, Any]],
@@ -331,8 +337,6 @@ _ENGLISH_MONTHS = ("January", "February", "March", "April", "May", "June", "July
 # Whole words: "Mayor" and "Mark" are no months.
 _ENGLISH_MONTH = re.compile(r"\b(?:" + "|".join(_ENGLISH_MONTHS) + r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b",
                             re.I)
-# Two defaults that differ in day and month: a field the text does not give comes out different.
-_PROBE_DEFAULTS = (datetime(2000, 1, 1), datetime(2000, 2, 2))
 
 
 def printed_date(tree: HtmlElement, reader: DateReader) -> FoundDate | None:
@@ -366,18 +370,10 @@ def _read_printed(text: str, months: re.Pattern[str] | None, reader: DateReader)
         if months is not None else text
     if not _ENGLISH_MONTH.search(english):
         return None  # numeric dates are htmldate's to read; a year alone is no date
-    readings = []
-    for default in _PROBE_DEFAULTS:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                readings.append(dateparser.parse(english, fuzzy=True, dayfirst=reader.day_first(), default=default))
-        except (ValueError, OverflowError, TypeError):
-            return None
-    first, second = readings
-    if first.date() != second.date():
+    printed = parse_whole_date(english, fuzzy=True, dayfirst=reader.day_first())
+    if printed is None:
         return None  # no day printed ("März 2019"), or the words were read as something else
-    value = first.isoformat() if _HAS_TIME.search(english) else first.date().isoformat()
+    value = printed.isoformat() if _HAS_TIME.search(english) else printed.date().isoformat()
     return reader.read(value, "printed")
 
 
