@@ -31,7 +31,7 @@ from lxml.html import HtmlElement
 from archive.extract.credits import PARTICLES, Credits, classify, is_role
 from archive.extract.elementtext import element_text
 from archive.extract.markup import TEASER_CLASSES, _is_article_type, article_elements, in_furniture, text_before
-from archive.extract.outletcredits import brand_key
+from archive.extract.titlesites import brand_key
 from archive.extract.wordlists import WordLists, word_lists
 
 AUTHOR_META_KEYS = ("author", "article:author", "og:article:author", "byl", "byline", "author_name",
@@ -368,15 +368,15 @@ def _name_shaped(text: str) -> bool:
 
 
 def pick_authors(tree: HtmlElement, meta: dict[str, list[str]], ld: list[dict[str, Any]], language: str | None,
-                 brands: set[str], trafilatura_author: Callable[[], str | None],
-                 declared_brands: set[str] | None = None) -> Credits:
+                 brands: set[str], declared_brands: set[str], trafilatura_author: Callable[[], str | None]) -> Credits:
     """People first from the best source that names one; organisations only when nobody is named.
-    An organisation one source credits is a brand for the sources after it: JSON-LD's
-    ``Organization`` "Mic" makes the byline "Mic" no person."""
+    ``brands`` are the outlet's keys by host and by name, ``declared_brands`` those by the names it
+    declares only (``titlesites.name_keys``). An organisation one source credits is a brand for the
+    sources after it: JSON-LD's ``Organization`` "Mic" makes the byline "Mic" no person."""
     organisations: list[str] = []
     known = set(brands)
     sources: list[Callable[[], Credits]] = [
-        lambda: _ld_credits(ld, language, known, brands if declared_brands is None else declared_brands),
+        lambda: _ld_credits(ld, language, known, declared_brands),
         lambda: classify((v for key in AUTHOR_META_KEYS for v in meta.get(key, ())), language, known),
         lambda: classify(_visible_bylines(tree), language, known, marked=True),
         lambda: classify(_author_class_bylines(tree), language, known, marked=True),

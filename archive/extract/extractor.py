@@ -76,7 +76,7 @@ from archive.extract.result import Extraction
 from archive.extract.sitepages import site_page_kind
 from archive.extract.textclean import drop_repeated_title, strip_prompts
 from archive.extract.titles import pick_title
-from archive.extract.titlesites import site_keys
+from archive.extract.titlesites import name_keys, site_keys
 
 # lxml refuses a str that still carries an XML encoding declaration.
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
@@ -207,7 +207,7 @@ def _extract(body: bytes, url: str, content_type: str | None, hints: dict[str, A
     language = declared or detect_language(text, title, description)
     outlet_names = [*site_names, *(hints.get("site_names") or ())]  # learned across the outlet
     brands = site_keys(url, outlet_names)
-    credits = pick_authors(tree, meta, ld, language, brands, tmd.author, declared_brands=site_keys("", outlet_names))
+    credits = pick_authors(tree, meta, ld, language, brands, name_keys(outlet_names), tmd.author)
     published = pick_published(page_published, lambda: as_printed(tmd.date(), html, reader), reader, hints,
                                lambda: printed_date(tree, reader))
     modified = pick_modified(page_candidates(tree, meta, ld, reader, MODIFIED_KEYS, "dateModified"))

@@ -7,14 +7,10 @@ from __future__ import annotations
 
 import re
 
+from archive.extract.titlesites import brand_key
 from archive.extract.wordlists import WordLists
 
 _LATIN = re.compile(r"[A-Za-zÀ-ɏ]")
-
-
-def brand_key(text: str) -> str:
-    """A name as brands are compared: case-folded letters and digits ("The Globe" → "theglobe")."""
-    return re.sub(r"\W", "", text.casefold())
 
 
 BRAND_PREFIX_CHARS = 8  # a credit this long (letters) that starts the outlet's name is the outlet

@@ -29,8 +29,20 @@ SECTION_MAX_CHARS = 16  # "Local News", "Wissenschaft", "智能"
 CJK_RUN = re.compile(rf"[{CJK}]+")
 
 
+def brand_key(text: str) -> str:
+    """A name as site names and brands are compared: case-folded letters and digits ("The Globe"
+    → "theglobe")."""
+    return re.sub(r"\W", "", text.casefold())
+
+
+def name_keys(site_names: Iterable[str | None]) -> set[str]:
+    """The keys of the names the outlet declares (og:site_name, the publisher, names learned
+    across its pages), without its host's."""
+    return {key for key in (brand_key(name) for name in site_names if name) if len(key) >= 2}
+
+
 def site_keys(url: str, site_names: Iterable[str | None]) -> set[str]:
-    """Lower-case alphanumeric forms of the site's names, to recognise "… | Site" in titles."""
+    """Lower-case alphanumeric forms of the site's names and host, to recognise "… | Site" in titles."""
     host = (urlsplit(url).hostname or "").lower()
     labels = host.split(".")
     keys = {label for label in labels if len(label) >= 3 and label not in _GENERIC_HOST_LABELS}
@@ -39,8 +51,7 @@ def site_keys(url: str, site_names: Iterable[str | None]) -> set[str]:
                 if len(part) >= 5 and part not in _GENERIC_HOST_LABELS)
     registered = [label for label in labels[:-1] if label not in _GENERIC_HOST_LABELS][-1:]
     keys.update(re.sub(r"\W", "", label) for label in registered)  # "bbc" of bbc.co.uk, never "co"
-    keys.update(re.sub(r"\W", "", name.casefold()) for name in site_names if name)
-    return {key for key in keys if len(key) >= 2}
+    return {key for key in keys if len(key) >= 2} | name_keys(site_names)
 
 
 def segments(title: str) -> tuple[list[str], list[str]]:
@@ -56,13 +67,13 @@ def join_segments(parts: list[str], seps: list[str]) -> str:
 
 
 def names_site(segment: str, keys: set[str]) -> bool:
-    key = re.sub(r"\W", "", segment.casefold())
+    key = brand_key(segment)
     if len(key) < 2 or len(segment.split()) > 6:
         return False
     # "CNN Politics" names the site "cnn": a short segment whose first words spell a key (whole
     # words: "Skyfall review" does not name "sky"), never "The Guardian view on …".
     words = segment.split()
-    leading = {re.sub(r"\W", "", "".join(words[:n]).casefold()) for n in range(1, len(words))} \
+    leading = {brand_key("".join(words[:n])) for n in range(1, len(words))} \
         if len(words) <= 3 else set()
     return any(k == key or (len(k) >= 4 and (k in key or key in k))
                or (len(k) >= 3 and k not in _COMMON_WORDS and k in leading) for k in keys)
@@ -72,7 +83,7 @@ def strip_site(title: str, keys: set[str]) -> str:
     """Cut leading/trailing segments that name the site ("… - BBC News", "TechCrunch | …",
     "Example News: …")."""
     lead = KICKER.match(title)
-    if lead is not None and ":" in lead.group() and re.sub(r"\W", "", lead[1].casefold()) in keys:
+    if lead is not None and ":" in lead.group() and brand_key(lead[1]) in keys:
         # "Site: …" (a colon is no segment separator, so only a lead that is exactly a site name)
         title = title[lead.end():]
     parts, seps = segments(title)
