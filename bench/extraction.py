@@ -126,6 +126,28 @@ class Score:
         return (f"body F1 {share(self.body)}  title {share(self.title)}  authors {share(self.authors)}  "
                 f"date {share(self.date)}  {ms:.1f} ms/page")
 
+    def summary(self) -> dict[str, Any]:
+        return {"pages": self.pages, "body_f1": _mean(self.body), "title": _mean(self.title),
+                "authors": _mean(self.authors), "date": _mean(self.date), "ms": _mean(self.ms)}
+
+
+def count_page(pair: dict[str, Score], our_ms: float, bare_ms: float) -> None:
+    """One more page for both sides of a pair, with the time each side took."""
+    for side, ms in (("ours", our_ms), ("bare", bare_ms)):
+        pair[side].pages += 1
+        pair[side].ms.append(ms)
+
+
+def print_pair(label: str, pair: dict[str, Score]) -> float:
+    """Print both sides' figures and their time ratio; returns the ratio."""
+    ours, bare = pair["ours"], pair["bare"]
+    ratio = (sum(ours.ms) / max(sum(bare.ms), 1e-9)) if bare.ms else 0.0
+    print(f"[{label}] {ours.pages} pages")
+    print(f"  ours  {ours.row()}")
+    print(f"  bare  {bare.row()}")
+    print(f"  time ratio ours/bare {ratio:.2f}")
+    return ratio
+
 
 def local_day(instant: str | None, extraction: Any) -> str | None:
     """Our local publication day; before issue 12 the extractor had none: the instant's own day."""
@@ -211,18 +233,11 @@ def main() -> None:
         else:
             ours, our_ms = run_ours(body, page["url"])
             bare, bare_ms = run_bare(body, page["url"])
-        pair = scores[half]
-        pair["ours"].pages += 1
-        pair["bare"].pages += 1
-        pair["ours"].ms.append(our_ms)
-        pair["bare"].ms.append(bare_ms)
-        score_page(page, ours, bare, pair, misses[half], args.misses, slug)
+        count_page(scores[half], our_ms, bare_ms)
+        score_page(page, ours, bare, scores[half], misses[half], args.misses, slug)
         if args.by_source:
             suite = by_source[half].setdefault(source_of(page), {"ours": Score(), "bare": Score()})
-            suite["ours"].pages += 1
-            suite["bare"].pages += 1
-            suite["ours"].ms.append(our_ms)
-            suite["bare"].ms.append(bare_ms)
+            count_page(suite, our_ms, bare_ms)
             score_page(page, ours, bare, suite, [], None, slug)
         done += 1
         if args.limit and done >= args.limit:
@@ -230,21 +245,14 @@ def main() -> None:
 
     report: dict[str, Any] = {}
     for half in halves:
-        ours, bare = scores[half]["ours"], scores[half]["bare"]
-        ratio = (sum(ours.ms) / max(sum(bare.ms), 1e-9)) if bare.ms else 0.0
-        print(f"[{half}] {ours.pages} pages")
-        print(f"  ours  {ours.row()}")
-        print(f"  bare  {bare.row()}")
-        print(f"  time ratio ours/bare {ratio:.2f}")
+        ratio = print_pair(half, scores[half])
         for suite_name, suite in sorted(by_source[half].items()):
             print(f"  {suite_name} ({suite['ours'].pages} pages)")
             print(f"    ours  {suite['ours'].row()}")
             print(f"    bare  {suite['bare'].row()}")
         for line in misses[half]:
             print(f"    miss {line}")
-        report[half] = {side: {"pages": s.pages, "body_f1": _mean(s.body), "title": _mean(s.title),
-                               "authors": _mean(s.authors), "date": _mean(s.date), "ms": _mean(s.ms)}
-                        for side, s in (("ours", ours), ("bare", bare))}
+        report[half] = {side: score.summary() for side, score in scores[half].items()}
         report[half]["time_ratio"] = ratio
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))

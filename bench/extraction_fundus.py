@@ -31,7 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from extraction import Score, run_bare, run_ours, score_page  # noqa: E402
+from extraction import Score, count_page, print_pair, run_bare, run_ours, score_page  # noqa: E402
 
 
 def pages(test_data: Path) -> list[tuple[str, dict[str, Any], bytes]]:
@@ -85,25 +85,13 @@ def main() -> None:
     for slug, page, body in pages(args.test_data):
         ours, our_ms = run_ours(body, page["url"])
         bare, bare_ms = run_bare(body, page["url"])
-        for side, ms in (("ours", our_ms), ("bare", bare_ms)):
-            scores[side].pages += 1
-            scores[side].ms.append(ms)
+        count_page(scores, our_ms, bare_ms)
         score_page(page, ours, bare, scores, misses, args.misses, slug)
-    ours_score, bare_score = scores["ours"], scores["bare"]
-    print(f"[fundus] {ours_score.pages} pages")
-    print(f"  ours  {ours_score.row()}")
-    print(f"  bare  {bare_score.row()}")
-    print(f"  time ratio ours/bare {sum(ours_score.ms) / max(sum(bare_score.ms), 1e-9):.2f}")
+    print_pair("fundus", scores)
     for line in misses:
         print(f"    miss {line}")
     if args.json:
-        args.json.write_text(json.dumps({side: {"pages": s.pages, "body_f1": _mean(s.body), "title": _mean(s.title),
-                                                "authors": _mean(s.authors), "date": _mean(s.date), "ms": _mean(s.ms)}
-                                         for side, s in scores.items()}, indent=2))
-
-
-def _mean(values: list[bool] | list[float]) -> float | None:
-    return sum(values) / len(values) if values else None
+        args.json.write_text(json.dumps({side: score.summary() for side, score in scores.items()}, indent=2))
 
 
 if __name__ == "__main__":

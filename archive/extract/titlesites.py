@@ -87,11 +87,11 @@ def strip_site(title: str, keys: set[str]) -> str:
         # "Site: …" (a colon is no segment separator, so only a lead that is exactly a site name)
         title = title[lead.end():]
     parts, seps = segments(title)
-    had_suffix = len(parts) > 1 and names_site(parts[-1], keys)
+    count = len(parts)
     while len(parts) > 1 and names_site(parts[-1], keys):
         parts.pop()
         seps.pop()
-    if had_suffix and len(parts) > 1 and _section_before_site(parts[-1], parts[:-1]):
+    if len(parts) < count and len(parts) > 1 and _section_before_site(parts[-1], parts[:-1]):
         parts.pop()  # "Headline - Politik | Site", "…-정치ㅣ한국일보": the section before the site's name
         seps.pop()
     while len(parts) > 1 and names_site(parts[0], keys):
